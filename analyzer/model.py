@@ -1,0 +1,214 @@
+"""The vocabulary shared by every layer: frozen dataclasses, one meaning each.
+
+The flow of data is::
+
+    sources  -> ImageUse / SourceError
+    mirrors  -> Host, RegistryHosts (per registry), ConfigError, Catalogue (per host)
+    route    -> Route (with its Attempts) per image
+    report   -> Report, rendered by formats/
+
+``ImageRef`` (a parsed, normalised reference) lives in ``analyzer.reference``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from analyzer.reference import ImageRef
+
+# -- sources ---------------------------------------------------------------------------------
+
+UseClass = Literal["container", "crd", "volume", "indirect", "unresolved", "invalid"]
+USE_CLASSES: tuple[UseClass, ...] = (
+    "container",
+    "crd",
+    "volume",
+    "indirect",
+    "unresolved",
+    "invalid",
+)
+#: classes whose ``image`` is a pullable reference
+PULLABLE_CLASSES: frozenset[str] = frozenset({"container", "crd", "volume", "indirect"})
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    """One place a manifest names an image."""
+
+    raw: str  # the value as written
+    image: ImageRef | None  # parsed reference; None for unresolved/invalid
+    use_class: UseClass  # serialised as "class"
+    file: str  # path as given by the user, or "<stdin>"
+    line: int  # 1-based line of the value
+    document: int  # 0-based index of the document in the file
+    field: str  # e.g. spec.template.spec.initContainers[1].image
+    kind: str | None = None
+    api_version: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    container: str | None = None
+    source: str | None = None  # Helm "# Source:" of the document
+    reason: str | None = None  # why unresolved / invalid
+
+    @property
+    def pull_ref(self) -> str | None:
+        return self.image.pull_ref if self.image is not None else None
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def workload(self) -> str:
+        """``Kind/name`` (with namespace when known), for people to read."""
+        if self.kind is None and self.name is None:
+            return ""
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind or '?'}/{ns}{self.name or '?'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "raw": self.raw,
+            "image": self.pull_ref,
+            "class": self.use_class,
+            "file": self.file,
+            "line": self.line,
+            "document": self.document,
+            "kind": self.kind,
+            "api_version": self.api_version,
+            "namespace": self.namespace,
+            "name": self.name,
+            "container": self.container,
+            "field": self.field,
+            "source": self.source,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """A file or document that could not be read (or only partly)."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+# -- mirror configuration ----------------------------------------------------------------------
+
+Capability = Literal["pull", "resolve", "push", "referrers"]
+ALL_CAPABILITIES: frozenset[str] = frozenset({"pull", "resolve", "push"})
+
+
+@dataclass(frozen=True)
+class Host:
+    """One host containerd may contact for a registry, in the order of ``RegistryHosts``."""
+
+    scheme: str  # "https" or "http"
+    host: str  # host[:port], the key catalogues are looked up by
+    path: str  # URL path prefix as containerd uses it, e.g. "/v2" (empty with override_path)
+    capabilities: frozenset[str]
+    is_server: bool = False  # the root-level ``server`` (always last)
+    is_upstream: bool = False  # the registry's real upstream, which holds everything
+    override_path: bool = False
+    header_names: tuple[str, ...] = ()  # names only: values are often secrets
+    skip_verify: bool = False
+
+    @property
+    def url(self) -> str:
+        """The base URL requests are built on: ``https://docker.m.daocloud.io/v2``."""
+        return f"{self.scheme}://{self.host}{self.path}"
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True)
+class ConfigError:
+    """A configuration file (or part) that containerd would reject or that could not be read."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RegistryHosts:
+    """The ordered hosts containerd uses for one registry, and where they came from."""
+
+    registry: str  # the registry name as in the normalised reference ("docker.io")
+    hosts: tuple[Host, ...]  # mirrors in order, then the server
+    origin: str  # "hosts-dir", "containerd-config", "docker-daemon", "embedded", "none"
+    file: str | None = None  # the hosts.toml (or other file) used, if any
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def mirrors(self) -> tuple[Host, ...]:
+        return tuple(h for h in self.hosts if not h.is_upstream)
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+Status = Literal["mirrored", "partial", "fallback", "direct", "blocked", "invalid"]
+STATUSES: tuple[Status, ...] = ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
+#: statuses where every byte comes from a mirror
+COVERED_STATUSES: frozenset[str] = frozenset({"mirrored"})
+
+Phase = Literal["resolve", "content"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One host containerd tries for one phase, with the predicted outcome."""
+
+    phase: Phase
+    host: str  # Host.url
+    outcome: str  # "served", "not_in_catalogue", "cannot_resolve", ...
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phase": self.phase, "host": self.host, "outcome": self.outcome,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where containerd will resolve and fetch one image, and why."""
+
+    image: str  # the pull_ref, or the raw text for invalid ones
+    registry: str | None
+    status: Status
+    resolve_host: str | None  # URL of the host that answers the tag/digest HEAD
+    content_host: str | None  # URL of the host that serves manifest by digest and blobs
+    hosts_file: str | None = None
+    attempts: tuple[Attempt, ...] = ()
+    warnings: tuple[str, ...] = ()
+    reason: str | None = None  # one sentence a person can read
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.image,
+            "registry": self.registry,
+            "status": self.status,
+            "resolve_host": self.resolve_host,
+            "content_host": self.content_host,
+            "hosts_file": self.hosts_file,
+            "attempts": [a.to_dict() for a in self.attempts],
+            "warnings": list(self.warnings),
+            "reason": self.reason,
+        }
