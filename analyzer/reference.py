@@ -6,17 +6,68 @@ pulls (``ParseDockerRef``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 DEFAULT_DOMAIN = "docker.io"
+LEGACY_DEFAULT_DOMAIN = "index.docker.io"
 OFFICIAL_REPO_PREFIX = "library/"
+NAME_TOTAL_LENGTH_MAX = 255  # limit on the path, counting an added "library/"
+
+# The grammar of distribution/reference (regexp.go), with two deliberate differences that keep
+# Python's backtracking engine linear: the separator is written ``(?:[._]|__|-+)`` and every
+# pattern is applied with ``fullmatch`` (Go's ``$`` does not accept a trailing newline).
+_ALNUM = r"[a-z0-9]+"
+_SEPARATOR = r"(?:[._]|__|-+)"
+_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
+_REMOTE_NAME = rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN_NAME = rf"{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*"
+_IPV6_ADDRESS = r"\[[a-fA-F0-9:]+\]"
+_DOMAIN_AND_PORT = rf"(?:{_DOMAIN_NAME}|{_IPV6_ADDRESS})(?::[0-9]+)?"
+_NAME = rf"(?:{_DOMAIN_AND_PORT}/)?{_REMOTE_NAME}"
+_TAG = r"\w[\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+
+_REFERENCE_RE = re.compile(rf"({_NAME})(?::({_TAG}))?(?:@({_DIGEST}))?", re.ASCII)
+_NAME_RE = re.compile(rf"(?:({_DOMAIN_AND_PORT})/)?({_REMOTE_NAME})", re.ASCII)
+_IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}", re.ASCII)
+
+# go-digest v1.0.0: the grammar of a digest, and the hex length of each algorithm it knows
+# (sha384 and sha512 count as available, as they are in docker and containerd binaries).
+_GO_DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+", re.ASCII)
+_HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
+_LOWER_HEX_RE = re.compile(r"[a-f0-9]+", re.ASCII)
+
+ERROR_KINDS = (
+    "name_empty",
+    "invalid_format",
+    "name_contains_uppercase",
+    "name_too_long",
+    "digest_invalid_format",
+    "digest_invalid_length",
+    "digest_unsupported",
+    "identifier_as_name",
+)
+
+
+class InvalidImageReference(ValueError):
+    """``text`` is not an image reference; ``kind`` is one of ``ERROR_KINDS``."""
+
+    def __init__(self, text: str, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.text = text
+        self.kind = kind
+        self.message = message
 
 
 @dataclass(frozen=True)
 class ImageRef:
     """A parsed, normalised image reference."""
 
-    domain: str  # "docker.io", "registry.k8s.io", "localhost:5000", "[::1]:5000"
+    # "docker.io", "registry.k8s.io", "localhost:5000", "[::1]:5000"; "" in the one case
+    # distribution/reference yields no domain (``foo_bar.com/baz``: not a valid host name).
+    domain: str
     path: str  # "library/nginx"
     tag: str | None = None
     digest: str | None = None
@@ -24,7 +75,7 @@ class ImageRef:
     @property
     def name(self) -> str:
         """The canonical repository name: ``docker.io/library/nginx``."""
-        return f"{self.domain}/{self.path}"
+        return f"{self.domain}/{self.path}" if self.domain else self.path
 
     def __str__(self) -> str:
         return self.name + self._suffix(self.tag, self.digest)
@@ -35,7 +86,7 @@ class ImageRef:
         if self.domain != DEFAULT_DOMAIN:
             return self.name
         if self.path.startswith(OFFICIAL_REPO_PREFIX):
-            rest = self.path[len(OFFICIAL_REPO_PREFIX):]
+            rest = self.path[len(OFFICIAL_REPO_PREFIX) :]
             if "/" not in rest:
                 return rest
         return self.path
@@ -46,11 +97,16 @@ class ImageRef:
         return self.familiar_name + self._suffix(self.tag, self.digest)
 
     @property
-    def pull_ref(self) -> str:
+    def pulled(self) -> ImageRef:
         """What CRI pulls (``ParseDockerRef``): ``:latest`` when untagged, digest over tag."""
         if self.digest is not None:
-            return f"{self.name}@{self.digest}"
-        return f"{self.name}:{self.tag or 'latest'}"
+            return ImageRef(self.domain, self.path, digest=self.digest)
+        return ImageRef(self.domain, self.path, tag=self.tag or "latest")
+
+    @property
+    def pull_ref(self) -> str:
+        """``str(self.pulled)``: ``docker.io/library/nginx:latest``, ``quay.io/x/y@sha256:...``."""
+        return str(self.pulled)
 
     @property
     def repository(self) -> str:
@@ -67,3 +123,109 @@ class ImageRef:
     @staticmethod
     def _suffix(tag: str | None, digest: str | None) -> str:
         return (f":{tag}" if tag is not None else "") + (f"@{digest}" if digest else "")
+
+
+def parse_image(text: str) -> ImageRef:
+    """Parse ``text`` as Docker's ``ParseNormalizedNamed`` does; raise ``InvalidImageReference``."""
+    if _IDENTIFIER_RE.fullmatch(text):
+        raise InvalidImageReference(
+            text,
+            "identifier_as_name",
+            f"a 64-character hexadecimal image id is not a repository name: {text!r}",
+        )
+    domain, remainder = split_docker_domain(text)
+    remote = _remote_of(remainder)
+    if remote.lower() != remote:
+        # Quote the name as written: without the domain, and without an added "library/".
+        written = text if remainder.endswith(text) else text.partition("/")[2]
+        raise InvalidImageReference(
+            text,
+            "name_contains_uppercase",
+            f"repository name must be lowercase: {_remote_of(written)!r}",
+        )
+    return _parse(text, f"{domain}/{remainder}")
+
+
+def split_docker_domain(text: str) -> tuple[str, str]:
+    """Docker's heuristic: ``(domain, remainder)``, with ``docker.io`` and ``library/`` added."""
+    first, slash, rest = text.partition("/")
+    is_domain = first == "localhost" or "." in first or ":" in first or first.lower() != first
+    if slash and is_domain:
+        domain, remainder = first, rest
+    else:
+        domain, remainder = DEFAULT_DOMAIN, text
+    if domain == LEGACY_DEFAULT_DOMAIN:
+        domain = DEFAULT_DOMAIN
+    if domain == DEFAULT_DOMAIN and "/" not in remainder:
+        remainder = OFFICIAL_REPO_PREFIX + remainder
+    return domain, remainder
+
+
+def _remote_of(remainder: str) -> str:
+    """The remote name as ``ParseNormalizedNamed`` checks it: everything before the first ``:``."""
+    return remainder.partition(":")[0]
+
+
+def _parse(text: str, candidate: str) -> ImageRef:
+    """distribution/reference's ``Parse`` of ``candidate``; errors name the user's ``text``."""
+    match = _REFERENCE_RE.fullmatch(candidate)
+    if match is None:
+        if candidate == "":
+            raise InvalidImageReference(text, "name_empty", "image reference is empty")
+        if _REFERENCE_RE.fullmatch(candidate.lower()):
+            raise InvalidImageReference(
+                text, "name_contains_uppercase", f"repository name must be lowercase: {text!r}"
+            )
+        raise InvalidImageReference(text, "invalid_format", _format_problem(text))
+    name, tag, digest = match.group(1, 2, 3)
+    name_match = _NAME_RE.fullmatch(name)
+    assert name_match is not None  # the reference pattern contains the name pattern
+    domain, path = name_match.group(1) or "", name_match.group(2)
+    if len(path) > NAME_TOTAL_LENGTH_MAX:
+        raise InvalidImageReference(
+            text,
+            "name_too_long",
+            f"repository path is {len(path)} characters, more than {NAME_TOTAL_LENGTH_MAX}: "
+            f"{text[:40]!r}...",
+        )
+    if digest is not None:
+        _validate_digest(text, digest)
+    return ImageRef(domain=domain, path=path, tag=tag, digest=digest)
+
+
+def _validate_digest(text: str, digest: str) -> None:
+    """go-digest v1.0.0's ``Digest.Validate``."""
+    algorithm, _, encoded = digest.partition(":")
+    expected_length = _HEX_LENGTH.get(algorithm)
+    if expected_length is None:
+        if _GO_DIGEST_RE.fullmatch(digest):
+            raise InvalidImageReference(
+                text,
+                "digest_unsupported",
+                f"digest algorithm {algorithm!r} is not supported (use sha256, sha384 or sha512)",
+            )
+        raise InvalidImageReference(
+            text, "digest_invalid_format", f"digest algorithm must be lowercase: {digest!r}"
+        )
+    if len(encoded) != expected_length:
+        raise InvalidImageReference(
+            text,
+            "digest_invalid_length",
+            f"{algorithm} digest must have {expected_length} hex characters, "
+            f"not {len(encoded)}: {digest!r}",
+        )
+    if not _LOWER_HEX_RE.fullmatch(encoded):
+        raise InvalidImageReference(
+            text, "digest_invalid_format", f"digest hex must be lowercase: {digest!r}"
+        )
+
+
+def _format_problem(text: str) -> str:
+    """A plain-words reason for ``invalid_format``."""
+    if text == "":
+        return "image reference is empty"
+    if text != text.strip():
+        return f"image reference has leading or trailing whitespace: {text!r}"
+    if not text.isascii():
+        return f"image reference contains non-ASCII characters: {text!r}"
+    return f"not a valid image reference ([domain/]name[:tag][@digest]): {text!r}"
