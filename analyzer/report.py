@@ -1,0 +1,213 @@
+"""The coverage report: uses, routes and errors, and the views people and machines read.
+
+A ``Report`` is plain data (frozen dataclasses). ``analyzer.scan`` builds it; the modules in
+``analyzer.formats`` render it; ``analyzer.frames`` turns it into pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.model import (
+    STATUSES,
+    ConfigError,
+    ImageUse,
+    Route,
+    SourceError,
+)
+from analyzer.reference import ImageRef
+
+#: bumped only when a field changes meaning or disappears (adding fields is compatible)
+SCHEMA_VERSION = 1
+
+DEFAULT_FAIL_ON: frozenset[str] = frozenset({"fallback", "blocked", "invalid"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What makes the gate fail."""
+
+    fail_on: frozenset[str] = DEFAULT_FAIL_ON
+    min_coverage: float | None = None  # percent, 0-100
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fail_on": sorted(self.fail_on), "min_coverage": self.min_coverage}
+
+
+@dataclass(frozen=True)
+class ProbeVerdict:
+    """What a live probe of one host said about one image (``coverage scan --probe``)."""
+
+    host: str  # Host.url
+    outcome: str  # served, not_found, denied, rate_limited, error
+    predicted: bool  # did the catalogue say the host serves the image?
+    detail: str | None = None
+
+    @property
+    def disagrees(self) -> bool:
+        """True when the probe contradicts the catalogue (errors prove nothing either way)."""
+        if self.outcome == "served":
+            return not self.predicted
+        if self.outcome in ("not_found", "denied"):
+            return self.predicted
+        return False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"host": self.host, "outcome": self.outcome, "predicted": self.predicted,
+                "disagrees": self.disagrees, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """One distinct image (by ``pull_ref``), its route and every place it is used."""
+
+    ref: ImageRef
+    route: Route
+    uses: tuple[ImageUse, ...]
+    ignored: bool = False  # matched --ignore: accepted to come from upstream
+    probes: tuple[ProbeVerdict, ...] = ()
+
+    @property
+    def image(self) -> str:
+        return self.ref.pull_ref
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    @property
+    def registry(self) -> str:
+        return self.ref.domain
+
+    @property
+    def status(self) -> str:
+        return self.route.status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.image,
+            "name": self.name,
+            "registry": self.registry,
+            "status": self.status,
+            "ignored": self.ignored,
+            "resolve_host": self.route.resolve_host,
+            "content_host": self.route.content_host,
+            "hosts_file": self.route.hosts_file,
+            "reason": self.route.reason,
+            "warnings": list(self.route.warnings),
+            "attempts": [a.to_dict() for a in self.route.attempts],
+            "probes": [p.to_dict() for p in self.probes],
+            "uses": [u.to_dict() for u in self.uses],
+        }
+
+
+@dataclass(frozen=True)
+class MirrorCoverage:
+    """Which images of this report one configured mirror host serves."""
+
+    host: str  # Host.url
+    registry: str  # the registry it mirrors ("_default" for a catch-all directory)
+    catalogue: str  # where its catalogue came from
+    assumed: bool  # no catalogue given: assumed to serve everything
+    images: tuple[str, ...]  # pull_refs whose content it serves
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"host": self.host, "registry": self.registry, "catalogue": self.catalogue,
+                "assumed": self.assumed, "count": len(self.images),
+                "images": list(self.images)}
+
+
+@dataclass(frozen=True)
+class Summary:
+    images: int  # distinct valid images
+    uses: int  # every use counted, invalid and unresolved included
+    by_status: dict[str, int]  # distinct images per status; "invalid" counts invalid uses
+    coverage_percent: float  # mirrored / non-ignored valid images, 100 when there are none
+    ignored: int
+    errors: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"images": self.images, "uses": self.uses, "by_status": dict(self.by_status),
+                "coverage_percent": self.coverage_percent, "ignored": self.ignored,
+                "errors": self.errors}
+
+
+@dataclass(frozen=True)
+class Report:
+    images: tuple[ImageResult, ...]
+    invalid: tuple[ImageUse, ...]  # uses whose reference is invalid or unresolved
+    mirrors: tuple[MirrorCoverage, ...]
+    config_description: str
+    policy: Policy = field(default_factory=Policy)
+    source_errors: tuple[SourceError, ...] = ()
+    config_errors: tuple[ConfigError, ...] = ()
+    warnings: tuple[str, ...] = ()
+    files_read: int = 0
+    files_skipped: int = 0
+
+    # -- views ---------------------------------------------------------------------------------
+    def by_status(self, status: str) -> tuple[ImageResult, ...]:
+        return tuple(r for r in self.images if r.status == status)
+
+    def summary(self) -> Summary:
+        counts = Counter(r.status for r in self.images)
+        by_status = {s: counts.get(s, 0) for s in STATUSES}
+        by_status["invalid"] = len(self.invalid)
+        counted = [r for r in self.images if not r.ignored]
+        mirrored = sum(1 for r in counted if r.status == "mirrored")
+        coverage = 100.0 if not counted else round(100.0 * mirrored / len(counted), 1)
+        uses = sum(len(r.uses) for r in self.images) + len(self.invalid)
+        return Summary(
+            images=len(self.images),
+            uses=uses,
+            by_status=by_status,
+            coverage_percent=coverage,
+            ignored=sum(1 for r in self.images if r.ignored),
+            errors=len(self.source_errors) + len(self.config_errors),
+        )
+
+    # -- the gate ------------------------------------------------------------------------------
+    def failures(self) -> tuple[ImageResult, ...]:
+        """Images whose status the policy rejects (ignored ones never fail)."""
+        return tuple(r for r in self.images
+                     if r.status in self.policy.fail_on and not r.ignored)
+
+    def failing_invalid(self) -> tuple[ImageUse, ...]:
+        return self.invalid if "invalid" in self.policy.fail_on else ()
+
+    def coverage_too_low(self) -> bool:
+        minimum = self.policy.min_coverage
+        return minimum is not None and self.summary().coverage_percent < minimum
+
+    @property
+    def passed(self) -> bool:
+        return not (self.failures() or self.failing_invalid() or self.coverage_too_low())
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.source_errors or self.config_errors)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when some input could not be read, else 1 when the policy fails, else 0."""
+        if self.has_errors:
+            return 2
+        return 0 if self.passed else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON document (``schema_version`` 1), documented in the README."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "configuration": self.config_description,
+            "policy": self.policy.to_dict(),
+            "passed": self.passed,
+            "summary": self.summary().to_dict(),
+            "images": [r.to_dict() for r in self.images],
+            "invalid": [u.to_dict() for u in self.invalid],
+            "mirrors": [m.to_dict() for m in self.mirrors],
+            "errors": [{"kind": "source", **e.to_dict()} for e in self.source_errors]
+            + [{"kind": "configuration", **e.to_dict()} for e in self.config_errors],
+            "warnings": list(self.warnings),
+        }
