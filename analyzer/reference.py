@@ -40,7 +40,7 @@ _HEX_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
 _LOWER_HEX_RE = re.compile(r"[a-f0-9]+", re.ASCII)
 
 ERROR_KINDS = (
-    "name_empty",
+    "name_empty",  # Parse("") upstream; parse_image("") says invalid_format, as Docker does
     "invalid_format",
     "name_contains_uppercase",
     "name_too_long",
@@ -131,18 +131,12 @@ def parse_image(text: str) -> ImageRef:
         raise InvalidImageReference(
             text,
             "identifier_as_name",
-            f"a 64-character hexadecimal image id is not a repository name: {text!r}",
+            f"a 64-character hexadecimal image id is not a repository name: {_shown(text)}",
         )
     domain, remainder = split_docker_domain(text)
     remote = _remote_of(remainder)
     if remote.lower() != remote:
-        # Quote the name as written: without the domain, and without an added "library/".
-        written = text if remainder.endswith(text) else text.partition("/")[2]
-        raise InvalidImageReference(
-            text,
-            "name_contains_uppercase",
-            f"repository name must be lowercase: {_remote_of(written)!r}",
-        )
+        raise InvalidImageReference(text, "name_contains_uppercase", _uppercase_problem(text))
     return _parse(text, f"{domain}/{remainder}")
 
 
@@ -161,6 +155,16 @@ def split_docker_domain(text: str) -> tuple[str, str]:
     return domain, remainder
 
 
+def _uppercase_problem(text: str) -> str:
+    """Where the capital letters are, quoting the name as written (no added ``library/``)."""
+    remainder = split_docker_domain(text)[1]
+    written = text if remainder.endswith(text) else text.partition("/")[2]
+    name, at, algorithm = _remote_of(written).partition("@")
+    if at and name.lower() == name:  # "nginx@SHA256:...": the remote ParseNormalizedNamed checks
+        return f"digest algorithm must be lowercase: {_shown(algorithm)}"
+    return f"repository name must be lowercase: {_shown(name)}"
+
+
 def _remote_of(remainder: str) -> str:
     """The remote name as ``ParseNormalizedNamed`` checks it: everything before the first ``:``."""
     return remainder.partition(":")[0]
@@ -170,11 +174,10 @@ def _parse(text: str, candidate: str) -> ImageRef:
     """distribution/reference's ``Parse`` of ``candidate``; errors name the user's ``text``."""
     match = _REFERENCE_RE.fullmatch(candidate)
     if match is None:
-        if candidate == "":
-            raise InvalidImageReference(text, "name_empty", "image reference is empty")
-        if _REFERENCE_RE.fullmatch(candidate.lower()):
+        # Go lowercases U+0130 to "i", Python to "i" + U+0307.
+        if _REFERENCE_RE.fullmatch(candidate.replace("\u0130", "i").lower()):
             raise InvalidImageReference(
-                text, "name_contains_uppercase", f"repository name must be lowercase: {text!r}"
+                text, "name_contains_uppercase", f"image name must be lowercase: {_shown(text)}"
             )
         raise InvalidImageReference(text, "invalid_format", _format_problem(text))
     name, tag, digest = match.group(1, 2, 3)
@@ -186,7 +189,7 @@ def _parse(text: str, candidate: str) -> ImageRef:
             text,
             "name_too_long",
             f"repository path is {len(path)} characters, more than {NAME_TOTAL_LENGTH_MAX}: "
-            f"{text[:40]!r}...",
+            f"{_shown(text)}",
         )
     if digest is not None:
         _validate_digest(text, digest)
@@ -205,27 +208,43 @@ def _validate_digest(text: str, digest: str) -> None:
                 f"digest algorithm {algorithm!r} is not supported (use sha256, sha384 or sha512)",
             )
         raise InvalidImageReference(
-            text, "digest_invalid_format", f"digest algorithm must be lowercase: {digest!r}"
+            text, "digest_invalid_format", f"digest algorithm must be lowercase: {_shown(digest)}"
         )
     if len(encoded) != expected_length:
         raise InvalidImageReference(
             text,
             "digest_invalid_length",
             f"{algorithm} digest must have {expected_length} hex characters, "
-            f"not {len(encoded)}: {digest!r}",
+            f"not {len(encoded)}: {_shown(digest)}",
         )
     if not _LOWER_HEX_RE.fullmatch(encoded):
         raise InvalidImageReference(
-            text, "digest_invalid_format", f"digest hex must be lowercase: {digest!r}"
+            text, "digest_invalid_format", f"digest hex must be lowercase: {_shown(digest)}"
         )
 
 
 def _format_problem(text: str) -> str:
     """A plain-words reason for ``invalid_format``."""
+    name = text.partition("@")[0]
     if text == "":
         return "image reference is empty"
     if text != text.strip():
-        return f"image reference has leading or trailing whitespace: {text!r}"
-    if not text.isascii():
-        return f"image reference contains non-ASCII characters: {text!r}"
-    return f"not a valid image reference ([domain/]name[:tag][@digest]): {text!r}"
+        problem = "image reference has leading or trailing whitespace"
+    elif not text.isascii():
+        problem = "image reference contains non-ASCII characters"
+    elif "://" in text:
+        problem = "an image reference has no URL scheme"
+    elif text.endswith(":"):
+        problem = "the tag after ':' is empty"
+    elif text.endswith("@"):
+        problem = "the digest after '@' is empty"
+    elif name.startswith("/") or "//" in name or name.endswith("/"):
+        problem = "image name has an empty path component"
+    else:
+        problem = "not a valid image reference ([host[:port]/]name[:tag][@digest])"
+    return f"{problem}: {_shown(text)}"
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a one-line message, cut short when long."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
