@@ -3,14 +3,36 @@
 The public API::
 
     from analyzer import parse_image, ImageRef, InvalidImageReference
+    report = analyzer.scan("manifests/", hosts_dir="/etc/containerd/certs.d")
+    report.images_frame()            # pandas, with the ``notebook`` extra
 
-Heavier entry points (``analyzer.scan``) are imported lazily so the CLI starts fast.
+``scan`` and ``build_report`` are imported lazily so the CLI starts fast.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.engine import build_report, scan
 
 __version__ = "0.1.0"
 
-__all__ = ["ImageRef", "InvalidImageReference", "__version__", "parse_image"]
+__all__ = [
+    "ImageRef",
+    "InvalidImageReference",
+    "__version__",
+    "build_report",
+    "parse_image",
+    "scan",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("scan", "build_report"):
+        from analyzer import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.model import (
     STATUSES,
@@ -18,6 +18,9 @@ from analyzer.model import (
     SourceError,
 )
 from analyzer.reference import ImageRef
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 #: bumped only when a field changes meaning or disappears (adding fields is compatible)
 SCHEMA_VERSION = 1
@@ -195,6 +198,25 @@ class Report:
         if self.has_errors:
             return 2
         return 0 if self.passed else 1
+
+    # -- DataFrames (pandas imported only when called) --------------------------------------
+    def images_frame(self) -> pd.DataFrame:
+        """One row per distinct image (columns in ``analyzer.frames.IMAGE_COLUMNS``)."""
+        from analyzer.frames import images_frame
+
+        return images_frame(self)
+
+    def uses_frame(self) -> pd.DataFrame:
+        """One row per use (columns in ``analyzer.frames.USE_COLUMNS``)."""
+        from analyzer.frames import uses_frame
+
+        return uses_frame(self)
+
+    def mirrors_frame(self) -> pd.DataFrame:
+        """One row per configured mirror host (columns in ``analyzer.frames.MIRROR_COLUMNS``)."""
+        from analyzer.frames import mirrors_frame
+
+        return mirrors_frame(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON document (``schema_version`` 1), documented in the README."""

@@ -1,0 +1,149 @@
+"""Project settings for ``coverage scan``: ``[tool.image-coverage]`` or ``image-coverage.toml``.
+
+The file is found upward from the current directory (or named with ``--config``). Keys
+are the long option names of ``coverage scan`` (``hosts-dir``, ``catalog``, ``fail-on``,
+...); paths in the file are relative to the file's own directory. Command-line flags win.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = "image-coverage.toml"
+PYPROJECT = "pyproject.toml"
+TABLE = "image-coverage"
+
+_LIST_KEYS = ("paths", "hosts-dir", "catalog", "fail-on", "ignore", "include")
+_PATH_LIST_KEYS = ("paths", "hosts-dir")
+_STR_KEYS = ("containerd-config", "docker-daemon", "format", "output", "ignore-file")
+_PATH_KEYS = ("containerd-config", "docker-daemon", "output", "ignore-file")
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options read from a settings file (``None``/empty when the file does not set them)."""
+
+    file: str | None = None
+    paths: tuple[str, ...] = ()
+    hosts_dir: tuple[str, ...] = ()
+    containerd_config: str | None = None
+    docker_daemon: str | None = None
+    catalog: tuple[str, ...] = ()
+    format: str | None = None
+    output: str | None = None
+    fail_on: tuple[str, ...] = ()
+    min_coverage: float | None = None
+    ignore: tuple[str, ...] = ()
+    ignore_file: str | None = None
+    include: tuple[str, ...] = ()
+    probe: bool | None = None
+
+
+def find_settings_file(start: Path | None = None) -> Path | None:
+    """The nearest ``image-coverage.toml``, or ``pyproject.toml`` with our table, upward."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file() and _has_table(pyproject):
+            return pyproject
+    return None
+
+
+def load_settings(path: Path) -> Settings:
+    """Read one settings file. Raises ``SettingsError`` with a one-line message."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == PYPROJECT:
+        tool = data.get("tool", {})
+        table = tool.get(TABLE, {}) if isinstance(tool, dict) else {}
+    else:
+        table = data.get("tool", {}).get(TABLE, data) if "tool" in data else data
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [tool.{TABLE}] must be a table")
+    return _settings_from_table(table, path)
+
+
+def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
+    base = path.parent
+    values: dict[str, Any] = {"file": str(path)}
+    unknown: list[str] = []
+    for key, value in table.items():
+        if key in _LIST_KEYS:
+            items = _as_list(value, key, path)
+            if key == "catalog":
+                items = [_catalog_relative(item, base) for item in items]
+            elif key in _PATH_LIST_KEYS:
+                items = [_relative(item, base) for item in items]
+            values[key.replace("-", "_")] = tuple(items)
+        elif key in _STR_KEYS:
+            if not isinstance(value, str):
+                raise SettingsError(f"{path}: '{key}' must be a string")
+            values[key.replace("-", "_")] = _relative(value, base) if key in _PATH_KEYS else value
+        elif key == "min-coverage":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SettingsError(f"{path}: 'min-coverage' must be a number (percent)")
+            values["min_coverage"] = float(value)
+        elif key == "probe":
+            if not isinstance(value, bool):
+                raise SettingsError(f"{path}: 'probe' must be true or false")
+            values["probe"] = value
+        else:
+            unknown.append(key)
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise SettingsError(f"{path}: unknown key(s) in [tool.{TABLE}]: {names}")
+    return Settings(**values)
+
+
+def _as_list(value: Any, key: str, path: Path) -> list[str]:
+    if key == "catalog" and isinstance(value, dict):  # catalog = { "host" = "source" }
+        return [f"{k}={v}" for k, v in value.items()]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise SettingsError(f"{path}: '{key}' must be a string or a list of strings")
+
+
+def _relative(value: str, base: Path) -> str:
+    if value == "-" or "://" in value:
+        return value
+    candidate = Path(value).expanduser()
+    return str(candidate if candidate.is_absolute() else base / candidate)
+
+
+def _catalog_relative(spec: str, base: Path) -> str:
+    host, sep, source = spec.partition("=")
+    if not sep or source in ("all", "none", "daocloud"):
+        return spec
+    return f"{host}={_relative(source, base)}"
+
+
+def _has_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and TABLE in tool
