@@ -21,17 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from .registry import (
-    RecordingServer,
-    RunningRegistry,
-    TrapProxy,
-    registry_binary,
-    start_fixed_status_server,
-    start_recording_proxy,
-    start_registry,
-    unused_port,
-)
+from .containerd import Containerd, containerd_binaries, start_containerd
+from .lab import Lab
+from .registry import RecordingServer, RunningRegistry, TrapProxy, registry_binary
 
+CONTAINERD_MISSING = (
+    "containerd and ctr (Debian package containerd, 1.6.20) are not installed; CI installs "
+    "them with apt (see .ci/run)"
+)
+NOT_ROOT = "containerd needs root to start its own instance (CI runs as root)"
 REGISTRY_MISSING = (
     "docker-registry (Debian package docker-registry, distribution 2.8) is not installed; "
     "CI installs it with apt (see .ci/run)"
@@ -44,56 +42,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.integration)
-
-
-class Lab:
-    """The registries and servers of one test module; ``close`` stops all of them."""
-
-    def __init__(self, directory: Path, binary: str) -> None:
-        self.directory = directory
-        self.binary = binary
-        self.registries: dict[str, RunningRegistry] = {}
-        self.servers: list[RecordingServer] = []
-        self.traps: list[TrapProxy] = []
-
-    def registry(self, name: str) -> RunningRegistry:
-        """The registry called ``name``, started on first use (storage under the lab dir)."""
-        if name not in self.registries:
-            self.registries[name] = start_registry(self.directory / name, binary=self.binary)
-        return self.registries[name]
-
-    def proxy(
-        self, registry: RunningRegistry, *, strip_prefix: str = "", name: str = ""
-    ) -> RecordingServer:
-        """A recording reverse proxy in front of ``registry``."""
-        server = start_recording_proxy(registry.url, strip_prefix=strip_prefix, name=name)
-        self.servers.append(server)
-        return server
-
-    def fixed_status(self, status: int, *, name: str = "") -> RecordingServer:
-        """A recording server answering ``status`` to every request."""
-        server = start_fixed_status_server(status, name=name)
-        self.servers.append(server)
-        return server
-
-    def trap(self) -> TrapProxy:
-        """A proxy that records and refuses everything (for ``HTTP(S)_PROXY``)."""
-        trap = TrapProxy().start()
-        self.traps.append(trap)
-        return trap
-
-    @staticmethod
-    def down_url() -> str:
-        """``http://127.0.0.1:<port>`` with nothing listening (connection refused)."""
-        return f"http://127.0.0.1:{unused_port()}"
-
-    def close(self) -> None:
-        for server in self.servers:
-            server.close()
-        for trap in self.traps:
-            trap.close()
-        for registry in self.registries.values():
-            registry.stop()
 
 
 @pytest.fixture(scope="session")
@@ -127,6 +75,28 @@ def registry(lab: Lab) -> RunningRegistry:
 def recording_registry(lab: Lab, registry: RunningRegistry) -> RecordingServer:
     """A recording proxy in front of ``registry``: ``.exchanges()`` lists what it served."""
     return lab.proxy(registry, name="default")
+
+
+@pytest.fixture(scope="module")
+def trap(lab: Lab) -> TrapProxy:
+    """The proxy containerd's ``HTTP(S)_PROXY`` point at: records and refuses everything."""
+    return lab.trap()
+
+
+@pytest.fixture(scope="module")
+def containerd(
+    lab: Lab, trap: TrapProxy, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Containerd]:
+    """A private containerd for the module (own root, state, socket), behind the trap proxy."""
+    if containerd_binaries() is None:
+        pytest.skip(CONTAINERD_MISSING)
+    if not is_root():
+        pytest.skip(NOT_ROOT)
+    daemon = start_containerd(tmp_path_factory.mktemp("containerd"), trap_url=trap.url)
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
 
 
 @pytest.fixture
