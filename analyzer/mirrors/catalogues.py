@@ -1,0 +1,173 @@
+"""Which catalogue each mirror host has: ``--catalog HOST=SOURCE`` specs and the defaults.
+
+SOURCE is a list file (either DaoCloud format), ``all`` (a pull-through proxy), ``none``,
+``daocloud`` (the embedded ``allows.txt``) or an http(s) URL (fetched through ``loader``).
+Hosts with no spec: the DaoCloud subdomain hosts get the embedded ``allows.txt`` restricted
+to their own upstream registry, ``m.daocloud.io`` gets it unrestricted, and every other host
+is assumed to serve everything (and reports say "assumed").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from analyzer.mirrors.catalogue import (
+    Catalogue,
+    EverythingCatalogue,
+    ListCatalogue,
+    NothingCatalogue,
+    RegistryRestricted,
+    assumed_catalogue,
+)
+from analyzer.mirrors.daocloud_lists import PatternList, parse_list
+from analyzer.mirrors.embedded import (
+    DAOCLOUD_PATH_HOST,
+    allows_metadata,
+    daocloud_host_registries,
+    embedded_allows,
+)
+from analyzer.mirrors.errors import CatalogueError
+
+Loader = Callable[[str], str]
+SOURCE_KEYWORDS = ("all", "none", "daocloud")
+
+
+def normalise_host(host: str) -> str:
+    """``host[:port]`` lower-cased, ``:443`` dropped; a URL is reduced to its host."""
+    text = host.strip()
+    if "://" in text:
+        text = urlsplit(text).netloc
+    text = text.lower().rstrip("/")
+    return text[:-4] if text.endswith(":443") else text
+
+
+def daocloud_catalogue() -> ListCatalogue:
+    meta = allows_metadata()
+    allows = embedded_allows()
+    return ListCatalogue(allows, source=f"{meta.describe()}, {len(allows.patterns)} patterns")
+
+
+def _restrict(host: str, catalogue: Catalogue) -> Catalogue:
+    registry = daocloud_host_registries().get(host)
+    if registry is None or catalogue.kind == "none":
+        return catalogue
+    return RegistryRestricted(catalogue, registry)
+
+
+class Catalogues:
+    """The catalogue of every mirror host; ``for_host`` never fails."""
+
+    def __init__(self, explicit: Mapping[str, Catalogue] | None = None,
+                 warnings: Sequence[str] = ()) -> None:
+        self._explicit = {normalise_host(h): c for h, c in (explicit or {}).items()}
+        self._cache: dict[str, Catalogue] = {}
+        self.warnings: tuple[str, ...] = tuple(warnings)
+
+    @property
+    def explicit(self) -> Mapping[str, Catalogue]:
+        """The catalogues given with ``--catalog``, by host."""
+        return dict(self._explicit)
+
+    def for_host(self, host: str) -> Catalogue:
+        key = normalise_host(host)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._resolve(key)
+            self._cache[key] = found
+        return found
+
+    def _resolve(self, key: str) -> Catalogue:
+        if key in self._explicit:
+            return _restrict(key, self._explicit[key])
+        if key in daocloud_host_registries():
+            return _restrict(key, daocloud_catalogue())
+        if key == DAOCLOUD_PATH_HOST:
+            return daocloud_catalogue()
+        return assumed_catalogue(key)
+
+
+def _describe_file(path: str, data: bytes, patterns: PatternList) -> str:
+    try:
+        modified = time.strftime("%Y-%m-%d", time.localtime(os.path.getmtime(path)))
+    except OSError:
+        modified = "unknown date"
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    return (f"{path} ({patterns.format}, {len(patterns.patterns)} patterns, "
+            f"sha256 {digest}, modified {modified})")
+
+
+def _checked(patterns: PatternList, where: str) -> PatternList:
+    if not patterns.patterns:
+        first = patterns.problems[0] if patterns.problems else f"{where}: no patterns"
+        raise CatalogueError(f"{first} (the list has no usable pattern)")
+    return patterns
+
+
+def _from_file(path: str) -> tuple[ListCatalogue, tuple[str, ...]]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise CatalogueError(f"{path}: cannot read catalogue: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogueError(f"{path}:{line}: catalogue is not UTF-8 text") from exc
+    patterns = _checked(parse_list(text, path), path)
+    return ListCatalogue(patterns, _describe_file(path, data, patterns)), patterns.problems
+
+
+def _from_url(url: str, loader: Loader | None) -> tuple[ListCatalogue, tuple[str, ...]]:
+    if loader is None:
+        raise CatalogueError(f"{url}: catalogue URLs need the online downloader; save the list "
+                             "to a file and pass the file instead")
+    try:
+        text = loader(url)
+    except Exception as exc:  # the loader's own errors: one line, never a traceback
+        raise CatalogueError(f"{url}: cannot fetch catalogue: {exc}") from exc
+    patterns = _checked(parse_list(text, url), url)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    source = f"{url} ({patterns.format}, {len(patterns.patterns)} patterns, sha256 {digest})"
+    return ListCatalogue(patterns, source), patterns.problems
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """``HOST=SOURCE`` -> (normalised host, source)."""
+    host, sep, source = spec.partition("=")
+    if not sep or not host.strip() or not source.strip():
+        raise CatalogueError(f"--catalog {spec!r}: expected HOST=SOURCE, e.g. "
+                             "docker.m.daocloud.io=daocloud or mirror.local:5000=all")
+    return normalise_host(host), source.strip()
+
+
+def catalogue_from_source(source: str, loader: Loader | None = None
+                          ) -> tuple[Catalogue, tuple[str, ...]]:
+    """One SOURCE -> its catalogue and any skipped-line problems."""
+    if source == "all":
+        return EverythingCatalogue(source="all: a pull-through proxy serves everything"), ()
+    if source == "none":
+        return NothingCatalogue(source="none: serves nothing"), ()
+    if source == "daocloud":
+        return daocloud_catalogue(), ()
+    if source.startswith(("http://", "https://")):
+        return _from_url(source, loader)
+    return _from_file(source)
+
+
+def load_catalogues(specs: Sequence[str] = (), *, loader: Loader | None = None) -> Catalogues:
+    """Build ``Catalogues`` from ``HOST=SOURCE`` specs; raise ``CatalogueError`` on a bad one."""
+    explicit: dict[str, Catalogue] = {}
+    warnings: list[str] = []
+    for spec in specs:
+        host, source = parse_spec(spec)
+        if host in explicit:
+            raise CatalogueError(f"--catalog {spec!r}: {host} already has a catalogue")
+        catalogue, problems = catalogue_from_source(source, loader)
+        explicit[host] = catalogue
+        warnings.extend(f"{p} (line skipped)" for p in problems)
+    return Catalogues(explicit, warnings)

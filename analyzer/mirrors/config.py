@@ -1,0 +1,245 @@
+"""The mirror configuration in effect, and ``hosts_for(registry)``: containerd's host list.
+
+Sources, consulted in this order for each registry (the first that configures it wins):
+
+1. hosts directories: ``--hosts-dir`` roots, else the ``config_path`` of ``--containerd-config``
+   (CRI uses ``config_path`` *or* the legacy mirrors, never both);
+2. the legacy CRI ``registry.mirrors`` of ``--containerd-config`` (when it has no
+   ``config_path`` and no ``--hosts-dir`` was given);
+3. ``--docker-daemon``'s ``registry-mirrors`` (Docker Hub only; Docker Engine, not containerd);
+4. with none of those options: ``/etc/containerd/certs.d`` if it exists on this machine, else
+   the embedded DaoCloud mirror set;
+5. nothing: the registry's own host (origin ``none``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from analyzer.mirrors.docker_daemon import DockerDaemonConfig, docker_hosts, read_docker_daemon
+from analyzer.mirrors.embedded import daocloud_mirror_config
+from analyzer.mirrors.hosts_dir import (
+    DEFAULT_DIR,
+    HostsDir,
+    HostsRoot,
+    find_dir,
+    scan_root,
+    shadowed_by,
+    split_roots,
+)
+from analyzer.mirrors.legacy_cri import (
+    WILDCARD,
+    ContainerdConfig,
+    endpoints_for,
+    legacy_hosts,
+    read_containerd_config,
+)
+from analyzer.mirrors.upstream import DOCKER_HUB, upstream_host
+from analyzer.model import ConfigError, RegistryHosts
+
+NODE_DEFAULT = "/etc/containerd/certs.d"
+
+
+@dataclass(frozen=True)
+class _Sources:
+    roots: tuple[HostsRoot, ...] = ()
+    roots_origin: str = "hosts-dir"  # "hosts-dir" or "containerd-config"
+    containerd: ContainerdConfig | None = None
+    daemon: DockerDaemonConfig | None = None
+    embedded: Mapping[str, RegistryHosts] = field(default_factory=dict)
+
+
+class MirrorConfig:
+    """How a registry name finds its ``RegistryHosts``; read-only once built."""
+
+    def __init__(self, *, description: str, roots: Sequence[HostsRoot] = (),
+                 roots_origin: str = "hosts-dir", containerd: ContainerdConfig | None = None,
+                 daemon: DockerDaemonConfig | None = None,
+                 embedded: Mapping[str, RegistryHosts] | None = None,
+                 errors: Sequence[ConfigError] = (), warnings: Sequence[str] = ()) -> None:
+        self._sources = _Sources(tuple(roots), roots_origin, containerd, daemon,
+                                 dict(embedded or {}))
+        self._description = description
+        self._errors = tuple(errors)
+        self._warnings = tuple(warnings)
+        self._cache: dict[str, RegistryHosts] = {}
+
+    @property
+    def description(self) -> str:
+        """One line: which configuration is in effect and where it came from."""
+        return self._description
+
+    @property
+    def errors(self) -> tuple[ConfigError, ...]:
+        return self._errors
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self._warnings
+
+    @property
+    def roots(self) -> tuple[HostsRoot, ...]:
+        return self._sources.roots
+
+    def hosts_for(self, registry: str) -> RegistryHosts:
+        """The ordered hosts containerd uses for ``registry`` (cached)."""
+        found = self._cache.get(registry)
+        if found is None:
+            found = self._lookup(registry)
+            self._cache[registry] = found
+        return found
+
+    def _lookup(self, registry: str) -> RegistryHosts:
+        src = self._sources
+        directory = find_dir(src.roots, registry)
+        if directory is not None:
+            return _from_dir(directory, registry, src.roots_origin)
+        if src.containerd is not None and src.containerd.mirrors:
+            endpoints = endpoints_for(src.containerd.mirrors, registry)
+            if endpoints is not None:
+                return _from_legacy(src.containerd, registry, endpoints)
+        if src.daemon is not None and src.daemon.mirrors and registry == DOCKER_HUB:
+            return RegistryHosts(registry, docker_hosts(src.daemon.mirrors), "docker-daemon",
+                                 file=src.daemon.file)
+        if registry in src.embedded:
+            return src.embedded[registry]
+        return RegistryHosts(registry, (upstream_host(registry),), "none")
+
+    def configured(self) -> tuple[RegistryHosts, ...]:
+        """Every registry with explicit configuration (``_default`` shows as "_default",
+        the legacy wildcard as "*"), in the order containerd would consult them."""
+        src = self._sources
+        out: list[RegistryHosts] = []
+        for root in src.roots:
+            for directory in root.dirs.values():
+                shown = directory.registry
+                item = _from_dir(directory, shown if shown != DEFAULT_DIR else "<registry>",
+                                 src.roots_origin)
+                winner = shadowed_by(src.roots, directory)
+                extra = () if winner is None else (
+                    f"never used: {winner.path} comes first for {shown}",)
+                out.append(RegistryHosts(shown, item.hosts, item.origin, item.file,
+                                         item.warnings + extra))
+        if src.containerd is not None:
+            for name, endpoints in src.containerd.mirrors.items():
+                shown = name if name != WILDCARD else "<registry>"
+                item = _from_legacy(src.containerd, shown, endpoints)
+                out.append(RegistryHosts(name, item.hosts, item.origin, item.file,
+                                         item.warnings))
+        if src.daemon is not None and src.daemon.mirrors:
+            used = self.hosts_for(DOCKER_HUB).origin == "docker-daemon"
+            out.append(RegistryHosts(
+                DOCKER_HUB, docker_hosts(src.daemon.mirrors), "docker-daemon",
+                file=src.daemon.file,
+                warnings=() if used else ("never used: containerd configuration for "
+                                          "docker.io comes first",)))
+        out.extend(src.embedded.values())
+        return tuple(out)
+
+
+def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
+    warnings: list[str] = []
+    if directory.file is None:
+        warnings.append(f"{directory.path} has no hosts.toml (certificates only): "
+                        "the registry's own host serves everything")
+        file = None
+    else:
+        file = directory.file.path
+        warnings.extend(f"{file}: {w}" for w in directory.file.warnings)
+        warnings.extend(f"{e} (upstream only)" for e in directory.file.errors)
+    return RegistryHosts(registry, directory.hosts_for(registry), origin, file,
+                         tuple(warnings))
+
+
+def _from_legacy(config: ContainerdConfig, registry: str,
+                 endpoints: tuple[str, ...]) -> RegistryHosts:
+    hosts, problems = legacy_hosts(registry, endpoints)
+    return RegistryHosts(registry, hosts, "containerd-config", config.file,
+                         tuple(f"{config.file}: {p}" for p in problems))
+
+
+def _roots_description(roots: Sequence[HostsRoot]) -> str:
+    parts = []
+    for root in roots:
+        state = f"{len(root.dirs)} registries" if root.exists else "missing"
+        parts.append(f"{root.path} ({state})")
+    return ", ".join(parts)
+
+
+def _collect(roots: Sequence[HostsRoot]) -> tuple[list[ConfigError], list[str]]:
+    errors: list[ConfigError] = []
+    warnings: list[str] = []
+    for root in roots:
+        if not root.exists:
+            warnings.append(f"hosts directory {root.path} does not exist (or is not a "
+                            "directory): containerd finds no configuration there")
+        for directory in root.dirs.values():
+            if directory.file is not None:
+                errors.extend(directory.file.errors)
+    return errors, warnings
+
+
+def load_mirror_config(
+    *,
+    hosts_dirs: Sequence[str] = (),
+    containerd_config: str | None = None,
+    docker_daemon: str | None = None,
+    node_default: str | None = NODE_DEFAULT,
+) -> MirrorConfig:
+    """Read the configuration in effect. Never raises for bad files: they become
+    ``errors`` (containerd ignores them) and ``warnings``."""
+    errors: list[ConfigError] = []
+    warnings: list[str] = []
+    pieces: list[str] = []
+    containerd = read_containerd_config(containerd_config) if containerd_config else None
+    daemon = read_docker_daemon(docker_daemon) if docker_daemon else None
+
+    root_paths = split_roots(hosts_dirs)
+    roots_origin = "hosts-dir"
+    if root_paths:
+        pieces.append(f"hosts directories {', '.join(root_paths)} (--hosts-dir)")
+    if containerd is not None:
+        errors.extend(containerd.errors)
+        warnings.extend(containerd.warnings)
+        if containerd.config_path and not root_paths:
+            root_paths = split_roots([containerd.config_path])
+            roots_origin = "containerd-config"
+            pieces.append(f"config_path {containerd.config_path} from {containerd.file}")
+        elif containerd.config_path:
+            warnings.append(f"{containerd.file}: config_path {containerd.config_path} not "
+                            "used: --hosts-dir given")
+        if containerd.mirrors and root_paths:
+            warnings.append(f"{containerd.file}: legacy registry.mirrors not used: CRI ignores "
+                            "them when a hosts directory (config_path) is set")
+            containerd = ContainerdConfig(containerd.file, containerd.config_path)
+        elif containerd.mirrors:
+            pieces.append(f"legacy CRI registry.mirrors ({len(containerd.mirrors)} "
+                          f"registries) from {containerd.file}")
+    if daemon is not None:
+        errors.extend(daemon.errors)
+        pieces.append(f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)")
+
+    embedded: dict[str, RegistryHosts] = {}
+    given = bool(hosts_dirs) or containerd_config is not None or docker_daemon is not None
+    if not given:
+        if node_default is not None and os.path.isdir(node_default):
+            root_paths = (node_default,)
+            pieces.append(f"{node_default} (this machine's containerd hosts directory)")
+        else:
+            embedded = daocloud_mirror_config()
+            why = (f"no {node_default} on this machine" if node_default is not None
+                   else "no configuration given")
+            pieces.append(f"embedded DaoCloud defaults ({why})")
+
+    roots = tuple(scan_root(path) for path in root_paths)
+    root_errors, root_warnings = _collect(roots)
+    errors.extend(root_errors)
+    warnings.extend(root_warnings)
+    description = "; ".join(pieces) if pieces else "no mirror configuration"
+    if roots:
+        description += f" [{_roots_description(roots)}]"
+    return MirrorConfig(description=description, roots=roots, roots_origin=roots_origin,
+                        containerd=containerd, daemon=daemon, embedded=embedded,
+                        errors=errors, warnings=warnings)

@@ -1,0 +1,92 @@
+"""Docker Engine's ``daemon.json`` ``registry-mirrors`` (moby ``lookupV2Endpoints``).
+
+Mirrors apply to Docker Hub only, in order, then ``https://registry-1.docker.io``. No
+``?ns=``, no capabilities (every mirror resolves tags), no ``_default``. dockerd refuses to
+start with a mirror URL that is not ``http(s)://host[:port][/]``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
+from analyzer.model import ConfigError, Host
+
+_PULL_RESOLVE = frozenset({"pull", "resolve"})
+
+
+@dataclass(frozen=True)
+class DockerDaemonConfig:
+    file: str
+    mirrors: tuple[str, ...] = ()
+    errors: tuple[ConfigError, ...] = ()
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def read_docker_daemon(path: str) -> DockerDaemonConfig:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return DockerDaemonConfig(path, errors=(ConfigError(path, None, f"cannot read: {reason}"),))
+    return parse_docker_daemon(text, path)
+
+
+def parse_docker_daemon(text: str, path: str) -> DockerDaemonConfig:
+    try:
+        doc = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        return DockerDaemonConfig(path, errors=(ConfigError(
+            path, exc.lineno, f"not valid JSON: {exc.msg}"),))
+    if not isinstance(doc, dict):
+        return DockerDaemonConfig(path, errors=(ConfigError(path, 1, "not a JSON object"),))
+    raw = doc.get("registry-mirrors", [])
+    line = _line_of(text, '"registry-mirrors"')
+    if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
+        return DockerDaemonConfig(path, errors=(ConfigError(
+            path, line, "registry-mirrors must be an array of strings"),))
+    errors: list[ConfigError] = []
+    mirrors: list[str] = []
+    for mirror in raw:
+        problem = _mirror_problem(mirror)
+        if problem:
+            errors.append(ConfigError(path, _line_of(text, json.dumps(mirror)) or line,
+                                      f"registry-mirrors: {problem} (dockerd refuses to start)"))
+        else:
+            mirrors.append(mirror)
+    return DockerDaemonConfig(path, tuple(mirrors), tuple(errors))
+
+
+def _mirror_problem(mirror: str) -> str | None:
+    try:
+        parts = urlsplit(mirror)
+        _ = parts.port
+    except ValueError as exc:
+        return f"cannot parse {mirror!r}: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"{mirror!r} must start with http:// or https://"
+    if not parts.netloc:
+        return f"{mirror!r} has no host"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return f"{mirror!r}: unsupported path, query or fragment"
+    return None
+
+
+def docker_hosts(mirrors: tuple[str, ...]) -> tuple[Host, ...]:
+    """The endpoints Docker tries for a Docker Hub image."""
+    hosts = [
+        Host(scheme=urlsplit(m).scheme, host=urlsplit(m).netloc, path="/v2",
+             capabilities=_PULL_RESOLVE, is_upstream=is_real_upstream(DOCKER_HUB,
+                                                                       urlsplit(m).netloc))
+        for m in mirrors
+    ]
+    hosts.append(Host(scheme="https", host=DOCKER_HUB_HOST, path="/v2",
+                      capabilities=_PULL_RESOLVE, is_server=True, is_upstream=True))
+    return tuple(hosts)

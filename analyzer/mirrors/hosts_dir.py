@@ -1,0 +1,140 @@
+"""Hosts directories (containerd's ``config_path``): which ``<root>/<dir>`` a registry uses.
+
+``HostDirFromRoot`` tries, in each root in order, ``<host>_<port>_`` (only for a registry
+with a port), the registry name as written, then ``_default``; the first that exists wins,
+with no merging, and a ``_default`` in an earlier root beats a specific directory in a later
+one (CRI's ``hostDirFromRoots``). Every directory is read once, up front, so configuration
+errors are reported even for registries no image uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from analyzer.mirrors.hosts_toml import HostsFile, parse_hosts_toml
+from analyzer.mirrors.upstream import upstream_host
+from analyzer.model import ConfigError, Host
+
+DEFAULT_DIR = "_default"
+_PORT_DIR_RE = re.compile(r"^(.+)_(\d+)_$")
+
+
+def split_roots(values: Iterable[str]) -> tuple[str, ...]:
+    """Each value may itself be a ``:``-separated list (``filepath.SplitList``)."""
+    return tuple(part for value in values for part in value.split(":") if part)
+
+
+def port_directory(registry: str) -> str | None:
+    """``hostDirectory``: the last ``:port`` becomes ``_port_`` (None without a ``:``)."""
+    index = registry.rfind(":")
+    if index <= 0:
+        return None
+    return f"{registry[:index]}_{registry[index + 1:]}_"
+
+
+def candidates(registry: str) -> tuple[str, ...]:
+    """``hostPaths``: the directory names tried in one root, in order."""
+    port_form = port_directory(registry)
+    names = (port_form, registry, DEFAULT_DIR) if port_form else (registry, DEFAULT_DIR)
+    return tuple(names)
+
+
+def registry_of_directory(name: str) -> str:
+    """The registry a directory name serves: ``myreg_5000_`` -> ``myreg:5000``."""
+    match = _PORT_DIR_RE.match(name)
+    return f"{match.group(1)}:{match.group(2)}" if match else name
+
+
+@dataclass(frozen=True)
+class HostsDir:
+    """One ``<root>/<name>`` directory and its ``hosts.toml`` (None: none, or empty)."""
+
+    root: str
+    name: str
+    path: str
+    file: HostsFile | None
+
+    @property
+    def registry(self) -> str:
+        return registry_of_directory(self.name)
+
+    @property
+    def hosts_toml(self) -> str | None:
+        return self.file.path if self.file is not None else None
+
+    def hosts_for(self, registry: str) -> tuple[Host, ...]:
+        if self.file is None:  # certificates only: the default host
+            return (upstream_host(registry),)
+        return self.file.hosts_for(registry)
+
+
+@dataclass(frozen=True)
+class HostsRoot:
+    """One ``config_path`` root and the directories found in it, by name."""
+
+    path: str
+    exists: bool
+    dirs: Mapping[str, HostsDir]
+
+
+def _read_dir(root: str, name: str) -> HostsDir:
+    path = os.path.join(root, name)
+    toml_path = os.path.join(path, "hosts.toml")
+    try:
+        with open(toml_path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return HostsDir(root, name, path, None)
+    except OSError as exc:
+        error = ConfigError(toml_path, None, f"cannot read: {exc.strerror or exc}; containerd "
+                            "fails every pull for this registry")
+        return HostsDir(root, name, path, HostsFile(path=toml_path, errors=(error,)))
+    if not data.strip():
+        return HostsDir(root, name, path, None)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        error = ConfigError(toml_path, line, "not UTF-8 text: containerd ignores the whole file")
+        return HostsDir(root, name, path, HostsFile(path=toml_path, errors=(error,)))
+    return HostsDir(root, name, path, parse_hosts_toml(text, toml_path))
+
+
+def scan_root(root: str) -> HostsRoot:
+    """Read every registry directory under ``root``."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
+    except FileNotFoundError:
+        return HostsRoot(root, False, {})
+    except NotADirectoryError:
+        return HostsRoot(root, False, {})
+    except OSError:
+        return HostsRoot(root, False, {})
+    return HostsRoot(root, True, {name: _read_dir(root, name) for name in names})
+
+
+def find_dir(roots: Sequence[HostsRoot], registry: str) -> HostsDir | None:
+    """``hostDirFromRoots``: the directory containerd uses for ``registry``, or None."""
+    names = candidates(registry)
+    for root in roots:
+        for name in names:
+            found = root.dirs.get(name)
+            if found is not None:
+                return found
+    return None
+
+
+def shadowed_by(roots: Sequence[HostsRoot], directory: HostsDir) -> HostsDir | None:
+    """The directory that wins for ``directory``'s registry when it is not ``directory``."""
+    if directory.name == DEFAULT_DIR:
+        for root in roots:
+            if root.path == directory.root:
+                return None
+            if DEFAULT_DIR in root.dirs:
+                return root.dirs[DEFAULT_DIR]
+        return None
+    winner = find_dir(roots, directory.registry)
+    return None if winner is None or winner.path == directory.path else winner

@@ -1,0 +1,346 @@
+"""One ``hosts.toml``, read the way containerd 2.x reads it (``remotes/docker/config/hosts.go``).
+
+- hosts are the ``[host."URL"]`` table headers in file order (``getSortedHosts``); the
+  ``server`` (root keys) is always appended last, and with no ``server`` it is the
+  registry's default host, with all capabilities and ``/v2`` whatever the root keys say;
+- a syntax error, a wrong type, an unknown capability or a bad ``dial_timeout`` makes
+  containerd ignore the whole file: the registry is then served by its default host only.
+  We do the same and report a ``ConfigError`` with file, line and reason;
+- unknown keys are ignored.
+
+Where containerd 1.6/1.7 behave differently the file gets a warning (never a different
+answer): hosts written inline (``[host]`` + ``"URL" = {...}``, or dotted keys) are used by
+1.6/1.7 and ignored by 2.x; a file with no ``[host]`` table at all is ignored by 1.6 and by
+1.7 before 1.7.32; the ``referrers`` capability makes containerd before 2.2 reject the file.
+Header values are never kept: only their names.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from analyzer.mirrors.toml_lines import (
+    KeyPath,
+    TOMLDecodeError,
+    TomlLayout,
+    loads,
+    scan_layout,
+    syntax_error_line,
+)
+from analyzer.mirrors.upstream import is_real_upstream, upstream_host
+from analyzer.model import ALL_CAPABILITIES, ConfigError, Host
+
+#: capabilities containerd 2.x accepts (``referrers`` from 2.2), lower-cased
+KNOWN_CAPABILITIES: frozenset[str] = frozenset({"pull", "resolve", "push", "referrers"})
+_GO_DURATION_RE = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)")
+
+_V16_NO_HOST_TABLE = (
+    "containerd 1.6 and 1.7 before 1.7.32 ignore this file because it has no [host] table "
+    "(they use the upstream only); add an empty [host] table to be safe"
+)
+
+
+@dataclass(frozen=True)
+class HostsFile:
+    """What one ``hosts.toml`` gives containerd.
+
+    ``mirrors`` are the ``[host."URL"]`` entries in order; ``server`` is the root-level
+    ``server`` (``None``: the image's registry's default host). A file with ``errors`` is
+    ignored by containerd (``mirrors`` empty, ``server`` None).
+    """
+
+    path: str
+    mirrors: tuple[Host, ...] = ()
+    server: Host | None = None
+    server_header_names: tuple[str, ...] = ()
+    errors: tuple[ConfigError, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.errors)
+
+    def hosts_for(self, registry: str) -> tuple[Host, ...]:
+        """The ordered hosts for ``registry``: mirrors, then the server (always last)."""
+        if self.server is None:
+            last = replace(upstream_host(registry), header_names=self.server_header_names)
+        else:
+            last = replace(self.server, is_upstream=is_real_upstream(registry, self.server.host))
+        mirrors = tuple(
+            replace(h, is_upstream=is_real_upstream(registry, h.host)) for h in self.mirrors
+        )
+        return (*mirrors, last)
+
+
+@dataclass
+class _Problems:
+    """Collects the reasons containerd would reject the file, with their lines."""
+
+    path: str
+    layout: TomlLayout
+    errors: list[ConfigError] = field(default_factory=list)
+
+    def add(self, where: Sequence[str], message: str) -> None:
+        self.errors.append(ConfigError(self.path, self.layout.line_of(where), message))
+
+
+def _describe(where: KeyPath) -> str:
+    if len(where) >= 2 and where[0] == "host":
+        rest = ".".join(where[2:])
+        return f'[host."{where[1]}"]' + (f" {rest}" if rest else "")
+    return ".".join(where) if where else "root"
+
+
+def _type_name(value: Any) -> str:
+    names = {str: "string", bool: "boolean", int: "integer", float: "float", list: "array",
+             dict: "table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _check_string_list(value: Any, where: KeyPath, key: str, problems: _Problems) -> None:
+    if isinstance(value, str):
+        return
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.add((*where, key), f"{_describe(where)}: {key} must be a string or an array "
+                     f"of strings, not {_type_name(value)}")
+
+
+def _check_client(value: Any, where: KeyPath, problems: _Problems) -> None:
+    ok = isinstance(value, str) or (
+        isinstance(value, list)
+        and all(
+            isinstance(v, str)
+            or (isinstance(v, list) and len(v) == 2 and all(isinstance(s, str) for s in v))
+            for v in value
+        )
+    )
+    if not ok:
+        problems.add((*where, "client"), f"{_describe(where)}: client must be a string, an "
+                     "array of strings or an array of [cert, key] pairs")
+
+
+def _capabilities(value: Any, where: KeyPath, problems: _Problems,
+                  warnings: list[str], semantic: bool) -> frozenset[str]:
+    if value is None:
+        return ALL_CAPABILITIES
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.add((*where, "capabilities"), f"{_describe(where)}: capabilities must be an "
+                     f"array of strings, not {_type_name(value)}")
+        return frozenset()
+    if not value:
+        return ALL_CAPABILITIES  # an empty list means all, like an omitted one
+    caps = frozenset(v.lower() for v in value)
+    if not semantic:
+        return caps
+    for unknown in sorted(caps - KNOWN_CAPABILITIES):
+        problems.add((*where, "capabilities"),
+                     f"{_describe(where)}: unknown capability {unknown!r} (containerd knows "
+                     "pull, resolve, push, referrers)")
+    if "referrers" in caps:
+        warnings.append(f"{_describe(where)}: containerd before 2.2 rejects the capability "
+                        "'referrers' and ignores the whole file")
+    return caps
+
+
+def _host_settings(
+    table: dict[str, Any], where: KeyPath, problems: _Problems, warnings: list[str],
+    *, semantic: bool = True,
+) -> tuple[frozenset[str], bool, bool, tuple[str, ...]]:
+    """Validate one host table (or the root); return capabilities, override_path,
+    skip_verify and header names.
+
+    ``semantic=False`` checks only what go-toml's ``Unmarshal`` checks (the types of the
+    struct fields), not what ``parseHostConfig`` checks (capability names, ``ca``/``client``
+    shapes, header values, durations): 2.x never calls ``parseHostConfig`` on inline hosts.
+    """
+    caps = _capabilities(table.get("capabilities"), where, problems, warnings, semantic)
+    override_path = table.get("override_path", False)
+    if not isinstance(override_path, bool):
+        problems.add((*where, "override_path"),
+                     f"{_describe(where)}: override_path must be a boolean, not "
+                     f"{_type_name(override_path)}")
+        override_path = False
+    skip_verify = table.get("skip_verify", False)
+    if not isinstance(skip_verify, bool):
+        problems.add((*where, "skip_verify"),
+                     f"{_describe(where)}: skip_verify must be a boolean, not "
+                     f"{_type_name(skip_verify)}")
+        skip_verify = False
+    header = table.get("header")
+    if header is not None and not isinstance(header, dict):
+        problems.add((*where, "header"), f"{_describe(where)}: header must be a table, "
+                     f"not {_type_name(header)}")
+        header = None
+    header_names = tuple(sorted(header)) if header else ()
+    dial_timeout = table.get("dial_timeout")
+    if dial_timeout is not None and not isinstance(dial_timeout, str):
+        problems.add((*where, "dial_timeout"), f"{_describe(where)}: dial_timeout must be a "
+                     f"string, not {_type_name(dial_timeout)}")
+        dial_timeout = None
+    if not semantic:
+        return caps, override_path, skip_verify, header_names
+    if "ca" in table:
+        _check_string_list(table["ca"], where, "ca", problems)
+    if "client" in table:
+        _check_client(table["client"], where, problems)
+    for name, value in (header or {}).items():
+        if not (isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            # the name only: header values are often credentials
+            problems.add((*where, "header", name), f"{_describe(where)}: header "
+                         f"{name!r} must be a string or an array of strings")
+    if dial_timeout and not _GO_DURATION_RE.fullmatch(dial_timeout):
+        problems.add((*where, "dial_timeout"), f"{_describe(where)}: dial_timeout must be a "
+                     f"Go duration such as \"30s\", not {dial_timeout!r}")
+    return caps, override_path, skip_verify, header_names
+
+
+def _clean(path: str) -> str:
+    """Go's ``path.Clean`` for an absolute URL path."""
+    cleaned = posixpath.normpath(path)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
+def url_path(raw_path: str, override_path: bool) -> str:
+    """``parseHostConfig``: ``/v2`` appended unless the path ends in ``/v2`` or
+    ``override_path``; no path and ``override_path`` gives an empty prefix."""
+    if raw_path:
+        cleaned = _clean(raw_path)
+        if not cleaned.endswith("/v2") and not override_path:
+            cleaned = _clean(cleaned + "/v2")
+        return "" if cleaned == "/" else cleaned
+    return "" if override_path else "/v2"
+
+
+def split_url(url: str) -> tuple[str, str, str] | str:
+    """``(scheme, host[:port], path)`` of a host URL (``https://`` added when the text does
+    not start with ``http``, as containerd does), or the reason it cannot be parsed."""
+    text = url if url.startswith("http") else "https://" + url
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return f"cannot parse URL {url!r}: {exc}"
+    if not parts.netloc:
+        return f"URL {url!r} has no host"
+    return parts.scheme, parts.netloc, parts.path
+
+
+def _host_order(layout: TomlLayout) -> list[str]:
+    """``getSortedHosts`` (2.x): ``[host."URL"...]`` headers in order; a header for the same
+    host as the previous one (e.g. ``[host."URL".header]``) does not add it again."""
+    order: list[str] = []
+    previous: str | None = None
+    for header in layout.headers:
+        parts = header.path
+        if len(parts) < 2 or parts[0] != "host" or parts[1] == previous:
+            continue
+        previous = parts[1]
+        order.append(parts[1])
+    return order
+
+
+def _build_host(url: str, table: dict[str, Any], where: KeyPath, problems: _Problems,
+                warnings: list[str], *, is_server: bool) -> Host | None:
+    caps, override_path, skip_verify, header_names = _host_settings(
+        table, where, problems, warnings)
+    parts = split_url(url)
+    if isinstance(parts, str):
+        problems.add(where if where else ("server",), f"{_describe(where)}: {parts}")
+        return None
+    scheme, host, raw_path = parts
+    return Host(
+        scheme=scheme,
+        host=host,
+        path=url_path(raw_path, override_path),
+        capabilities=caps,
+        is_server=is_server,
+        override_path=override_path,
+        header_names=header_names,
+        skip_verify=skip_verify,
+    )
+
+
+def parse_hosts_toml(text: str, path: str) -> HostsFile:
+    """Read one ``hosts.toml`` text; ``path`` names it in errors."""
+    try:
+        doc = loads(text)
+    except TOMLDecodeError as exc:
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        return HostsFile(path=path, errors=(ConfigError(
+            path, syntax_error_line(exc),
+            f"not valid TOML ({reason}): containerd ignores the whole file"),))
+    layout = scan_layout(text)
+    problems = _Problems(path, layout)
+    warnings: list[str] = []
+
+    server_url = doc.get("server", "")
+    if not isinstance(server_url, str):
+        problems.add(("server",), f"server must be a string, not {_type_name(server_url)}")
+        server_url = ""
+    host_tables = doc.get("host", {})
+    if not isinstance(host_tables, dict):
+        problems.add(("host",), f"host must be a table, not {_type_name(host_tables)}")
+        host_tables = {}
+
+    mirrors: list[Host] = []
+    ordered = _host_order(layout)
+    seen: set[str] = set()
+    for url in ordered:
+        table = host_tables.get(url, {})
+        if not isinstance(table, dict):
+            problems.add(("host", url), f'[host."{url}"] must be a table, not '
+                         f"{_type_name(table)}")
+            continue
+        if url in seen:
+            warnings.append(f'[host."{url}"] is listed again because another host table comes '
+                            "between its headers: containerd 2.x tries it twice")
+        seen.add(url)
+        host = _build_host(url, table, ("host", url), problems, warnings, is_server=False)
+        if host is not None:
+            mirrors.append(host)
+    for url, table in host_tables.items():
+        if url in seen:
+            continue
+        if not isinstance(table, dict):
+            problems.add(("host", url), f'[host."{url}"] must be a table, not '
+                         f"{_type_name(table)}")
+            continue
+        # 2.x's Unmarshal still type-checks it, but never uses it
+        _host_settings(table, ("host", url), problems, warnings, semantic=False)
+        old = _Problems(path, layout)
+        _host_settings(table, ("host", url), old, [])
+        rejected = "".join(f"; containerd 1.6/1.7 reject the whole file: {e}"
+                           for e in old.errors[:1])
+        warnings.append(
+            f'host "{url}" is written inline (not as a [host."{url}"] table): containerd 2.x '
+            f"ignores it, containerd 1.6/1.7 use it; write it as a table{rejected}")
+
+    root_caps, root_override, root_skip, root_headers = _host_settings(
+        doc, (), problems, warnings)
+    server: Host | None = None
+    if server_url:
+        parts = split_url(server_url)
+        if isinstance(parts, str):
+            problems.add(("server",), parts)
+        else:
+            scheme, host_name, raw_path = parts
+            server = Host(scheme=scheme, host=host_name,
+                          path=url_path(raw_path, root_override), capabilities=root_caps,
+                          is_server=True, override_path=root_override,
+                          header_names=root_headers, skip_verify=root_skip)
+        if "host" not in doc:
+            warnings.append(_V16_NO_HOST_TABLE)
+
+    if problems.errors:
+        errors = tuple(
+            replace(e, message=e.message + ": containerd ignores the whole file")
+            for e in problems.errors)
+        return HostsFile(path=path, errors=errors, warnings=tuple(warnings))
+    return HostsFile(path=path, mirrors=tuple(mirrors), server=server,
+                     server_header_names=root_headers, warnings=tuple(warnings))

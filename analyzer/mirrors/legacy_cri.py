@@ -1,0 +1,168 @@
+"""containerd's ``config.toml``: ``config_path`` and the deprecated CRI ``registry.mirrors``.
+
+Plugin sections read: ``io.containerd.grpc.v1.cri`` (config version 2, containerd 1.x),
+``cri`` (version 1) and ``io.containerd.cri.v1.images`` (version 3, containerd 2.x).
+
+Legacy mirrors (``registryEndpoints``/``registryHosts`` in CRI's image_pull.go):
+``mirrors[registry]`` if present, else ``mirrors["*"]``; an endpoint without a scheme gets
+``https://`` (``http://`` for localhost); every endpoint gets pull+resolve; an empty path is
+``/v2``, any other path is used as written (no ``/v2`` added); the registry's default host
+is appended unless an endpoint's host is the registry name itself. Setting both ``mirrors``
+and ``config_path`` stops the CRI plugin from loading: reported as an error, and analysed
+with ``config_path`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout, syntax_error_line
+from analyzer.mirrors.upstream import (
+    default_host_name,
+    default_scheme,
+    is_localhost,
+    is_real_upstream,
+)
+from analyzer.model import ConfigError, Host
+
+PLUGIN_NAMES = ("io.containerd.grpc.v1.cri", "cri", "io.containerd.cri.v1.images")
+#: containerd 2.2+'s default ``config_path`` on Linux when neither it nor mirrors is set
+V2_DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d:/etc/docker/certs.d"
+WILDCARD = "*"
+_PULL_RESOLVE = frozenset({"pull", "resolve"})
+
+
+@dataclass(frozen=True)
+class ContainerdConfig:
+    """What a ``config.toml`` says about registries."""
+
+    file: str
+    config_path: str | None = None  # as written (``:``-separated roots)
+    config_path_line: int | None = None
+    mirrors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # registry -> endpoints
+    errors: tuple[ConfigError, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _registry_section(doc: dict[str, Any]) -> tuple[str, tuple[str, ...], Any] | None:
+    plugins = doc.get("plugins")
+    if not isinstance(plugins, dict):
+        return None
+    for name in PLUGIN_NAMES:
+        plugin = plugins.get(name)
+        if isinstance(plugin, dict) and isinstance(plugin.get("registry"), dict):
+            return name, ("plugins", name, "registry"), plugin["registry"]
+    return None
+
+
+def read_containerd_config(path: str) -> ContainerdConfig:
+    """Read ``path``; unreadable or malformed files give a ``ConfigError``, never a raise."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return ContainerdConfig(path, errors=(ConfigError(path, None, f"cannot read: {reason}"),))
+    return parse_containerd_config(text, path)
+
+
+def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
+    try:
+        doc = loads(text)
+    except TOMLDecodeError as exc:
+        return ContainerdConfig(path, errors=(ConfigError(
+            path, syntax_error_line(exc), f"not valid TOML: {exc}"),))
+    layout = scan_layout(text)
+    section = _registry_section(doc)
+    if section is None:
+        return ContainerdConfig(path, warnings=(
+            f"{path}: no registry section: containerd 1.x uses no hosts directory and no "
+            f"mirrors; containerd 2.2+ reads {V2_DEFAULT_CONFIG_PATH}",))
+    plugin, where, registry = section
+    errors: list[ConfigError] = []
+    warnings: list[str] = []
+
+    config_path = registry.get("config_path")
+    if config_path is not None and not isinstance(config_path, str):
+        errors.append(ConfigError(path, layout.line_of((*where, "config_path")),
+                                  "config_path must be a string"))
+        config_path = None
+    mirrors: dict[str, tuple[str, ...]] = {}
+    raw_mirrors = registry.get("mirrors", {})
+    if not isinstance(raw_mirrors, dict):
+        errors.append(ConfigError(path, layout.line_of((*where, "mirrors")),
+                                  "registry.mirrors must be a table"))
+        raw_mirrors = {}
+    for name, entry in raw_mirrors.items():
+        endpoints = entry.get("endpoint", []) if isinstance(entry, dict) else None
+        if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
+            errors.append(ConfigError(path, layout.line_of((*where, "mirrors", name)),
+                                      f'mirrors."{name}".endpoint must be an array of strings'))
+            continue
+        mirrors[name] = tuple(endpoints)
+    if mirrors:
+        warnings.append(f"{path}: registry.mirrors is deprecated since containerd 1.5 "
+                        "(removed in 2.4): use config_path and hosts.toml")
+    if mirrors and config_path:
+        errors.append(ConfigError(
+            path, layout.line_of((*where, "mirrors")),
+            "`mirrors` cannot be set when `config_path` is provided: containerd's CRI plugin "
+            "refuses to load (kubelet cannot pull at all); analysed with config_path only"))
+        mirrors = {}
+    if config_path is None and not mirrors:
+        warnings.append(f"{path}: [plugins.\"{plugin}\".registry] sets neither config_path "
+                        "nor mirrors: containerd 1.x uses no mirrors; containerd 2.2+ reads "
+                        f"{V2_DEFAULT_CONFIG_PATH}")
+    return ContainerdConfig(
+        path,
+        config_path=config_path,
+        config_path_line=layout.line_of((*where, "config_path")),
+        mirrors=mirrors,
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+    )
+
+
+def endpoints_for(mirrors: Mapping[str, tuple[str, ...]], registry: str) -> tuple[str, ...] | None:
+    """The endpoint list CRI uses for ``registry``: its own entry, else ``*``; None if neither."""
+    if registry in mirrors:
+        return mirrors[registry]
+    return mirrors.get(WILDCARD)
+
+
+def _with_scheme(endpoint: str) -> str:
+    if "://" in endpoint:
+        return endpoint
+    host = urlsplit("dummy://" + endpoint).netloc
+    return f"{'http' if is_localhost(host) else 'https'}://{endpoint}"
+
+
+def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host, ...], list[str]]:
+    """``registryEndpoints`` + ``registryHosts``: the hosts and any endpoint problems."""
+    hosts: list[Host] = []
+    problems: list[str] = []
+    append_default = True
+    for endpoint in endpoints:
+        try:
+            parts = urlsplit(_with_scheme(endpoint))
+            _ = parts.port
+        except ValueError as exc:
+            problems.append(f"cannot parse endpoint {endpoint!r}: {exc}")
+            continue
+        if parts.netloc == registry:
+            append_default = False
+        hosts.append(Host(
+            scheme=parts.scheme,
+            host=parts.netloc,
+            path=parts.path or "/v2",
+            capabilities=_PULL_RESOLVE,
+            is_upstream=is_real_upstream(registry, parts.netloc) and parts.path in ("", "/v2"),
+        ))
+    if append_default:
+        name = default_host_name(registry)
+        hosts.append(Host(scheme=default_scheme(name), host=name, path="/v2",
+                          capabilities=_PULL_RESOLVE, is_server=True, is_upstream=True))
+    return tuple(hosts), problems

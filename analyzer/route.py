@@ -1,0 +1,153 @@
+"""Which host resolves an image and which serves its content, as containerd decides.
+
+For the reference CRI pulls (``name:tag@digest`` is pulled by digest):
+
+- resolve: a tag only on hosts with ``pull`` and ``resolve``, a digest on hosts with
+  ``pull``; the first such host, in order, whose catalogue holds the repository;
+- content (manifest by digest, config, layers): every host in order, capabilities not
+  checked (containerd's fetcher walks the whole list), the first that holds it.
+
+The registry's real upstream holds everything; every other host (a ``server`` that replaced
+the upstream included) is a mirror and holds what its catalogue says. Status: ``mirrored``
+(resolve and content on mirrors), ``partial`` (content from a mirror, tag resolved
+upstream), ``fallback`` (mirrors configured, none holds it), ``direct`` (no mirror for the
+registry), ``blocked`` (no host can resolve it: the pull fails).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from analyzer.mirrors.catalogue import Catalogue
+from analyzer.mirrors.catalogues import Catalogues
+from analyzer.mirrors.config import MirrorConfig
+from analyzer.mirrors.upstream import sends_namespace
+from analyzer.model import Attempt, Host, RegistryHosts, Route, Status
+from analyzer.reference import ImageRef
+
+_TAG_NEEDS = frozenset({"pull", "resolve"})
+_DIGEST_NEEDS = frozenset({"pull"})
+
+
+def _namespace(hosts: RegistryHosts, host: Host) -> str:
+    if hosts.origin == "docker-daemon":  # Docker Engine sends no ns=
+        return ""
+    if not sends_namespace(hosts.registry, host.host):
+        return ""
+    return "?ns=" + quote(hosts.registry, safe="")
+
+
+def request_url(hosts: RegistryHosts, host: Host, repository: str, kind: str,
+                reference: str) -> str:
+    """The URL containerd requests: ``<url>/<repository>/<kind>/<reference>[?ns=<registry>]``."""
+    return f"{host.url}/{repository}/{kind}/{reference}{_namespace(hosts, host)}"
+
+
+def _caps(host: Host) -> str:
+    return "+".join(sorted(host.capabilities)) or "none"
+
+
+def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
+    """Predict containerd's attempts for ``ref`` and where each phase is served."""
+    pulled = ref.pulled
+    registry_hosts = config.hosts_for(pulled.domain)
+    hosts = registry_hosts.hosts
+    catalogue_of: list[Catalogue | None] = [
+        None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
+    ]
+    # the catalogue sees the tag as written, even when the pull is by digest
+    holds = [c is None or c.holds(ref) for c in catalogue_of]
+    by_digest = pulled.digest is not None
+    needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
+    reference = pulled.reference
+
+    attempts: list[Attempt] = []
+    resolve_index: int | None = None
+    for index, host in enumerate(hosts):
+        if not needs <= host.capabilities:
+            what = "a digest needs pull" if by_digest else "a tag needs pull and resolve"
+            attempts.append(Attempt("resolve", host.url, "cannot_resolve",
+                                    f"capabilities {_caps(host)}: {what}; not asked"))
+            continue
+        url = request_url(registry_hosts, host, pulled.path, "manifests", reference)
+        if holds[index]:
+            attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
+            resolve_index = index
+            break
+        attempts.append(Attempt("resolve", host.url, "not_in_catalogue",
+                                _not_held(catalogue_of[index])))
+
+    content_index: int | None = None
+    if resolve_index is not None:
+        for index, host in enumerate(hosts):
+            url = request_url(registry_hosts, host, pulled.path, "manifests", "<digest>")
+            if holds[index]:
+                attempts.append(Attempt("content", host.url, "served",
+                                        f"GET {url} (and the blobs)"))
+                content_index = index
+                break
+            attempts.append(Attempt("content", host.url, "not_in_catalogue",
+                                    _not_held(catalogue_of[index])))
+
+    resolve_host = hosts[resolve_index] if resolve_index is not None else None
+    content_host = hosts[content_index] if content_index is not None else None
+    status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest)
+    return Route(
+        image=ref.pull_ref,
+        registry=pulled.domain,
+        status=status,
+        resolve_host=resolve_host.url if resolve_host else None,
+        content_host=content_host.url if content_host else None,
+        hosts_file=registry_hosts.file,
+        attempts=tuple(attempts),
+        warnings=_warnings(registry_hosts, catalogue_of, resolve_host, content_host),
+        reason=reason,
+    )
+
+
+def _not_held(catalogue: Catalogue | None) -> str:
+    source = catalogue.source if catalogue is not None else "upstream"
+    return f"not held according to {source}"
+
+
+def _verdict(ref: ImageRef, hosts: RegistryHosts, resolve: Host | None,
+             content: Host | None, by_digest: bool) -> tuple[Status, str]:
+    name = ref.name
+    what = "digest" if by_digest else "tag"
+    if resolve is None or content is None:
+        needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
+        if not any(needs <= h.capabilities for h in hosts.hosts):
+            return "blocked", (f"no host may resolve a {what} (containerd: \"no resolve "
+                               f"hosts: not found\"): the pull of {ref} fails")
+        server = hosts.hosts[-1]
+        replaced = "" if server.is_upstream else (
+            f"; the upstream is not reachable because server {server.url} replaced it")
+        return "blocked", (f"no host that may resolve the {what} holds {name}{replaced}: "
+                           f"the pull of {ref} fails")
+    if not hosts.mirrors:
+        return "direct", f"no mirror is configured for {hosts.registry}: {content.url} serves it"
+    if content.is_upstream:
+        return "fallback", (f"no configured mirror holds {name}: the upstream {content.url} "
+                            "serves it")
+    if resolve.is_upstream:
+        return "partial", (f"{content.url} serves the content, but the {what} is resolved "
+                           f"upstream on {resolve.url} (no mirror that may resolve "
+                           f"{what}s holds it)")
+    if resolve == content:
+        return "mirrored", f"{content.url} resolves the {what} and serves the content"
+    return "mirrored", (f"{resolve.url} resolves the {what} and {content.url} serves "
+                        "the content")
+
+
+def _warnings(hosts: RegistryHosts, catalogues: list[Catalogue | None],
+              resolve: Host | None, content: Host | None) -> tuple[str, ...]:
+    warnings = list(hosts.warnings)
+    for host, catalogue in zip(hosts.hosts, catalogues, strict=True):
+        if catalogue is not None and catalogue.assumed and host in (resolve, content):
+            warnings.append(f"{host.host}: no catalogue, assumed to serve everything "
+                            "(give --catalog HOST=SOURCE to check)")
+    if resolve is not None and content is not None and resolve.is_upstream and (
+            not content.is_upstream):
+        warnings.append(f"the tag is resolved upstream; {content.host} serves the content only "
+                        "if its copy of the tag has the same digest")
+    return tuple(dict.fromkeys(warnings))
