@@ -1,0 +1,92 @@
+"""Plain-text tables for a terminal: aligned columns, cells of several lines, clipped cells.
+
+Widths count characters (wide East Asian characters count as one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
+
+ELLIPSIS = "…"
+
+
+def clip(text: str, width: int, *, keep_end: bool = False) -> str:
+    """``text`` cut to ``width`` characters, with an ellipsis (at the start if ``keep_end``)."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return ELLIPSIS[:width]
+    if keep_end:
+        return ELLIPSIS + text[len(text) - width + 1 :]
+    return text[: width - 1] + ELLIPSIS
+
+
+def abbreviate(items: Sequence[str], width: int) -> str:
+    """As many of ``items`` as fit in ``width``, comma-separated, then ``+N more``."""
+    if not items:
+        return ""
+    shown: list[str] = []
+    for index, item in enumerate(items):
+        rest = len(items) - index - 1
+        tail = f", +{rest} more" if rest else ""
+        if len(", ".join([*shown, item]) + tail) > width:
+            break
+        shown.append(item)
+    if not shown:  # not even the first fits: clip it
+        more = f" +{len(items) - 1} more" if len(items) > 1 else ""
+        return clip(items[0], max(width - len(more), 1)) + more
+    left = len(items) - len(shown)
+    return ", ".join(shown) + (f", +{left} more" if left else "")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    max_width: int | None = None  # None: whatever the line width leaves
+    keep_end: bool = False  # clip the start (file paths), not the end
+
+
+Cell = str | Sequence[str]
+
+
+def _lines(cell: Cell) -> list[str]:
+    return [cell] if isinstance(cell, str) else list(cell)
+
+
+def grid(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *,
+         notes: Sequence[str | None] = (), indent: int = 2, gap: int = 2,
+         line_width: int = 120) -> list[str]:
+    """The header and the rows, aligned; a row's cells may hold several lines each.
+
+    ``notes[i]``, when given, is printed under row ``i``, indented a little further, clipped
+    to the line width.
+    """
+    widths = [len(c.header) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], *(len(line) for line in _lines(cell)), 0)
+    used = indent
+    for i, column in enumerate(columns):
+        limit = column.max_width
+        if limit is None:
+            limit = max(line_width - used, len(column.header), 12)
+        widths[i] = min(widths[i], limit)
+        used += widths[i] + gap
+    out = [_join([c.header for c in columns], widths, indent, gap)]
+    for index, row in enumerate(rows):
+        cells = [[clip(line, widths[i], keep_end=columns[i].keep_end) for line in _lines(cell)]
+                 for i, cell in enumerate(row)]
+        for parts in zip_longest(*cells, fillvalue=""):
+            out.append(_join(list(parts), widths, indent, gap))
+        note = notes[index] if index < len(notes) else None
+        if note:
+            margin = indent + 2
+            out.append(" " * margin + clip(note, line_width - margin))
+    return out
+
+
+def _join(parts: list[str], widths: list[int], indent: int, gap: int) -> str:
+    padded = [part.ljust(width) for part, width in zip(parts, widths, strict=True)]
+    return (" " * indent + (" " * gap).join(padded)).rstrip()
