@@ -6,6 +6,9 @@ from analyzer.cli.app import app
 
 # Each import registers one command on ``app``; add a new command module here.
 # (imports kept below the app on purpose)
+# isort: split
+from analyzer.cli import explain as _explain  # noqa: F401
+from analyzer.cli import mirrors as _mirrors  # noqa: F401
 
 
 def main() -> None:

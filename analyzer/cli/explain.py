@@ -1,0 +1,144 @@
+"""``coverage explain IMAGE``: every host containerd would try for one image, and why.
+
+Exit codes: 0 a prediction was made (whatever its status), 2 the image is not a valid
+reference, a ``--catalog`` cannot be used, or an option is wrong. Configuration errors are
+printed to stderr, one line each, and the prediction goes on (containerd ignores those files).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from analyzer.cli import options
+from analyzer.cli.app import app
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.mirrors import Catalogues
+    from analyzer.model import RegistryHosts, Route
+
+_FORMATS = ("text", "json")
+_PHASE_TITLES = {
+    "resolve": "resolve the {what} (hosts with {needs}, in order)",
+    "content": "content: manifest by digest, config and layers (every host, in order)",
+}
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"coverage explain: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _role(host: Any) -> str:
+    if host.is_upstream:
+        return "upstream (server)" if host.is_server else "upstream"
+    return "mirror in the server's place" if host.is_server else "mirror"
+
+
+def _host_lines(hosts: RegistryHosts, catalogues: Catalogues) -> list[str]:
+    lines = []
+    for number, host in enumerate(hosts.hosts, start=1):
+        caps = ", ".join(sorted(host.capabilities)) or "none"
+        lines.append(f"  {number}. {host.url}  [{caps}]  {_role(host)}")
+        if not host.is_upstream:
+            catalogue = catalogues.for_host(host.host)
+            lines.append(f"       catalogue ({catalogue.kind}): {catalogue.source}")
+    return lines
+
+
+def render_text(route: Route, hosts: RegistryHosts, catalogues: Catalogues,
+                description: str, written: str) -> str:
+    """The readable explanation: hosts, attempts per phase, warnings, verdict."""
+    by_digest = "@" in route.image
+    lines = [f"image:   {route.image}" + (f"  (written {written})" if written != route.image
+                                           else "")]
+    lines.append(f"config:  {description}")
+    source = hosts.file or ("no hosts file" if hosts.origin != "embedded"
+                            else "embedded DaoCloud mirror set")
+    lines.append(f"hosts for {hosts.registry} ({hosts.origin}: {source}):")
+    lines.extend(_host_lines(hosts, catalogues))
+    for phase in ("resolve", "content"):
+        attempts = [a for a in route.attempts if a.phase == phase]
+        title = _PHASE_TITLES[phase].format(what="digest" if by_digest else "tag",
+                                            needs="pull" if by_digest else "pull and resolve")
+        lines.append(f"{title}:")
+        if not attempts:
+            lines.append("  (not reached)")
+        for number, attempt in enumerate(attempts, start=1):
+            lines.append(f"  {number}. {attempt.host}  {attempt.outcome}")
+            if attempt.detail:
+                lines.append(f"       {attempt.detail}")
+    lines.extend(f"warning: {w}" for w in route.warnings)
+    lines.append(f"verdict: {route.status}: {route.reason}")
+    return "\n".join(lines)
+
+
+def route_json(route: Route, hosts: RegistryHosts, catalogues: Catalogues,
+               description: str) -> dict[str, Any]:
+    data = route.to_dict()
+    data["config"] = description
+    data["origin"] = hosts.origin
+    data["hosts"] = [
+        {
+            "url": h.url,
+            "capabilities": sorted(h.capabilities),
+            "upstream": h.is_upstream,
+            "server": h.is_server,
+            "catalogue": None if h.is_upstream else _catalogue_json(catalogues, h.host),
+        }
+        for h in hosts.hosts
+    ]
+    return data
+
+
+def _catalogue_json(catalogues: Catalogues, host: str) -> dict[str, Any]:
+    catalogue = catalogues.for_host(host)
+    return {"kind": catalogue.kind, "source": catalogue.source, "entries": catalogue.entries,
+            "assumed": catalogue.assumed}
+
+
+@app.command("explain")
+def explain_command(
+    image: str = typer.Argument(..., help="The image reference, as written in a manifest."),
+    hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
+    containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
+    docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """Which host resolves IMAGE and which serves its content, attempt by attempt."""
+    if fmt not in _FORMATS:
+        raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
+    from analyzer.mirrors import CatalogueError
+    from analyzer.reference import InvalidImageReference, parse_image
+    from analyzer.route import route_image
+
+    try:
+        ref = parse_image(image)
+    except InvalidImageReference as exc:
+        if fmt == "json":
+            typer.echo(json.dumps({"image": image, "status": "invalid", "reason": str(exc)},
+                                  indent=2))
+        raise _fail(f"{image!r} is not an image reference: {exc}") from None
+    try:
+        config, catalogues = options.mirror_setup(
+            hosts_dir=hosts_dir, containerd_config=containerd_config,
+            docker_daemon=docker_daemon, catalog=catalog,
+            warn=lambda note: typer.echo(f"coverage explain: {note}", err=True))
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from None
+    for error in config.errors:
+        typer.echo(f"coverage explain: config error: {error}", err=True)
+    for warning in catalogues.warnings:
+        typer.echo(f"coverage explain: warning: {warning}", err=True)
+
+    route = route_image(ref, config, catalogues)
+    hosts = config.hosts_for(ref.domain)
+    if fmt == "json":
+        data = route_json(route, hosts, catalogues, config.description)
+        data["config_errors"] = [e.to_dict() for e in config.errors]
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        typer.echo(render_text(route, hosts, catalogues, config.description, image))

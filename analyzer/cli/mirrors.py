@@ -1,0 +1,129 @@
+"""``coverage mirrors``: the mirror configuration in effect, where each piece came from,
+each host with its capabilities and its catalogue.
+
+Configuration errors go to stderr, one line each (``file:line: reason``); header values
+are never printed, only their names. Exit 0, or 2 for an unusable ``--catalog``/option.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from analyzer.cli import options
+from analyzer.cli.app import app
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.mirrors import Catalogues, MirrorConfig
+    from analyzer.model import Host, RegistryHosts
+
+_FORMATS = ("text", "json")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"coverage mirrors: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _role(host: Host) -> str:
+    if host.is_upstream:
+        return "upstream"
+    return "mirror (replaces the upstream as server)" if host.is_server else "mirror"
+
+
+def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "url": host.url,
+        "host": host.host,
+        "role": "upstream" if host.is_upstream else "mirror",
+        "server": host.is_server,
+        "capabilities": sorted(host.capabilities),
+        "override_path": host.override_path,
+        "skip_verify": host.skip_verify,
+        "header_names": list(host.header_names),
+        "catalogue": None,
+    }
+    if not host.is_upstream:
+        catalogue = catalogues.for_host(host.host)
+        data["catalogue"] = {"kind": catalogue.kind, "source": catalogue.source,
+                             "entries": catalogue.entries, "assumed": catalogue.assumed}
+    return data
+
+
+def mirrors_json(config: MirrorConfig, catalogues: Catalogues) -> dict[str, Any]:
+    return {
+        "description": config.description,
+        "errors": [e.to_dict() for e in config.errors],
+        "warnings": list(config.warnings) + list(catalogues.warnings),
+        "registries": [
+            {
+                "registry": rh.registry,
+                "origin": rh.origin,
+                "file": rh.file,
+                "warnings": list(rh.warnings),
+                "hosts": [_host_json(h, catalogues) for h in rh.hosts],
+            }
+            for rh in config.configured()
+        ],
+    }
+
+
+def _registry_lines(rh: RegistryHosts, catalogues: Catalogues) -> list[str]:
+    lines = [f"{rh.registry}  ({rh.origin}: {rh.file or 'no file'})"]
+    for number, host in enumerate(rh.hosts, start=1):
+        caps = ", ".join(sorted(host.capabilities)) or "none"
+        extras = [name for flag, name in ((host.override_path, "override_path"),
+                                          (host.skip_verify, "skip_verify")) if flag]
+        lines.append(f"  {number}. {host.url}  [{caps}]  {_role(host)}"
+                     + (f"  ({', '.join(extras)})" if extras else ""))
+        if host.header_names:
+            lines.append(f"       headers: {', '.join(host.header_names)} (values not shown)")
+        if not host.is_upstream:
+            catalogue = catalogues.for_host(host.host)
+            lines.append(f"       catalogue ({catalogue.kind}): {catalogue.source}")
+    lines.extend(f"  warning: {w}" for w in rh.warnings)
+    return lines
+
+
+def render_text(config: MirrorConfig, catalogues: Catalogues) -> str:
+    lines = [f"configuration: {config.description}"]
+    configured = config.configured()
+    if not configured:
+        lines.append("no registry has mirrors: every image comes from its own registry")
+    for rh in configured:
+        lines.append("")
+        lines.extend(_registry_lines(rh, catalogues))
+    if config.warnings or catalogues.warnings:
+        lines.append("")
+    lines.extend(f"warning: {w}" for w in (*config.warnings, *catalogues.warnings))
+    return "\n".join(lines)
+
+
+@app.command("mirrors")
+def mirrors_command(
+    hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
+    containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
+    docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """The mirror configuration in effect: registries, hosts, capabilities, catalogues."""
+    if fmt not in _FORMATS:
+        raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
+    from analyzer.mirrors import CatalogueError
+
+    try:
+        config, catalogues = options.mirror_setup(
+            hosts_dir=hosts_dir, containerd_config=containerd_config,
+            docker_daemon=docker_daemon, catalog=catalog,
+            warn=lambda note: typer.echo(f"coverage mirrors: {note}", err=True))
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from None
+    for error in config.errors:
+        typer.echo(f"{error}", err=True)
+    if fmt == "json":
+        typer.echo(json.dumps(mirrors_json(config, catalogues), indent=2))
+    else:
+        typer.echo(render_text(config, catalogues))

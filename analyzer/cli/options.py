@@ -1,0 +1,87 @@
+"""The mirror options shared by ``explain``, ``mirrors`` and ``scan``, and one helper that
+turns them into ``(MirrorConfig, Catalogues)``.
+
+Declare them in a command as ``hosts_dir: Optional[list[str]] = options.HOSTS_DIR`` etc.,
+then call ``mirror_setup(...)``; it raises ``analyzer.mirrors.CatalogueError`` (a
+``ValueError``) for a ``--catalog`` that cannot be used, never for configuration files
+(their problems are ``MirrorConfig.errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.mirrors import Catalogues, MirrorConfig
+
+HOSTS_DIR = typer.Option(
+    None,
+    "--hosts-dir",
+    help=(
+        "containerd hosts directory (config_path); repeatable, and each value may be a "
+        "':'-separated list of roots. [default: /etc/containerd/certs.d if it exists, "
+        "else the embedded DaoCloud mirror set]"
+    ),
+    show_default=False,
+)
+CONTAINERD_CONFIG = typer.Option(
+    None,
+    "--containerd-config",
+    help="containerd config.toml: its config_path, or its legacy CRI registry.mirrors.",
+)
+DOCKER_DAEMON = typer.Option(
+    None,
+    "--docker-daemon",
+    help="Docker's daemon.json: its registry-mirrors (Docker Hub only).",
+)
+CATALOG = typer.Option(
+    None,
+    "--catalog",
+    help=(
+        "What a mirror host holds, HOST=SOURCE (repeatable). SOURCE: a list file "
+        "(allows.txt or mirror.txt format), 'all' (pull-through proxy), 'none', 'daocloud' "
+        "(the embedded allows.txt) or an http(s) URL. Hosts without one are assumed to serve "
+        "everything."
+    ),
+)
+
+
+def _needs_loader(catalog: Sequence[str]) -> bool:
+    return any(spec.partition("=")[2].strip().startswith(("http://", "https://"))
+               for spec in catalog)
+
+
+def default_loader(warn: Callable[[str], None] | None = None) -> Callable[[str], str] | None:
+    """The cached downloader of ``analyzer.online`` (None when it is not available)."""
+    try:
+        from analyzer.online.refresh import cached_loader
+    except ImportError:  # pragma: no cover - the online package is part of the install
+        return None
+    return cached_loader(warn=warn)
+
+
+def mirror_setup(
+    *,
+    hosts_dir: Sequence[str] | None = None,
+    containerd_config: str | None = None,
+    docker_daemon: str | None = None,
+    catalog: Sequence[str] | None = None,
+    loader: Callable[[str], str] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> tuple[MirrorConfig, Catalogues]:
+    """Build the configuration in effect and the catalogues from the shared options."""
+    from analyzer.mirrors import load_catalogues, load_mirror_config
+
+    config = load_mirror_config(
+        hosts_dirs=tuple(hosts_dir or ()),
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
+    )
+    specs = tuple(catalog or ())
+    if loader is None and _needs_loader(specs):
+        loader = default_loader(warn)
+    catalogues = load_catalogues(specs, loader=loader)
+    return config, catalogues
