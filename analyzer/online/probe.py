@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from analyzer import __version__
+from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Host
 from analyzer.online.challenge import Challenge, bearer_challenge, parse_challenges
 from analyzer.online.ratelimit import HostRateLimiter
@@ -51,8 +52,6 @@ MANIFEST_ACCEPT = ", ".join((
     "*/*",
 ))
 USER_AGENT = f"image-coverage/{__version__} (containerd-compatible probe)"
-DOCKER_HUB = "docker.io"
-DOCKER_HUB_HOST = "registry-1.docker.io"
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -72,19 +71,11 @@ class ProbeResult:
                 "status": self.status, "detail": self.detail, "cached": self.cached}
 
 
-def needs_namespace(host: Host, registry: str) -> bool:
-    """containerd's ``RegistryHost.isProxy``: ``?ns=`` for every host that is not the
-    registry itself, except ``registry-1.docker.io`` serving ``docker.io``."""
-    if host.host == registry:
-        return False
-    return not (registry == DOCKER_HUB and host.host == DOCKER_HUB_HOST)
-
-
 def manifest_url(host: Host, registry: str, ref: ImageRef) -> str:
     """The URL containerd resolves ``ref`` at on ``host`` (``path.Join`` of the parts)."""
     parts = [p.strip("/") for p in (host.path, ref.repository, "manifests", ref.reference)]
     url = f"{host.scheme}://{host.host}/" + "/".join(p for p in parts if p)
-    if needs_namespace(host, registry):
+    if sends_namespace(registry, host.host):
         url += "?" + urlencode({"ns": registry})
     return url
 
