@@ -10,7 +10,10 @@ The rules, each a sentence a failure message can quote:
   both blobs;
 - the status matches who served: resolve and content from mirrors is ``mirrored``, content
   from a mirror after an upstream resolve is ``partial``, everything from the upstream is
-  ``fallback`` (``direct`` too when containerd tried no mirror at all).
+  ``fallback`` (``direct`` too when containerd tried no mirror at all);
+- the hosts containerd asked, in order, are the analyser's attempts for that phase (those it
+  predicts are asked: not ``cannot_resolve``), leaving out hosts nobody can observe (a port
+  where nothing listens).
 
 "Upstream" here is decided by the observation, not by the analyser: a host whose ``host:port``
 is the image's own registry, or any host off the machine (the trap).
@@ -18,11 +21,14 @@ is the image's own registry, or any host off the machine (the trap).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from analyzer.model import Route
 
-from .observation import CONTENT_STEPS, Observation
+from .observation import CONTENT_STEPS, Observation, Step
+
+NOT_ASKED = "cannot_resolve"  # the analyser's outcome for a host containerd skips
 
 
 def origin(url: str) -> str:
@@ -38,9 +44,12 @@ def is_upstream(base: str, registry: str, trapped_bases: set[str]) -> bool:
     return urlsplit(base).netloc == registry or base in trapped_bases
 
 
-def disagreements(route: Route, seen: Observation, registry: str) -> list[str]:
-    """Every way ``route`` differs from ``seen``; ``registry`` is the image's registry host."""
-    problems: list[str] = []
+def disagreements(
+    route: Route, seen: Observation, registry: str, observable: Callable[[str], bool]
+) -> list[str]:
+    """Every way ``route`` differs from ``seen``; ``registry`` is the image's registry host;
+    ``observable(url)`` says whether a request to that host would have been recorded."""
+    problems = _attempt_order(route, seen, observable)
     trapped_bases = {t.base for t in seen.step("resolve").tries if t.status == 0}
     if seen.trapped and not seen.fetched:
         first_off_machine = next(t.base for t in seen.step("resolve").tries if t.status == 0)
@@ -81,6 +90,39 @@ def disagreements(route: Route, seen: Observation, registry: str) -> list[str]:
             f"the analyser says {route.status}"
         )
     return problems
+
+
+def _attempt_order(
+    route: Route, seen: Observation, observable: Callable[[str], bool]
+) -> list[str]:
+    problems: list[str] = []
+    phases = [("resolve", seen.step("resolve"))]
+    if not seen.trapped:  # after a trapped resolve containerd fetched nothing
+        phases += [("content", seen.step(name)) for name in CONTENT_STEPS]
+    for phase, step in phases:
+        predicted = [
+            a.host for a in route.attempts
+            if a.phase == phase and a.outcome != NOT_ASKED and observable(a.host)
+        ]
+        asked = _asked(step, predicted)
+        if asked != predicted:
+            problems.append(
+                f"{step.name}: containerd asked {' > '.join(asked) or 'no host'}; the analyser "
+                f"predicts {' > '.join(predicted) or 'no host'}"
+            )
+    return problems
+
+
+def _asked(step: Step, predicted: list[str]) -> list[str]:
+    """The hosts containerd asked, named like the prediction where only the origin is known."""
+    asked = []
+    for index, attempt in enumerate(step.tries):
+        if attempt.status == 0 and index < len(predicted) and (
+                origin(predicted[index]) == attempt.base):
+            asked.append(predicted[index])  # a trapped CONNECT: only the host is known
+        else:
+            asked.append(attempt.base)
+    return asked
 
 
 def _statuses_for(seen: Observation, registry: str, trapped: set[str]) -> set[str]:

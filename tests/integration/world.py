@@ -101,6 +101,10 @@ class World:
                 return role
         return "public"
 
+    def observable(self, url: str) -> bool:
+        """Would a request to ``url`` be recorded? Not for the port where nothing listens."""
+        return urlsplit(url).netloc != urlsplit(self.down).netloc
+
     # -- contents ----------------------------------------------------------------------------
 
     def place(self, placements: Iterable[Placement]) -> None:
