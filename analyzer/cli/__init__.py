@@ -7,8 +7,10 @@ from analyzer.cli.app import app
 # Each import registers one command on ``app``; add a new command module here.
 # (imports kept below the app on purpose)
 # isort: split
+from analyzer.cli import catalog as _catalog  # noqa: F401
 from analyzer.cli import explain as _explain  # noqa: F401
 from analyzer.cli import mirrors as _mirrors  # noqa: F401
+from analyzer.cli import scan as _scan  # noqa: F401
 
 
 def main() -> None:

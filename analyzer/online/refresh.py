@@ -28,6 +28,7 @@ from analyzer.online.cache import (
     store_list,
     utc_now,
 )
+from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
 
@@ -35,14 +36,20 @@ if TYPE_CHECKING:
     import requests
 
 __all__ = [
-    "DEFAULT_ALLOWS_URL", "CachedLoader", "CatalogInfo", "CatalogUnavailable", "InvalidSource",
-    "UpdateResult", "cached_loader", "default_name", "list_catalogs", "update_catalog",
+    "DEFAULT_ALLOWS_URL",
+    "DEFAULT_NAME",
+    "CachedLoader",
+    "CatalogInfo",
+    "CatalogUnavailable",
+    "InvalidSource",
+    "UpdateResult",
+    "cached_daocloud_allows",
+    "cached_loader",
+    "default_name",
+    "list_catalogs",
+    "update_catalog",
 ]
 
-DEFAULT_ALLOWS_URL = (
-    "https://raw.githubusercontent.com/DaoCloud/public-image-mirror/main/allows.txt"
-)
-DEFAULT_NAME = "daocloud-allows"
 DEFAULT_TIMEOUT = 30.0
 #: how long ``cached_loader`` trusts a cached copy before asking the source again
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -85,6 +92,13 @@ def default_name(source: str) -> str:
     stem = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:40] or "list"
     return check_name(f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}")
+
+
+def cached_daocloud_allows() -> CachedList | None:
+    """The copy of DaoCloud's ``allows.txt`` that ``coverage catalog update`` downloaded, if
+    there is one and it is intact (newer than the embedded snapshot, as a rule)."""
+    entry = load_cached(DEFAULT_NAME)
+    return entry if entry is not None and entry.source == DEFAULT_ALLOWS_URL else None
 
 
 def check_source(source: str) -> str:
