@@ -10,7 +10,6 @@ from analyzer.cli.app import app
 from analyzer.cli import catalog as _catalog  # noqa: F401
 from analyzer.cli import explain as _explain  # noqa: F401
 from analyzer.cli import mirrors as _mirrors  # noqa: F401
-from analyzer.cli import scan as _scan  # noqa: F401
 
 
 def main() -> None:
