@@ -271,9 +271,9 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
         return HostsFile(path=path, errors=(ConfigError(
-            path, syntax_error_line(exc),
+            path, syntax_error_line(exc, text),
             f"not valid TOML ({reason}): containerd ignores the whole file"),))
     layout = scan_layout(text)
     problems = _Problems(path, layout)

@@ -74,7 +74,7 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
         doc = loads(text)
     except TOMLDecodeError as exc:
         return ContainerdConfig(path, errors=(ConfigError(
-            path, syntax_error_line(exc), f"not valid TOML: {exc}"),))
+            path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),))
     layout = scan_layout(text)
     section = _registry_section(doc)
     if section is None:

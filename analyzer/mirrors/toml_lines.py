@@ -50,10 +50,15 @@ class TomlLayout:
         return None
 
 
-def syntax_error_line(error: Exception) -> int | None:
-    """The line number in a ``tomllib.TOMLDecodeError`` message."""
+def syntax_error_line(error: Exception, text: str) -> int | None:
+    """The line number in a ``tomllib.TOMLDecodeError`` message ("at end of document": the
+    last line of ``text``)."""
     match = _SYNTAX_LINE_RE.search(str(error))
-    return int(match.group(1)) if match else None
+    if match:
+        return int(match.group(1))
+    if "end of document" in str(error):
+        return max(len(text.splitlines()), 1)
+    return None
 
 
 def _single_path(doc: Any) -> KeyPath:
@@ -99,7 +104,8 @@ def scan_layout(text: str) -> TomlLayout:
             path = _parse_header(stripped)
             if path is not None:
                 table = path
-                key_lines.setdefault(path, number)
+                for depth in range(1, len(path) + 1):
+                    key_lines.setdefault(path[:depth], number)
                 if not stripped.startswith("[["):
                     headers.append(TableHeader(path, number))
         else:

@@ -1,0 +1,137 @@
+"""Hosts directory lookup (containerd ``HostDirFromRoot`` / CRI ``hostDirFromRoots``) and
+``load_mirror_config`` with hosts roots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.mirrors import load_mirror_config
+from analyzer.mirrors.hosts_dir import candidates, port_directory, registry_of_directory
+
+
+def write(root: Path, name: str, text: str | None) -> Path:
+    directory = root / name
+    directory.mkdir(parents=True, exist_ok=True)
+    if text is not None:
+        (directory / "hosts.toml").write_text(text)
+    return directory
+
+
+def mirror(url: str) -> str:
+    return f'[host."{url}"]\n  capabilities = ["pull", "resolve"]\n'
+
+
+def first_url(config_root: list[str], registry: str) -> str:
+    config = load_mirror_config(hosts_dirs=config_root)
+    return config.hosts_for(registry).hosts[0].url
+
+
+def test_candidate_names_port_form_first_then_verbatim_then_default() -> None:
+    assert candidates("myreg.io:5000") == ("myreg.io_5000_", "myreg.io:5000", "_default")
+    assert candidates("docker.io") == ("docker.io", "_default")
+    assert port_directory("[::1]:5000") == "[::1]_5000_"
+    assert registry_of_directory("myreg.io_5000_") == "myreg.io:5000"
+
+
+def test_port_underscore_dir_beats_colon_dir_s18(tmp_path: Path) -> None:
+    write(tmp_path, "127.0.0.1_5000_", mirror("http://127.0.0.1:5001"))
+    write(tmp_path, "127.0.0.1:5000", mirror("http://127.0.0.1:5002"))
+    assert first_url([str(tmp_path)], "127.0.0.1:5000") == "http://127.0.0.1:5001/v2"
+
+
+def test_specific_dir_beats_default_without_merging_s9c(tmp_path: Path) -> None:
+    write(tmp_path, "_default", mirror("https://mirror1.example"))
+    write(tmp_path, "docker.io", mirror("https://mirror2.example"))
+    hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("docker.io")
+    assert [h.url for h in hosts.hosts] == [
+        "https://mirror2.example/v2", "https://registry-1.docker.io/v2"]
+    assert hosts.file == str(tmp_path / "docker.io" / "hosts.toml")
+
+
+def test_default_dir_serves_other_registries_with_their_own_upstream_s9a_s9b(
+        tmp_path: Path) -> None:
+    write(tmp_path, "_default", mirror("https://mirror1.example"))
+    hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("registry.example.test")
+    assert [h.url for h in hosts.hosts] == [
+        "https://mirror1.example/v2", "https://registry.example.test/v2"]
+    assert hosts.hosts[-1].is_upstream
+
+
+def test_port_443_is_not_stripped(tmp_path: Path) -> None:
+    write(tmp_path, "reg.example.com", mirror("https://m.example"))
+    hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("reg.example.com:443")
+    assert hosts.origin == "none"
+
+
+def test_roots_in_order_first_match_wins_default_in_earlier_root_beats_later(
+        tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    write(first, "_default", mirror("https://catch-all.example"))
+    write(second, "docker.io", mirror("https://hub.example"))
+    assert first_url([f"{first}:{second}"], "docker.io") == "https://catch-all.example/v2"
+    # the other order: the specific directory of the first root wins
+    assert first_url([str(second), str(first)], "docker.io") == "https://hub.example/v2"
+
+
+def test_dir_without_hosts_toml_means_upstream_only(tmp_path: Path) -> None:
+    write(tmp_path, "docker.io", None)
+    write(tmp_path, "_default", mirror("https://catch-all.example"))
+    hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("docker.io")
+    assert [h.url for h in hosts.hosts] == ["https://registry-1.docker.io/v2"]
+    assert any("no hosts.toml" in w for w in hosts.warnings)
+
+
+def test_no_directory_means_default_host_origin_none(tmp_path: Path) -> None:
+    write(tmp_path, "quay.io", mirror("https://m.example"))
+    hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("docker.io")
+    assert hosts.origin == "none"
+    assert [h.url for h in hosts.hosts] == ["https://registry-1.docker.io/v2"]
+
+
+def test_config_errors_carry_file_and_line_even_for_unused_registries(tmp_path: Path) -> None:
+    write(tmp_path, "quay.io", '[host."https://m.example"]\ncapabilities = ["mirror"]\n')
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)])
+    (error,) = config.errors
+    assert error.file == str(tmp_path / "quay.io" / "hosts.toml")
+    assert error.line == 2
+    assert [h.url for h in config.hosts_for("quay.io").hosts] == ["https://quay.io/v2"]
+
+
+def test_missing_root_is_a_warning(tmp_path: Path) -> None:
+    config = load_mirror_config(hosts_dirs=[str(tmp_path / "nope")])
+    assert any("does not exist" in w for w in config.warnings)
+    assert config.hosts_for("docker.io").origin == "none"
+
+
+def test_configured_lists_every_dir_and_marks_shadowed_ones(tmp_path: Path) -> None:
+    write(tmp_path, "127.0.0.1_5000_", mirror("http://127.0.0.1:5001"))
+    write(tmp_path, "127.0.0.1:5000", mirror("http://127.0.0.1:5002"))
+    write(tmp_path, "_default", mirror("https://catch-all.example"))
+    configured = {rh.file: rh for rh in load_mirror_config(
+        hosts_dirs=[str(tmp_path)]).configured()}
+    shadowed = configured[str(tmp_path / "127.0.0.1:5000" / "hosts.toml")]
+    assert any("never used" in w for w in shadowed.warnings)
+    default = configured[str(tmp_path / "_default" / "hosts.toml")]
+    assert default.registry == "_default"
+    assert default.hosts[-1].url == "https://<registry>/v2"
+
+
+def test_node_default_used_when_no_option_given(tmp_path: Path) -> None:
+    write(tmp_path, "docker.io", mirror("https://node-mirror.example"))
+    config = load_mirror_config(node_default=str(tmp_path))
+    assert config.hosts_for("docker.io").hosts[0].url == "https://node-mirror.example/v2"
+    assert str(tmp_path) in config.description
+
+
+def test_embedded_daocloud_defaults_when_node_has_no_hosts_dir(tmp_path: Path) -> None:
+    config = load_mirror_config(node_default=str(tmp_path / "absent"))
+    assert config.description.startswith("embedded DaoCloud defaults (no ")
+    hosts = config.hosts_for("docker.io")
+    assert hosts.origin == "embedded"
+    assert [h.url for h in hosts.hosts] == [
+        "https://docker.m.daocloud.io/v2", "https://registry-1.docker.io/v2"]
+    assert hosts.hosts[0].capabilities == frozenset({"pull", "resolve"})
+    assert config.hosts_for("registry.k8s.io").hosts[0].host == "k8s.m.daocloud.io"
+    # Ollama models are not container images: no mirror for registry.ollama.ai
+    assert config.hosts_for("registry.ollama.ai").origin == "none"
+    assert {rh.registry for rh in config.configured()} >= {"docker.io", "quay.io", "nvcr.io"}

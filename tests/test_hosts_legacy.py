@@ -1,0 +1,118 @@
+"""The older forms: containerd ``config.toml`` (``config_path`` and the deprecated CRI
+``registry.mirrors``) and Docker's ``daemon.json`` ``registry-mirrors``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.mirrors import load_mirror_config
+from analyzer.mirrors.legacy_cri import legacy_hosts, parse_containerd_config
+
+V2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n'
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+def test_legacy_mirrors_get_pull_resolve_and_upstream_appended_cri_legacy() -> None:
+    hosts, problems = legacy_hosts("docker.io", ("http://127.0.0.1:5001", "mirror2.example"))
+    assert not problems
+    assert [h.url for h in hosts] == [
+        "http://127.0.0.1:5001/v2", "https://mirror2.example/v2",
+        "https://registry-1.docker.io/v2"]
+    assert all(h.capabilities == frozenset({"pull", "resolve"}) for h in hosts)
+    assert hosts[-1].is_upstream and not hosts[0].is_upstream
+
+
+def test_legacy_endpoint_without_scheme_on_localhost_gets_http() -> None:
+    hosts, _ = legacy_hosts("docker.io", ("localhost:5000",))
+    assert hosts[0].url == "http://localhost:5000/v2"
+
+
+def test_legacy_upstream_not_appended_when_an_endpoint_is_the_registry() -> None:
+    hosts, _ = legacy_hosts("quay.io", ("https://cache.example", "https://quay.io"))
+    assert [h.url for h in hosts] == ["https://cache.example/v2", "https://quay.io/v2"]
+
+
+def test_legacy_path_used_as_written_without_v2_cri_legacy_path() -> None:
+    hosts, _ = legacy_hosts("docker.io", ("http://p.example:5020/custom",
+                                          "http://p.example:5020/custom/v2"))
+    assert [h.url for h in hosts[:2]] == [
+        "http://p.example:5020/custom", "http://p.example:5020/custom/v2"]
+
+
+def test_legacy_wildcard_applies_to_registries_without_their_own_entry_cri_legacy_star(
+        tmp_path: Path) -> None:
+    config_file = write(tmp_path / "config.toml", V2 + (
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]\n'
+        '  endpoint = ["https://star.example"]\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+        '  endpoint = ["https://hub.example"]\n'))
+    config = load_mirror_config(containerd_config=config_file)
+    assert config.hosts_for("registry.example.test").hosts[0].url == "https://star.example/v2"
+    assert config.hosts_for("docker.io").hosts[0].url == "https://hub.example/v2"
+    assert config.hosts_for("docker.io").origin == "containerd-config"
+    assert any("deprecated" in w for w in config.warnings)
+
+
+def test_config_path_read_from_v2_and_v3_plugin_sections(tmp_path: Path) -> None:
+    hosts_root = tmp_path / "certs.d" / "docker.io"
+    hosts_root.mkdir(parents=True)
+    (hosts_root / "hosts.toml").write_text('[host."https://hub.example"]\n')
+    for header in ('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n',
+                   'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'):
+        config_file = write(tmp_path / "config.toml",
+                            header + f'config_path = "/nonexistent:{tmp_path / "certs.d"}"\n')
+        config = load_mirror_config(containerd_config=config_file)
+        hosts = config.hosts_for("docker.io")
+        assert hosts.hosts[0].url == "https://hub.example/v2"
+        assert hosts.origin == "containerd-config"
+
+
+def test_mirrors_and_config_path_together_is_an_error_cri_both() -> None:
+    parsed = parse_containerd_config(V2 + 'config_path = "/etc/containerd/certs.d"\n'
+                                     '[plugins."io.containerd.grpc.v1.cri".registry.mirrors.'
+                                     '"docker.io"]\n  endpoint = ["https://m.example"]\n',
+                                     "config.toml")
+    (error,) = parsed.errors
+    assert "cannot be set when `config_path` is provided" in error.message
+    assert error.line == 4
+    assert parsed.mirrors == {}
+
+
+def test_malformed_containerd_config_is_an_error_with_line(tmp_path: Path) -> None:
+    config_file = write(tmp_path / "config.toml", 'version = 2\n[plugins\n')
+    config = load_mirror_config(containerd_config=config_file)
+    assert config.errors[0].file == config_file and config.errors[0].line == 2
+
+
+def test_unreadable_containerd_config_is_an_error_not_a_raise(tmp_path: Path) -> None:
+    config = load_mirror_config(containerd_config=str(tmp_path / "missing.toml"))
+    assert "cannot read" in config.errors[0].message
+
+
+def test_daemon_json_mirrors_apply_to_docker_hub_only(tmp_path: Path) -> None:
+    daemon = write(tmp_path / "daemon.json",
+                   '{\n  "registry-mirrors": ["https://hub-mirror.example"]\n}\n')
+    config = load_mirror_config(docker_daemon=daemon)
+    hub = config.hosts_for("docker.io")
+    assert hub.origin == "docker-daemon"
+    assert [h.url for h in hub.hosts] == [
+        "https://hub-mirror.example/v2", "https://registry-1.docker.io/v2"]
+    assert config.hosts_for("quay.io").origin == "none"
+
+
+def test_daemon_json_bad_mirror_is_an_error_with_line(tmp_path: Path) -> None:
+    daemon = write(tmp_path / "daemon.json",
+                   '{\n  "registry-mirrors": [\n    "ftp://x.example"\n  ]\n}\n')
+    config = load_mirror_config(docker_daemon=daemon)
+    (error,) = config.errors
+    assert error.line == 3 and "http" in error.message
+
+
+def test_daemon_json_syntax_error_has_line(tmp_path: Path) -> None:
+    daemon = write(tmp_path / "daemon.json", '{\n  "registry-mirrors": [,]\n}\n')
+    config = load_mirror_config(docker_daemon=daemon)
+    assert config.errors[0].line == 2
