@@ -1,0 +1,256 @@
+"""``coverage probe``: ask each mirror on an image's route whether it really serves it.
+
+Images come from manifests (PATH..., '-' for stdin) and/or ``--image``. Each is routed with
+the same configuration options as ``scan``; every mirror host on its route (never the
+upstream) gets one ``HEAD .../manifests/<tag|digest>`` as containerd sends it. The verdict is
+printed beside the catalogue's prediction and every disagreement is flagged.
+
+Exit codes: 0 probing ran (whatever the mirrors answered), 2 usage error or input that could
+not be read (the rest is still probed and reported).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from analyzer.cli import options
+from analyzer.cli.app import app
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.model import Host, Route
+    from analyzer.online.compare import ProbeComparison
+    from analyzer.online.probe import ProbeResult
+    from analyzer.reference import ImageRef
+
+_FORMATS = ("text", "json")
+#: manifest classes probed (as scan routes them by default)
+_PROBED_CLASSES = frozenset({"container", "crd", "volume"})
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"coverage probe: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _error(message: str) -> None:
+    typer.echo(f"coverage probe: error: {message}", err=True)
+
+
+@dataclass(frozen=True)
+class _ImageProbes:
+    """One image: its route by the catalogues, its probes, its route by the probes."""
+
+    ref: ImageRef
+    route: Route
+    comparisons: tuple[ProbeComparison, ...]
+    probed_status: str | None  # the route status if the probes are right
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.ref.pull_ref,
+            "registry": self.route.registry,
+            "status": self.route.status,
+            "status_by_probe": self.probed_status,
+            "probes": [c.to_dict() for c in self.comparisons],
+        }
+
+
+@app.command("probe")
+def probe_command(
+    paths: Optional[list[str]] = typer.Argument(  # noqa: UP045 - typer needs Optional here
+        None, help="Manifest files or folders (recursive); '-' reads stdin.", show_default=False
+    ),
+    image: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None, "--image", "-i", help="An image to probe (repeatable), as written in a manifest."
+    ),
+    hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
+    containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
+    docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+    concurrency: int = typer.Option(
+        2, "--concurrency", min=1, max=10, help="Probes in flight at once."
+    ),
+    rate: int = typer.Option(
+        20, "--rate", min=1, help="Requests a minute to any one host (sliding window)."
+    ),
+    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per request."),
+    max_errors: int = typer.Option(
+        5, "--max-errors", min=0,
+        help="Stop probing a host after this many errors in a row (0: never stop).",
+    ),
+    cache_ttl: float = typer.Option(
+        3600.0, "--cache-ttl", min=0,
+        help="Reuse verdicts younger than this many seconds (0: always ask).",
+    ),
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """Ask each mirror on each image's route whether it really serves the image."""
+    if fmt not in _FORMATS:
+        raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
+    if not paths and not image:
+        raise _fail("give manifest files or folders ('-' for stdin), or --image IMAGE")
+    from analyzer.mirrors import CatalogueError
+
+    refs, unreadable = _collect_images(paths or [], image or [])
+    try:
+        config, catalogues = options.mirror_setup(
+            hosts_dir=hosts_dir, containerd_config=containerd_config,
+            docker_daemon=docker_daemon, catalog=catalog,
+            warn=lambda note: typer.echo(f"coverage probe: {note}", err=True))
+    except CatalogueError as exc:
+        raise _fail(str(exc)) from None
+    for config_error in config.errors:
+        typer.echo(f"coverage probe: config error: {config_error}", err=True)
+
+    from analyzer.online.compare import compare, probe_catalogues
+    from analyzer.online.probe import Prober
+    from analyzer.route import route_image
+
+    routes = {key: route_image(ref, config, catalogues) for key, ref in refs.items()}
+    items: list[tuple[Host, str, ImageRef]] = [
+        (host, ref.pulled.domain, ref)
+        for ref in refs.values()
+        for host in config.hosts_for(ref.pulled.domain).mirrors
+    ]
+    prober = Prober(timeout=timeout, concurrency=concurrency, rate_per_minute=rate,
+                    max_errors=max_errors, cache_ttl=cache_ttl)
+    progress = _Progress(len(items)) if sys.stderr.isatty() and items else None
+    results = prober.probe_many(items, on_result=progress.step if progress else None)
+    if progress:
+        progress.done()
+
+    comparisons = compare(items, results, catalogues)
+    by_probe = probe_catalogues(items, results, catalogues)
+    images = [
+        _ImageProbes(
+            ref=ref, route=routes[key],
+            comparisons=tuple(c for c in comparisons if c.result.image == ref.pull_ref),
+            probed_status=route_image(ref, config, by_probe).status
+            if config.hosts_for(ref.pulled.domain).mirrors else None,
+        )
+        for key, ref in refs.items()
+    ]
+    if fmt == "json":
+        typer.echo(json.dumps(_json_report(images, comparisons, config.description), indent=2))
+    else:
+        typer.echo(_text_report(images, comparisons))
+    if unreadable:
+        raise typer.Exit(2)
+
+
+def _collect_images(paths: list[str], written: list[str]) -> tuple[dict[str, ImageRef], bool]:
+    """Distinct images by pull ref, sorted; and whether some input could not be read."""
+    from analyzer.reference import InvalidImageReference, parse_image
+
+    found: dict[str, ImageRef] = {}
+    unreadable = False
+    for text in written:
+        try:
+            ref = parse_image(text)
+        except InvalidImageReference as exc:
+            _error(f"--image {text!r} is not an image reference: {exc}")
+            unreadable = True
+            continue
+        found.setdefault(ref.pull_ref, ref)
+    if paths:
+        from analyzer.sources import read_sources
+
+        sources = read_sources(paths, stdin=sys.stdin)
+        for source_error in sources.errors:
+            _error(str(source_error))
+            unreadable = True
+        for use in sources.uses:
+            if use.image is not None and use.use_class in _PROBED_CLASSES:
+                found.setdefault(use.image.pull_ref, use.image)
+    return dict(sorted(found.items())), unreadable
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _verdict(result: ProbeResult) -> str:
+    notes = [f"HTTP {result.status}"] if result.status is not None else []
+    if result.cached:
+        notes.append("cached")
+    return f"{result.outcome} ({', '.join(notes)})" if notes else result.outcome
+
+
+def _text_report(images: list[_ImageProbes], comparisons: list[ProbeComparison]) -> str:
+    lines: list[str] = []
+    for entry in images:
+        route = entry.route
+        served_by = f" via {route.content_host}" if route.content_host else ""
+        lines.append(f"{entry.ref.pull_ref}  predicted: {route.status}{served_by}")
+        if not entry.comparisons:
+            lines.append(f"  no mirror configured for {route.registry}: nothing to probe")
+        for comparison in entry.comparisons:
+            result = comparison.result
+            predicted = "holds" if comparison.predicted else "does not hold"
+            if comparison.assumed:
+                predicted += " (assumed)"
+            flag = "  <- DISAGREES" if comparison.disagrees else ""
+            lines.append(f"  {result.host}  catalogue: {predicted}  probe: {_verdict(result)}"
+                         f"{flag}")
+            if result.outcome != "served" and result.detail:
+                lines.append(f"      {result.detail}")
+        if entry.probed_status is not None and entry.probed_status != route.status:
+            lines.append(f"  by the probes: {entry.probed_status}")
+    lines.append("")
+    lines.append(_summary_line(comparisons))
+    disagreeing = [c for c in comparisons if c.disagrees]
+    if disagreeing:
+        lines.append("disagreements:")
+        for c in disagreeing:
+            predicted = "holds" if c.predicted else "does not hold"
+            lines.append(f"  {c.result.image} on {c.result.host}: the catalogue says "
+                         f"{predicted} ({c.catalogue}); the mirror answered {c.result.outcome}")
+    return "\n".join(lines)
+
+
+def _summary_line(comparisons: list[ProbeComparison]) -> str:
+    outcomes = Counter(c.result.outcome for c in comparisons)
+    hosts = {c.result.host for c in comparisons}
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())) or "none"
+    disagreeing = sum(1 for c in comparisons if c.disagrees)
+    return (f"{len(comparisons)} probes on {len(hosts)} mirror hosts: {counts}; "
+            f"{disagreeing} disagreement{'s' if disagreeing != 1 else ''} with the catalogues")
+
+
+def _json_report(images: list[_ImageProbes], comparisons: list[ProbeComparison],
+                 description: str) -> dict[str, Any]:
+    return {
+        "config": description,
+        "images": [entry.to_dict() for entry in images],
+        "summary": {
+            "images": len(images),
+            "probes": len(comparisons),
+            "hosts": len({c.result.host for c in comparisons}),
+            "outcomes": dict(sorted(Counter(c.result.outcome for c in comparisons).items())),
+            "disagreements": sum(1 for c in comparisons if c.disagrees),
+        },
+    }
+
+
+class _Progress:
+    """``probing 3/10: host image`` on stderr (only on a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+
+    def step(self, result: ProbeResult) -> None:
+        self.count += 1
+        text = f"probing {self.count}/{self.total}: {result.image}"
+        shown = text if len(text) <= 78 else text[:77] + "…"
+        sys.stderr.write(f"\r\x1b[2K{shown}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()
