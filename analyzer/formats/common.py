@@ -87,15 +87,14 @@ def uses_shown(uses: tuple[ImageUse, ...], limit: int) -> tuple[list[ImageUse], 
     return list(uses[:limit]), len(uses) - limit
 
 
-def _sentence(text: str, *, capital: bool = False) -> str:
-    text = one_line(text)
-    if capital:
-        text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+def _sentence(*parts: str) -> str:
+    """``parts`` joined by semicolons, on one line, ending with a full stop."""
+    text = "; ".join(one_line(p).rstrip(".") for p in parts if p)
+    return text + "."
 
 
 def describe_route(result: ImageResult) -> str:
-    """One or two sentences: which host serves the image and why."""
+    """One sentence: which host serves the image, and why."""
     route = result.route
     image = result.image
     content = route.content_host or "no host"
@@ -107,27 +106,22 @@ def describe_route(result: ImageResult) -> str:
     elif route.status == "fallback":
         text = f"{image} falls back to the upstream registry {content}"
     elif route.status == "direct":
-        text = (f"{image} is pulled directly from {content}: no mirror is configured "
-                f"for {result.registry}")
+        text = f"{image} is pulled directly from {content}"
+        if not route.reason:
+            text += f": no mirror is configured for {result.registry}"
     elif route.status == "blocked":
         text = f"{image} cannot be pulled: no host can serve it"
     else:
         text = f"{image} is {route.status}"
     if result.ignored:
         text += " (ignored: accepted to come from upstream)"
-    sentences = [_sentence(text)]
-    if route.reason:
-        sentences.append(_sentence(route.reason, capital=True))
-    return " ".join(sentences)
+    return _sentence(text, route.reason or "")
 
 
 def describe_invalid(use: ImageUse) -> str:
     """Why an invalid or unresolved use cannot be pulled."""
     what = "is not a valid image reference" if use.use_class == "invalid" else "is unresolved"
-    text = _sentence(f"{use.raw!r} {what}")
-    if use.reason:
-        text += " " + _sentence(use.reason, capital=True)
-    return text
+    return _sentence(f"{use.raw!r} {what}", use.reason or "")
 
 
 def summary_line(report: Report) -> str:

@@ -1,0 +1,81 @@
+"""``github``: GitHub Actions workflow commands, shown as annotations on the changed files.
+
+One command per use of an image that is not mirrored: ``::error`` when the policy rejects its
+status, ``::warning`` otherwise (partial, direct, or a status the policy allows); ignored
+images get none. Invalid uses likewise (``error`` when ``invalid`` is in ``fail_on``). Inputs
+that could not be read are errors, report warnings are warnings, and a final ``::notice``
+carries the summary and the verdict. Values are escaped exactly as ``@actions/core`` does.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from analyzer.formats.common import (
+    STATUS_TITLE,
+    all_warnings,
+    describe_invalid,
+    describe_route,
+    summary_line,
+    verdict,
+)
+from analyzer.model import ConfigError, ImageUse, SourceError
+from analyzer.report import Report
+
+
+def escape_data(text: str) -> str:
+    """A command's message, as ``escapeData`` in @actions/core's command.ts."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A command's property value, as ``escapeProperty`` in @actions/core's command.ts."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **properties: str | int | None) -> str:
+    """``::name key=value,key=value::message``; properties that are None are left out."""
+    given = [f"{key}={escape_property(str(value))}" for key, value in properties.items()
+             if value is not None and value != ""]
+    head = f"::{name} {','.join(given)}" if given else f"::{name}"
+    return f"{head}::{escape_data(message)}"
+
+
+def render(report: Report, out: TextIO, *, color: bool = False) -> None:
+    for line in lines(report):
+        out.write(line + "\n")
+
+
+def _place(use: ImageUse) -> dict[str, str | int | None]:
+    if use.file in ("", "-", "<stdin>"):
+        return {}
+    path = use.file.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return {"file": path, "line": use.line if use.line >= 1 else None}
+
+
+def lines(report: Report) -> list[str]:
+    out: list[str] = []
+    for result in report.images:
+        if result.status == "mirrored" or result.ignored:
+            continue
+        level = "error" if result.status in report.policy.fail_on else "warning"
+        message = describe_route(result)
+        title = f"{STATUS_TITLE[result.status]} ({result.status})"
+        for use in result.uses:
+            out.append(command(level, f"{message} Used by {use.workload or use.field}.",
+                               **_place(use), title=title))
+    for use in report.invalid:
+        level = "error" if "invalid" in report.policy.fail_on else "warning"
+        out.append(command(level, describe_invalid(use), **_place(use),
+                           title=f"{STATUS_TITLE['invalid']} ({use.use_class})"))
+    errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
+    for error in errors:
+        out.append(command("error", f"could not be read: {error.message}", file=error.file,
+                           line=error.line, title="Unreadable input"))
+    for warning in all_warnings(report):
+        out.append(command("warning", warning, title="image-coverage"))
+    out.append(command("notice", f"{summary_line(report)}\n{verdict(report)}",
+                       title="Image coverage"))
+    return out

@@ -1,0 +1,171 @@
+"""``junit``: JUnit XML for CI test reports (GitLab ``artifacts:reports:junit``, Jenkins, ...).
+
+``<testsuites>`` holding one ``<testsuite name="image-coverage">``:
+
+- one ``<testcase classname="<registry>" name="<image>">`` per distinct image: ``<failure>``
+  when the policy rejects its status, ``<skipped>`` when it is ignored, passing otherwise;
+- one test case per invalid or unresolved use (classname ``invalid`` or ``unresolved``):
+  a failure when ``invalid`` is in ``fail_on``, skipped otherwise;
+- one test case per input that could not be read (classname ``errors``), with ``<error>``;
+- with ``--min-coverage``, one test case ``policy`` / ``coverage >= N%``.
+
+It follows the Jenkins xUnit ``junit-10.xsd`` (the tests validate against it).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from analyzer.formats.common import (
+    describe_invalid,
+    describe_route,
+    one_line,
+    percent,
+    summary_line,
+    uses_shown,
+    where,
+)
+from analyzer.model import ConfigError, ImageUse, SourceError
+from analyzer.report import ImageResult, Report
+
+SUITE_NAME = "image-coverage"
+USES_LISTED = 20  # per failure text; the rest are counted
+
+# Characters XML 1.0 cannot carry at all (control characters other than tab and line ends).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 forbids replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+@dataclass
+class _Counts:
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    cases: list[ET.Element] = field(default_factory=list)
+
+    def add(self, case: ET.Element) -> None:
+        self.tests += 1
+        self.failures += case.find("failure") is not None
+        self.errors += case.find("error") is not None
+        self.skipped += case.find("skipped") is not None
+        self.cases.append(case)
+
+
+def render(report: Report, out: TextIO, *, color: bool = False) -> None:
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = document(report)
+    ET.indent(root)
+    out.write(ET.tostring(root, encoding="unicode") + "\n")
+
+
+def document(report: Report) -> ET.Element:
+    """The ``<testsuites>`` element."""
+    counts = _Counts()
+    for result in report.images:
+        counts.add(_image_case(result, report))
+    for use in report.invalid:
+        counts.add(_invalid_case(use, report))
+    errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
+    for error in errors:
+        counts.add(_error_case(error))
+    if report.policy.min_coverage is not None:
+        counts.add(_coverage_case(report))
+
+    totals = {"tests": str(counts.tests), "failures": str(counts.failures),
+              "errors": str(counts.errors)}
+    root = ET.Element("testsuites", {"name": SUITE_NAME, **totals})
+    suite = ET.SubElement(root, "testsuite",
+                          {"name": SUITE_NAME, **totals, "skipped": str(counts.skipped)})
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _properties(report):
+        ET.SubElement(properties, "property", {"name": name, "value": xml_text(value)})
+    suite.extend(counts.cases)
+    return root
+
+
+def _properties(report: Report) -> list[tuple[str, str]]:
+    policy = report.policy
+    minimum = policy.min_coverage
+    return [
+        ("configuration", one_line(report.config_description)),
+        ("fail_on", ",".join(sorted(policy.fail_on))),
+        ("min_coverage", "" if minimum is None else percent(minimum)),
+        ("coverage_percent", percent(report.summary().coverage_percent)),
+        ("summary", summary_line(report)),
+    ]
+
+
+def _case(classname: str, name: str) -> ET.Element:
+    return ET.Element("testcase", {"classname": xml_text(classname), "name": xml_text(name)})
+
+
+def _child(case: ET.Element, tag: str, message: str, kind: str | None = None,
+           text: str | None = None) -> None:
+    attributes = {"message": xml_text(one_line(message))}
+    if kind is not None:
+        attributes["type"] = kind
+    element = ET.SubElement(case, tag, attributes)
+    if text:
+        element.text = xml_text(text)
+
+
+def _uses_text(uses: tuple[ImageUse, ...]) -> str:
+    shown, more = uses_shown(uses, USES_LISTED)
+    lines = [f"used in {where(u)} ({u.field})" for u in shown]
+    if more:
+        lines.append(f"and {more} more uses")
+    return "\n".join(lines)
+
+
+def _image_case(result: ImageResult, report: Report) -> ET.Element:
+    case = _case(result.registry or "(no registry)", result.image)
+    description = describe_route(result)
+    details = f"{description}\n{_uses_text(result.uses)}"
+    if result.ignored:
+        _child(case, "skipped", f"ignored ({result.status}): accepted to come from upstream",
+               text=details)
+    elif result.status in report.policy.fail_on:
+        _child(case, "failure", description, kind=result.status, text=details)
+    else:
+        ET.SubElement(case, "system-out").text = xml_text(details)
+    return case
+
+
+def _invalid_case(use: ImageUse, report: Report) -> ET.Element:
+    case = _case(use.use_class, f"{one_line(use.raw) or '(empty)'} at {use.location}")
+    description = describe_invalid(use)
+    details = f"{description}\nused in {where(use)} ({use.field})"
+    if "invalid" in report.policy.fail_on:
+        _child(case, "failure", description, kind="invalid", text=details)
+    else:
+        _child(case, "skipped", f"not checked: 'invalid' is not in fail-on. {description}",
+               text=details)
+    return case
+
+
+def _error_case(error: SourceError | ConfigError) -> ET.Element:
+    kind = "configuration" if isinstance(error, ConfigError) else "source"
+    where_ = error.file if error.line is None else f"{error.file}:{error.line}"
+    case = _case("errors", f"{kind} {where_}")
+    _child(case, "error", str(error), kind=kind)
+    return case
+
+
+def _coverage_case(report: Report) -> ET.Element:
+    minimum = report.policy.min_coverage or 0.0
+    case = _case("policy", f"coverage >= {percent(minimum)}%")
+    coverage = percent(report.summary().coverage_percent)
+    if report.coverage_too_low():
+        _child(case, "failure", f"coverage {coverage}% is below the minimum {percent(minimum)}%",
+               kind="coverage")
+    else:
+        ET.SubElement(case, "system-out").text = f"coverage {coverage}%"
+    return case
