@@ -46,20 +46,17 @@ class ProbeVerdict:
     host: str  # Host.url
     outcome: str  # served, not_found, denied, rate_limited, error
     predicted: bool  # did the catalogue say the host serves the image?
+    agreement: str  # agree, disagree, unknown (see analyzer.online.compare)
     detail: str | None = None
 
     @property
     def disagrees(self) -> bool:
-        """True when the probe contradicts the catalogue (errors prove nothing either way)."""
-        if self.outcome == "served":
-            return not self.predicted
-        if self.outcome in ("not_found", "denied"):
-            return self.predicted
-        return False
+        return self.agreement == "disagree"
 
     def to_dict(self) -> dict[str, Any]:
         return {"host": self.host, "outcome": self.outcome, "predicted": self.predicted,
-                "disagrees": self.disagrees, "detail": self.detail}
+                "agreement": self.agreement, "disagrees": self.disagrees,
+                "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ class Report:
 
     def summary(self) -> Summary:
         counts = Counter(r.status for r in self.images)
-        by_status = {s: counts.get(s, 0) for s in STATUSES}
+        by_status: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
         by_status["invalid"] = len(self.invalid)
         counted = [r for r in self.images if not r.ignored]
         mirrored = sum(1 for r in counted if r.status == "mirrored")
