@@ -13,7 +13,9 @@ The rules, each a sentence a failure message can quote:
   ``fallback`` (``direct`` too when containerd tried no mirror at all);
 - the hosts containerd asked, in order, are the analyser's attempts for that phase (those it
   predicts are asked: not ``cannot_resolve``), leaving out hosts nobody can observe (a port
-  where nothing listens).
+  where nothing listens);
+- every URL containerd requested (path, and ``?ns=`` or its absence) is the analyser's
+  ``request_url`` for that host and object (``url_disagreements``).
 
 "Upstream" here is decided by the observation, not by the analyser: a host whose ``host:port``
 is the image's own registry, or any host off the machine (the trap).
@@ -24,9 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from analyzer.model import Route
+from analyzer.model import RegistryHosts, Route
+from analyzer.route import request_url
 
 from .observation import CONTENT_STEPS, Observation, Step
+from .registry import ImageContent
 
 NOT_ASKED = "cannot_resolve"  # the analyser's outcome for a host containerd skips
 
@@ -142,3 +146,36 @@ def _statuses_for(seen: Observation, registry: str, trapped: set[str]) -> set[st
         )
         return {"fallback"} if tried_mirror else {"fallback", "direct"}
     return {"partial"}  # a mirror resolved, the upstream served: not every byte from mirrors
+
+
+def url_disagreements(
+    seen: Observation,
+    hosts: RegistryHosts,
+    repository: str,
+    reference: str,
+    content: ImageContent,
+) -> list[str]:
+    """Requests whose URL is not the analyser's ``request_url`` for that host and object.
+
+    ``reference`` is what the resolve step asks for (the tag, or the digest); the second pass
+    of a digest resolve (``HEAD blobs/<digest>``) is containerd's own fallback and not checked.
+    """
+    objects = {
+        "resolve": ("manifests", reference),
+        "manifest": ("manifests", content.digest),
+        "config": ("blobs", content.config.digest),
+        "layer": ("blobs", content.layer.digest),
+    }
+    by_url = {host.url: host for host in hosts.hosts}
+    problems = []
+    for step in seen.steps:
+        kind, ref = objects[step.name]
+        for attempt in step.tries:
+            host = by_url.get(attempt.base)
+            if not attempt.url or host is None or f"/{kind}/" not in attempt.url:
+                continue  # trapped (host only), or a host the attempt check already reports
+            expected = request_url(hosts, host, repository, kind, ref)
+            if attempt.url != expected:
+                problems.append(f"{step.name}: containerd requested {attempt.url}; the analyser "
+                                f"predicts {expected}")
+    return problems

@@ -27,6 +27,7 @@ CONTENT_STEPS = ("manifest", "config", "layer")
 class Try:
     base: str  # scheme://host[:port][/prefix] the request was sent to
     status: int  # HTTP status; 0 when the trap proxy refused the connection
+    url: str = ""  # the full URL requested (with ``?ns=``); "" when only the host is known
 
     @property
     def ok(self) -> bool:
@@ -92,7 +93,9 @@ def observe(
         if step is None:
             continue
         base = f"http://{exchange.server}{match['base']}"
-        tries[step].append((exchange.sequence, Try(base, exchange.status)))
+        query = f"?{exchange.query}" if exchange.query else ""
+        url = f"http://{exchange.server}{exchange.path}{query}"
+        tries[step].append((exchange.sequence, Try(base, exchange.status, url)))
     trapped = tuple(sorted(trapped, key=lambda t: t.sequence))
     for request in trapped:
         host = request.host.removesuffix(":443")

@@ -421,9 +421,10 @@ class RecordingServer:
     def url(self) -> str:
         return f"http://{self.host}"
 
-    def record(self, method: str, target: str, status: int) -> None:
+    def record(self, method: str, target: str, status: int, sequence: int) -> None:
+        """Note one answered request; ``sequence`` was taken when the request arrived."""
         parts = urlsplit(target)
-        exchange = Exchange(_next_sequence(), self.host, method, parts.path, parts.query, status)
+        exchange = Exchange(sequence, self.host, method, parts.path, parts.query, status)
         with self._lock:
             self._records.append(exchange)
 
@@ -465,6 +466,10 @@ def _make_recording_handler(owner: RecordingServer) -> type[BaseHTTPRequestHandl
             return  # the records are the log
 
         def _handle(self) -> None:
+            # the sequence is taken on arrival and the record is written before the answer,
+            # so the client can never move on (or finish) ahead of the record
+            self._sequence = _next_sequence()
+            self._drain_request_body()
             if owner.backend is None:
                 self._answer_fixed()
             else:
@@ -472,25 +477,27 @@ def _make_recording_handler(owner: RecordingServer) -> type[BaseHTTPRequestHandl
 
         do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
+        def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            owner.record(self.command, self.path, status, self._sequence)
+            self.send_response(status)
+            for key, value in headers:
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
         def _answer_fixed(self) -> None:
             status = owner.status
             body = json.dumps({"errors": [{"code": "UNKNOWN", "message": f"fixed {status}",
                                            "detail": None}]}).encode()
-            self._drain_request_body()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            owner.record(self.command, self.path, status)
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            self._answer(status, headers, body)
 
-        def _drain_request_body(self) -> bytes:
+        def _drain_request_body(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length) if length else b""
+            self._body = self.rfile.read(length) if length else b""
 
         def _forward(self, backend: str) -> None:
-            body = self._drain_request_body()
             path = self.path
             prefix = owner.strip_prefix
             if prefix:
@@ -504,23 +511,18 @@ def _make_recording_handler(owner: RecordingServer) -> type[BaseHTTPRequestHandl
             )
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
             try:
-                connection.request(self.command, path, body=body or None, headers=headers)
+                connection.request(self.command, path, body=self._body or None, headers=headers)
                 response = connection.getresponse()
                 payload = response.read()
+                kept = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
                 status = response.status
-                self.send_response(status)
-                for key, value in response.getheaders():
-                    if key.lower() not in _HOP_BY_HOP:
-                        self.send_header(key, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(payload)
-            except OSError:
+            except OSError as error:
+                payload = f"backend {backend} failed: {error}".encode()
+                kept = [("Content-Length", str(len(payload)))]
                 status = 502
-                self.send_error(status)
             finally:
                 connection.close()
-            owner.record(self.command, self.path, status)
+            self._answer(status, kept, payload)
 
     return Handler
 

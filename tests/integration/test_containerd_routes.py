@@ -34,7 +34,7 @@ import pytest
 from analyzer.model import RegistryHosts, Route
 from analyzer.reference import parse_image
 
-from .comparison import disagreements
+from .comparison import disagreements, url_disagreements
 from .containerd import Containerd
 from .lab import Lab
 from .observation import CONTENT_STEPS, Observation
@@ -145,6 +145,8 @@ FLIPPED: dict[str, Situation] = {
         ("m1",), "up", "m1"),
     "catalogue-says-all": Situation(
         "flip-catalogue-says-all", {UP: '[host."{m1}"]\n'}, (), "up", "up"),
+    "no-namespace": Situation(
+        "flip-no-namespace", {UP: '[host."{m1}"]\n'}, ("m1",), "m1", "m1"),
 }
 
 
@@ -184,15 +186,16 @@ def reference_text(world: World, situation: Situation) -> str:
 
 def predict(
     world: World, reference: str, hosts_dir: Path, catalogue_specs: list[str] | None = None
-) -> Route:
-    """The analyser's answer, through its public API."""
+) -> tuple[Route, RegistryHosts]:
+    """The analyser's answer (and its host list), through its public API."""
     from analyzer.mirrors import load_catalogues, load_mirror_config
     from analyzer.route import route_image
 
     config = load_mirror_config(hosts_dirs=[str(hosts_dir)], node_default=None)
     specs = world.catalogue_specs() if catalogue_specs is None else catalogue_specs
     catalogues = load_catalogues(specs)
-    return route_image(parse_image(reference), config, catalogues)
+    image = parse_image(reference)
+    return route_image(image, config, catalogues), config.hosts_for(image.domain)
 
 
 def assert_oracle_behaviour(world: World, situation: Situation, seen: Observation) -> None:
@@ -207,18 +210,47 @@ def assert_oracle_behaviour(world: World, situation: Situation, seen: Observatio
     assert seen.fetched == (situation.content is not None), seen.describe()
 
 
-def pull_and_predict(
+@dataclass(frozen=True)
+class Trial:
+    """One situation run twice: predicted by the analyser, fetched by containerd."""
+
+    situation: Situation
+    route: Route
+    hosts: RegistryHosts  # the analyser's host list for the image's registry
+    seen: Observation
+
+    def problems(self, world: World) -> list[str]:
+        """Every disagreement: hosts per step, attempt order, status, and request URLs."""
+        placement = self.situation.placement
+        asked_for = placement.content.digest if self.situation.reference != "tag" else "v1"
+        registry = world.registry_name(self.situation.registry)
+        return disagreements(self.route, self.seen, registry, world.observable) + (
+            url_disagreements(
+                self.seen, self.hosts, placement.repository, asked_for, placement.content
+            )
+        )
+
+    def explain(self, world: World, version: str) -> str:
+        return (
+            f"{self.situation.id}: the analyser disagrees with containerd {version}:\n  "
+            + "\n  ".join(self.problems(world))
+            + f"\ncontainerd: {self.seen.describe()}\nanalyser: {self.route.to_dict()}"
+        )
+
+
+def run_trial(
     world: World,
     containerd: Containerd,
     situation: Situation,
     tmp_path: Path,
     catalogue_specs: list[str] | None = None,
-) -> tuple[Route, Observation]:
+) -> Trial:
     hosts_dir = write_hosts_dir(world, situation, tmp_path / "hosts")
     reference = reference_text(world, situation)
-    route = predict(world, reference, hosts_dir, catalogue_specs)
+    route, hosts = predict(world, reference, hosts_dir, catalogue_specs)
     seen = world.pull(containerd, reference, hosts_dir, situation.placement)
-    return route, seen
+    assert_oracle_behaviour(world, situation, seen)
+    return Trial(situation, route, hosts, seen)
 
 
 # -- the tests ---------------------------------------------------------------------------------
@@ -239,23 +271,16 @@ def _params(situations: tuple[Situation, ...]) -> list[object]:
 def test_route_agrees_with_containerd(
     world: World, containerd: Containerd, situation: Situation, tmp_path: Path
 ) -> None:
-    route, seen = pull_and_predict(world, containerd, situation, tmp_path)
-    assert_oracle_behaviour(world, situation, seen)
-    registry = world.registry_name(situation.registry)
-    problems = disagreements(route, seen, registry, world.observable)
+    trial = run_trial(world, containerd, situation, tmp_path)
+    problems = trial.problems(world)
     if problems and situation.differs is not None:
-        warned = [w for w in route.warnings if situation.differs in w]
+        warned = [w for w in trial.route.warnings if situation.differs in w]
         assert warned, (
-            f"{situation.id}: the route differs from containerd {containerd.version} and no "
-            f"warning mentions {situation.differs!r}:\n  " + "\n  ".join(problems)
-            + f"\nanalyser: {route.to_dict()}"
+            f"{situation.id}: no warning mentions {situation.differs!r}; "
+            + trial.explain(world, containerd.version)
         )
         return
-    assert not problems, (
-        f"{situation.id}: the analyser disagrees with containerd {containerd.version}:\n  "
-        + "\n  ".join(problems)
-        + f"\ncontainerd: {seen.describe()}\nanalyser: {route.to_dict()}"
-    )
+    assert not problems, trial.explain(world, containerd.version)
 
 
 def test_flipped_capability_rule_is_caught(
@@ -275,11 +300,8 @@ def test_flipped_capability_rule_is_caught(
         return replace(found, hosts=flipped)
 
     monkeypatch.setattr(MirrorConfig, "hosts_for", pull_means_resolve)
-    situation = FLIPPED["pull-means-resolve"]
-    route, seen = pull_and_predict(world, containerd, situation, tmp_path)
-    assert_oracle_behaviour(world, situation, seen)
-    problems = disagreements(route, seen, world.registry_name(situation.registry),
-                             world.observable)
+    trial = run_trial(world, containerd, FLIPPED["pull-means-resolve"], tmp_path)
+    problems = trial.problems(world)
     assert any(p.startswith("resolve: containerd used") for p in problems), problems
     assert any(p.startswith("status:") for p in problems), problems
 
@@ -288,11 +310,20 @@ def test_wrong_catalogue_is_caught(
     world: World, containerd: Containerd, tmp_path: Path
 ) -> None:
     """Telling the analyser that m1 holds everything, when it lacks the image, must disagree."""
-    situation = FLIPPED["catalogue-says-all"]
     m1 = world.servers["m1"].host
     specs = [s for s in world.catalogue_specs() if not s.startswith(f"{m1}=")] + [f"{m1}=all"]
-    route, seen = pull_and_predict(world, containerd, situation, tmp_path, specs)
-    assert_oracle_behaviour(world, situation, seen)
-    problems = disagreements(route, seen, world.registry_name(situation.registry),
-                             world.observable)
-    assert route.status == "mirrored" and problems, (route.to_dict(), problems)
+    trial = run_trial(world, containerd, FLIPPED["catalogue-says-all"], tmp_path, specs)
+    assert trial.route.status == "mirrored", trial.route.to_dict()
+    assert any(p.startswith("resolve: containerd used") for p in trial.problems(world))
+
+
+def test_flipped_namespace_rule_is_caught(
+    world: World, containerd: Containerd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test double that sends no ``?ns=`` to mirrors must disagree on the request URLs."""
+    import analyzer.route
+
+    monkeypatch.setattr(analyzer.route, "sends_namespace", lambda registry, host: False)
+    trial = run_trial(world, containerd, FLIPPED["no-namespace"], tmp_path)
+    problems = trial.problems(world)
+    assert problems and all("?ns=" in p for p in problems), problems
