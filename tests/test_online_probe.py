@@ -416,3 +416,27 @@ def test_zero_ttl_disables_the_cache(fake_time: FakeTime, isolated_cache: Path) 
         make_prober(fake_time, cache_ttl=0).probe_many([(MIRROR, "docker.io", ref)])
     assert call.call_count == 2
     assert not (isolated_cache / "probe-verdicts.json").exists()
+
+
+# -- what hosts.toml says about the host -------------------------------------------------------
+
+
+@responses.activate
+def test_skip_verify_hosts_are_probed_without_tls_verification(fake_time: FakeTime) -> None:
+    insecure = Host(scheme="https", host="mirror.example.test", path="/v2",
+                    capabilities=ALL_CAPABILITIES, skip_verify=True)
+    responses.head(nginx_url(), status=200)
+    make_prober(fake_time).probe(insecure, "docker.io", parse_image("nginx:1.25"))
+    make_prober(fake_time, cache_ttl=0).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
+    # (verifying may mean True or a CA bundle path from REQUESTS_CA_BUNDLE)
+    assert [c.request.req_kwargs["verify"] is False for c in responses.calls] == [True, False]
+
+
+@responses.activate
+def test_denied_by_a_host_that_needs_configured_headers_says_so(fake_time: FakeTime) -> None:
+    with_headers = Host(scheme="https", host="mirror.example.test", path="/v2",
+                        capabilities=ALL_CAPABILITIES, header_names=("Authorization",))
+    responses.head(nginx_url(), status=403)
+    result = make_prober(fake_time).probe(with_headers, "docker.io", parse_image("nginx:1.25"))
+    assert result.outcome == "denied"
+    assert "hosts.toml sends headers (Authorization)" in (result.detail or "")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -236,15 +235,14 @@ class Prober:
         headers = {"Accept": MANIFEST_ACCEPT, "User-Agent": self.user_agent}
         if authorization is not None:
             headers["Authorization"] = authorization
+        if host.skip_verify:  # hosts.toml skip_verify: containerd does not verify, nor do we
+            _silence_insecure_request_warnings()
         self.limiter.wait(host.host)
         try:
-            with warnings.catch_warnings():
-                # skip_verify in hosts.toml: containerd does not verify, nor does the probe
-                warnings.simplefilter("ignore")
-                response = self.session.request(
-                    method, url, headers=headers, timeout=self.timeout, allow_redirects=True,
-                    stream=True, verify=not host.skip_verify,
-                )
+            response = self.session.request(
+                method, url, headers=headers, timeout=self.timeout, allow_redirects=True,
+                stream=True, verify=not host.skip_verify,
+            )
         except requests.RequestException as error:
             if attempt < self.retries:
                 self.limiter.defer(host.host, self.backoff * (2 ** attempt))
@@ -332,6 +330,13 @@ class Prober:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _silence_insecure_request_warnings() -> None:
+    """The user chose ``skip_verify``; urllib3's warning on every request would be noise."""
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
 def _outcome(text: str) -> ProbeOutcome:
