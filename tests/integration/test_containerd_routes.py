@@ -135,6 +135,14 @@ SITUATIONS: tuple[Situation, ...] = (
     # containerd 1.6 ignores a file with no [host] table; 2.x (the analyser) uses its server
     Situation("only-server-no-host-table", {UP: 'server = "{m1}"\n'}, ("m1",), "up", "up",
               differs="1.6"),
+    # containerd 1.6 uses hosts written inline; 2.x only counts [host."URL"] headers
+    Situation("inline-host-table",
+              {UP: '[host]\n"{m1}" = {{ capabilities = ["pull", "resolve"] }}\n'},
+              ("m1",), "m1", "m1", differs="1.6"),
+    # containerd before 2.2 rejects the whole file for the capability "referrers"
+    Situation("referrers-capability",
+              {UP: '[host."{m1}"]\ncapabilities = ["pull", "resolve", "referrers"]\n'},
+              ("m1",), "up", "up", differs="before 2.2"),
 )
 
 #: situations for the tests that flip one rule: each needs its own image (the content store
