@@ -36,7 +36,8 @@ def test_text_shows_each_registry_host_capabilities_and_catalogue(certs: Path) -
                                  "--catalog", "hub-cache.example=all"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith(f"configuration: hosts directories {certs} (--hosts-dir)")
+    assert out.startswith(f"configuration: hosts directories {certs} (3 directories) "
+                          "(--hosts-dir)")
     assert f"docker.io  (hosts-dir: {certs / 'docker.io' / 'hosts.toml'})" in out
     assert "1. https://docker.m.daocloud.io/v2  [pull, resolve]  mirror" in out
     assert "catalogue (list): embedded DaoCloud allows.txt" in out

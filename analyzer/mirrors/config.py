@@ -40,6 +40,7 @@ from analyzer.mirrors.upstream import DOCKER_HUB, upstream_host
 from analyzer.model import ConfigError, RegistryHosts
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
+_ROOTS = "\x00roots\x00"  # replaced by the roots and what was found in them
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ def _from_legacy(config: ContainerdConfig, registry: str,
 def _roots_description(roots: Sequence[HostsRoot]) -> str:
     parts = []
     for root in roots:
-        state = f"{len(root.dirs)} registries" if root.exists else "missing"
+        count = len(root.dirs)
+        state = f"{count} director{'y' if count == 1 else 'ies'}" if root.exists else "missing"
         parts.append(f"{root.path} ({state})")
     return ", ".join(parts)
 
@@ -199,14 +201,14 @@ def load_mirror_config(
     root_paths = split_roots(hosts_dirs)
     roots_origin = "hosts-dir"
     if root_paths:
-        pieces.append(f"hosts directories {', '.join(root_paths)} (--hosts-dir)")
+        pieces.append(f"hosts directories {_ROOTS} (--hosts-dir)")
     if containerd is not None:
         errors.extend(containerd.errors)
         warnings.extend(containerd.warnings)
         if containerd.config_path and not root_paths:
             root_paths = split_roots([containerd.config_path])
             roots_origin = "containerd-config"
-            pieces.append(f"config_path {containerd.config_path} from {containerd.file}")
+            pieces.append(f"hosts directories {_ROOTS} (config_path of {containerd.file})")
         elif containerd.config_path:
             warnings.append(f"{containerd.file}: config_path {containerd.config_path} not "
                             "used: --hosts-dir given")
@@ -226,7 +228,7 @@ def load_mirror_config(
     if not given:
         if node_default is not None and os.path.isdir(node_default):
             root_paths = (node_default,)
-            pieces.append(f"{node_default} (this machine's containerd hosts directory)")
+            pieces.append(f"hosts directory {_ROOTS} (this machine's containerd configuration)")
         else:
             embedded = daocloud_mirror_config()
             why = (f"no {node_default} on this machine" if node_default is not None
@@ -238,8 +240,7 @@ def load_mirror_config(
     errors.extend(root_errors)
     warnings.extend(root_warnings)
     description = "; ".join(pieces) if pieces else "no mirror configuration"
-    if roots:
-        description += f" [{_roots_description(roots)}]"
+    description = description.replace(_ROOTS, _roots_description(roots))
     return MirrorConfig(description=description, roots=roots, roots_origin=roots_origin,
                         containerd=containerd, daemon=daemon, embedded=embedded,
                         errors=errors, warnings=warnings)
