@@ -221,3 +221,13 @@ def test_referrers_capability_accepted_with_a_warning() -> None:
 def test_bad_port_in_url_is_an_error() -> None:
     parsed = parse_hosts_toml('[host."https://m.example:port"]\n', PATH)
     assert parsed.rejected and parsed.errors[0].line == 1
+
+
+def test_override_path_without_v2_warns_requests_leave_the_registry_api_s10c() -> None:
+    text = '[host."https://q.example/custom"]\n  override_path = true\n'
+    parsed = parse_hosts_toml(text, PATH)
+    assert any("override_path" in w and "outside the Registry API" in w
+               for w in parsed.warnings)
+    with_v2 = parse_hosts_toml('[host."https://q.example/custom/v2"]\noverride_path = true\n',
+                               PATH)
+    assert with_v2.warnings == ()

@@ -231,6 +231,17 @@ def split_url(url: str) -> tuple[str, str, str] | str:
     return parts.scheme, parts.netloc, parts.path
 
 
+def _warn_outside_api(url: str, path: str, warnings: list[str]) -> None:
+    """override_path with a path not ending in /v2: requests leave the Registry API."""
+    if path.endswith("/v2"):
+        return
+    warnings.append(
+        f"{url}: override_path = true and the path {path or '/'!r} does not end in /v2: "
+        f"containerd asks {url.rstrip('/')}/<repository>/manifests/... outside the Registry "
+        "API; unless that host serves the API there it answers 404 and containerd moves on "
+        "to the next host")
+
+
 def _host_order(layout: TomlLayout) -> list[str]:
     """``getSortedHosts`` (2.x): ``[host."URL"...]`` headers in order; a header for the same
     host as the previous one (e.g. ``[host."URL".header]``) does not add it again."""
@@ -254,10 +265,13 @@ def _build_host(url: str, table: dict[str, Any], where: KeyPath, problems: _Prob
         problems.add(where if where else ("server",), f"{_describe(where)}: {parts}")
         return None
     scheme, host, raw_path = parts
+    path = url_path(raw_path, override_path)
+    if override_path:
+        _warn_outside_api(url, path, warnings)
     return Host(
         scheme=scheme,
         host=host,
-        path=url_path(raw_path, override_path),
+        path=path,
         capabilities=caps,
         is_server=is_server,
         override_path=override_path,
@@ -330,8 +344,11 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             problems.add(("server",), parts)
         else:
             scheme, host_name, raw_path = parts
+            server_path = url_path(raw_path, root_override)
+            if root_override:
+                _warn_outside_api(server_url, server_path, warnings)
             server = Host(scheme=scheme, host=host_name,
-                          path=url_path(raw_path, root_override), capabilities=root_caps,
+                          path=server_path, capabilities=root_caps,
                           is_server=True, override_path=root_override,
                           header_names=root_headers, skip_verify=root_skip)
         if "host" not in doc:
