@@ -90,14 +90,19 @@ class Catalogues:
         return assumed_catalogue(key)
 
 
+def _count(patterns: PatternList) -> str:
+    n = len(patterns.patterns)
+    return f"{n} pattern{'' if n == 1 else 's'}"
+
+
 def _describe_file(path: str, data: bytes, patterns: PatternList) -> str:
     try:
         modified = time.strftime("%Y-%m-%d", time.localtime(os.path.getmtime(path)))
     except OSError:
         modified = "unknown date"
     digest = hashlib.sha256(data).hexdigest()[:12]
-    return (f"{path} ({patterns.format}, {len(patterns.patterns)} patterns, "
-            f"sha256 {digest}, modified {modified})")
+    return (f"{path} ({patterns.format}, {_count(patterns)}, sha256 {digest}, "
+            f"modified {modified})")
 
 
 def _checked(patterns: PatternList, where: str) -> PatternList:
@@ -132,7 +137,7 @@ def _from_url(url: str, loader: Loader | None) -> tuple[ListCatalogue, tuple[str
         raise CatalogueError(f"{url}: cannot fetch catalogue: {exc}") from exc
     patterns = _checked(parse_list(text, url), url)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-    source = f"{url} ({patterns.format}, {len(patterns.patterns)} patterns, sha256 {digest})"
+    source = f"{url} ({patterns.format}, {_count(patterns)}, sha256 {digest})"
     return ListCatalogue(patterns, source), patterns.problems
 
 
