@@ -10,20 +10,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TextIO
 
 from analyzer.mirrors import (
+    NODE_DEFAULT,
     Catalogues,
     MirrorConfig,
     load_catalogues,
-    PatternList,
     load_mirror_config,
-    parse_allows,
 )
+from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import ImageUse, Route
 from analyzer.reference import ImageRef
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import route_image
 from analyzer.sources import SourceResult, read_sources
-
-NODE_HOSTS_DIR = "/etc/containerd/certs.d"
 
 #: use classes routed by default; ``indirect`` is opt-in (``--include indirect``)
 CORE_CLASSES: frozenset[str] = frozenset({"container", "crd", "volume"})
@@ -36,7 +34,7 @@ def scan(
     containerd_config: str | None = None,
     docker_daemon: str | None = None,
     catalogs: Sequence[str] | Mapping[str, str] = (),
-    node_default: str | None = NODE_HOSTS_DIR,
+    node_default: str | None = NODE_DEFAULT,
     include_indirect: bool = False,
     ignore: Sequence[str] = (),
     policy: Policy | None = None,
@@ -87,7 +85,8 @@ def build_report(
 ) -> Report:
     """Route every distinct image of ``sources`` and gather the report (no I/O)."""
     classes = CORE_CLASSES | ({"indirect"} if include_indirect else set())
-    ignored = ignore_patterns(ignore) if ignore else None
+    # --ignore: the catalogue lists' pattern rules (exact, /*, /**; short Docker Hub names)
+    ignored = PatternSet.from_lines(ignore, source="--ignore") if ignore else None
 
     grouped: dict[str, tuple[ImageRef, list[ImageUse]]] = {}
     invalid: list[ImageUse] = []
@@ -103,7 +102,7 @@ def build_report(
             ref=ref,
             route=route(ref, config, catalogues),
             uses=tuple(uses),
-            ignored=ignored is not None and ignored.holds(ref),
+            ignored=ignored is not None and ignored.matches(ref),
         )
         for _, (ref, uses) in sorted(grouped.items())
     )
@@ -119,15 +118,6 @@ def build_report(
         files_read=sources.files_read,
         files_skipped=sources.files_skipped,
     )
-
-
-def ignore_patterns(patterns: Sequence[str], source: str = "--ignore") -> PatternList:
-    """Images accepted to come from upstream, with ``allows.txt``'s glob rules
-    (exact names, ``/*`` one more segment, ``/**`` one or more). Raises ``ValueError``."""
-    parsed = parse_allows("".join(f"{p.strip()}\n" for p in patterns), source)
-    if parsed.problems:
-        raise ValueError(f"bad ignore pattern: {parsed.problems[0]}")
-    return parsed
 
 
 def mirror_coverage(

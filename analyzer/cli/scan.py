@@ -144,14 +144,15 @@ def _run_scan(
     include_indirect: bool,
     probe: bool,
 ) -> Report:
-    from analyzer.engine import build_report, ignore_patterns
+    from analyzer.engine import build_report
     from analyzer.mirrors import CatalogueError
+    from analyzer.mirrors.patterns import PatternSet
     from analyzer.report import DEFAULT_FAIL_ON, Policy
     from analyzer.sources import read_sources
 
     try:
         if patterns:
-            ignore_patterns(patterns)
+            PatternSet.from_lines(patterns, source="--ignore")
         config, catalogues = options.mirror_setup(
             hosts_dir=hosts_dir,
             containerd_config=containerd_config,

@@ -40,6 +40,14 @@ from analyzer.mirrors.upstream import DOCKER_HUB, upstream_host
 from analyzer.model import ConfigError, RegistryHosts
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
+#: environment variable naming another node hosts directory (tests, unusual installs)
+NODE_DEFAULT_ENV = "IMAGE_COVERAGE_NODE_HOSTS_DIR"
+
+
+def node_hosts_dir() -> str:
+    """This machine's containerd hosts directory: ``$IMAGE_COVERAGE_NODE_HOSTS_DIR`` or
+    ``/etc/containerd/certs.d``."""
+    return os.environ.get(NODE_DEFAULT_ENV) or NODE_DEFAULT
 _ROOTS = "\x00roots\x00"  # replaced by the roots and what was found in them
 
 
@@ -191,7 +199,11 @@ def load_mirror_config(
     node_default: str | None = NODE_DEFAULT,
 ) -> MirrorConfig:
     """Read the configuration in effect. Never raises for bad files: they become
-    ``errors`` (containerd ignores them) and ``warnings``."""
+    ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
+    nothing else is given (``NODE_DEFAULT`` means :func:`node_hosts_dir`; ``None``: never
+    look at this machine, use the embedded defaults)."""
+    if node_default == NODE_DEFAULT:
+        node_default = node_hosts_dir()
     errors: list[ConfigError] = []
     warnings: list[str] = []
     pieces: list[str] = []

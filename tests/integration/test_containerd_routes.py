@@ -105,9 +105,7 @@ SITUATIONS: tuple[Situation, ...] = (
               ("m1",), "prefix", "prefix"),
     Situation("override-path-without-v2",
               {UP: '[host."{prefix}/custom"]\noverride_path = true\n'}, ("m1",), "up", "up",
-              differs="override_path",
-              known_bug="no warning that override_path without /v2 asks the mirror outside the "
-                        "Registry API (containerd 1.6.20 got 404 and fell back)"),
+              differs="override_path"),
     Situation("server-replaced-by-mirror",
               {UP: 'server = "{m1}"\n[host."{m2}"]\n'}, ("m1",), "m1", "m1"),
     Situation("server-replaced-mirrors-lack",
