@@ -1,0 +1,76 @@
+"""Every image a set of manifests will pull, and where each one is written.
+
+::
+
+    from analyzer.sources import read_sources
+    result = read_sources(["manifests/", "-"], stdin=sys.stdin)
+    for use in result.uses: ...      # ImageUse, in file and document order
+    for error in result.errors: ...  # SourceError: one per file or document not read
+
+``iter_sources`` yields the same uses and errors one at a time (memory stays bounded by
+the largest document); its ``files_read`` and ``files_skipped`` are final once it is
+exhausted. Where images are looked for is the table in ``analyzer.sources.kinds``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from analyzer.model import ImageUse, SourceError
+from analyzer.sources.limits import Limits
+from analyzer.sources.reader import STDIN_NAME, SourceScan
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """Everything read from a set of paths."""
+
+    uses: tuple[ImageUse, ...]
+    errors: tuple[SourceError, ...]
+    files_read: int
+    files_skipped: int
+
+
+def iter_sources(
+    paths: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    on_file: Callable[[str], None] | None = None,
+    limits: Limits | None = None,
+) -> SourceScan:
+    """Uses and errors of ``paths`` (files, folders, ``-`` for ``stdin``), one at a time.
+
+    ``on_file`` is called with each file's path as its reading starts.
+    """
+    return SourceScan(paths, stdin=stdin, on_file=on_file, limits=limits)
+
+
+def read_sources(
+    paths: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    on_file: Callable[[str], None] | None = None,
+    limits: Limits | None = None,
+) -> SourceResult:
+    """Read every path (files, folders recursively, ``-`` for ``stdin``) and collect."""
+    scan = iter_sources(paths, stdin=stdin, on_file=on_file, limits=limits)
+    uses: list[ImageUse] = []
+    errors: list[SourceError] = []
+    for item in scan:
+        if isinstance(item, ImageUse):
+            uses.append(item)
+        else:
+            errors.append(item)
+    return SourceResult(tuple(uses), tuple(errors), scan.files_read, scan.files_skipped)
+
+
+__all__ = [
+    "STDIN_NAME",
+    "Limits",
+    "SourceResult",
+    "SourceScan",
+    "iter_sources",
+    "read_sources",
+]

@@ -1,0 +1,120 @@
+"""Is this string an image, a placeholder, or nothing? One answer per value.
+
+Two questions are asked of strings:
+
+- ``classify``: for fields that *are* images (``containers[].image``): a placeholder that
+  some tool fills in later gives ``unresolved`` with the reason, a string the reference
+  parser refuses gives ``invalid`` with its message, anything else is the image.
+- ``indirect_image``: for free text (container args, env values, ConfigMap data): only a
+  string that parses as a reference *and* looks like one counts. When the name it is
+  given under says image (``--engine-image``, ``CSI_ATTACHER_IMAGE``) a tag, a digest or
+  a registry host is enough; with no such name it must have a ``/`` and a tag or digest
+  (``quay.io/x/y:v1``) and a bare numeric tag only with a registry host, so that
+  ``kube-system/kubelet`` or ``ns/svc:8080`` never pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.model import UseClass
+from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+
+
+@dataclass(frozen=True)
+class Verdict:
+    use_class: UseClass
+    image: ImageRef | None
+    reason: str | None = None
+
+
+_ARGO_VARIABLE = re.compile(
+    r"\{\{\s*(inputs|outputs|workflow|steps|tasks|item|pod|node|retries|lastRetry|"
+    r"=)[^}]*\}\}"
+)
+_GO_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+_PAREN_VARIABLE = re.compile(r"\$\((?P<name>[^)]*)\)")
+_BRACE_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+#: words that, next to "image", mean the value is only part of a reference or not one
+_PARTIAL_WORDS = frozenset({
+    "pull", "policy", "secret", "secrets", "registry", "registries", "repo", "repository",
+    "tag", "version", "digest", "prefix", "suffix", "name", "path", "dir", "file", "url",
+    "format", "id", "sha", "hash", "owner", "org", "project",
+})
+
+
+def placeholder_reason(raw: str, templating: str | None = None) -> str | None:
+    """Why ``raw`` cannot be pulled as written yet, or None when it is not a placeholder."""
+    if raw.startswith("ko://"):
+        return f"ko build path {raw}: `ko resolve` replaces it with the image it builds"
+    if "<no value>" in raw:
+        return "Helm rendered a value that is not set (<no value>)"
+    if "{{" in raw:
+        argo = _ARGO_VARIABLE.search(raw)
+        if argo is not None or templating == "argo":
+            shown = argo.group() if argo else _GO_TEMPLATE.search(raw) or raw
+            return f"Argo Workflows variable {_shown(shown)}, substituted when the workflow runs"
+        shown_template = _GO_TEMPLATE.search(raw)
+        return f"template not rendered: {_shown(shown_template or raw)} (Helm or Go template)"
+    paren = _PAREN_VARIABLE.search(raw)
+    if paren is not None:
+        name = paren.group("name")
+        if name.startswith(("params.", "inputs.params.")) or templating == "tekton":
+            return f"Tekton parameter {paren.group()}, substituted when the task runs"
+        return f"variable {paren.group()}, substituted at run time"
+    brace = _BRACE_VARIABLE.search(raw)
+    if brace is not None:
+        return f"variable {brace.group()} not substituted (envsubst or a shell)"
+    return None
+
+
+def _shown(found: re.Match[str] | str) -> str:
+    return found if isinstance(found, str) else found.group()
+
+
+def classify(raw: str, direct_class: UseClass, templating: str | None = None) -> Verdict:
+    """The verdict for a field that names an image."""
+    reason = placeholder_reason(raw, templating)
+    if reason is not None:
+        return Verdict("unresolved", None, reason)
+    try:
+        return Verdict(direct_class, parse_image(raw))
+    except InvalidImageReference as exc:
+        return Verdict("invalid", None, exc.message)
+
+
+def says_image(name: str) -> bool:
+    """True for names like ``engine-image``, ``CSI_ATTACHER_IMAGE``, ``builderImage``."""
+    words = [word.lower() for word in _WORDS.findall(name)]
+    if not any(word in ("image", "images") for word in words):
+        return False
+    return not any(word in _PARTIAL_WORDS for word in words)
+
+
+def has_registry_host(raw: str) -> bool:
+    first, slash, _ = raw.partition("/")
+    return bool(slash) and (first == "localhost" or "." in first or ":" in first)
+
+
+def indirect_image(raw: str, *, named_image: bool) -> ImageRef | None:
+    """The image ``raw`` names when it clearly is one, else None (see the module notes)."""
+    if not raw or len(raw) > 512 or raw[0] in "-/.:$" or "://" in raw:
+        return None
+    try:
+        image = parse_image(raw)
+    except InvalidImageReference:
+        return None
+    host = has_registry_host(raw)
+    if named_image:
+        return image if (host or image.tag is not None or image.digest is not None) else None
+    if "/" not in raw:
+        return None
+    if image.digest is not None:
+        return image
+    if image.tag is None:
+        return None
+    if image.tag.isdigit() and not host:
+        return None  # ns/service:8080
+    return image

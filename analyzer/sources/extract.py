@@ -1,0 +1,396 @@
+"""Every image use in one document tree, following the table in ``kinds``.
+
+``extract(root, origin)`` reads the object's kind, picks its ``Rule`` and follows the
+rule's paths; ``List`` / ``*List`` objects are read item by item; custom resources that
+are not ``exact`` are also searched by shape (any ``image`` key outside ``metadata`` and
+``status``). A field reported by a rule is never reported again by the shape search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from analyzer.model import ImageUse, UseClass
+from analyzer.reference import ImageRef
+from analyzer.sources import classify as cls
+from analyzer.sources.kinds import Rule, is_custom_resource, rule_for
+from analyzer.sources.limits import DocumentError, Limits
+from analyzer.sources.tree import MapNode, Node, ScalarNode, SeqNode, entries, get, items, text
+
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_FLAG = re.compile(r"--?(?P<name>[A-Za-z][\w.-]*)(?:=(?P<value>.*))?", re.DOTALL)
+#: top-level keys the shape search leaves alone: names, labels, and what a cluster reports
+_NOT_SEARCHED = frozenset({"metadata", "status", "apiVersion", "kind"})
+MANIFEST_SEPARATOR = ">"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document is: file, 0-based index in the file, Helm ``# Source:``."""
+
+    file: str
+    document: int
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class _Object:
+    kind: str
+    api_version: str | None
+    namespace: str | None
+    name: str | None
+
+
+def extract(root: Node | None, origin: Origin, limits: Limits) -> list[ImageUse]:
+    """The image uses of one document (an empty list for anything that is not an object)."""
+    if not isinstance(root, MapNode):
+        return []
+    uses: list[ImageUse] = []
+    _read_object(root, "", origin, limits, uses, None, None)
+    uses.sort(key=lambda use: use.line)  # stable: same-line uses keep the table's order
+    return uses
+
+
+def _read_object(
+    node: MapNode,
+    prefix: str,
+    origin: Origin,
+    limits: Limits,
+    uses: list[ImageUse],
+    list_api_version: str | None,
+    list_item_kind: str | None,
+) -> None:
+    kind = text(get(node, "kind")) or list_item_kind
+    if kind is None:
+        return  # not a Kubernetes object (a Helm values file, a kustomization patch...)
+    api_version = text(get(node, "apiVersion")) or list_api_version
+    listed = get(node, "items")
+    if kind.endswith("List") and isinstance(listed, SeqNode):
+        item_kind = kind[: -len("List")] or None
+        for index, item in enumerate(listed.items):
+            if isinstance(item, MapNode):
+                _read_object(
+                    item, f"{prefix}items[{index}].", origin, limits, uses, api_version,
+                    item_kind if item_kind != "" else None,
+                )
+        return
+    metadata = get(node, "metadata")
+    name = namespace = None
+    if isinstance(metadata, MapNode):
+        name = text(get(metadata, "name")) or text(get(metadata, "generateName"))
+        namespace = text(get(metadata, "namespace"))
+    obj = _Object(kind, api_version, namespace, name)
+    rule = rule_for(api_version, kind)
+    custom = is_custom_resource(api_version)
+    reader = _ObjectReader(obj, origin, prefix, limits, "crd" if custom else "container",
+                           rule.templating if rule else None)
+    if rule is not None:
+        reader.apply(node, rule)
+    if custom and not (rule is not None and rule.exact):
+        reader.search_by_shape(node)
+    uses.extend(reader.uses)
+
+
+class _ObjectReader:
+    """Collects the uses of one Kubernetes object."""
+
+    def __init__(
+        self,
+        obj: _Object,
+        origin: Origin,
+        prefix: str,
+        limits: Limits,
+        direct_class: UseClass,
+        templating: str | None,
+    ) -> None:
+        self.obj = obj
+        self.origin = origin
+        self.prefix = prefix
+        self.limits = limits
+        self.direct_class: UseClass = direct_class
+        self.templating = templating
+        self.uses: list[ImageUse] = []
+        self.fields: set[str] = set()  # image fields already reported
+        self.containers: set[str] = set()  # containers whose args/env were searched
+
+    # -- the rule's paths ------------------------------------------------------------
+    def apply(self, root: MapNode, rule: Rule) -> None:
+        for path in rule.pod_specs:
+            for spec, field, _ in resolve(root, path):
+                self.pod_spec(spec, field)
+        for path in rule.containers:
+            for container, field, named in resolve(root, path):
+                self.container(container, field, named, self.direct_class)
+        for path in rule.images:
+            for value, field, _ in resolve(root, path):
+                self.image(value, field, self.direct_class, None)
+        for path in rule.params:
+            for param, field, _ in resolve(root, path):
+                self.param(param, field)
+        for path in rule.data:
+            for data, field, _ in resolve(root, path):
+                self.data(data, field)
+        for path in rule.manifests:
+            for manifest, field, _ in resolve(root, path):
+                self.manifest(manifest, field)
+
+    def pod_spec(self, spec: Node, field: str) -> None:
+        if not isinstance(spec, MapNode):
+            return
+        for key in _CONTAINER_LISTS:
+            for index, container in enumerate(items(get(spec, key))):
+                self.container(container, f"{field}.{key}[{index}]", None, self.direct_class)
+        for index, volume in enumerate(items(get(spec, "volumes"))):
+            if not isinstance(volume, MapNode):
+                continue
+            source = get(volume, "image")
+            if isinstance(source, MapNode):
+                reference = get(source, "reference")
+                if reference is not None:
+                    self.image(reference, f"{field}.volumes[{index}].image.reference",
+                               "volume", None)
+
+    def container(
+        self, container: Node, field: str, fallback_name: str | None, use_class: UseClass
+    ) -> None:
+        if not isinstance(container, MapNode):
+            return
+        name = text(get(container, "name")) or fallback_name
+        value = get(container, "image")
+        if value is not None:
+            self.image(value, f"{field}.image", use_class, name)
+        self.container_text(container, field, name)
+
+    def container_text(self, container: MapNode, field: str, name: str | None) -> None:
+        """Images named in a container's command, args and env values."""
+        if field in self.containers:
+            return
+        self.containers.add(field)
+        for key in ("command", "args"):
+            flag_says_image = False
+            for index, item in enumerate(items(get(container, key))):
+                value = text(item)
+                where = f"{field}.{key}[{index}]"
+                if value is None or not isinstance(item, ScalarNode):
+                    flag_says_image = False
+                    continue
+                flag = _FLAG.fullmatch(value)
+                if flag is not None and flag.group("value") is not None:
+                    self.indirect(flag.group("value"), item.line, where, name,
+                                  named=cls.says_image(flag.group("name")))
+                    flag_says_image = False
+                elif flag is not None:
+                    flag_says_image = cls.says_image(flag.group("name"))
+                else:
+                    self.indirect(value, item.line, where, name, named=flag_says_image)
+                    flag_says_image = False
+        for index, variable in enumerate(items(get(container, "env"))):
+            if not isinstance(variable, MapNode):
+                continue
+            value_node = get(variable, "value")
+            value = text(value_node)
+            if value is None or not isinstance(value_node, ScalarNode):
+                continue
+            self.indirect(value, value_node.line, f"{field}.env[{index}].value", name,
+                          named=cls.says_image(text(get(variable, "name")) or ""))
+
+    def param(self, param: Node, field: str) -> None:
+        if not isinstance(param, MapNode) or not cls.says_image(text(get(param, "name")) or ""):
+            return
+        for key in ("default", "value"):
+            value_node = get(param, key)
+            value = text(value_node)
+            if value is not None and isinstance(value_node, ScalarNode):
+                self.indirect(value, value_node.line, f"{field}.{key}", None, named=True)
+
+    def data(self, data: Node, field: str) -> None:
+        if not isinstance(data, MapNode):
+            return
+        for key, value_node in entries(data):
+            value = text(value_node)
+            if value is not None and isinstance(value_node, ScalarNode) and cls.says_image(key):
+                self.indirect(value, value_node.line, f"{field}.{key}", None, named=True)
+
+    def manifest(self, manifest: Node, field: str) -> None:
+        """A manifest held in a string (an Argo ``resource`` template): read it as a file.
+
+        Such strings are often templates themselves; one that does not parse is left alone.
+        """
+        from analyzer.sources.yaml_tree import build_yaml
+
+        value = text(manifest)
+        if value is None or not isinstance(manifest, ScalarNode):
+            return
+        first_line = manifest.line + 1 if "\n" in value else manifest.line
+        try:
+            roots = build_yaml(value.encode("utf-8"), first_line, self.limits)
+        except DocumentError:
+            return
+        for root in roots:
+            for use in extract(root, self.origin, self.limits):
+                self.uses.append(replace(
+                    use,
+                    use_class="crd" if use.use_class == "container" else use.use_class,
+                    field=f"{self.prefix}{field}{MANIFEST_SEPARATOR}{use.field}",
+                    kind=self.obj.kind,
+                    api_version=self.obj.api_version,
+                    namespace=self.obj.namespace,
+                    name=self.obj.name,
+                ))
+
+    # -- the shape search ---------------------------------------------------------------
+    def search_by_shape(self, root: MapNode) -> None:
+        """Every ``image`` key of a custom resource, and image-named keys as indirect."""
+        stack: list[tuple[Node, str]] = [
+            (value, key) for key, value in reversed(list(entries(root)))
+            if key not in _NOT_SEARCHED
+        ]
+        while stack:
+            node, field = stack.pop()
+            if isinstance(node, SeqNode):
+                stack.extend(
+                    (item, f"{field}[{index}]") for index, item in reversed(
+                        list(enumerate(node.items)))
+                )
+                continue
+            if not isinstance(node, MapNode):
+                continue
+            children: list[tuple[Node, str]] = []
+            for key, value in entries(node):
+                where = f"{field}.{key}"
+                if key == "image":
+                    self.shape_image(node, value, where, field)
+                elif isinstance(value, ScalarNode) and cls.says_image(key):
+                    scalar = text(value)
+                    if scalar is not None:
+                        self.indirect(scalar, value.line, where, text(get(node, "name")),
+                                      named=True)
+                if isinstance(value, (MapNode, SeqNode)):
+                    children.append((value, where))
+            stack.extend(reversed(children))
+
+    def shape_image(self, holder: MapNode, value: Node, field: str, holder_field: str) -> None:
+        name = text(get(holder, "name"))
+        if isinstance(value, ScalarNode):
+            if value.is_null:
+                return
+            self.image(value, field, self.direct_class, name)
+            if get(holder, "args") is not None or get(holder, "env") is not None \
+                    or get(holder, "command") is not None:
+                self.container_text(holder, holder_field, name)
+        elif isinstance(value, MapNode):
+            reference = get(value, "reference")
+            if isinstance(reference, ScalarNode) and re.search(r"volumes\[\d+\]$", holder_field):
+                self.image(reference, f"{field}.reference", "volume", None)
+                return
+            repository = get(value, "repository")
+            if isinstance(repository, ScalarNode) and text(repository):
+                self.composed_image(value, repository, field, name)
+
+    def composed_image(
+        self, value: MapNode, repository: ScalarNode, field: str, name: str | None
+    ) -> None:
+        """``image: {registry, repository, tag, digest}``, as several operators spell it."""
+        where = f"{field}.repository"
+        if where in self.fields:
+            return
+        raw = text(repository) or ""
+        registry = text(get(value, "registry"))
+        if registry:
+            raw = f"{registry.rstrip('/')}/{raw}"
+        tag = text(get(value, "tag"))
+        digest = text(get(value, "digest"))
+        if tag:
+            raw = f"{raw}:{tag}"
+        if digest:
+            raw = f"{raw}@{digest}"
+        self.emit(raw, repository.line, where, self.direct_class, name)
+
+    # -- emitting ------------------------------------------------------------------------
+    def image(self, value: Node, field: str, use_class: UseClass, container: str | None) -> None:
+        """A field that names an image."""
+        if field in self.fields:
+            return
+        if isinstance(value, ScalarNode):
+            if value.is_null:
+                self.make("", None, "invalid", value.line, field, container,
+                          "no image given (the value is empty)")
+                self.fields.add(field)
+                return
+            self.emit(value.value, value.line, field, use_class, container)
+            return
+        self.fields.add(field)
+        self.make("", None, "invalid", value.line, field, container,
+                  "an image must be a string, not a mapping or list")
+
+    def emit(self, raw: str, line: int, field: str, use_class: UseClass,
+             container: str | None) -> None:
+        self.fields.add(field)
+        verdict = cls.classify(raw, use_class, self.templating)
+        self.make(raw, verdict.image, verdict.use_class, line, field, container, verdict.reason)
+
+    def indirect(self, raw: str, line: int, field: str, container: str | None, *,
+                 named: bool) -> None:
+        """Free text that may name an image (only clear ones count)."""
+        if named:
+            reason = cls.placeholder_reason(raw, self.templating)
+            if reason is not None:
+                self.make(raw, None, "unresolved", line, field, container, reason)
+                return
+        image = cls.indirect_image(raw, named_image=named)
+        if image is not None:
+            self.make(raw, image, "indirect", line, field, container, None)
+
+    def make(
+        self,
+        raw: str,
+        image: ImageRef | None,
+        use_class: UseClass,
+        line: int,
+        field: str,
+        container: str | None,
+        reason: str | None,
+    ) -> None:
+        obj = self.obj
+        self.uses.append(ImageUse(
+            raw=raw,
+            image=image,
+            use_class=use_class,
+            file=self.origin.file,
+            line=line,
+            document=self.origin.document,
+            field=f"{self.prefix}{field}",
+            kind=obj.kind,
+            api_version=obj.api_version,
+            namespace=obj.namespace,
+            name=obj.name,
+            container=container,
+            source=self.origin.source,
+            reason=reason,
+        ))
+
+
+def resolve(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:
+    """The nodes at ``path`` with their field paths and the nearest list item's ``name``."""
+    frontier: list[tuple[Node, str, str | None]] = [(root, "", None)]
+    for step in path.split("."):
+        each = step.endswith("[]")
+        key = step[:-2] if each else step
+        following: list[tuple[Node, str, str | None]] = []
+        for node, field, named in frontier:
+            if not isinstance(node, MapNode):
+                continue
+            child = get(node, key)
+            if child is None:
+                continue
+            where = f"{field}.{key}" if field else key
+            if not each:
+                following.append((child, where, named))
+                continue
+            for index, item in enumerate(items(child)):
+                item_name = text(get(item, "name")) if isinstance(item, MapNode) else None
+                following.append((item, f"{where}[{index}]", item_name or named))
+        frontier = following
+    return iter(frontier)

@@ -1,0 +1,259 @@
+"""Read files and stdin document by document, and hand each document to ``extract``.
+
+YAML is streamed: the file is cut into documents as it is read, so memory holds one
+document at a time. CustomResourceDefinitions are recognised from their text and never
+parsed (their schemas are most of the bytes of real installs and hold no image). JSON is
+read whole (a JSON file is usually one object or ``List``), up to the document limit.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import itertools
+import re
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import TextIO
+
+from analyzer.model import ImageUse, SourceError
+from analyzer.sources.extract import Origin, extract
+from analyzer.sources.files import ManifestFile, SkippedFile, expand
+from analyzer.sources.json_tree import read_json
+from analyzer.sources.limits import MIB, DocumentError, Limits
+from analyzer.sources.yaml_split import BLOCK_SIZE, ByteSource, RawDocument, split_documents
+from analyzer.sources.yaml_tree import build_yaml
+
+STDIN_NAME = "<stdin>"
+_SNIFF_BYTES = 8192
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_HELM_SOURCE = re.compile(rb"#\s*Source:\s*(.+?)\s*")
+_CRD_KIND = re.compile(
+    rb"^kind:[ \t]*([\"']?)CustomResourceDefinition\1[ \t]*(?:#.*)?\r?$", re.MULTILINE
+)
+_CRD_GROUP = re.compile(rb"^apiVersion:[ \t]*[\"']?apiextensions\.k8s\.io/", re.MULTILINE)
+
+
+class SourceScan:
+    """An iterator over the uses and errors of ``paths``; counts files as it goes."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        stdin: TextIO | None = None,
+        on_file: Callable[[str], None] | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.paths = list(paths)
+        self.stdin = stdin
+        self.on_file = on_file
+        self.limits = limits or Limits()
+        self.files_read = 0
+        self.files_skipped = 0
+        self._items = self._scan()
+
+    def __iter__(self) -> Iterator[ImageUse | SourceError]:
+        return self
+
+    def __next__(self) -> ImageUse | SourceError:
+        return next(self._items)
+
+    def _scan(self) -> Iterator[ImageUse | SourceError]:
+        for path in self.paths:
+            if path == "-":
+                yield from self._read_stdin()
+                continue
+            for found in expand(path):
+                if isinstance(found, SkippedFile):
+                    self.files_skipped += 1
+                elif isinstance(found, ManifestFile):
+                    yield from self._read_file(found.path)
+                else:
+                    yield found
+
+    def _read_stdin(self) -> Iterator[ImageUse | SourceError]:
+        if self.on_file is not None:
+            self.on_file(STDIN_NAME)
+        if self.stdin is None:
+            yield SourceError(STDIN_NAME, None, "no standard input to read")
+            return
+        binary = getattr(self.stdin, "buffer", None)
+        stream: ByteSource
+        if binary is not None:
+            stream = binary
+        else:
+            try:
+                stream = io.BytesIO(self.stdin.read().encode("utf-8", "surrogateescape"))
+            except (OSError, UnicodeError) as exc:
+                yield SourceError(STDIN_NAME, None, f"cannot read: {exc}")
+                return
+        yield from self._read_stream(STDIN_NAME, stream, json_name=False)
+
+    def _read_file(self, path: str) -> Iterator[ImageUse | SourceError]:
+        if self.on_file is not None:
+            self.on_file(path)
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below, also when abandoned
+        except OSError as exc:
+            yield SourceError(path, None, f"cannot read: {exc.strerror or exc}")
+            return
+        try:
+            yield from self._read_stream(path, handle, json_name=path.lower().endswith(".json"))
+        except OSError as exc:
+            yield SourceError(path, None, f"cannot read: {exc.strerror or exc}")
+        finally:
+            handle.close()
+
+    def _read_stream(
+        self, name: str, stream: ByteSource, *, json_name: bool
+    ) -> Iterator[ImageUse | SourceError]:
+        head = stream.read(BLOCK_SIZE)
+        if head.startswith(_WIDE_BOMS):
+            yield from self._read_wide(name, head, stream, json_name=json_name)
+            return
+        nul = head.find(b"\x00", 0, _SNIFF_BYTES)
+        if nul != -1:
+            line = 1 + head.count(b"\n", 0, nul)
+            yield SourceError(name, line, "binary data, not a YAML or JSON text (NUL byte)")
+            return
+        self.files_read += 1
+        body = _Rejoined(head, stream)
+        if json_name or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+            data = body.read_all(self.limits.max_document_bytes)
+            if data is None:
+                yield SourceError(name, 1, f"larger than {_mib(self.limits)} MiB; skipped")
+                return
+            done = yield from self._read_json(name, data, strict=json_name)
+            if done:
+                return
+            body = _Rejoined(data, io.BytesIO())
+        yield from self._read_yaml(name, body)
+
+    def _read_wide(
+        self, name: str, head: bytes, stream: ByteSource, *, json_name: bool
+    ) -> Iterator[ImageUse | SourceError]:
+        """UTF-16 and UTF-32 files (with a byte order mark): decoded whole, then read."""
+        data = _Rejoined(head, stream).read_all(self.limits.max_document_bytes)
+        if data is None:
+            yield SourceError(name, 1, f"larger than {_mib(self.limits)} MiB; skipped")
+            return
+        encoding = "utf-32" if data.startswith(_WIDE_BOMS[:2]) else "utf-16"
+        try:
+            decoded = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            yield SourceError(name, None, f"not {encoding.upper()} text ({exc.reason}); skipped")
+            return
+        self.files_read += 1
+        yield from self._read_stream_text(name, decoded.encode("utf-8"), json_name=json_name)
+
+    def _read_stream_text(
+        self, name: str, data: bytes, *, json_name: bool
+    ) -> Iterator[ImageUse | SourceError]:
+        if json_name or data.lstrip()[:1] in (b"{", b"["):
+            done = yield from self._read_json(name, data, strict=json_name)
+            if done:
+                return
+        yield from self._read_yaml(name, _Rejoined(data, io.BytesIO()))
+
+    def _read_json(
+        self, name: str, data: bytes, *, strict: bool
+    ) -> Generator[ImageUse | SourceError, None, bool]:
+        """Read ``data`` as JSON; returns False (having yielded nothing) when it is not
+        JSON at all and ``strict`` is off, so the caller reads it as YAML instead."""
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = 1 + data.count(b"\n", 0, exc.start)
+            yield SourceError(name, line, f"not UTF-8 text ({exc.reason}); skipped")
+            return True
+        documents = read_json(text, self.limits)
+        first = next(documents, None)
+        if first is None:
+            return True
+        if first.error is not None and first.index == 0 and not strict:
+            return False  # a YAML file that starts with a flow collection
+        for document in itertools.chain([first], documents):
+            if document.error is not None:
+                yield SourceError(name, document.error.line, document.error.message)
+            else:
+                yield from extract(document.root, Origin(name, document.index), self.limits)
+        return True
+
+    def _read_yaml(self, name: str, stream: ByteSource) -> Iterator[ImageUse | SourceError]:
+        limits = self.limits
+        for raw in split_documents(stream, limits.max_document_bytes):
+            if raw.oversize:
+                yield SourceError(
+                    name, raw.line,
+                    f"document {raw.index} is larger than {_mib(limits)} MiB; skipped",
+                )
+                continue
+            if _is_crd(raw.data):
+                continue
+            try:
+                roots = build_yaml(raw.data, raw.line, limits)
+            except DocumentError as exc:
+                yield SourceError(name, exc.line, exc.message)
+                continue
+            origin = Origin(name, raw.index, helm_source(raw))
+            for root in roots:
+                yield from extract(root, origin, limits)
+
+
+def _mib(limits: Limits) -> str:
+    return f"{limits.max_document_bytes / MIB:g}"
+
+
+def _is_crd(data: bytes) -> bool:
+    """A CustomResourceDefinition, told from its top-level ``kind`` and ``apiVersion``."""
+    return (
+        b"CustomResourceDefinition" in data
+        and _CRD_KIND.search(data) is not None
+        and _CRD_GROUP.search(data) is not None
+    )
+
+
+def helm_source(raw: RawDocument) -> str | None:
+    """The ``# Source: chart/templates/x.yaml`` comment ``helm template`` puts on top."""
+    for line in raw.data[:4096].split(b"\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"---"):
+            continue
+        if not stripped.startswith(b"#"):
+            return None
+        found = _HELM_SOURCE.fullmatch(stripped)
+        if found is not None:
+            return found.group(1).decode("utf-8", "replace")
+    return None
+
+
+class _Rejoined:
+    """``head`` (already read) followed by the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: ByteSource) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._head:
+            if size < 0 or size >= len(self._head):
+                head, self._head = self._head, b""
+                if size < 0:
+                    return head + self._stream.read()
+                return head
+            head, self._head = self._head[:size], self._head[size:]
+            return head
+        return self._stream.read(size)
+
+    def read_all(self, limit: int) -> bytes | None:
+        """Everything, or None when it is larger than ``limit``."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            block = self.read(BLOCK_SIZE)
+            if not block:
+                return b"".join(parts)
+            total += len(block)
+            if total > limit:
+                return None
+            parts.append(block)
