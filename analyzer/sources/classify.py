@@ -48,7 +48,7 @@ _PARTIAL_WORDS = frozenset({
 def placeholder_reason(raw: str, templating: str | None = None) -> str | None:
     """Why ``raw`` cannot be pulled as written yet, or None when it is not a placeholder."""
     if raw.startswith("ko://"):
-        return f"ko build path {raw}: `ko resolve` replaces it with the image it builds"
+        return "ko build path: `ko resolve` replaces it with the image it builds"
     if "<no value>" in raw:
         return "Helm rendered a value that is not set (<no value>)"
     if "{{" in raw:

@@ -1,0 +1,111 @@
+"""``coverage images``: every image a set of manifests will pull, and where it is written.
+
+Exit codes: 0 read (even with errors), 2 nothing could be read, a usage error, or (with
+``--strict``) any file or document that could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from analyzer.cli.app import app
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.model import ImageUse
+    from analyzer.sources import SourceResult
+
+_FORMATS = ("table", "json")
+_HEADERS = ("IMAGE", "CLASS", "WHERE", "OBJECT", "CONTAINER")
+
+
+def _usage(message: str) -> typer.Exit:
+    typer.echo(f"coverage images: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@app.command("images")
+def images_command(
+    paths: list[str] = typer.Argument(
+        ..., help="Manifest files or folders (recursive); '-' reads stdin.", show_default=False
+    ),
+    fmt: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
+        None, "--format", "-f",
+        help="table or json. [default: table on a terminal, json otherwise]",
+        show_default=False,
+    ),
+    classes: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None, "--class",
+        help="Only these classes (repeatable or comma-separated): container, crd, volume, "
+        "indirect, unresolved, invalid. [default: all]",
+        show_default=False,
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 2 when any file or document could not be read."
+    ),
+) -> None:
+    """Every image the manifests will pull, with file, line, object and container."""
+    from analyzer.model import USE_CLASSES
+    from analyzer.sources import read_sources
+
+    chosen = fmt or ("table" if sys.stdout.isatty() else "json")
+    if chosen not in _FORMATS:
+        raise _usage(f"unknown --format {chosen!r} (choose from {', '.join(_FORMATS)})")
+    wanted = [part.strip() for item in classes or () for part in item.split(",") if part.strip()]
+    unknown = [name for name in wanted if name not in USE_CLASSES]
+    if unknown:
+        raise _usage(f"unknown --class {', '.join(unknown)} (choose from {', '.join(USE_CLASSES)})")
+
+    result = read_sources(paths, stdin=sys.stdin)
+    uses = [use for use in result.uses if not wanted or use.use_class in wanted]
+    if chosen == "json":
+        payload = {
+            "uses": [use.to_dict() for use in uses],
+            "errors": [error.to_dict() for error in result.errors],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        for line in render_table(uses):
+            typer.echo(line)
+        for error in result.errors:
+            typer.echo(str(error), err=True)
+        typer.echo(_summary(result, len(uses)), err=True)
+    if result.files_read == 0:
+        typer.echo("coverage images: nothing could be read", err=True)
+        raise typer.Exit(2)
+    if strict and result.errors:
+        raise typer.Exit(2)
+
+
+def render_table(uses: list[ImageUse]) -> list[str]:
+    """Plain aligned columns, one use a line (a REASON column when any use has one)."""
+    rows = [
+        (
+            use.pull_ref or use.raw or '""',
+            use.use_class,
+            use.location,
+            use.workload,
+            use.container or "",
+            use.reason or "",
+        )
+        for use in uses
+    ]
+    with_reason = any(row[-1] for row in rows)
+    headers = (*_HEADERS, "REASON") if with_reason else _HEADERS
+    table = [headers, *(row if with_reason else row[:-1] for row in rows)]
+    widths = [max(len(row[column]) for row in table) for column in range(len(headers))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in table
+    ]
+
+
+def _summary(result: SourceResult, shown: int) -> str:
+    files = f"{result.files_read} file{'' if result.files_read == 1 else 's'} read"
+    skipped = f", {result.files_skipped} skipped" if result.files_skipped else ""
+    errors = len(result.errors)
+    problems = f", {errors} error{'' if errors == 1 else 's'}" if errors else ""
+    return f"{shown} image use{'' if shown == 1 else 's'}; {files}{skipped}{problems}"
