@@ -114,3 +114,46 @@ def test_usage_errors(setup: list[str], tmp_path: Path) -> None:
 def test_probe_options_are_validated() -> None:
     assert run("--image", "nginx", "--concurrency", "0")[0] == 2
     assert run("--image", "nginx", "--rate", "0")[0] == 2
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: init
+          image: redis:7
+      containers:
+        - name: web
+          image: nginx:1.25
+        - name: sidecar
+          image: nginx:1.25
+"""
+
+
+@responses.activate
+def test_images_come_from_manifests_once_each(setup: list[str], tmp_path: Path) -> None:
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(DEPLOYMENT)
+    mirror_answers("nginx", "1.25", 200)
+    mirror_answers("redis", "7", 200)
+    code, out, _ = run(str(manifest), *setup, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert [entry["image"] for entry in report["images"]] == [
+        "docker.io/library/nginx:1.25", "docker.io/library/redis:7",
+    ]
+    assert len(responses.calls) == 2  # nginx is used twice, probed once
+
+
+@responses.activate
+def test_stdin_and_an_unreadable_path(setup: list[str], tmp_path: Path) -> None:
+    mirror_answers("nginx", "1.25", 200)
+    mirror_answers("redis", "7", 404)
+    code, out, err = run("-", str(tmp_path / "missing.yaml"), *setup, stdin=DEPLOYMENT)
+    assert code == 2
+    assert "missing.yaml" in err and "Traceback" not in err
+    assert "probe: served" in out and "probe: not_found" in out
