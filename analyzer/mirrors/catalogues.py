@@ -1,8 +1,9 @@
 """Which catalogue each mirror host has: ``--catalog HOST=SOURCE`` specs and the defaults.
 
 SOURCE is a list file (either DaoCloud format), ``all`` (a pull-through proxy), ``none``,
-``daocloud`` (the embedded ``allows.txt``) or an http(s) URL (fetched through ``loader``).
-Hosts with no spec: the DaoCloud subdomain hosts get the embedded ``allows.txt`` restricted
+``daocloud`` (DaoCloud's ``allows.txt``: the copy ``coverage catalog update`` downloaded, else
+the embedded snapshot) or an http(s) URL (fetched through ``loader``).
+Hosts with no spec: the DaoCloud subdomain hosts get that ``allows.txt`` restricted
 to their own upstream registry, ``m.daocloud.io`` gets it unrestricted, and every other host
 is assumed to serve everything (and reports say "assumed").
 """
@@ -13,6 +14,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from analyzer.mirrors.catalogue import (
@@ -23,7 +25,7 @@ from analyzer.mirrors.catalogue import (
     RegistryRestricted,
     assumed_catalogue,
 )
-from analyzer.mirrors.daocloud_lists import PatternList, parse_list
+from analyzer.mirrors.daocloud_lists import PatternList, parse_allows, parse_list
 from analyzer.mirrors.embedded import (
     DAOCLOUD_PATH_HOST,
     allows_metadata,
@@ -46,9 +48,42 @@ def normalise_host(host: str) -> str:
 
 
 def daocloud_catalogue() -> ListCatalogue:
+    """DaoCloud's whitelist: the copy ``coverage catalog update`` downloaded, when there is
+    an intact one, else the snapshot embedded in the package. The source says which, and
+    how old it is."""
+    from analyzer.online.refresh import cached_daocloud_allows
+
+    entry = cached_daocloud_allows()
+    if entry is not None:
+        cached = _cached_catalogue(str(entry.path), entry.sha256, entry.source, entry.fetched_at)
+        if cached is not None:
+            return cached
     meta = allows_metadata()
     allows = embedded_allows()
-    return ListCatalogue(allows, source=f"{meta.describe()}, {len(allows.patterns)} patterns")
+    return ListCatalogue(allows, source=f"{meta.describe()}, {_count(allows)}")
+
+
+@lru_cache(maxsize=4)
+def _cached_catalogue(path: str, sha256: str, url: str, fetched_at: str) -> ListCatalogue | None:
+    from analyzer.online.cache import describe_age, parse_time
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return None  # damaged copy: the embedded snapshot serves instead
+    try:
+        patterns = parse_allows(data.decode("utf-8"), path)
+    except UnicodeDecodeError:
+        return None
+    if not patterns.patterns:
+        return None
+    fetched = parse_time(fetched_at)
+    age = f", {describe_age(fetched)} old" if fetched is not None else ""
+    return ListCatalogue(patterns, source=f"DaoCloud allows.txt from {url} "
+                         f"(downloaded {fetched_at}{age}), {_count(patterns)}")
 
 
 def _restrict(host: str, catalogue: Catalogue) -> Catalogue:
