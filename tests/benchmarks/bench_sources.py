@@ -1,0 +1,110 @@
+"""How fast ``read_sources`` reads a large tree, next to a bare libyaml parse of it.
+
+Run: ``python3 tests/benchmarks/bench_sources.py [MB]`` (default 100; prints timings,
+asserts nothing). The real manifests of ``tests/corpus`` are copied into a temporary folder
+until it holds about MB megabytes, then the same files are read three ways, best of three:
+
+- ``bare parse``: ``yaml.load_all(CSafeLoader)`` over every YAML file (``json.loads``
+  for JSON files), building nothing else: the cost floor the issue sets;
+- ``read_sources``: the library the ``coverage images`` command calls;
+- ``coverage images``: the command itself (JSON to a throwaway buffer), in-process.
+
+The target is read_sources at least as fast as the bare parse: it skips
+CustomResourceDefinitions from their text and never builds Python objects for documents.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from analyzer.sources import read_sources
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+MB = 1_000_000
+
+
+def replicate(target: Path, megabytes: float) -> list[Path]:
+    """Copies of the corpus manifests under ``target``, about ``megabytes`` in all."""
+    originals = sorted(
+        p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+    )
+    files: list[Path] = []
+    total = 0
+    copy = 0
+    while total < megabytes * MB:
+        for original in originals:
+            destination = target / f"copy{copy:03d}" / original.relative_to(CORPUS)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(original, destination)
+            files.append(destination)
+            total += original.stat().st_size
+        copy += 1
+    return files
+
+
+def bare_parse(files: list[Path]) -> None:
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    for path in files:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if path.suffix == ".json":
+            text = data.decode("utf-8")
+            decoder = json.JSONDecoder()
+            pos = 0
+            while pos < len(text):
+                _, pos = decoder.raw_decode(text, pos)
+                while pos < len(text) and text[pos].isspace():
+                    pos += 1
+        else:
+            for _ in yaml.load_all(data, Loader=loader):
+                pass
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_command(root: Path) -> None:
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    result = CliRunner().invoke(app, ["images", str(root), "--format", "json"])
+    if result.exit_code != 0:
+        raise SystemExit(f"coverage images failed: {result.output[-500:]}")
+
+
+def main() -> None:
+    megabytes = float(sys.argv[1]) if len(sys.argv) > 1 else 100.0
+    print(f"libyaml: {yaml.__with_libyaml__}")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        files = replicate(root, megabytes)
+        size = sum(p.stat().st_size for p in files)
+        print(f"tree: {len(files)} files, {size / MB:.1f} MB")
+        result = read_sources([str(root)])
+        print(f"read_sources: {len(result.uses)} uses, {len(result.errors)} errors")
+        timings = {
+            "bare parse (yaml.load_all CSafeLoader)": best_of(3, lambda: bare_parse(files)),
+            "read_sources": best_of(3, lambda: read_sources([str(root)])),
+            "coverage images --format json": best_of(3, lambda: run_command(root)),
+        }
+        for name, seconds in timings.items():
+            print(f"{name:40s} {seconds:7.2f} s  {size / MB / seconds:8.1f} MB/s")
+
+
+if __name__ == "__main__":
+    main()
