@@ -32,7 +32,7 @@ class NotebookExtraMissing(ImportError):
 def _pandas() -> Any:
     try:
         import pandas
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise NotebookExtraMissing(
             "DataFrames need pandas: pip install 'image-coverage[notebook]'"
         ) from exc

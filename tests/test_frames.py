@@ -1,0 +1,70 @@
+"""DataFrame views of a report, and the what-if comparison."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import pytest
+import report_factory as factory
+
+from analyzer.frames import (
+    IMAGE_COLUMNS,
+    MIRROR_COLUMNS,
+    USE_COLUMNS,
+    NotebookExtraMissing,
+    changes_frame,
+)
+from analyzer.model import STATUSES
+from analyzer.whatif import compare
+
+pd = pytest.importorskip("pandas")
+
+
+def test_images_frame_has_one_row_per_image_and_an_ordered_status() -> None:
+    report = factory.full_report()
+    frame = report.images_frame()
+    assert tuple(frame.columns) == IMAGE_COLUMNS
+    assert len(frame) == len(report.images)
+    assert list(frame["status"].cat.categories) == list(STATUSES)
+    assert frame["status"].cat.ordered
+    nginx = frame[frame["image"] == "docker.io/library/nginx:1.25"].iloc[0]
+    assert nginx["uses"] == 5 and nginx["status"] == "mirrored"
+
+
+def test_uses_frame_includes_invalid_uses_as_invalid() -> None:
+    report = factory.full_report()
+    frame = report.uses_frame()
+    assert tuple(frame.columns) == USE_COLUMNS
+    expected = sum(len(r.uses) for r in report.images) + len(report.invalid)
+    assert len(frame) == expected
+    invalid = frame[frame["status"] == "invalid"]
+    assert set(invalid["class"]) == {"invalid", "unresolved"}
+
+
+def test_mirrors_frame() -> None:
+    frame = factory.full_report().mirrors_frame()
+    assert tuple(frame.columns) == MIRROR_COLUMNS
+    assert frame["count"].sum() == 3
+
+
+def test_compare_lists_only_changed_images() -> None:
+    before = factory.full_report()
+    changed = before.images[0]
+    after = replace(before, images=(
+        replace(changed, route=replace(changed.route, status="mirrored")),
+        *before.images[1:],
+    ))
+    changes = compare(before, after)
+    assert [(c.image, c.before, c.after) for c in changes] == [
+        (changed.image, changed.status, "mirrored")
+    ]
+    frame = changes_frame(changes)
+    assert frame.iloc[0]["after"] == "mirrored"
+    assert compare(before, before) == ()
+
+
+def test_without_pandas_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    with pytest.raises(NotebookExtraMissing, match=r"pip install 'image-coverage\[notebook\]'"):
+        factory.full_report().images_frame()
