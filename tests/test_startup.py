@@ -1,0 +1,51 @@
+"""The CLI stays quick to start: pandas and requests are imported only where they are used.
+
+(Time itself is measured by tests/benchmarks/bench_startup.py, not asserted here.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+MANIFEST = Path(__file__).resolve().parent.parent / "fixtures/manifests/platform/metrics-server.yaml"
+
+PROBE = """
+import sys
+from analyzer.cli import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+heavy = sorted(m for m in ("pandas", "requests", "numpy", "matplotlib", "urllib3")
+               if m in sys.modules)
+print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+def _heavy_modules(*args: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
+                          text=True, timeout=60, check=False)
+    line = [ln for ln in done.stderr.splitlines() if ln.startswith("HEAVY=")][-1]
+    return [m for m in line[len("HEAVY="):].split(",") if m]
+
+
+def test_scan_of_one_small_file_imports_neither_pandas_nor_requests() -> None:
+    assert _heavy_modules("scan", str(MANIFEST), "-f", "json") == []
+
+
+def test_other_offline_commands_stay_light_too() -> None:
+    assert _heavy_modules("images", str(MANIFEST)) == []
+    assert _heavy_modules("explain", "nginx:1.27") == []
+    assert _heavy_modules("--help") == []
+
+
+def test_the_scan_really_ran_in_that_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "analyzer", "scan", str(MANIFEST), "-f", "json"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["images"] == 1
