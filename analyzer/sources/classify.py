@@ -16,6 +16,7 @@ Two questions are asked of strings:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analyzer.model import UseClass
@@ -45,8 +46,14 @@ _PARTIAL_WORDS = frozenset({
 })
 
 
-def placeholder_reason(raw: str, templating: str | None = None) -> str | None:
-    """Why ``raw`` cannot be pulled as written yet, or None when it is not a placeholder."""
+def placeholder_reason(
+    raw: str, templating: str | None = None, parameters: Mapping[str, str] | None = None
+) -> str | None:
+    """Why ``raw`` cannot be pulled as written yet, or None when it is not a placeholder.
+
+    ``parameters`` maps Tekton parameter names to how they are filled in
+    (``"default gcr.io/kaniko-project/executor:v1.8.1"``), quoted in the reason.
+    """
     if raw.startswith("ko://"):
         return "ko build path: `ko resolve` replaces it with the image it builds"
     if "<no value>" in raw:
@@ -62,7 +69,9 @@ def placeholder_reason(raw: str, templating: str | None = None) -> str | None:
     if paren is not None:
         name = paren.group("name")
         if name.startswith(("params.", "inputs.params.")) or templating == "tekton":
-            return f"Tekton parameter {paren.group()}, substituted when the task runs"
+            reason = f"Tekton parameter {paren.group()}, substituted when the task runs"
+            given = (parameters or {}).get(name.rpartition(".")[2].strip("[]'\""))
+            return f"{reason}; {given}" if given else reason
         return f"variable {paren.group()}, substituted at run time"
     brace = _BRACE_VARIABLE.search(raw)
     if brace is not None:
@@ -74,9 +83,14 @@ def _shown(found: re.Match[str] | str) -> str:
     return found if isinstance(found, str) else found.group()
 
 
-def classify(raw: str, direct_class: UseClass, templating: str | None = None) -> Verdict:
+def classify(
+    raw: str,
+    direct_class: UseClass,
+    templating: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> Verdict:
     """The verdict for a field that names an image."""
-    reason = placeholder_reason(raw, templating)
+    reason = placeholder_reason(raw, templating, parameters)
     if reason is not None:
         return Verdict("unresolved", None, reason)
     try:

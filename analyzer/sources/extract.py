@@ -49,7 +49,6 @@ def extract(root: Node | None, origin: Origin, limits: Limits) -> list[ImageUse]
         return []
     uses: list[ImageUse] = []
     _read_object(root, "", origin, limits, uses, None, None)
-    uses.sort(key=lambda use: use.line)  # stable: same-line uses keep the table's order
     return uses
 
 
@@ -90,7 +89,8 @@ def _read_object(
         reader.apply(node, rule)
     if custom and not (rule is not None and rule.exact):
         reader.search_by_shape(node)
-    uses.extend(reader.uses)
+    # in line order (stable: uses of one line keep the table's order)
+    uses.extend(sorted(reader.uses, key=lambda use: use.line))
 
 
 class _ObjectReader:
@@ -114,9 +114,13 @@ class _ObjectReader:
         self.uses: list[ImageUse] = []
         self.fields: set[str] = set()  # image fields already reported
         self.containers: set[str] = set()  # containers whose args/env were searched
+        self.parameters: dict[str, str] = {}  # Tekton params: name -> what fills them in
 
     # -- the rule's paths ------------------------------------------------------------
     def apply(self, root: MapNode, rule: Rule) -> None:
+        for path in rule.params:  # first: placeholders in images name their defaults
+            for param, field, _ in resolve(root, path):
+                self.param(param, field)
         for path in rule.pod_specs:
             for spec, field, _ in resolve(root, path):
                 self.pod_spec(spec, field)
@@ -126,9 +130,6 @@ class _ObjectReader:
         for path in rule.images:
             for value, field, _ in resolve(root, path):
                 self.image(value, field, self.direct_class, None)
-        for path in rule.params:
-            for param, field, _ in resolve(root, path):
-                self.param(param, field)
         for path in rule.data:
             for data, field, _ in resolve(root, path):
                 self.data(data, field)
@@ -197,7 +198,14 @@ class _ObjectReader:
                           named=cls.says_image(text(get(variable, "name")) or ""))
 
     def param(self, param: Node, field: str) -> None:
-        if not isinstance(param, MapNode) or not cls.says_image(text(get(param, "name")) or ""):
+        if not isinstance(param, MapNode):
+            return
+        name = text(get(param, "name")) or ""
+        for key, wording in (("default", "default"), ("value", "the run passes")):
+            given = text(get(param, key))
+            if name and given is not None and (key == "value" or name not in self.parameters):
+                self.parameters[name] = f"{wording} {given}" if given else f"{wording} \"\""
+        if not cls.says_image(name):
             return
         for key in ("default", "value"):
             value_node = get(param, key)
@@ -328,14 +336,14 @@ class _ObjectReader:
     def emit(self, raw: str, line: int, field: str, use_class: UseClass,
              container: str | None) -> None:
         self.fields.add(field)
-        verdict = cls.classify(raw, use_class, self.templating)
+        verdict = cls.classify(raw, use_class, self.templating, self.parameters)
         self.make(raw, verdict.image, verdict.use_class, line, field, container, verdict.reason)
 
     def indirect(self, raw: str, line: int, field: str, container: str | None, *,
                  named: bool) -> None:
         """Free text that may name an image (only clear ones count)."""
         if named:
-            reason = cls.placeholder_reason(raw, self.templating)
+            reason = cls.placeholder_reason(raw, self.templating, self.parameters)
             if reason is not None:
                 self.make(raw, None, "unresolved", line, field, container, reason)
                 return

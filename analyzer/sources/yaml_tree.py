@@ -57,7 +57,7 @@ def build_yaml(data: bytes, first_line: int, limits: Limits) -> list[Node | None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
-        raise DocumentError(line, _yaml_message(exc)) from None
+        raise DocumentError(line, _yaml_message(exc, first_line)) from None
     except yaml.reader.ReaderError as exc:
         line = first_line + data.count(b"\n", 0, max(exc.position, 0))
         raise DocumentError(line, _reader_message(exc)) from None
@@ -160,9 +160,12 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, first_line: int) -> str:
     problem = _one_line(exc.problem or "")
     context = _one_line(exc.context or "")
+    if context and exc.context_mark is not None and exc.problem_mark is not None \
+            and exc.context_mark.line != exc.problem_mark.line:
+        context = f"{context} on line {first_line + exc.context_mark.line}"
     if context and problem:
         return f"invalid YAML: {problem} ({context})"
     return f"invalid YAML: {problem or context or 'syntax error'}"
