@@ -63,6 +63,8 @@ def lines(report: Report, *, color: bool = False) -> list[str]:
     if report.invalid:
         text += ["", *_invalid_section(report.invalid, color)]
     text += ["", *_mirror_section(report.mirrors)]
+    if any(r.probes for r in report.images):
+        text += ["", *_probe_section(report.images, color)]
     errors = [*report.source_errors, *report.config_errors]
     if errors:
         text += ["", f"Errors ({len(errors)}): input that could not be read"]
@@ -150,6 +152,24 @@ def _mirror_section(mirrors: tuple[MirrorCoverage, ...]) -> list[str]:
     margin = len("    covers: ")
     notes = ["covers: " + (abbreviate(m.images, LINE_WIDTH - margin) if m.images
                            else "none of these images") for m in mirrors]
+    return [heading, *grid(columns, rows, notes=notes, line_width=LINE_WIDTH)]
+
+
+def _probe_section(results: tuple[ImageResult, ...], color: bool) -> list[str]:
+    """``--probe``: each mirror's live answer beside its catalogue's prediction."""
+    probed = [(r, p) for r in results for p in r.probes]
+    disagreeing = sum(1 for _, p in probed if p.disagrees)
+    heading = (f"What the mirrors answered ({plural(len(probed), 'probe')}, "
+               f"{plural(disagreeing, 'disagreement')} with the catalogues)")
+    columns = (Column("IMAGE", 46), Column("MIRROR", 30), Column("CATALOGUE SAYS", 14),
+               Column("PROBE", 12), Column("", 10))
+    rows: list[list[Cell]] = [
+        [r.image, host_label(p.host), "holds" if p.predicted else "does not hold", p.outcome,
+         _paint("fallback", color, "DISAGREES") if p.disagrees else ""]
+        for r, p in probed
+    ]
+    notes = [f"{p.detail}" if p.detail and p.outcome not in ("served", "not_found") else None
+             for _, p in probed]
     return [heading, *grid(columns, rows, notes=notes, line_width=LINE_WIDTH)]
 
 
