@@ -284,3 +284,14 @@ def test_argo_resource_manifest_is_read_as_the_workflow_s() -> None:
         "spec.templates[0].resource.manifest>spec.template.spec.containers[0].image",
         "docker.io/library/python:alpine3.23",
     )
+
+
+def test_json_documents_between_yaml_markers(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.yaml"
+    pod = '{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": "nginx:%s"}]}}\n'
+    path.write_text(pod % 1 + "---\n" + pod % 2)
+    result = read_sources([str(path)])
+    assert result.errors == ()
+    assert [(u.line, u.document, u.raw) for u in result.uses] == [
+        (1, 0, "nginx:1"), (3, 1, "nginx:2"),
+    ]

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import codecs
 import io
-import itertools
 import re
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from analyzer.model import ImageUse, SourceError
@@ -118,16 +117,14 @@ class SourceScan:
             return
         self.files_read += 1
         body = _Rejoined(head, stream)
-        if json_name or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-            data = body.read_all(self.limits.max_document_bytes)
-            if data is None:
-                yield SourceError(name, 1, f"larger than {_mib(self.limits)} MiB; skipped")
-                return
-            done = yield from self._read_json(name, data, strict=json_name)
-            if done:
-                return
-            body = _Rejoined(data, io.BytesIO())
-        yield from self._read_yaml(name, body)
+        if not (json_name or _looks_like_json(head)):
+            yield from self._read_yaml(name, body)
+            return
+        data = body.read_all(self.limits.max_document_bytes)
+        if data is None:
+            yield SourceError(name, 1, f"larger than {_mib(self.limits)} MiB; skipped")
+            return
+        yield from self._read_whole(name, data, json_name=json_name)
 
     def _read_wide(
         self, name: str, head: bytes, stream: ByteSource, *, json_name: bool
@@ -144,40 +141,36 @@ class SourceScan:
             yield SourceError(name, None, f"not {encoding.upper()} text ({exc.reason}); skipped")
             return
         self.files_read += 1
-        yield from self._read_stream_text(name, decoded.encode("utf-8"), json_name=json_name)
+        yield from self._read_whole(name, decoded.encode("utf-8"), json_name=json_name)
 
-    def _read_stream_text(
+    def _read_whole(
         self, name: str, data: bytes, *, json_name: bool
     ) -> Iterator[ImageUse | SourceError]:
-        if json_name or data.lstrip()[:1] in (b"{", b"["):
-            done = yield from self._read_json(name, data, strict=json_name)
-            if done:
-                return
-        yield from self._read_yaml(name, _Rejoined(data, io.BytesIO()))
+        """A file held in memory. JSON if it is named ``.json``; a file that only starts
+        like JSON is read both ways when JSON fails, and the reading with fewer errors
+        wins (``{"a": 1}`` then ``---``, or a YAML flow mapping, are YAML)."""
+        if not (json_name or _looks_like_json(data)):
+            yield from self._read_yaml(name, _Rejoined(data, io.BytesIO()))
+            return
+        as_json = list(self._read_json(name, data))
+        if json_name or not _errors(as_json):
+            yield from as_json
+            return
+        as_yaml = list(self._read_yaml(name, _Rejoined(data, io.BytesIO())))
+        yield from as_yaml if _errors(as_yaml) < _errors(as_json) else as_json
 
-    def _read_json(
-        self, name: str, data: bytes, *, strict: bool
-    ) -> Generator[ImageUse | SourceError, None, bool]:
-        """Read ``data`` as JSON; returns False (having yielded nothing) when it is not
-        JSON at all and ``strict`` is off, so the caller reads it as YAML instead."""
+    def _read_json(self, name: str, data: bytes) -> Iterator[ImageUse | SourceError]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = 1 + data.count(b"\n", 0, exc.start)
             yield SourceError(name, line, f"not UTF-8 text ({exc.reason}); skipped")
-            return True
-        documents = read_json(text, self.limits)
-        first = next(documents, None)
-        if first is None:
-            return True
-        if first.error is not None and first.index == 0 and not strict:
-            return False  # a YAML file that starts with a flow collection
-        for document in itertools.chain([first], documents):
+            return
+        for document in read_json(text, self.limits):
             if document.error is not None:
                 yield SourceError(name, document.error.line, document.error.message)
             else:
                 yield from extract(document.root, Origin(name, document.index), self.limits)
-        return True
 
     def _read_yaml(self, name: str, stream: ByteSource) -> Iterator[ImageUse | SourceError]:
         limits = self.limits
@@ -198,6 +191,14 @@ class SourceScan:
             origin = Origin(name, raw.index, helm_source(raw))
             for root in roots:
                 yield from extract(root, origin, limits)
+
+
+def _looks_like_json(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+def _errors(items: list[ImageUse | SourceError]) -> int:
+    return sum(isinstance(item, SourceError) for item in items)
 
 
 def _mib(limits: Limits) -> str:
