@@ -295,3 +295,20 @@ def test_json_documents_between_yaml_markers(tmp_path: Path) -> None:
     assert [(u.line, u.document, u.raw) for u in result.uses] == [
         (1, 0, "nginx:1"), (3, 1, "nginx:2"),
     ]
+
+
+def test_unrendered_helm_template_unquoted(tmp_path: Path) -> None:
+    path = tmp_path / "deployment.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n"
+        "    image: {{ .Values.image }}\n---\n"  # valid YAML: a mapping in a mapping
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: b\n"
+        "    image: {{ .Values.repo }}:{{ .Values.tag }}\n"  # not YAML at all
+    )
+    result = read_sources([str(path)])
+    assert [(u.line, u.use_class, u.raw) for u in result.uses] == [
+        (6, "unresolved", "{{ .Values.image }}"),
+    ]
+    (error,) = result.errors
+    assert error.line == 13
+    assert error.message.endswith("(a template that was not rendered?)")

@@ -330,6 +330,11 @@ class _ObjectReader:
             self.emit(value.value, value.line, field, use_class, container)
             return
         self.fields.add(field)
+        template = _unquoted_template(value)
+        if template is not None:
+            self.make(template, None, "unresolved", value.line, field, container,
+                      f"template not rendered: {template} (Helm or Go template, unquoted)")
+            return
         self.make("", None, "invalid", value.line, field, container,
                   "an image must be a string, not a mapping or list")
 
@@ -378,6 +383,17 @@ class _ObjectReader:
             source=self.origin.source,
             reason=reason,
         ))
+
+
+def _unquoted_template(value: Node) -> str | None:
+    """``image: {{ .Values.image }}`` unquoted is valid YAML: a mapping in a mapping."""
+    if not (isinstance(value, MapNode) and len(value.pairs) == 1):
+        return None
+    inner, _ = value.pairs[0]
+    if not isinstance(inner, MapNode) or not inner.pairs:
+        return None
+    words = [key.value for key, _ in inner.pairs if isinstance(key, ScalarNode)]
+    return "{{ " + ", ".join(words) + " }}" if words else None
 
 
 def resolve(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:

@@ -186,7 +186,8 @@ class SourceScan:
             try:
                 roots = build_yaml(raw.data, raw.line, limits)
             except DocumentError as exc:
-                yield SourceError(name, exc.line, exc.message)
+                hint = " (a template that was not rendered?)" if b"{{" in raw.data else ""
+                yield SourceError(name, exc.line, exc.message + hint)
                 continue
             origin = Origin(name, raw.index, helm_source(raw))
             for root in roots:
