@@ -186,8 +186,10 @@ class SourceScan:
             try:
                 roots = build_yaml(raw.data, raw.line, limits)
             except DocumentError as exc:
-                hint = " (a template that was not rendered?)" if b"{{" in raw.data else ""
-                yield SourceError(name, exc.line, exc.message + hint)
+                message = exc.message
+                if message.startswith("invalid YAML") and b"{{" in raw.data:
+                    message += " (a template that was not rendered?)"
+                yield SourceError(name, exc.line, message)
                 continue
             origin = Origin(name, raw.index, helm_source(raw))
             for root in roots:
