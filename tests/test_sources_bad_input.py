@@ -94,6 +94,7 @@ def test_non_utf8_json_file_next_to_a_good_one(tmp_path: Path) -> None:
     assert (error.file, error.line) == (str(tmp_path / "a.json"), 2)
     assert error.message.startswith("not UTF-8 text")
     assert names(result) == ["after"]
+    assert result.files_read == 1  # the JSON file could not be read at all
 
 
 def test_binary_file(tmp_path: Path) -> None:

@@ -115,9 +115,9 @@ class SourceScan:
             line = 1 + head.count(b"\n", 0, nul)
             yield SourceError(name, line, "binary data, not a YAML or JSON text (NUL byte)")
             return
-        self.files_read += 1
         body = _Rejoined(head, stream)
         if not (json_name or _looks_like_json(head)):
+            self.files_read += 1
             yield from self._read_yaml(name, body)
             return
         data = body.read_all(self.limits.max_document_bytes)
@@ -140,7 +140,6 @@ class SourceScan:
         except UnicodeDecodeError as exc:
             yield SourceError(name, None, f"not {encoding.upper()} text ({exc.reason}); skipped")
             return
-        self.files_read += 1
         yield from self._read_whole(name, decoded.encode("utf-8"), json_name=json_name)
 
     def _read_whole(
@@ -149,23 +148,26 @@ class SourceScan:
         """A file held in memory. JSON if it is named ``.json``; a file that only starts
         like JSON is read both ways when JSON fails, and the reading with fewer errors
         wins (``{"a": 1}`` then ``---``, or a YAML flow mapping, are YAML)."""
-        if not (json_name or _looks_like_json(data)):
+        try:
+            text = data.decode("utf-8-sig") if json_name or _looks_like_json(data) else None
+        except UnicodeDecodeError as exc:
+            if json_name:  # a JSON file is decoded whole: nothing of it can be read
+                line = 1 + data.count(b"\n", 0, exc.start)
+                yield SourceError(name, line, f"not UTF-8 text ({exc.reason}); skipped")
+                return
+            text = None  # YAML says which documents are not UTF-8
+        self.files_read += 1
+        if text is None:
             yield from self._read_yaml(name, _Rejoined(data, io.BytesIO()))
             return
-        as_json = list(self._read_json(name, data))
+        as_json = list(self._read_json(name, text))
         if json_name or not _errors(as_json):
             yield from as_json
             return
         as_yaml = list(self._read_yaml(name, _Rejoined(data, io.BytesIO())))
         yield from as_yaml if _errors(as_yaml) < _errors(as_json) else as_json
 
-    def _read_json(self, name: str, data: bytes) -> Iterator[ImageUse | SourceError]:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = 1 + data.count(b"\n", 0, exc.start)
-            yield SourceError(name, line, f"not UTF-8 text ({exc.reason}); skipped")
-            return
+    def _read_json(self, name: str, text: str) -> Iterator[ImageUse | SourceError]:
         for document in read_json(text, self.limits):
             if document.error is not None:
                 yield SourceError(name, document.error.line, document.error.message)
