@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-MANIFEST = Path(__file__).resolve().parent.parent / "fixtures/manifests/platform/metrics-server.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "fixtures/manifests/platform/metrics-server.yaml"
 
 PROBE = """
 import sys
