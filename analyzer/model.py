@@ -87,8 +87,8 @@ class ImageUse:
 
 
 @dataclass(frozen=True)
-class SourceError:
-    """A file or document that could not be read (or only partly)."""
+class Problem:
+    """Something in the input that could not be used, with where it is: ``file:line: ...``."""
 
     file: str
     line: int | None
@@ -100,6 +100,11 @@ class SourceError:
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SourceError(Problem):
+    """A manifest file or document that could not be read (or only partly)."""
 
 
 # -- mirror configuration ----------------------------------------------------------------------
@@ -132,19 +137,8 @@ class Host:
 
 
 @dataclass(frozen=True)
-class ConfigError:
+class ConfigError(Problem):
     """A configuration file (or part) that containerd would reject or that could not be read."""
-
-    file: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "message": self.message}
 
 
 @dataclass(frozen=True)

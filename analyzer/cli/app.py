@@ -24,6 +24,12 @@ app = typer.Typer(
 )
 
 
+def usage_error(command: str, message: str) -> typer.Exit:
+    """Print ``coverage COMMAND: error: MESSAGE`` (one line) and return the exit to raise (2)."""
+    typer.echo(f"coverage {command}: error: {message}", err=True)
+    return typer.Exit(2)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"image-coverage {__version__}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from analyzer.cli import options
-from analyzer.cli.app import app
+from analyzer.cli.app import app, usage_error
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,8 +33,7 @@ _FORMATS = ("text", "json")
 
 
 def _fail(command: str, message: str) -> typer.Exit:
-    typer.echo(f"coverage catalog {command}: error: {message}", err=True)
-    return typer.Exit(2)
+    return usage_error(f"catalog {command}", message)
 
 
 @catalog_app.command("update")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from analyzer.cli import options
-from analyzer.cli.app import app
+from analyzer.cli.app import app, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues
@@ -27,8 +27,7 @@ _PHASE_TITLES = {
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"coverage explain: error: {message}", err=True)
-    return typer.Exit(2)
+    return usage_error("explain", message)
 
 
 def _role(host: Any) -> str:
@@ -111,7 +110,6 @@ def explain_command(
     """Which host resolves IMAGE and which serves its content, attempt by attempt."""
     if fmt not in _FORMATS:
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
-    from analyzer.mirrors import CatalogueError
     from analyzer.reference import InvalidImageReference, parse_image
     from analyzer.route import route_image
 
@@ -122,13 +120,9 @@ def explain_command(
             typer.echo(json.dumps({"image": image, "status": "invalid", "reason": str(exc)},
                                   indent=2))
         raise _fail(f"{image!r} is not an image reference: {exc}") from None
-    try:
-        config, catalogues = options.mirror_setup(
-            hosts_dir=hosts_dir, containerd_config=containerd_config,
-            docker_daemon=docker_daemon, catalog=catalog,
-            warn=lambda note: typer.echo(f"coverage explain: {note}", err=True))
-    except CatalogueError as exc:
-        raise _fail(str(exc)) from None
+    config, catalogues = options.mirror_setup_or_exit(
+        "explain", hosts_dir=hosts_dir, containerd_config=containerd_config,
+        docker_daemon=docker_daemon, catalog=catalog)
     for error in config.errors:
         typer.echo(f"coverage explain: config error: {error}", err=True)
     for warning in catalogues.warnings:

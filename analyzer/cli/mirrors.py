@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from analyzer.cli import options
-from analyzer.cli.app import app
+from analyzer.cli.app import app, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -23,8 +23,7 @@ _FORMATS = ("text", "json")
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"coverage mirrors: error: {message}", err=True)
-    return typer.Exit(2)
+    return usage_error("mirrors", message)
 
 
 def _role(host: Host) -> str:
@@ -112,15 +111,10 @@ def mirrors_command(
     """The mirror configuration in effect: registries, hosts, capabilities, catalogues."""
     if fmt not in _FORMATS:
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
-    from analyzer.mirrors import CatalogueError
 
-    try:
-        config, catalogues = options.mirror_setup(
-            hosts_dir=hosts_dir, containerd_config=containerd_config,
-            docker_daemon=docker_daemon, catalog=catalog,
-            warn=lambda note: typer.echo(f"coverage mirrors: {note}", err=True))
-    except CatalogueError as exc:
-        raise _fail(str(exc)) from None
+    config, catalogues = options.mirror_setup_or_exit(
+        "mirrors", hosts_dir=hosts_dir, containerd_config=containerd_config,
+        docker_daemon=docker_daemon, catalog=catalog)
     for error in config.errors:
         typer.echo(f"{error}", err=True)
     if fmt == "json":

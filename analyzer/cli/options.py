@@ -85,3 +85,26 @@ def mirror_setup(
         loader = default_loader(warn)
     catalogues = load_catalogues(specs, loader=loader)
     return config, catalogues
+
+
+def mirror_setup_or_exit(
+    command: str,
+    *,
+    hosts_dir: Sequence[str] | None = None,
+    containerd_config: str | None = None,
+    docker_daemon: str | None = None,
+    catalog: Sequence[str] | None = None,
+) -> tuple[MirrorConfig, Catalogues]:
+    """``mirror_setup`` for one command: notes go to stderr as ``coverage COMMAND: ...``, and
+    a ``--catalog`` that cannot be used ends the command with a one-line usage error (2)."""
+    from analyzer.cli.app import usage_error
+    from analyzer.mirrors import CatalogueError
+
+    try:
+        return mirror_setup(
+            hosts_dir=hosts_dir, containerd_config=containerd_config,
+            docker_daemon=docker_daemon, catalog=catalog,
+            warn=lambda note: typer.echo(f"coverage {command}: {note}", err=True),
+        )
+    except CatalogueError as exc:
+        raise usage_error(command, str(exc)) from None

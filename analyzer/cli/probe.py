@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from analyzer.cli import options
-from analyzer.cli.app import app
+from analyzer.cli.app import app, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.model import Host, Route
@@ -34,8 +34,7 @@ _PROBED_CLASSES = frozenset({"container", "crd", "volume"})
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"coverage probe: error: {message}", err=True)
-    return typer.Exit(2)
+    return usage_error("probe", message)
 
 
 def _error(message: str) -> None:
@@ -95,16 +94,11 @@ def probe_command(
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
     if not paths and not image:
         raise _fail("give manifest files or folders ('-' for stdin), or --image IMAGE")
-    from analyzer.mirrors import CatalogueError
 
     refs, unreadable = _collect_images(paths or [], image or [])
-    try:
-        config, catalogues = options.mirror_setup(
-            hosts_dir=hosts_dir, containerd_config=containerd_config,
-            docker_daemon=docker_daemon, catalog=catalog,
-            warn=lambda note: typer.echo(f"coverage probe: {note}", err=True))
-    except CatalogueError as exc:
-        raise _fail(str(exc)) from None
+    config, catalogues = options.mirror_setup_or_exit(
+        "probe", hosts_dir=hosts_dir, containerd_config=containerd_config,
+        docker_daemon=docker_daemon, catalog=catalog)
     for config_error in config.errors:
         typer.echo(f"coverage probe: config error: {config_error}", err=True)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from analyzer.cli import options
-from analyzer.cli.app import app
+from analyzer.cli.app import app, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.report import Report
@@ -25,8 +25,7 @@ _INCLUDE_VALUES = ("indirect",)
 
 
 def _usage(message: str) -> typer.Exit:
-    typer.echo(f"coverage scan: error: {message}", err=True)
-    return typer.Exit(2)
+    return usage_error("scan", message)
 
 
 @app.command("scan")
