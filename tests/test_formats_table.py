@@ -198,3 +198,41 @@ def test_grid_aligns_multi_line_cells_and_notes() -> None:
     lines = grid([Column("A", 5), Column("B")], [[["x", "y"], "long value"]],
                  notes=["why: z"], line_width=20)
     assert lines == ["  A  B", "  x  long value", "  y", "    why: z"]
+
+
+def test_long_image_references_wrap_and_lose_no_character() -> None:
+    from analyzer.formats.textgrid import wrap
+
+    image = ("registry.internal.example:5000/payments/billing@sha256:"
+             "7d1b5c2d9b8e3f4a6c0e1d2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b")
+    parts = wrap(image, 46)
+    assert "".join(parts) == image
+    assert all(len(p) <= 46 for p in parts)
+    assert parts[0] == "registry.internal.example:5000/payments/"  # broken after a '/'
+    text = table(full_report())
+    pause = next(r for r in full_report().images if "pause" in r.image)
+    rows = block(text, "BLOCKED").splitlines()[2:5]
+    assert "…" not in rows[0]
+    joined = "".join(line.strip().split("  ")[0] for line in rows)
+    assert pause.image in joined
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_its_own_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from analyzer.formats.table import line_width
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback: os.terminal_size((160, 40)))
+    assert line_width(_Terminal()) == 160
+    assert line_width(io.StringIO()) == 120  # a file or a pipe: a fixed, log-friendly width
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback: os.terminal_size((60, 40)))
+    assert line_width(_Terminal()) == 100
+    wide = _Terminal()
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback: os.terminal_size((180, 40)))
+    render(full_report(), "table", wide)
+    assert max(len(line) for line in wide.getvalue().splitlines()) > 120

@@ -7,6 +7,7 @@ covers, errors, warnings, and the verdict. ANSI colour (status words only) when 
 
 from __future__ import annotations
 
+import shutil
 from typing import TextIO
 
 from analyzer.formats.common import (
@@ -21,12 +22,15 @@ from analyzer.formats.common import (
     uses_shown,
     verdict,
 )
-from analyzer.formats.textgrid import Cell, Column, abbreviate, clip, grid
+from analyzer.formats.textgrid import Cell, Column, abbreviate, clip, grid, wrap
 from analyzer.model import ImageUse
 from analyzer.report import ImageResult, MirrorCoverage, Report
 
-LINE_WIDTH = 120
+LINE_WIDTH = 120  # when not on a terminal (CI logs, files)
+MIN_WIDTH, MAX_WIDTH = 100, 200
 USES_SHOWN = 3  # per image; the rest are counted ("+N more")
+IMAGE_WIDTH = 46
+HOST_WIDTH = 28
 INDENT = 2  # the grid's defaults
 GAP = 2
 #: statuses whose rows say why (the route's reason) under the image
@@ -45,11 +49,20 @@ _SGR = {
 
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
-    for line in lines(report, color=color):
+    for line in lines(report, color=color, width=line_width(out)):
         out.write(line + "\n")
 
 
-def lines(report: Report, *, color: bool = False) -> list[str]:
+def line_width(out: TextIO) -> int:
+    """The terminal's width (100 to 200 columns) when ``out`` is one, else 120."""
+    isatty = getattr(out, "isatty", None)
+    if isatty is None or not isatty():
+        return LINE_WIDTH
+    columns = shutil.get_terminal_size((LINE_WIDTH, 24)).columns
+    return min(max(columns, MIN_WIDTH), MAX_WIDTH)
+
+
+def lines(report: Report, *, color: bool = False, width: int = LINE_WIDTH) -> list[str]:
     """The whole table, line by line, without line ends."""
     text = [f"Configuration: {one_line(report.config_description)}"]
     if report.files_read or report.files_skipped:
@@ -59,12 +72,12 @@ def lines(report: Report, *, color: bool = False) -> list[str]:
     for status in STATUS_ORDER:
         results = report.by_status(status)
         if results:
-            text += ["", *_status_section(status, results, color)]
+            text += ["", *_status_section(status, results, color, width)]
     if report.invalid:
-        text += ["", *_invalid_section(report.invalid, color)]
-    text += ["", *_mirror_section(report.mirrors)]
+        text += ["", *_invalid_section(report.invalid, color, width)]
+    text += ["", *_mirror_section(report.mirrors, width)]
     if any(r.probes for r in report.images):
-        text += ["", *_probe_section(report.images, color)]
+        text += ["", *_probe_section(report.images, color, width)]
     errors = [*report.source_errors, *report.config_errors]
     if errors:
         text += ["", f"Errors ({len(errors)}): input that could not be read"]
@@ -84,28 +97,31 @@ def _paint(word: str, color: bool, text: str | None = None) -> str:
     return f"\x1b[{code}m{shown}\x1b[0m" if color and code else shown
 
 
-def _status_section(status: str, results: tuple[ImageResult, ...], color: bool) -> list[str]:
+def _status_section(status: str, results: tuple[ImageResult, ...], color: bool,
+                    width: int) -> list[str]:
     ignored = sum(1 for r in results if r.ignored)
     count = plural(len(results), "image") + (f", {ignored} ignored" if ignored else "")
     heading = f"{_paint(status, color, status.upper())} ({count}): {STATUS_MEANING[status]}"
-    images = [[r.image] + (["(ignored)"] if r.ignored else []) for r in results]
-    hosts = [served_by(r) for r in results]
-    columns = (Column("IMAGE", 46), Column("SERVED BY", 28), Column("USED IN"))
-    used_width = _remaining_width(columns[:2], [images, hosts])
+    # image references wrap rather than lose characters: people copy them
+    images = [wrap(r.image, IMAGE_WIDTH) + (["(ignored)"] if r.ignored else []) for r in results]
+    hosts = [[part for line in served_by(r) for part in wrap(line, HOST_WIDTH)] for r in results]
+    columns = (Column("IMAGE", IMAGE_WIDTH), Column("SERVED BY", HOST_WIDTH), Column("USED IN"))
+    used_width = _remaining_width(columns[:2], [images, hosts], width)
     rows = [[image, host, _used_in(r.uses, used_width)]
             for image, host, r in zip(images, hosts, results, strict=True)]
     notes = [f"why: {one_line(r.route.reason)}" if status in EXPLAINED and r.route.reason
              else None for r in results]
-    return [heading, *grid(columns, rows, notes=notes, line_width=LINE_WIDTH)]
+    return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 
-def _remaining_width(columns: tuple[Column, ...], cells: list[list[list[str]]]) -> int:
+def _remaining_width(columns: tuple[Column, ...], cells: list[list[list[str]]],
+                     line_width: int) -> int:
     """What the line width leaves for the column after ``columns`` (as ``grid`` sizes them)."""
     used = INDENT
     for column, column_cells in zip(columns, cells, strict=True):
         width = max([len(column.header)] + [len(line) for cell in column_cells for line in cell])
         used += min(width, column.max_width or width) + GAP
-    return max(LINE_WIDTH - used, 24)
+    return max(line_width - used, 24)
 
 
 def _used_in(uses: tuple[ImageUse, ...], width: int) -> list[str]:
@@ -128,20 +144,20 @@ def _fit_use(use: ImageUse, width: int) -> list[str]:
     return [text, clip("  " + source, width)]
 
 
-def _invalid_section(uses: tuple[ImageUse, ...], color: bool) -> list[str]:
+def _invalid_section(uses: tuple[ImageUse, ...], color: bool, width: int) -> list[str]:
     heading = (f"{_paint('invalid', color, 'INVALID')} ({plural(len(uses), 'use')}): "
                f"{STATUS_MEANING['invalid']}")
     columns = (Column("REFERENCE", 40), Column("CLASS", 10), Column("USED IN"))
     raws = [[one_line(u.raw) or '""'] for u in uses]
     classes: list[list[str]] = [[u.use_class] for u in uses]
-    used_width = _remaining_width(columns[:2], [raws, classes])
+    used_width = _remaining_width(columns[:2], [raws, classes], width)
     rows: list[list[Cell]] = [[raw, cls, _fit_use(u, used_width)]
                               for raw, cls, u in zip(raws, classes, uses, strict=True)]
     notes = [f"why: {one_line(u.reason)}" if u.reason else None for u in uses]
-    return [heading, *grid(columns, rows, notes=notes, line_width=LINE_WIDTH)]
+    return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 
-def _mirror_section(mirrors: tuple[MirrorCoverage, ...]) -> list[str]:
+def _mirror_section(mirrors: tuple[MirrorCoverage, ...], width: int) -> list[str]:
     heading = "Which images each configured mirror covers"
     if not mirrors:
         return [heading, "  no mirror is configured: every image comes from its registry"]
@@ -150,12 +166,12 @@ def _mirror_section(mirrors: tuple[MirrorCoverage, ...]) -> list[str]:
     rows = [[host_label(m.host), m.registry, _catalogue(m), str(len(m.images))]
             for m in mirrors]
     margin = len("    covers: ")
-    notes = ["covers: " + (abbreviate(m.images, LINE_WIDTH - margin) if m.images
+    notes = ["covers: " + (abbreviate(m.images, width - margin) if m.images
                            else "none of these images") for m in mirrors]
-    return [heading, *grid(columns, rows, notes=notes, line_width=LINE_WIDTH)]
+    return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 
-def _probe_section(results: tuple[ImageResult, ...], color: bool) -> list[str]:
+def _probe_section(results: tuple[ImageResult, ...], color: bool, width: int) -> list[str]:
     """``--probe``: each mirror's live answer beside its catalogue's prediction."""
     probed = [(r, p) for r in results for p in r.probes]
     disagreeing = sum(1 for _, p in probed if p.disagrees)
@@ -170,7 +186,7 @@ def _probe_section(results: tuple[ImageResult, ...], color: bool) -> list[str]:
     ]
     notes = [f"{p.detail}" if p.detail and p.outcome not in ("served", "not_found") else None
              for _, p in probed]
-    return [heading, *grid(columns, rows, notes=notes, line_width=LINE_WIDTH)]
+    return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 
 def _catalogue(mirror: MirrorCoverage) -> str:

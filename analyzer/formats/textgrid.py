@@ -23,6 +23,21 @@ def clip(text: str, width: int, *, keep_end: bool = False) -> str:
     return text[: width - 1] + ELLIPSIS
 
 
+def wrap(text: str, width: int, *, breaks: str = "/@:-.") -> list[str]:
+    """``text`` on lines of at most ``width`` characters, nothing left out: each line ends
+    just after one of ``breaks`` when one is near enough, else at ``width``. For image
+    references and URLs, which should never lose characters to an ellipsis."""
+    lines: list[str] = []
+    rest = text
+    while len(rest) > width:
+        cut = max(rest.rfind(ch, 0, width) for ch in breaks) + 1
+        if cut < width // 2:  # no break near enough: cut hard
+            cut = width
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    return [*lines, rest]
+
+
 def abbreviate(items: Sequence[str], width: int) -> str:
     """As many of ``items`` as fit in ``width``, comma-separated, then ``+N more``."""
     if not items:
