@@ -8,9 +8,15 @@ reports usually come from ``build_report`` over one ``SourceResult`` with two
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.report import Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.mirrors import Catalogues, MirrorConfig
+    from analyzer.sources import SourceResult
+
+Setup = tuple["MirrorConfig", "Catalogues"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +44,16 @@ def compare(before: Report, after: Report) -> tuple[StatusChange, ...]:
         if status_a != status_b and present is not None:
             changes.append(StatusChange(image, status_a, status_b, len(present.uses)))
     return tuple(changes)
+
+
+def what_if(
+    sources: SourceResult, before: Setup, after: Setup, *, include_indirect: bool = False
+) -> tuple[StatusChange, ...]:
+    """The same manifests (read once) routed with two ``(MirrorConfig, Catalogues)`` setups:
+    two configurations, or one configuration with two catalogue snapshots."""
+    from analyzer.engine import build_report
+
+    return compare(
+        build_report(sources, *before, include_indirect=include_indirect),
+        build_report(sources, *after, include_indirect=include_indirect),
+    )

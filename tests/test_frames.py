@@ -68,3 +68,28 @@ def test_without_pandas_the_error_says_what_to_install(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
     with pytest.raises(NotebookExtraMissing, match=r"pip install 'image-coverage\[notebook\]'"):
         factory.full_report().images_frame()
+
+
+def test_what_if_two_catalogue_snapshots_of_the_same_manifests() -> None:
+    from pathlib import Path
+
+    from analyzer.mirrors import Catalogues, load_catalogues, load_mirror_config
+    from analyzer.sources import read_sources
+    from analyzer.whatif import what_if
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    sources = read_sources([str(fixtures / "manifests")])
+    config = load_mirror_config(node_default=None)  # the embedded DaoCloud set
+    hosts = sorted({h.host for rh in config.configured() for h in rh.mirrors})
+
+    def snapshot(name: str) -> Catalogues:
+        return load_catalogues([f"{h}={fixtures / 'catalogs' / name}" for h in hosts])
+
+    changes = what_if(sources, (config, snapshot("daocloud-mirror-2023-07.txt")),
+                      (config, snapshot("daocloud-allows-2026-08.txt")))
+    by_image = {c.image: (c.before, c.after) for c in changes}
+    # mirror.txt named ghcr.io/fluxcd/source-controller; today's allows.txt does not
+    assert by_image["ghcr.io/fluxcd/source-controller:v1.4.1"] == ("mirrored", "fallback")
+    # allows.txt whitelists all of gcr.io (gcr.io/**); the 2023 list named single repositories
+    assert by_image["gcr.io/distroless/static-debian12:nonroot"] == ("fallback", "mirrored")
+    assert "docker.io/library/nginx:1.27-alpine" not in by_image  # listed in both
