@@ -6,6 +6,7 @@ A ``Report`` is plain data (frozen dataclasses). ``analyzer.scan`` builds it; th
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -155,15 +156,13 @@ class Report:
         counts = Counter(r.status for r in self.images)
         by_status: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
         by_status["invalid"] = len(self.invalid)
-        counted = [r for r in self.images if not r.ignored]
-        mirrored = sum(1 for r in counted if r.status == "mirrored")
-        coverage = 100.0 if not counted else round(100.0 * mirrored / len(counted), 1)
         uses = sum(len(r.uses) for r in self.images) + len(self.invalid)
         return Summary(
             images=len(self.images),
             uses=uses,
             by_status=by_status,
-            coverage_percent=coverage,
+            # rounded down: 1,999 of 2,000 shows 99.9, never 100
+            coverage_percent=math.floor(self.coverage_ratio() * 1000) / 10,
             ignored=sum(1 for r in self.images if r.ignored),
             errors=len(self.source_errors) + len(self.config_errors),
         )
@@ -177,9 +176,17 @@ class Report:
     def failing_invalid(self) -> tuple[ImageUse, ...]:
         return self.invalid if "invalid" in self.policy.fail_on else ()
 
+    def coverage_ratio(self) -> float:
+        """Mirrored images over the images not ignored (1.0 when there are none), unrounded."""
+        counted = [r for r in self.images if not r.ignored]
+        if not counted:
+            return 1.0
+        return sum(1 for r in counted if r.status == "mirrored") / len(counted)
+
     def coverage_too_low(self) -> bool:
+        """Compared unrounded: 1,999 of 2,000 mirrored is below 100 % though it prints 99.9."""
         minimum = self.policy.min_coverage
-        return minimum is not None and self.summary().coverage_percent < minimum
+        return minimum is not None and self.coverage_ratio() * 100 < minimum
 
     @property
     def passed(self) -> bool:

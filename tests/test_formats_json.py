@@ -124,3 +124,20 @@ def test_a_wrong_value_fails_validation(path: tuple[str | int, ...], value: obje
         target = target[step]
     target[path[-1]] = value
     assert errors(document)
+
+
+def test_coverage_is_compared_unrounded_and_shown_rounded_down() -> None:
+    from dataclasses import replace
+
+    from analyzer.report import Policy
+
+    report = full_report()
+    mirrored = next(r for r in report.images if r.status == "mirrored")
+    failing = next(r for r in report.images if r.status == "fallback" and not r.ignored)
+    many = tuple(replace(mirrored, ref=replace(mirrored.ref, tag=f"v{i}"))
+                 for i in range(1999))
+    big = replace(report, images=(*many, failing), invalid=(),
+                  policy=Policy(fail_on=frozenset({"blocked"}), min_coverage=100))
+    assert big.summary().coverage_percent == 99.9
+    assert big.coverage_too_low()
+    assert not big.passed
