@@ -23,6 +23,7 @@ TABLE = "image-coverage"
 
 _LIST_KEYS = ("paths", "hosts-dir", "catalog", "fail-on", "ignore", "include")
 _PATH_LIST_KEYS = ("paths", "hosts-dir")
+_COMMA_LIST_KEYS = ("fail-on", "include")
 _STR_KEYS = ("containerd-config", "docker-daemon", "format", "output", "ignore-file")
 _PATH_KEYS = ("containerd-config", "docker-daemon", "output", "ignore-file")
 
@@ -74,11 +75,13 @@ def load_settings(path: Path) -> Settings:
         raise SettingsError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    tool = data.get("tool")
     if path.name == PYPROJECT:
-        tool = data.get("tool", {})
         table = tool.get(TABLE, {}) if isinstance(tool, dict) else {}
+    elif isinstance(tool, dict) and TABLE in tool:
+        table = tool[TABLE]  # image-coverage.toml may also use the [tool.image-coverage] table
     else:
-        table = data.get("tool", {}).get(TABLE, data) if "tool" in data else data
+        table = data
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [tool.{TABLE}] must be a table")
     return _settings_from_table(table, path)
@@ -93,16 +96,23 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
             items = _as_list(value, key, path)
             if key == "catalog":
                 items = [_catalog_relative(item, base) for item in items]
+            elif key == "hosts-dir":  # each value may be a ':'-separated config_path
+                items = [_relative(root, base) for item in items for root in item.split(":")
+                         if root]
             elif key in _PATH_LIST_KEYS:
                 items = [_relative(item, base) for item in items]
+            elif key in _COMMA_LIST_KEYS:  # "fallback,blocked" as on the command line
+                items = [part.strip() for item in items for part in item.split(",")
+                         if part.strip()]
             values[key.replace("-", "_")] = tuple(items)
         elif key in _STR_KEYS:
             if not isinstance(value, str):
                 raise SettingsError(f"{path}: '{key}' must be a string")
             values[key.replace("-", "_")] = _relative(value, base) if key in _PATH_KEYS else value
         elif key == "min-coverage":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise SettingsError(f"{path}: 'min-coverage' must be a number (percent)")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not 0 <= value <= 100:
+                raise SettingsError(f"{path}: 'min-coverage' must be a percentage from 0 to 100")
             values["min_coverage"] = float(value)
         elif key == "probe":
             if not isinstance(value, bool):

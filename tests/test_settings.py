@@ -60,7 +60,9 @@ def test_nearest_file_wins(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("format = [\n", "invalid TOML"),
-        ("min-coverage = 'high'\n", "'min-coverage' must be a number"),
+        ("min-coverage = 'high'\n", "'min-coverage' must be a percentage from 0 to 100"),
+        ("min-coverage = 150\n", "'min-coverage' must be a percentage from 0 to 100"),
+        ('tool = "x"\nformat = [\n', "invalid TOML"),
         ("fail-on = 3\n", "'fail-on' must be a string or a list of strings"),
         ("colour = true\n", "unknown key(s) in [tool.image-coverage]: colour"),
         ("probe = 'yes'\n", "'probe' must be true or false"),
@@ -76,3 +78,20 @@ def test_bad_settings_give_one_line_naming_the_file(
     assert str(path) in str(caught.value)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_tool_key_that_is_not_a_table_is_just_an_unknown_key(tmp_path: Path) -> None:
+    path = tmp_path / "image-coverage.toml"
+    path.write_text('tool = "x"\n')
+    with pytest.raises(SettingsError, match="unknown key"):
+        load_settings(path)
+
+
+def test_comma_lists_and_config_path_roots_are_split(tmp_path: Path) -> None:
+    path = tmp_path / "image-coverage.toml"
+    path.write_text('fail-on = "fallback, blocked"\nhosts-dir = "certs:/etc/other"\n'
+                    'include = ["indirect"]\n')
+    settings = load_settings(path)
+    assert settings.fail_on == ("fallback", "blocked")
+    assert settings.hosts_dir == (str(tmp_path / "certs"), "/etc/other")
+    assert settings.include == ("indirect",)
