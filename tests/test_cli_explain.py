@@ -33,7 +33,7 @@ def certs(tmp_path: Path) -> Path:
 
 def test_text_lists_attempts_in_order_and_a_verdict(certs: Path) -> None:
     result = runner.invoke(app, ["explain", "nginx:1.25", "--hosts-dir", str(certs)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # the broken quay.io file
     out = result.stdout
     assert "image:   docker.io/library/nginx:1.25  (written nginx:1.25)" in out
     assert out.index("resolve the tag") < out.index("content: manifest by digest")
@@ -46,7 +46,7 @@ def test_text_lists_attempts_in_order_and_a_verdict(certs: Path) -> None:
 def test_json_has_the_route_fields(certs: Path) -> None:
     result = runner.invoke(app, ["explain", "nginx:1.25", "--hosts-dir", str(certs),
                                  "--catalog", "hub-cache.example=none", "--format", "json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # the broken quay.io file
     data = json.loads(result.stdout)
     assert {"image", "status", "resolve_host", "content_host", "hosts_file", "attempts",
             "warnings", "reason"} <= set(data)
@@ -61,7 +61,7 @@ def test_json_has_the_route_fields(certs: Path) -> None:
 
 def test_config_errors_go_to_stderr_one_line_with_file_and_line(certs: Path) -> None:
     result = runner.invoke(app, ["explain", "quay.io/a/b", "--hosts-dir", str(certs)])
-    assert result.exit_code == 0
+    assert result.exit_code == 2  # the broken quay.io file
     quay_file = certs / "quay.io" / "hosts.toml"
     assert f"config error: {quay_file}:2: " in result.stderr
     assert "unknown capability 'bogus'" in result.stderr

@@ -1,8 +1,9 @@
 """``coverage explain IMAGE``: every host containerd would try for one image, and why.
 
 Exit codes: 0 a prediction was made (whatever its status), 2 the image is not a valid
-reference, a ``--catalog`` cannot be used, or an option is wrong. Configuration errors are
-printed to stderr, one line each, and the prediction goes on (containerd ignores those files).
+reference, a ``--catalog`` cannot be used, an option is wrong, or a configuration file could
+not be used: those errors go to stderr, one line each, and the prediction is still printed
+(containerd ignores such files, and so does the prediction).
 """
 
 from __future__ import annotations
@@ -136,3 +137,5 @@ def explain_command(
         typer.echo(json.dumps(data, indent=2))
     else:
         typer.echo(render_text(route, hosts, catalogues, config.description, image))
+    if config.errors:  # the route is still right (containerd ignores such files), but say so
+        raise typer.Exit(2)

@@ -2,7 +2,8 @@
 each host with its capabilities and its catalogue.
 
 Configuration errors go to stderr, one line each (``file:line: reason``); header values
-are never printed, only their names. Exit 0, or 2 for an unusable ``--catalog``/option.
+are never printed, only their names. Exit 0, or 2 for an unusable ``--catalog``/option or
+when a configuration file could not be used (the rest is still shown).
 """
 
 from __future__ import annotations
@@ -121,3 +122,5 @@ def mirrors_command(
         typer.echo(json.dumps(mirrors_json(config, catalogues), indent=2))
     else:
         typer.echo(render_text(config, catalogues))
+    if config.errors:
+        raise typer.Exit(2)

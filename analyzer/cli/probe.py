@@ -134,7 +134,7 @@ def probe_command(
         typer.echo(json.dumps(_json_report(images, comparisons, config.description), indent=2))
     else:
         typer.echo(_text_report(images, comparisons))
-    if unreadable:
+    if unreadable or config.errors:
         raise typer.Exit(2)
 
 
