@@ -228,3 +228,47 @@ def test_broken_settings_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run(str(MANIFESTS))
     assert result.exit_code == 2
     assert "image-coverage.toml: invalid TOML" in result.stderr
+
+
+def test_empty_stdin_is_an_error_not_a_pass() -> None:
+    result = run("-", "--hosts-dir", str(CERTS_D), stdin="")
+    assert result.exit_code == 2
+    assert "standard input is empty" in result.stdout + result.stderr
+
+
+def test_mirror_flags_replace_the_settings_files_mirror_configuration(tmp_path: Path) -> None:
+    (tmp_path / "image-coverage.toml").write_text('hosts-dir = ["somewhere-else"]\n')
+    daemon = tmp_path / "daemon.json"
+    daemon.write_text('{"registry-mirrors": ["https://hub.example"]}\n')
+    result = run(str(MANIFESTS / "shop" / "storefront.yaml"), "--docker-daemon", str(daemon),
+                 "-f", "json")
+    report = json.loads(result.stdout)
+    assert "somewhere-else" not in report["configuration"]
+    assert {i["content_host"] for i in report["images"]} == {"https://hub.example/v2"}
+
+
+def test_output_writes_through_a_symlink_and_dash_is_stdout(tmp_path: Path) -> None:
+    target = tmp_path / "real.json"
+    target.write_text("")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    result = run(str(MANIFESTS), "--hosts-dir", str(CERTS_D), "-f", "json", "-o", str(link))
+    assert link.is_symlink()
+    assert json.loads(target.read_text())["schema_version"] == 1
+    result = run(str(MANIFESTS), "--hosts-dir", str(CERTS_D), "-f", "json", "-o", "-")
+    assert json.loads(result.stdout)["schema_version"] == 1
+    assert not (tmp_path / "-").exists()
+
+
+
+def test_report_file_gets_the_umasks_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "coverage.json"
+        run(str(MANIFESTS), "--hosts-dir", str(CERTS_D), "-f", "json", "-o", str(target))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644

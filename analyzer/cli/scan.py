@@ -114,11 +114,16 @@ def scan_command(
     if not targets:
         raise _usage("give at least one manifest file or folder ('-' for stdin)")
 
+    # The mirror configuration is one choice: any of its flags replaces all of the file's.
+    if not (hosts_dir or containerd_config or docker_daemon):
+        hosts_dir = list(settings.hosts_dir)
+        containerd_config = settings.containerd_config
+        docker_daemon = settings.docker_daemon
     report = _run_scan(
         targets,
-        hosts_dir=list(hosts_dir or settings.hosts_dir),
-        containerd_config=containerd_config or settings.containerd_config,
-        docker_daemon=docker_daemon or settings.docker_daemon,
+        hosts_dir=list(hosts_dir or ()),
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
         catalogs=list(catalog or settings.catalog),
         statuses=statuses,
         min_coverage=min_coverage if min_coverage is not None else settings.min_coverage,
@@ -184,18 +189,16 @@ def _run_scan(
 def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> None:
     from analyzer.formats import render
 
-    if output is None:
+    if output is None or output == "-":
         use_color = color if color is not None else _wants_color(sys.stdout)
         render(report, fmt, sys.stdout, color=use_color and fmt == "table")
         return
     import io
 
-    from analyzer.online.cache import atomic_write_bytes
-
     buffer = io.StringIO()
     render(report, fmt, buffer, color=bool(color) and fmt == "table")
     try:
-        atomic_write_bytes(Path(output), buffer.getvalue().encode("utf-8"))
+        _write_file(Path(output), buffer.getvalue().encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise _usage(f"{output}: cannot write: {exc.strerror or exc}") from None
     summary = report.summary()
@@ -205,6 +208,21 @@ def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> 
         f"{fmt} report written to {output}",
         err=True,
     )
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """A regular file is replaced atomically (a reader never sees half a report), with the
+    umask's permissions; anything else (a symlink, a FIFO, /dev/stdout) is written through."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
+    from analyzer.online.cache import atomic_write_bytes  # creates missing folders, as CI wants
+
+    atomic_write_bytes(path, data)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def _wants_color(stream: object) -> bool:

@@ -86,7 +86,12 @@ class SourceScan:
             except (OSError, UnicodeError) as exc:
                 yield SourceError(STDIN_NAME, None, f"cannot read: {exc}")
                 return
-        yield from self._read_stream(STDIN_NAME, stream, json_name=False)
+        first = stream.read(1)
+        if not first:  # a pipe whose producer failed must not pass the gate as "no images"
+            yield SourceError(STDIN_NAME, None, "standard input is empty: nothing to scan "
+                              "(did the command before the pipe fail?)")
+            return
+        yield from self._read_stream(STDIN_NAME, _Rejoined(first, stream), json_name=False)
 
     def _read_file(self, path: str) -> Iterator[ImageUse | SourceError]:
         if self.on_file is not None:
