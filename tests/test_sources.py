@@ -312,3 +312,19 @@ def test_unrendered_helm_template_unquoted(tmp_path: Path) -> None:
     (error,) = result.errors
     assert error.line == 13
     assert error.message.endswith("(a template that was not rendered?)")
+
+
+@pytest.mark.parametrize(("value", "typed"), [("123", "a number"), ("1.5", "a number"),
+                                             ("true", "true/false")])
+def test_an_unquoted_number_or_boolean_image_is_invalid(value: str, typed: str) -> None:
+    import io
+
+    from analyzer.sources import read_sources
+
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+            f"  - {{name: a, image: {value}}}\n  - {{name: b, image: '{value}'}}\n")
+    result = read_sources(["-"], stdin=io.StringIO(text))
+    first, second = result.uses
+    assert (first.use_class, first.image, first.line) == ("invalid", None, 6)
+    assert first.reason == f"an image must be a string, not {typed} (quote it)"
+    assert second.use_class == "container"  # quoted: a string, hence a (Docker Hub) name

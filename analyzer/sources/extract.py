@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from yaml.resolver import Resolver
 
 from analyzer.model import ImageUse, UseClass
 from analyzer.reference import ImageRef
@@ -327,6 +330,12 @@ class _ObjectReader:
                           "no image given (the value is empty)")
                 self.fields.add(field)
                 return
+            typed = _not_a_string(value)
+            if typed is not None:  # image: 123 is a number to Kubernetes, which rejects it
+                self.make(value.value, None, "invalid", value.line, field, container,
+                          f"an image must be a string, not {typed} (quote it)")
+                self.fields.add(field)
+                return
             self.emit(value.value, value.line, field, use_class, container)
             return
         self.fields.add(field)
@@ -418,3 +427,25 @@ def resolve(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:
                 following.append((item, f"{where}[{index}]", item_name or named))
         frontier = following
     return iter(frontier)
+
+
+_YAML_TYPES = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true/false",
+}
+
+
+def _not_a_string(node: ScalarNode) -> str | None:
+    """What an unquoted scalar is when YAML (and so Kubernetes) reads it as no string."""
+    if not node.plain:
+        return None
+    from yaml.nodes import ScalarNode as YamlScalar
+
+    tag = _resolver().resolve(YamlScalar, node.value, (True, False))  # type: ignore[no-untyped-call]
+    return _YAML_TYPES.get(tag)
+
+
+@lru_cache(maxsize=1)
+def _resolver() -> Resolver:
+    return Resolver()
