@@ -160,3 +160,11 @@ def test_stdin_uses_have_no_location() -> None:
 ])
 def test_artifact_uri(path: str, uri: str) -> None:
     assert artifact_uri(path) == uri
+
+
+def test_undecodable_file_names_become_valid_uris() -> None:
+    from analyzer.formats.sarif import artifact_uri
+
+    assert artifact_uri("manifests/bad\udcffname.yaml") == "manifests/bad%FFname.yaml"
+    assert artifact_uri("/abs/bad\udcffname.yaml") == "file:///abs/bad%FFname.yaml"
+    assert artifact_uri("./apps/web app.yaml") == "apps/web%20app.yaml"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pytest
 from report_factory import (
@@ -236,3 +237,20 @@ def test_a_terminal_gets_its_own_width(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shutil.get_terminal_size", lambda fallback: os.terminal_size((180, 40)))
     render(full_report(), "table", wide)
     assert max(len(line) for line in wide.getvalue().splitlines()) > 120
+
+
+def test_control_characters_from_manifests_never_reach_the_terminal() -> None:
+    from analyzer.formats.textgrid import printable
+
+    assert printable("nginx\x1b[2J") == "nginx\\x1b[2J"
+    assert printable("a\tb\r") == "a\tb\\r"
+    coloured = "\x1b[31mFALLBACK\x1b[0m p\x1b[2Jx"
+    assert printable(coloured, keep_colour=True) == "\x1b[31mFALLBACK\x1b[0m p\\x1b[2Jx"
+    report = full_report()
+    evil = replace(report.images[0], uses=tuple(
+        replace(u, name="web\x1b[2J\x07") for u in report.images[0].uses))
+    out = io.StringIO()
+    render(replace(report, images=(evil, *report.images[1:])), "table", out, color=True)
+    assert "\x1b[2J" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert "web\\x1b[2J\\x07" in out.getvalue()
+    assert "\x1b[1;31m" in out.getvalue()  # our own colours stay

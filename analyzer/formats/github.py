@@ -19,6 +19,7 @@ from analyzer.formats.common import (
     summary_line,
     verdict,
 )
+from analyzer.formats.textgrid import printable
 from analyzer.model import ConfigError, ImageUse, SourceError
 from analyzer.report import Report
 
@@ -38,7 +39,7 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     given = [f"{key}={escape_property(str(value))}" for key, value in properties.items()
              if value is not None and value != ""]
     head = f"::{name} {','.join(given)}" if given else f"::{name}"
-    return f"{head}::{escape_data(message)}"
+    return f"{head}::{escape_data(printable(message))}"  # no terminal codes from manifests
 
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:

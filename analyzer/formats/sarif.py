@@ -12,7 +12,7 @@ notifications of the run's invocation; the summary and verdict are in the run's 
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -121,10 +121,11 @@ def artifact_uri(path: str) -> str:
         return PureWindowsPath(path).as_uri()
     posix = path.replace("\\", "/")
     if posix.startswith("/"):
-        return PurePosixPath(posix).as_uri()
+        return "file://" + quote(posix, safe="/", errors="surrogateescape")
     while posix.startswith("./"):
         posix = posix[2:]
-    return quote(posix, safe="/")
+    # file names are bytes on POSIX: undecodable ones arrive surrogate-escaped
+    return quote(posix, safe="/", errors="surrogateescape")
 
 
 def _locations(use: ImageUse) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from analyzer.formats.common import (
     uses_shown,
     verdict,
 )
-from analyzer.formats.textgrid import Cell, Column, abbreviate, clip, grid, wrap
+from analyzer.formats.textgrid import Cell, Column, abbreviate, clip, grid, printable, wrap
 from analyzer.model import ImageUse
 from analyzer.report import ImageResult, MirrorCoverage, Report
 
@@ -50,6 +50,7 @@ _SGR = {
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
     for line in lines(report, color=color, width=line_width(out)):
+        line = printable(line, keep_colour=color)
         out.write(line + "\n")
 
 

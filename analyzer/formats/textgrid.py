@@ -5,11 +5,28 @@ Widths count characters (wide East Asian characters count as one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 
 ELLIPSIS = "…"
+#: C0 and C1 control characters (ESC among them), lone surrogates from undecodable bytes
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def printable(text: str, *, keep_colour: bool = False) -> str:
+    """``text`` safe for a terminal or a CI log: control characters from manifests (an
+    ``image: "x\\e[2J"`` would clear the screen) are shown escaped, as Python writes them.
+    With ``keep_colour`` the colour codes this program adds (SGR sequences) stay."""
+    if keep_colour:
+        parts = _SGR.split(text)
+        codes = _SGR.findall(text)
+        escaped = [printable(part) for part in parts]
+        return "".join(p + c for p, c in zip(escaped, [*codes, ""], strict=True))
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
 
 
 def clip(text: str, width: int, *, keep_end: bool = False) -> str:
