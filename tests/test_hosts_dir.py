@@ -97,10 +97,46 @@ def test_config_errors_carry_file_and_line_even_for_unused_registries(tmp_path: 
     assert [h.url for h in config.hosts_for("quay.io").hosts] == ["https://quay.io/v2"]
 
 
-def test_missing_root_is_a_warning(tmp_path: Path) -> None:
-    config = load_mirror_config(hosts_dirs=[str(tmp_path / "nope")])
-    assert any("does not exist" in w for w in config.warnings)
+def test_missing_root_given_explicitly_is_an_error(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope")
+    config = load_mirror_config(hosts_dirs=[missing])
+    (error,) = config.errors
+    assert error.file == missing and "does not exist" in error.message
     assert config.hosts_for("docker.io").origin == "none"
+
+
+def test_empty_root_path_is_an_error_not_silently_no_roots() -> None:
+    config = load_mirror_config(hosts_dirs=[""])
+    (error,) = config.errors
+    assert "does not exist" in error.message and "empty path" in error.message
+
+
+def test_registry_directory_given_as_root_is_an_error(tmp_path: Path) -> None:
+    registry_dir = write(tmp_path, "docker.io", mirror("https://hub.example"))
+    config = load_mirror_config(hosts_dirs=[str(registry_dir)])
+    (error,) = config.errors
+    assert error.file == str(registry_dir)
+    assert "has a hosts.toml of its own: it is a registry directory; give its parent" in (
+        error.message)
+    # the parent is the right root
+    assert not load_mirror_config(hosts_dirs=[str(tmp_path)]).errors
+
+
+def test_file_given_as_root_is_an_error(tmp_path: Path) -> None:
+    toml = write(tmp_path, "docker.io", mirror("https://hub.example")) / "hosts.toml"
+    (error,) = load_mirror_config(hosts_dirs=[str(toml)]).errors
+    assert error.file == str(toml) and "is not a directory" in error.message
+
+
+def test_root_without_registry_directories_is_a_warning(tmp_path: Path) -> None:
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)])
+    assert not config.errors
+    assert any("has no registry directory" in w for w in config.warnings)
+
+
+def test_missing_node_default_is_not_an_error(tmp_path: Path) -> None:
+    config = load_mirror_config(node_default=str(tmp_path / "absent"))
+    assert not config.errors and config.description.startswith("embedded")
 
 
 def test_configured_lists_every_dir_and_marks_shadowed_ones(tmp_path: Path) -> None:

@@ -116,3 +116,21 @@ def test_daemon_json_syntax_error_has_line(tmp_path: Path) -> None:
     daemon = write(tmp_path / "daemon.json", '{\n  "registry-mirrors": [,]\n}\n')
     config = load_mirror_config(docker_daemon=daemon)
     assert config.errors[0].line == 2
+
+
+def test_config_path_root_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    config_file = write(tmp_path / "config.toml",
+                        V2 + f'config_path = "{tmp_path / "missing"}"\n')
+    (error,) = load_mirror_config(containerd_config=config_file).errors
+    assert error.file == str(tmp_path / "missing")
+    assert "does not exist" in error.message and f"{config_file}:3" in error.message
+
+
+def test_config_path_list_with_one_missing_root_only_warns(tmp_path: Path) -> None:
+    (tmp_path / "certs.d" / "docker.io").mkdir(parents=True)
+    config_file = write(tmp_path / "config.toml",
+                        V2 + f'config_path = "{tmp_path / "certs.d"}:{tmp_path / "absent"}"\n')
+    config = load_mirror_config(containerd_config=config_file)
+    assert not config.errors
+    assert any(w.startswith(f"{tmp_path / 'absent'}: hosts directory does not exist")
+               for w in config.warnings)

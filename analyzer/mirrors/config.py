@@ -173,18 +173,41 @@ def _roots_description(roots: Sequence[HostsRoot]) -> str:
     parts = []
     for root in roots:
         count = len(root.dirs)
-        state = f"{count} director{'y' if count == 1 else 'ies'}" if root.exists else "missing"
+        state = (f"{count} director{'y' if count == 1 else 'ies'}" if root.exists
+                 else root.problem or "missing")
         parts.append(f"{root.path} ({state})")
     return ", ".join(parts)
 
 
-def _collect(roots: Sequence[HostsRoot]) -> tuple[list[ConfigError], list[str]]:
+def _check_roots(roots: Sequence[HostsRoot], *, explicit: bool, given_as: str,
+                 from_config_path: bool) -> tuple[list[ConfigError], list[str]]:
+    """Problems with the roots themselves, then every directory's ``hosts.toml`` errors.
+
+    A root the user named (``explicit``) that cannot be read, or that is a registry
+    directory (it has a ``hosts.toml`` of its own), is an error: the analysis would
+    silently find no mirrors. For a ``config_path`` listing several roots a missing one is
+    only a warning while another exists (containerd skips it; the 2.x default list names
+    ``/etc/docker/certs.d``, which most nodes do not have).
+    """
     errors: list[ConfigError] = []
     warnings: list[str] = []
+    some_exist = any(root.exists for root in roots)
     for root in roots:
-        if not root.exists:
-            warnings.append(f"hosts directory {root.path} does not exist (or is not a "
-                            "directory): containerd finds no configuration there")
+        if root.problem is not None:
+            message = (f"hosts directory {root.problem} ({given_as}): containerd finds no "
+                       "configuration there")
+            if explicit and not (from_config_path and some_exist):
+                errors.append(ConfigError(root.path, None, message))
+            else:
+                warnings.append(f"{root.path}: {message}")
+        elif root.own_hosts_toml and explicit:
+            errors.append(ConfigError(
+                root.path, None, f"this hosts directory ({given_as}) has a hosts.toml of its "
+                "own: it is a registry directory; give its parent directory, the config_path "
+                "that holds one directory per registry"))
+        elif not root.dirs:
+            warnings.append(f"hosts directory {root.path} ({given_as}) has no registry "
+                            "directory: containerd finds no configuration there")
         for directory in root.dirs.values():
             if directory.file is not None:
                 errors.extend(directory.file.errors)
@@ -212,7 +235,12 @@ def load_mirror_config(
 
     root_paths = split_roots(hosts_dirs)
     roots_origin = "hosts-dir"
-    if root_paths:
+    given_as = "--hosts-dir"
+    for value in hosts_dirs:
+        if not split_roots([value]):
+            errors.append(ConfigError(f'"{value}"', None, "hosts directory does not exist (an "
+                                      "empty path was given to --hosts-dir)"))
+    if hosts_dirs:
         pieces.append(f"hosts directories {_ROOTS} (--hosts-dir)")
     if containerd is not None:
         errors.extend(containerd.errors)
@@ -220,6 +248,8 @@ def load_mirror_config(
         if containerd.config_path and not root_paths:
             root_paths = split_roots([containerd.config_path])
             roots_origin = "containerd-config"
+            line = containerd.config_path_line
+            given_as = f"config_path of {containerd.file}" + (f":{line}" if line else "")
             pieces.append(f"hosts directories {_ROOTS} (config_path of {containerd.file})")
         elif containerd.config_path:
             warnings.append(f"{containerd.file}: config_path {containerd.config_path} not "
@@ -240,6 +270,7 @@ def load_mirror_config(
     if not given:
         if node_default is not None and os.path.isdir(node_default):
             root_paths = (node_default,)
+            given_as = "this machine's containerd configuration"
             pieces.append(f"hosts directory {_ROOTS} (this machine's containerd configuration)")
         else:
             embedded = daocloud_mirror_config()
@@ -248,7 +279,9 @@ def load_mirror_config(
             pieces.append(f"embedded DaoCloud defaults ({why})")
 
     roots = tuple(scan_root(path) for path in root_paths)
-    root_errors, root_warnings = _collect(roots)
+    root_errors, root_warnings = _check_roots(
+        roots, explicit=given, given_as=given_as,
+        from_config_path=roots_origin == "containerd-config")
     errors.extend(root_errors)
     warnings.extend(root_warnings)
     description = "; ".join(pieces) if pieces else "no mirror configuration"

@@ -73,11 +73,18 @@ class HostsDir:
 
 @dataclass(frozen=True)
 class HostsRoot:
-    """One ``config_path`` root and the directories found in it, by name."""
+    """One ``config_path`` root and the directories found in it, by name.
+
+    ``problem`` says why the root cannot be read ("does not exist", "is not a directory",
+    ...; None when it can); ``own_hosts_toml`` is true when the root holds a ``hosts.toml``
+    itself, i.e. a registry directory was given in place of the root.
+    """
 
     path: str
     exists: bool
     dirs: Mapping[str, HostsDir]
+    problem: str | None = None
+    own_hosts_toml: bool = False
 
 
 def _read_dir(root: str, name: str) -> HostsDir:
@@ -106,14 +113,18 @@ def _read_dir(root: str, name: str) -> HostsDir:
 def scan_root(root: str) -> HostsRoot:
     """Read every registry directory under ``root``."""
     try:
-        names = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
+        with os.scandir(root) as entries:
+            listed = [(entry.name, entry.is_dir()) for entry in entries]
     except FileNotFoundError:
-        return HostsRoot(root, False, {})
+        return HostsRoot(root, False, {}, problem="does not exist")
     except NotADirectoryError:
-        return HostsRoot(root, False, {})
-    except OSError:
-        return HostsRoot(root, False, {})
-    return HostsRoot(root, True, {name: _read_dir(root, name) for name in names})
+        return HostsRoot(root, False, {}, problem="is not a directory")
+    except OSError as exc:
+        return HostsRoot(root, False, {}, problem=f"cannot be read: {exc.strerror or exc}")
+    names = sorted(name for name, is_dir in listed if is_dir)
+    own = any(name == "hosts.toml" and not is_dir for name, is_dir in listed)
+    return HostsRoot(root, True, {name: _read_dir(root, name) for name in names},
+                     own_hosts_toml=own)
 
 
 def find_dir(roots: Sequence[HostsRoot], registry: str) -> HostsDir | None:
