@@ -8,7 +8,9 @@ For the reference CRI pulls (``name:tag@digest`` is pulled by digest):
   checked (containerd's fetcher walks the whole list), the first that holds it.
 
 The registry's real upstream holds everything; every other host (a ``server`` that replaced
-the upstream included) is a mirror and holds what its catalogue says. Status: ``mirrored``
+the upstream included) is a mirror and holds what its catalogue says. A host whose path has
+no ``/v2`` (``override_path`` or a legacy CRI endpoint with a path such as ``/custom``) is
+asked outside the Registry API and holds nothing (oracle S10c: 404, next host). Status: ``mirrored``
 (resolve and content on mirrors), ``partial`` (content from a mirror, tag resolved
 upstream), ``fallback`` (mirrors configured, none holds it), ``direct`` (no mirror for the
 registry), ``blocked`` (no host can resolve it: the pull fails).
@@ -21,8 +23,9 @@ from urllib.parse import quote
 from analyzer.mirrors.catalogue import Catalogue
 from analyzer.mirrors.catalogues import Catalogues
 from analyzer.mirrors.config import MirrorConfig
+from analyzer.mirrors.hosts_toml import outside_registry_api
 from analyzer.mirrors.upstream import sends_namespace
-from analyzer.model import Attempt, Host, RegistryHosts, Route, Status
+from analyzer.model import Attempt, Host, Phase, RegistryHosts, Route, Status
 from analyzer.reference import ImageRef
 
 _TAG_NEEDS = frozenset({"pull", "resolve"})
@@ -55,8 +58,10 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     catalogue_of: list[Catalogue | None] = [
         None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
     ]
+    outside = [outside_registry_api(h.path) for h in hosts]
     # the catalogue sees the tag as written, even when the pull is by digest
-    holds = [c is None or c.holds(ref) for c in catalogue_of]
+    holds = [not out and (c is None or c.holds(ref))
+             for c, out in zip(catalogue_of, outside, strict=True)]
     by_digest = pulled.digest is not None
     needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
     reference = pulled.reference
@@ -74,8 +79,7 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
             attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
             resolve_index = index
             break
-        attempts.append(Attempt("resolve", host.url, "not_in_catalogue",
-                                _not_held(catalogue_of[index])))
+        attempts.append(_missed("resolve", host, url, outside[index], catalogue_of[index]))
 
     content_index: int | None = None
     if resolve_index is not None:
@@ -86,8 +90,8 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
                                         f"GET {url} (and the blobs)"))
                 content_index = index
                 break
-            attempts.append(Attempt("content", host.url, "not_in_catalogue",
-                                    _not_held(catalogue_of[index])))
+            attempts.append(_missed("content", host, url, outside[index],
+                                    catalogue_of[index]))
 
     resolve_host = hosts[resolve_index] if resolve_index is not None else None
     content_host = hosts[content_index] if content_index is not None else None
@@ -105,9 +109,14 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     )
 
 
-def _not_held(catalogue: Catalogue | None) -> str:
+def _missed(phase: Phase, host: Host, url: str, outside: bool,
+            catalogue: Catalogue | None) -> Attempt:
+    if outside:
+        method = "HEAD" if phase == "resolve" else "GET"
+        return Attempt(phase, host.url, "outside_api", f"{method} {url}: outside the Registry "
+                       "API (no /v2 in the path), a registry answers 404")
     source = catalogue.source if catalogue is not None else "upstream"
-    return f"not held according to {source}"
+    return Attempt(phase, host.url, "not_in_catalogue", f"not held according to {source}")
 
 
 def _verdict(ref: ImageRef, hosts: RegistryHosts, resolve: Host | None,

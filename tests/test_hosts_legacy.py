@@ -37,10 +37,17 @@ def test_legacy_upstream_not_appended_when_an_endpoint_is_the_registry() -> None
 
 
 def test_legacy_path_used_as_written_without_v2_cri_legacy_path() -> None:
-    hosts, _ = legacy_hosts("docker.io", ("http://p.example:5020/custom",
-                                          "http://p.example:5020/custom/v2"))
-    assert [h.url for h in hosts[:2]] == [
-        "http://p.example:5020/custom", "http://p.example:5020/custom/v2"]
+    hosts, problems = legacy_hosts("docker.io", ("http://p.example:5020/custom",
+                                                 "http://p.example:5020/custom/v2",
+                                                 "https://slash.example/"))
+    assert [h.url for h in hosts[:3]] == [
+        "http://p.example:5020/custom", "http://p.example:5020/custom/v2",
+        "https://slash.example"]  # path.Join("/", "/", repo): no /v2 after a lone slash
+    assert all(h.override_path for h in hosts[:3])
+    # the same warning as a hosts.toml host with override_path and no /v2, once per host
+    assert len(problems) == 2
+    assert "legacy CRI endpoint" in problems[0] and "outside the Registry API" in problems[0]
+    assert problems[1].startswith("https://slash.example/: ")
 
 
 def test_legacy_wildcard_applies_to_registries_without_their_own_entry_cri_legacy_star(

@@ -231,3 +231,11 @@ def test_override_path_without_v2_warns_requests_leave_the_registry_api_s10c() -
     with_v2 = parse_hosts_toml('[host."https://q.example/custom/v2"]\noverride_path = true\n',
                                PATH)
     assert with_v2.warnings == ()
+
+
+def test_override_path_to_a_proxy_cache_project_is_inside_the_registry_api() -> None:
+    parsed = parse_hosts_toml('[host."https://harbor.example/v2/hub"]\noverride_path = true\n',
+                              PATH)
+    (warning,) = parsed.warnings
+    assert "outside the Registry API" not in warning
+    assert "repositories under 'hub'" in warning

@@ -209,10 +209,41 @@ def test_s10a_s10c_path_rules_show_in_the_requests(tmp_path: Path) -> None:
     route = node.route("oracle/x:v1")
     assert route.attempts[0].detail == (
         "HEAD http://p.example/custom/v2/oracle/x/manifests/v1?ns=docker.io")
-    node2 = Node(tmp_path / "second")
-    node2.hosts("docker.io", text).holds("p.example").holds("q.example", "docker.io/oracle/x")
-    served = node2.route("oracle/x:v1").attempts[1]
-    assert served.detail == "HEAD http://q.example/custom/oracle/x/manifests/v1?ns=docker.io"
+
+
+def test_s10c_override_path_without_v2_serves_nothing_whatever_its_catalogue(
+        tmp_path: Path) -> None:
+    text = ('[host."http://q.example/custom"]\n  override_path = true\n'
+            '[host."http://r.example/v2/hub"]\n  override_path = true\n')
+    node = Node(tmp_path).hosts("docker.io", text).holds("q.example", "docker.io/oracle/x")
+    route = node.holds("r.example").route("oracle/x:v1")
+    assert route.status == "fallback"
+    first = route.attempts[0]
+    assert (first.host, first.outcome) == ("http://q.example/custom", "outside_api")
+    assert first.detail == ("HEAD http://q.example/custom/oracle/x/manifests/v1?ns=docker.io: "
+                            "outside the Registry API (no /v2 in the path), a registry "
+                            "answers 404")
+    assert any("override_path" in w and "has no /v2" in w for w in route.warnings)
+    # a proxy-cache project path (/v2/<project>) is inside the API: its catalogue decides
+    node2 = Node(tmp_path / "second").hosts("docker.io", text).holds("r.example",
+                                                                     "docker.io/oracle/x")
+    assert node2.route("oracle/x:v1").content_host == "http://r.example/v2/hub"
+
+
+def test_legacy_endpoint_with_a_path_is_used_as_written_cri_legacy_path(
+        tmp_path: Path) -> None:
+    config = load_mirror_config(containerd_config=write(
+        tmp_path / "config.toml",
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+        '  endpoint = ["https://docker.m.daocloud.io/custom", "https://hub.example/"]\n'))
+    route = route_image(parse_image("nginx"), config, load_catalogues())
+    assert route.status == "fallback"
+    assert outcomes(route, "resolve") == [
+        ("https://docker.m.daocloud.io/custom", "outside_api"),
+        ("https://hub.example", "outside_api"),
+        ("https://registry-1.docker.io/v2", "served")]
+    assert any("legacy CRI endpoint" in w and "/custom/<repository>/manifests" in w
+               for w in route.warnings)
 
 
 def test_s15_s16_rejected_file_means_direct_with_the_error_as_warning(tmp_path: Path) -> None:

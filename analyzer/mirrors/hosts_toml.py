@@ -231,15 +231,32 @@ def split_url(url: str) -> tuple[str, str, str] | str:
     return parts.scheme, parts.netloc, parts.path
 
 
-def _warn_outside_api(url: str, path: str, warnings: list[str]) -> None:
-    """override_path with a path not ending in /v2: requests leave the Registry API."""
+def outside_registry_api(path: str) -> bool:
+    """Does a URL prefix put containerd's requests outside the Registry API? It does when
+    no segment of the path is ``v2`` (``/custom``, or no path with ``override_path``):
+    ``/custom/<repository>/manifests/...`` is a 404 on any registry (oracle S10c, CRI
+    ``legacy_path``). ``/custom/v2`` (the API under a prefix) and ``/v2/project`` (a
+    proxy-cache project) are inside it."""
+    return "v2" not in path.split("/")
+
+
+def outside_api_warning(written: str, host: Host, why: str) -> str | None:
+    """The warning for a host whose path containerd uses as written (``why`` says what made
+    it so: ``override_path = true``, a legacy CRI endpoint), or None when the path ends in
+    ``/v2``. ``written`` is the URL as the file writes it."""
+    path = host.path
     if path.endswith("/v2"):
-        return
-    warnings.append(
-        f"{url}: override_path = true and the path {path or '/'!r} does not end in /v2: "
-        f"containerd asks {url.rstrip('/')}/<repository>/manifests/... outside the Registry "
-        "API; unless that host serves the API there it answers 404 and containerd moves on "
-        "to the next host")
+        return None
+    url, base = written, host.url
+    if outside_registry_api(path):
+        return (f"{url}: {why} and the path {path or '/'!r} has no /v2: containerd asks "
+                f"{base}/<repository>/manifests/... outside the Registry API; a registry "
+                "answers 404 there and containerd moves on to the next host, so this host "
+                "is counted as serving nothing")
+    return (f"{url}: {why} and the path {path!r} does not end in /v2: containerd asks "
+            f"{base}/<repository>/manifests/..., i.e. repositories under "
+            f"{path.split('/v2/', 1)[-1]!r} on that host (a proxy-cache project); its "
+            "catalogue must match that")
 
 
 def _host_order(layout: TomlLayout) -> list[str]:
@@ -264,20 +281,21 @@ def _build_host(url: str, table: dict[str, Any], where: KeyPath, problems: _Prob
     if isinstance(parts, str):
         problems.add(where if where else ("server",), f"{_describe(where)}: {parts}")
         return None
-    scheme, host, raw_path = parts
-    path = url_path(raw_path, override_path)
-    if override_path:
-        _warn_outside_api(url, path, warnings)
-    return Host(
+    scheme, host_name, raw_path = parts
+    host = Host(
         scheme=scheme,
-        host=host,
-        path=path,
+        host=host_name,
+        path=url_path(raw_path, override_path),
         capabilities=caps,
         is_server=is_server,
         override_path=override_path,
         header_names=header_names,
         skip_verify=skip_verify,
     )
+    warning = outside_api_warning(url, host, "override_path = true")
+    if warning:
+        warnings.append(warning)
+    return host
 
 
 def parse_hosts_toml(text: str, path: str) -> HostsFile:
@@ -344,13 +362,13 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             problems.add(("server",), parts)
         else:
             scheme, host_name, raw_path = parts
-            server_path = url_path(raw_path, root_override)
-            if root_override:
-                _warn_outside_api(server_url, server_path, warnings)
             server = Host(scheme=scheme, host=host_name,
-                          path=server_path, capabilities=root_caps,
+                          path=url_path(raw_path, root_override), capabilities=root_caps,
                           is_server=True, override_path=root_override,
                           header_names=root_headers, skip_verify=root_skip)
+            warning = outside_api_warning(server_url, server, "override_path = true")
+            if warning:
+                warnings.append(warning)
         if "host" not in doc:
             warnings.append(_V16_NO_HOST_TABLE)
 

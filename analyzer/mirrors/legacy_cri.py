@@ -6,7 +6,9 @@ Plugin sections read: ``io.containerd.grpc.v1.cri`` (config version 2, container
 Legacy mirrors (``registryEndpoints``/``registryHosts`` in CRI's image_pull.go):
 ``mirrors[registry]`` if present, else ``mirrors["*"]``; an endpoint without a scheme gets
 ``https://`` (``http://`` for localhost); every endpoint gets pull+resolve; an empty path is
-``/v2``, any other path is used as written (no ``/v2`` added); the registry's default host
+``/v2``, any other path is used as written (no ``/v2`` added: ``…/custom`` asks
+``/custom/<repository>/…``, and ``https://host/`` asks ``/<repository>/…``), exactly as a
+hosts.toml host with ``override_path = true``; the registry's default host
 is appended unless an endpoint's host is the registry name itself. Setting both ``mirrors``
 and ``config_path`` stops the CRI plugin from loading: reported as an error, and analysed
 with ``config_path`` only.
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from analyzer.mirrors.hosts_toml import outside_api_warning, url_path
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout, syntax_error_line
 from analyzer.mirrors.upstream import (
     default_host_name,
@@ -154,13 +157,22 @@ def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host,
             continue
         if parts.netloc == registry:
             append_default = False
-        hosts.append(Host(
+        # registryHosts: Path = u.Path, "/v2" only when empty; requests path.Join it
+        path = url_path(parts.path, override_path=True) if parts.path else "/v2"
+        host = Host(
             scheme=parts.scheme,
             host=parts.netloc,
-            path=parts.path or "/v2",
+            path=path,
             capabilities=_PULL_RESOLVE,
-            is_upstream=is_real_upstream(registry, parts.netloc) and parts.path in ("", "/v2"),
-        ))
+            is_upstream=is_real_upstream(registry, parts.netloc) and path == "/v2",
+            override_path=bool(parts.path),
+        )
+        hosts.append(host)
+        warning = outside_api_warning(
+            endpoint, host, "a legacy CRI endpoint's path is used as written (containerd adds "
+            "no /v2, as with override_path = true)")
+        if warning:
+            problems.append(warning)
     if append_default:
         name = default_host_name(registry)
         hosts.append(Host(scheme=default_scheme(name), host=name, path="/v2",
