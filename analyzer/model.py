@@ -150,6 +150,9 @@ class RegistryHosts:
     origin: str  # "hosts-dir", "containerd-config", "docker-daemon", "embedded", "none"
     file: str | None = None  # the hosts.toml (or other file) used, if any
     warnings: tuple[str, ...] = ()
+    # why containerd cannot set these hosts up at all (a ``ca``/``client`` file missing):
+    # every pull from the registry then fails, with no fallback
+    fatal: str | None = None
 
     @property
     def mirrors(self) -> tuple[Host, ...]:

@@ -13,7 +13,8 @@ no ``/v2`` (``override_path`` or a legacy CRI endpoint with a path such as ``/cu
 asked outside the Registry API and holds nothing (oracle S10c: 404, next host). Status: ``mirrored``
 (resolve and content on mirrors), ``partial`` (content from a mirror, tag resolved
 upstream), ``fallback`` (mirrors configured, none holds it), ``direct`` (no mirror for the
-registry), ``blocked`` (no host can resolve it: the pull fails).
+registry), ``blocked`` (no host can resolve it, or a ``ca``/``client`` file of the registry's
+hosts.toml cannot be read: the pull fails).
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     """Predict containerd's attempts for ``ref`` and where each phase is served."""
     pulled = ref.pulled
     registry_hosts = config.hosts_for(pulled.domain)
+    if registry_hosts.fatal is not None:
+        return Route(
+            image=ref.pull_ref, registry=pulled.domain, status="blocked", resolve_host=None,
+            content_host=None, hosts_file=registry_hosts.file,
+            warnings=registry_hosts.warnings,
+            reason=(f"containerd cannot set up the hosts of {pulled.domain} "
+                    f"({registry_hosts.fatal}), so every pull from {pulled.domain} fails, "
+                    "with no fallback"))
     hosts = registry_hosts.hosts
     catalogue_of: list[Catalogue | None] = [
         None if h.is_upstream else catalogues.for_host(h.host) for h in hosts

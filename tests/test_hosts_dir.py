@@ -171,3 +171,38 @@ def test_embedded_daocloud_defaults_when_node_has_no_hosts_dir(tmp_path: Path) -
     # Ollama models are not container images: no mirror for registry.ollama.ai
     assert config.hosts_for("registry.ollama.ai").origin == "none"
     assert {rh.registry for rh in config.configured()} >= {"docker.io", "quay.io", "nvcr.io"}
+
+
+def test_missing_ca_file_is_an_error_with_file_line_and_path(tmp_path: Path) -> None:
+    directory = write(tmp_path, "docker.io", '[host."https://m.example"]\n'
+                      '  capabilities = ["pull", "resolve"]\n  ca = "certs/ca.crt"\n')
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)])
+    (error,) = config.errors
+    assert (error.file, error.line) == (str(directory / "hosts.toml"), 3)
+    assert f"ca file certs/ca.crt ({directory / 'certs' / 'ca.crt'}) does not exist" in (
+        error.message)
+    hosts = config.hosts_for("docker.io")
+    assert hosts.fatal is not None and "certs/ca.crt" in hosts.fatal
+    # relative to the hosts.toml directory: once the file is there, all is well
+    (directory / "certs").mkdir()
+    (directory / "certs" / "ca.crt").write_text("not parsed\n")
+    fixed = load_mirror_config(hosts_dirs=[str(tmp_path)])
+    assert not fixed.errors and fixed.hosts_for("docker.io").fatal is None
+
+
+def test_missing_client_pair_file_at_root_level_is_fatal_too(tmp_path: Path) -> None:
+    directory = write(tmp_path, "quay.io", 'client = [["c.cert", "c.key"], ["d.pem", ""]]\n'
+                      '[host."https://m.example"]\n')
+    for name in ("c.cert", "d.pem"):
+        (directory / name).write_text("x")
+    (error,) = load_mirror_config(hosts_dirs=[str(tmp_path)]).errors
+    assert error.line == 1 and error.message.startswith("root: client file c.key (")
+
+
+def test_missing_ca_in_a_rejected_file_is_not_fatal(tmp_path: Path) -> None:
+    # containerd ignores a rejected file (certs.d fallback): it never reads the ca
+    write(tmp_path, "docker.io", '[host."https://m.example"]\n  capabilities = ["mirror"]\n'
+          '  ca = "/nonexistent/ca.crt"\n')
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)])
+    assert config.hosts_for("docker.io").fatal is None
+    assert [e.line for e in config.errors] == [2]

@@ -310,3 +310,14 @@ def test_embedded_daocloud_defaults(tmp_path: Path) -> None:
     assert route_image(parse_image("nginx"), config, catalogues).status == "mirrored"
     assert route_image(parse_image("ghcr.io/nobody/x"), config, catalogues).status == "fallback"
     assert route_image(parse_image("example.com/x"), config, catalogues).status == "direct"
+
+
+def test_missing_ca_file_blocks_every_image_of_the_registry(tmp_path: Path) -> None:
+    node = Node(tmp_path).hosts("docker.io", mirror(M1) + '  ca = "/nonexistent/ca.pem"\n')
+    node.holds("127.0.0.1:5001", "docker.io/oracle/x")
+    for image in ("oracle/x:v1", "nobody/else:1", f"oracle/x@{DIGEST}"):
+        route = node.route(image)
+        assert route.status == "blocked"
+        assert route.resolve_host is None and route.content_host is None
+        assert "ca file /nonexistent/ca.pem does not exist" in (route.reason or "")
+    assert node.route("quay.io/a/b:1").status == "direct"

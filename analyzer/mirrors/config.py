@@ -22,6 +22,7 @@ from analyzer.mirrors.docker_daemon import DockerDaemonConfig, docker_hosts, rea
 from analyzer.mirrors.embedded import daocloud_mirror_config
 from analyzer.mirrors.hosts_dir import (
     DEFAULT_DIR,
+    FATAL_CONSEQUENCE,
     HostsDir,
     HostsRoot,
     find_dir,
@@ -130,7 +131,7 @@ class MirrorConfig:
                 extra = () if winner is None else (
                     f"never used: {winner.path} comes first for {shown}",)
                 out.append(RegistryHosts(shown, item.hosts, item.origin, item.file,
-                                         item.warnings + extra))
+                                         item.warnings + extra, fatal=item.fatal))
         if src.containerd is not None:
             for name, endpoints in src.containerd.mirrors.items():
                 shown = name if name != WILDCARD else "<registry>"
@@ -158,8 +159,10 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
         file = directory.file.path
         warnings.extend(f"{file}: {w}" for w in directory.file.warnings)
         warnings.extend(f"{e} (upstream only)" for e in directory.file.errors)
+    fatal = directory.file.fatal if directory.file is not None else ()
     return RegistryHosts(registry, directory.hosts_for(registry), origin, file,
-                         tuple(warnings))
+                         tuple(warnings),
+                         fatal=str(fatal[0]).removesuffix(FATAL_CONSEQUENCE) if fatal else None)
 
 
 def _from_legacy(config: ContainerdConfig, registry: str,
@@ -211,6 +214,7 @@ def _check_roots(roots: Sequence[HostsRoot], *, explicit: bool, given_as: str,
         for directory in root.dirs.values():
             if directory.file is not None:
                 errors.extend(directory.file.errors)
+                errors.extend(directory.file.fatal)
     return errors, warnings
 
 

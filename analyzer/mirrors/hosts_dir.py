@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from analyzer.mirrors.hosts_toml import HostsFile, parse_hosts_toml
+from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.model import ConfigError, Host
 
 DEFAULT_DIR = "_default"
+#: ends the message of a ``ca``/``client`` file containerd cannot read
+FATAL_CONSEQUENCE = ": containerd fails every pull for this registry, with no fallback"
 _PORT_DIR_RE = re.compile(r"^(.+)_(\d+)_$")
 
 
@@ -107,7 +109,27 @@ def _read_dir(root: str, name: str) -> HostsDir:
         line = data[: exc.start].count(b"\n") + 1
         error = ConfigError(toml_path, line, "not UTF-8 text: containerd ignores the whole file")
         return HostsDir(root, name, path, HostsFile(path=toml_path, errors=(error,)))
-    return HostsDir(root, name, path, parse_hosts_toml(text, toml_path))
+    return HostsDir(root, name, path, check_tls_files(parse_hosts_toml(text, toml_path), path))
+
+
+def _tls_problem(tls: TlsFile, directory: str, toml_path: str) -> ConfigError | None:
+    """``makeAbsPath`` + ``os.ReadFile``: existence only (certificates are not parsed)."""
+    full = tls.path if os.path.isabs(tls.path) else os.path.join(directory, tls.path)
+    if os.path.isfile(full):
+        return None
+    what = "is not a file" if os.path.exists(full) else "does not exist"
+    shown = tls.path if tls.path == full else f"{tls.path} ({full})"
+    return ConfigError(toml_path, tls.line, f"{tls.owner}: {tls.key} file {shown} {what}"
+                       + FATAL_CONSEQUENCE)
+
+
+def check_tls_files(file: HostsFile, directory: str) -> HostsFile:
+    """Fill in ``fatal`` for every ``ca``/``client`` file containerd could not read (only
+    for a file containerd accepts: a rejected one falls back to the certs.d layout)."""
+    if file.rejected:
+        return file
+    fatal = [p for p in (_tls_problem(t, directory, file.path) for t in file.tls_files) if p]
+    return replace(file, fatal=tuple(dict.fromkeys(fatal))) if fatal else file
 
 
 def scan_root(root: str) -> HostsRoot:

@@ -46,6 +46,17 @@ _V16_NO_HOST_TABLE = (
 
 
 @dataclass(frozen=True)
+class TlsFile:
+    """A ``ca`` or ``client`` file named in a ``hosts.toml``, as written (relative paths are
+    relative to the file's directory)."""
+
+    key: str  # "ca" or "client"
+    path: str
+    line: int | None
+    owner: str  # '[host."URL"]' or "root"
+
+
+@dataclass(frozen=True)
 class HostsFile:
     """What one ``hosts.toml`` gives containerd.
 
@@ -60,6 +71,8 @@ class HostsFile:
     server_header_names: tuple[str, ...] = ()
     errors: tuple[ConfigError, ...] = ()
     warnings: tuple[str, ...] = ()
+    tls_files: tuple[TlsFile, ...] = ()
+    fatal: tuple[ConfigError, ...] = ()
 
     @property
     def rejected(self) -> bool:
@@ -259,6 +272,26 @@ def outside_api_warning(written: str, host: Host, why: str) -> str | None:
             "catalogue must match that")
 
 
+def _tls_paths(value: Any) -> list[str]:
+    """The file paths of a ``ca`` or ``client`` value (a ``[cert, ""]`` pair reads the key
+    from the cert file, so its empty key names no file)."""
+    if isinstance(value, str):
+        return [value]
+    paths: list[str] = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, str):
+            paths.append(item)
+        elif isinstance(item, list):
+            paths.extend(p for i, p in enumerate(item) if isinstance(p, str) and (i == 0 or p))
+    return paths
+
+
+def _tls_files(table: dict[str, Any], where: KeyPath, layout: TomlLayout) -> list[TlsFile]:
+    """The ``ca`` and ``client`` files of one host table, or of the root."""
+    return [TlsFile(key, path, layout.line_of((*where, key)), _describe(where))
+            for key in ("ca", "client") for path in _tls_paths(table.get(key))]
+
+
 def _host_order(layout: TomlLayout) -> list[str]:
     """``getSortedHosts`` (2.x): ``[host."URL"...]`` headers in order; a header for the same
     host as the previous one (e.g. ``[host."URL".header]``) does not add it again."""
@@ -372,10 +405,14 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         if "host" not in doc:
             warnings.append(_V16_NO_HOST_TABLE)
 
+    tls_files = [f for url in dict.fromkeys(ordered) if isinstance(host_tables.get(url), dict)
+                 for f in _tls_files(host_tables[url], ("host", url), layout)]
+    tls_files.extend(_tls_files(doc, (), layout))
     if problems.errors:
         errors = tuple(
             replace(e, message=e.message + ": containerd ignores the whole file")
             for e in problems.errors)
         return HostsFile(path=path, errors=errors, warnings=tuple(warnings))
     return HostsFile(path=path, mirrors=tuple(mirrors), server=server,
-                     server_header_names=root_headers, warnings=tuple(warnings))
+                     server_header_names=root_headers, warnings=tuple(warnings),
+                     tls_files=tuple(tls_files))
