@@ -144,3 +144,9 @@ def test_domains_table_skips_ollama_models() -> None:
     assert rows["registry.k8s.io"] == "k8s.m.daocloud.io"
     assert "registry.ollama.ai" not in rows
     assert len(rows) == 10
+
+
+def test_catalog_host_given_as_a_url_with_userinfo_keys_by_host() -> None:
+    catalogues = load_catalogues(["https://user:SECRETPW@m.example:443=none"])
+    assert set(catalogues.explicit) == {"m.example"}
+    assert catalogues.for_host("m.example").kind == "none"

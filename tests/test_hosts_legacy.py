@@ -141,3 +141,26 @@ def test_config_path_list_with_one_missing_root_only_warns(tmp_path: Path) -> No
     assert not config.errors
     assert any(w.startswith(f"{tmp_path / 'absent'}: hosts directory does not exist")
                for w in config.warnings)
+
+
+def test_legacy_endpoint_userinfo_is_dropped_and_never_printed() -> None:
+    hosts, problems = legacy_hosts("docker.io", ("https://user:SECRETPW@m.example",
+                                                 "user:SECRETPW@localhost:5000/custom",
+                                                 "https://u:SECRETPW@bad.example:x"))
+    assert [h.url for h in hosts] == ["https://m.example/v2", "http://localhost:5000/custom",
+                                      "https://registry-1.docker.io/v2"]
+    assert any(p.startswith("legacy CRI endpoint https://***@m.example has a user name")
+               for p in problems)
+    assert any("cannot parse endpoint 'https://***@bad.example:x'" in p for p in problems)
+    assert not any("SECRETPW" in p for p in problems)
+
+
+def test_daemon_json_mirror_with_userinfo_is_refused_without_printing_it(
+        tmp_path: Path) -> None:
+    daemon = write(tmp_path / "daemon.json",
+                   '{"registry-mirrors": ["https://user:SECRETPW@hub-mirror.example"]}')
+    config = load_mirror_config(docker_daemon=daemon)
+    (error,) = config.errors
+    assert "username/password not allowed" in error.message
+    assert "https://***@hub-mirror.example" in error.message
+    assert "SECRETPW" not in str(error)

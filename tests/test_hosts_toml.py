@@ -239,3 +239,31 @@ def test_override_path_to_a_proxy_cache_project_is_inside_the_registry_api() -> 
     (warning,) = parsed.warnings
     assert "outside the Registry API" not in warning
     assert "repositories under 'hub'" in warning
+
+
+SECRET_HOSTS = (
+    'server = "https://srv:SECRETPW@server.example"\n'
+    '[host."https://user:SECRETPW@m.example"]\n  override_path = true\n'
+    '[host."user:SECRETPW@bare.example:5000"]\n'
+)
+
+
+def test_userinfo_is_dropped_from_the_host_and_never_printed() -> None:
+    parsed = parse_hosts_toml(SECRET_HOSTS, PATH)
+    assert [h.host for h in parsed.hosts_for("docker.io")] == [
+        "m.example", "bare.example:5000", "server.example"]
+    assert all("SECRETPW" not in h.url for h in parsed.hosts_for("docker.io"))
+    credentials = [w for w in parsed.warnings if "user name or password" in w]
+    assert len(credentials) == 3
+    assert credentials[0].startswith('[host."https://***@m.example"] has a user name')
+    assert "not use it" in credentials[0]
+    assert any("https://***@m.example: override_path" in w for w in parsed.warnings)
+    assert not any("SECRETPW" in w for w in parsed.warnings)
+
+
+def test_userinfo_never_printed_in_errors_either() -> None:
+    text = ('[host."https://user:SECRETPW@m.example:bad"]\n'
+            '[host."https://u:SECRETPW@n.example"]\n  capabilities = ["mirror"]\n')
+    parsed = parse_hosts_toml(text, PATH)
+    assert len(parsed.errors) == 2
+    assert all("SECRETPW" not in e.message and "***@" in e.message for e in parsed.errors)

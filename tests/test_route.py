@@ -321,3 +321,16 @@ def test_missing_ca_file_blocks_every_image_of_the_registry(tmp_path: Path) -> N
         assert route.resolve_host is None and route.content_host is None
         assert "ca file /nonexistent/ca.pem does not exist" in (route.reason or "")
     assert node.route("quay.io/a/b:1").status == "direct"
+
+
+def test_userinfo_in_a_host_url_is_keyed_and_shown_without_it(tmp_path: Path) -> None:
+    node = Node(tmp_path).hosts("docker.io", mirror("https://user:SECRETPW@m.example"))
+    route = node.holds("m.example", "docker.io/oracle/x").route("oracle/x:v1")
+    assert route.status == "mirrored"  # the catalogue of m.example applies
+    assert route.content_host == "https://m.example/v2"
+    config = load_mirror_config(hosts_dirs=[str(node.root)])
+    shown = [str(route.to_dict()), config.description, *config.warnings,
+             *(str(e) for e in config.errors),
+             *(str(rh) for rh in config.configured())]
+    assert not [text for text in shown if "SECRETPW" in text]
+    assert any("***@m.example" in w for w in route.warnings)

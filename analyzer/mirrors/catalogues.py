@@ -33,16 +33,18 @@ from analyzer.mirrors.embedded import (
     embedded_allows,
 )
 from analyzer.mirrors.errors import CatalogueError
+from analyzer.mirrors.url_userinfo import strip_userinfo
 
 Loader = Callable[[str], str]
 SOURCE_KEYWORDS = ("all", "none", "daocloud")
 
 
 def normalise_host(host: str) -> str:
-    """``host[:port]`` lower-cased, ``:443`` dropped; a URL is reduced to its host."""
+    """``host[:port]`` lower-cased, ``:443`` dropped; a URL is reduced to its host (without
+    any user name or password)."""
     text = host.strip()
     if "://" in text:
-        text = urlsplit(text).netloc
+        text = strip_userinfo(urlsplit(text).netloc)
     text = text.lower().rstrip("/")
     return text[:-4] if text.endswith(":443") else text
 

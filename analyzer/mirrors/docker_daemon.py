@@ -2,7 +2,9 @@
 
 Mirrors apply to Docker Hub only, in order, then ``https://registry-1.docker.io``. No
 ``?ns=``, no capabilities (every mirror resolves tags), no ``_default``. dockerd refuses to
-start with a mirror URL that is not ``http(s)://host[:port][/]``.
+start with a mirror URL that is not ``http(s)://host[:port][/]``, or that carries a user
+name or password (``ValidateMirror``: "username/password not allowed in URI"); messages never
+print the password.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
+from analyzer.mirrors.url_userinfo import redact, redacted, userinfo
 from analyzer.model import ConfigError, Host
 
 _PULL_RESOLVE = frozenset({"pull", "resolve"})
@@ -65,17 +68,21 @@ def parse_docker_daemon(text: str, path: str) -> DockerDaemonConfig:
 
 
 def _mirror_problem(mirror: str) -> str | None:
+    shown = redacted(mirror)
     try:
         parts = urlsplit(mirror)
         _ = parts.port
     except ValueError as exc:
-        return f"cannot parse {mirror!r}: {exc}"
+        return f"cannot parse {shown!r}: {redact(str(exc), (mirror,))}"
     if parts.scheme not in ("http", "https"):
-        return f"{mirror!r} must start with http:// or https://"
+        return f"{shown!r} must start with http:// or https://"
+    if userinfo(mirror):
+        return (f"{shown!r}: username/password not allowed in the URI (dockerd does not use "
+                "credentials from a mirror URL)")
     if not parts.netloc:
-        return f"{mirror!r} has no host"
+        return f"{shown!r} has no host"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        return f"{mirror!r}: unsupported path, query or fragment"
+        return f"{shown!r}: unsupported path, query or fragment"
     return None
 
 

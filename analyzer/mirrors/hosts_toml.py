@@ -33,6 +33,13 @@ from analyzer.mirrors.toml_lines import (
     syntax_error_line,
 )
 from analyzer.mirrors.upstream import is_real_upstream, upstream_host
+from analyzer.mirrors.url_userinfo import (
+    credentials_warning,
+    redact,
+    redacted,
+    strip_userinfo,
+    userinfo,
+)
 from analyzer.model import ALL_CAPABILITIES, ConfigError, Host
 
 #: capabilities containerd 2.x accepts (``referrers`` from 2.2), lower-cased
@@ -105,7 +112,7 @@ class _Problems:
 def _describe(where: KeyPath) -> str:
     if len(where) >= 2 and where[0] == "host":
         rest = ".".join(where[2:])
-        return f'[host."{where[1]}"]' + (f" {rest}" if rest else "")
+        return f'[host."{redacted(where[1])}"]' + (f" {rest}" if rest else "")
     return ".".join(where) if where else "root"
 
 
@@ -232,16 +239,18 @@ def url_path(raw_path: str, override_path: bool) -> str:
 
 def split_url(url: str) -> tuple[str, str, str] | str:
     """``(scheme, host[:port], path)`` of a host URL (``https://`` added when the text does
-    not start with ``http``, as containerd does), or the reason it cannot be parsed."""
+    not start with ``http``, as containerd does), or the reason it cannot be parsed. A user
+    name or password in the URL is dropped (containerd keeps ``u.Host``)."""
     text = url if url.startswith("http") else "https://" + url
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises ValueError on a bad port
     except ValueError as exc:
-        return f"cannot parse URL {url!r}: {exc}"
-    if not parts.netloc:
-        return f"URL {url!r} has no host"
-    return parts.scheme, parts.netloc, parts.path
+        return f"cannot parse URL {redacted(url)!r}: {redact(str(exc), (url,))}"
+    host = strip_userinfo(parts.netloc)
+    if not host:
+        return f"URL {redacted(url)!r} has no host"
+    return parts.scheme, host, parts.path
 
 
 def outside_registry_api(path: str) -> bool:
@@ -260,7 +269,7 @@ def outside_api_warning(written: str, host: Host, why: str) -> str | None:
     path = host.path
     if path.endswith("/v2"):
         return None
-    url, base = written, host.url
+    url, base = redacted(written), host.url
     if outside_registry_api(path):
         return (f"{url}: {why} and the path {path or '/'!r} has no /v2: containerd asks "
                 f"{base}/<repository>/manifests/... outside the Registry API; a registry "
@@ -359,12 +368,12 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
     for url in ordered:
         table = host_tables.get(url, {})
         if not isinstance(table, dict):
-            problems.add(("host", url), f'[host."{url}"] must be a table, not '
+            problems.add(("host", url), f"{_describe(('host', url))} must be a table, not "
                          f"{_type_name(table)}")
             continue
         if url in seen:
-            warnings.append(f'[host."{url}"] is listed again because another host table comes '
-                            "between its headers: containerd 2.x tries it twice")
+            warnings.append(f"{_describe(('host', url))} is listed again because another host "
+                            "table comes between its headers: containerd 2.x tries it twice")
         seen.add(url)
         host = _build_host(url, table, ("host", url), problems, warnings, is_server=False)
         if host is not None:
@@ -373,7 +382,7 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         if url in seen:
             continue
         if not isinstance(table, dict):
-            problems.add(("host", url), f'[host."{url}"] must be a table, not '
+            problems.add(("host", url), f"{_describe(('host', url))} must be a table, not "
                          f"{_type_name(table)}")
             continue
         # 2.x's Unmarshal still type-checks it, but never uses it
@@ -383,8 +392,9 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         rejected = "".join(f"; containerd 1.6/1.7 reject the whole file: {e}"
                            for e in old.errors[:1])
         warnings.append(
-            f'host "{url}" is written inline (not as a [host."{url}"] table): containerd 2.x '
-            f"ignores it, containerd 1.6/1.7 use it; write it as a table{rejected}")
+            f'host "{redacted(url)}" is written inline (not as a {_describe(("host", url))} '
+            "table): containerd 2.x ignores it, containerd 1.6/1.7 use it; write it as a "
+            f"table{rejected}")
 
     root_caps, root_override, root_skip, root_headers = _host_settings(
         doc, (), problems, warnings)
@@ -408,9 +418,16 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
     tls_files = [f for url in dict.fromkeys(ordered) if isinstance(host_tables.get(url), dict)
                  for f in _tls_files(host_tables[url], ("host", url), layout)]
     tls_files.extend(_tls_files(doc, (), layout))
+    for url in dict.fromkeys([*ordered, server_url]):
+        if url and userinfo(url):
+            warnings.append(credentials_warning(
+                f'server "{redacted(url)}"' if url == server_url else _describe(("host", url))))
+    # a safety net: no message carries a password, whatever wrote it
+    urls = [*host_tables, server_url]
+    warnings = [redact(w, urls) for w in warnings]
     if problems.errors:
         errors = tuple(
-            replace(e, message=e.message + ": containerd ignores the whole file")
+            replace(e, message=redact(e.message, urls) + ": containerd ignores the whole file")
             for e in problems.errors)
         return HostsFile(path=path, errors=errors, warnings=tuple(warnings))
     return HostsFile(path=path, mirrors=tuple(mirrors), server=server,

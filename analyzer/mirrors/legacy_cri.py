@@ -29,6 +29,13 @@ from analyzer.mirrors.upstream import (
     is_localhost,
     is_real_upstream,
 )
+from analyzer.mirrors.url_userinfo import (
+    credentials_warning,
+    redact,
+    redacted,
+    strip_userinfo,
+    userinfo,
+)
 from analyzer.model import ConfigError, Host
 
 PLUGIN_NAMES = ("io.containerd.grpc.v1.cri", "cri", "io.containerd.cri.v1.images")
@@ -139,7 +146,7 @@ def endpoints_for(mirrors: Mapping[str, tuple[str, ...]], registry: str) -> tupl
 def _with_scheme(endpoint: str) -> str:
     if "://" in endpoint:
         return endpoint
-    host = urlsplit("dummy://" + endpoint).netloc
+    host = strip_userinfo(urlsplit("dummy://" + endpoint).netloc)
     return f"{'http' if is_localhost(host) else 'https'}://{endpoint}"
 
 
@@ -153,18 +160,22 @@ def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host,
             parts = urlsplit(_with_scheme(endpoint))
             _ = parts.port
         except ValueError as exc:
-            problems.append(f"cannot parse endpoint {endpoint!r}: {exc}")
+            problems.append(f"cannot parse endpoint {redacted(endpoint)!r}: "
+                            f"{redact(str(exc), (endpoint,))}")
             continue
-        if parts.netloc == registry:
+        netloc = strip_userinfo(parts.netloc)  # registryHosts keeps u.Host
+        if userinfo(endpoint):
+            problems.append(credentials_warning(f"legacy CRI endpoint {redacted(endpoint)}"))
+        if netloc == registry:
             append_default = False
         # registryHosts: Path = u.Path, "/v2" only when empty; requests path.Join it
         path = url_path(parts.path, override_path=True) if parts.path else "/v2"
         host = Host(
             scheme=parts.scheme,
-            host=parts.netloc,
+            host=netloc,
             path=path,
             capabilities=_PULL_RESOLVE,
-            is_upstream=is_real_upstream(registry, parts.netloc) and path == "/v2",
+            is_upstream=is_real_upstream(registry, netloc) and path == "/v2",
             override_path=bool(parts.path),
         )
         hosts.append(host)
