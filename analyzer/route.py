@@ -19,6 +19,7 @@ hosts.toml cannot be read: the pull fails).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from analyzer.mirrors.catalogue import Catalogue
@@ -69,8 +70,8 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     ]
     outside = [outside_registry_api(h.path) for h in hosts]
     # the catalogue sees the tag as written, even when the pull is by digest
-    holds = [not out and (c is None or c.holds(ref))
-             for c, out in zip(catalogue_of, outside, strict=True)]
+    listed = [c is None or c.holds(ref) for c in catalogue_of]
+    holds = [held and not out for held, out in zip(listed, outside, strict=True)]
     by_digest = pulled.digest is not None
     needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
     reference = pulled.reference
@@ -104,7 +105,13 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
 
     resolve_host = hosts[resolve_index] if resolve_index is not None else None
     content_host = hosts[content_index] if content_index is not None else None
-    status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest)
+    passed = _Passed(
+        after_content=_mirror_after(hosts, holds, content_index, frozenset()),
+        after_resolve=_mirror_after(hosts, holds, resolve_index, needs),
+        outside_api=next((h for h, held, out in zip(hosts, listed, outside, strict=True)
+                          if held and out and not h.is_upstream), None))
+    status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest,
+                              passed)
     return Route(
         image=ref.pull_ref,
         registry=pulled.domain,
@@ -128,8 +135,26 @@ def _missed(phase: Phase, host: Host, url: str, outside: bool,
     return Attempt(phase, host.url, "not_in_catalogue", f"not held according to {source}")
 
 
+@dataclass(frozen=True)
+class _Passed:
+    """Mirrors that hold the image and still do not serve it, for the reason sentence."""
+
+    after_content: Host | None  # listed after the host that serves the content
+    after_resolve: Host | None  # may resolve, listed after the host that resolves
+    outside_api: Host | None  # its catalogue holds it, but it is asked outside the API
+
+
+def _mirror_after(hosts: tuple[Host, ...], holds: list[bool], index: int | None,
+                  needs: frozenset[str]) -> Host | None:
+    """The first mirror after ``index`` that holds the image and has ``needs``."""
+    if index is None:
+        return None
+    return next((h for h, held in zip(hosts[index + 1:], holds[index + 1:], strict=True)
+                 if held and not h.is_upstream and needs <= h.capabilities), None)
+
+
 def _verdict(ref: ImageRef, hosts: RegistryHosts, resolve: Host | None,
-             content: Host | None, by_digest: bool) -> tuple[Status, str]:
+             content: Host | None, by_digest: bool, passed: _Passed) -> tuple[Status, str]:
     name = ref.name
     what = "digest" if by_digest else "tag"
     if resolve is None or content is None:
@@ -145,12 +170,23 @@ def _verdict(ref: ImageRef, hosts: RegistryHosts, resolve: Host | None,
     if not hosts.mirrors:
         return "direct", f"no mirror is configured for {hosts.registry}: {content.url} serves it"
     if content.is_upstream:
+        if passed.after_content is not None:
+            return "fallback", (f"the upstream {content.url} is listed before the mirrors and "
+                                f"serves {name} first ({passed.after_content.url} holds it "
+                                "but comes after it)")
+        if passed.outside_api is not None:
+            return "fallback", (f"no configured mirror serves {name}: "
+                                f"{passed.outside_api.url} holds it but is asked outside the "
+                                "Registry API (no /v2 in its path); the upstream "
+                                f"{content.url} serves it")
         return "fallback", (f"no configured mirror holds {name}: the upstream {content.url} "
                             "serves it")
     if resolve.is_upstream:
+        why = (f"it is listed before {passed.after_resolve.url}, which may resolve {what}s "
+               "and holds it" if passed.after_resolve is not None
+               else f"no mirror that may resolve {what}s holds it")
         return "partial", (f"{content.url} serves the content, but the {what} is resolved "
-                           f"upstream on {resolve.url} (no mirror that may resolve "
-                           f"{what}s holds it)")
+                           f"upstream on {resolve.url} ({why})")
     if resolve == content:
         return "mirrored", f"{content.url} resolves the {what} and serves the content"
     return "mirrored", (f"{resolve.url} resolves the {what} and {content.url} serves "

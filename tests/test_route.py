@@ -334,3 +334,35 @@ def test_userinfo_in_a_host_url_is_keyed_and_shown_without_it(tmp_path: Path) ->
              *(str(rh) for rh in config.configured())]
     assert not [text for text in shown if "SECRETPW" in text]
     assert any("***@m.example" in w for w in route.warnings)
+
+
+def test_upstream_listed_before_a_mirror_that_holds_it_says_so(tmp_path: Path) -> None:
+    text = mirror("https://registry-1.docker.io") + mirror("https://docker.m.daocloud.io")
+    route = Node(tmp_path).hosts("docker.io", text).route("nginx:1.25")
+    assert route.status == "fallback"
+    assert route.content_host == "https://registry-1.docker.io/v2"
+    assert route.reason == (
+        "the upstream https://registry-1.docker.io/v2 is listed before the mirrors and serves "
+        "docker.io/library/nginx first (https://docker.m.daocloud.io/v2 holds it but comes "
+        "after it)")
+    # when the later mirror does not hold it, the sentence says that instead
+    lacking = Node(tmp_path / "b").hosts("docker.io", text).route("nobody/nothing:1")
+    assert (lacking.reason or "").startswith("no configured mirror holds docker.io/nobody/")
+
+
+def test_upstream_resolving_before_a_mirror_that_could_resolve_says_so(tmp_path: Path) -> None:
+    text = (mirror(M1, '"pull"') + mirror("https://registry-1.docker.io") + mirror(M2))
+    node = Node(tmp_path).hosts("docker.io", text).holds("127.0.0.1:5001", "docker.io/oracle/x")
+    route = node.holds("127.0.0.1:5002", "docker.io/oracle/x").route("oracle/x:v1")
+    assert route.status == "partial"
+    assert (route.reason or "").endswith(
+        f"(it is listed before {M2}/v2, which may resolve tags and holds it)")
+
+
+def test_mirror_asked_outside_the_registry_api_is_named_in_the_reason(tmp_path: Path) -> None:
+    text = '[host."https://docker.m.daocloud.io/custom"]\n  override_path = true\n'
+    route = Node(tmp_path).hosts("docker.io", text).route("nginx")
+    assert route.reason == (
+        "no configured mirror serves docker.io/library/nginx: "
+        "https://docker.m.daocloud.io/custom holds it but is asked outside the Registry API "
+        "(no /v2 in its path); the upstream https://registry-1.docker.io/v2 serves it")
