@@ -164,3 +164,21 @@ def test_daemon_json_mirror_with_userinfo_is_refused_without_printing_it(
     assert "username/password not allowed" in error.message
     assert "https://***@hub-mirror.example" in error.message
     assert "SECRETPW" not in str(error)
+
+
+def test_config_path_with_several_roots_warns_about_the_2x_transfer_service_bug(
+        tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    (second / "docker.io").mkdir(parents=True)
+    (second / "docker.io" / "hosts.toml").write_text('[host."https://hub.example"]\n')
+    first.mkdir()
+    config_file = write(tmp_path / "config.toml", V2 + f'config_path = "{first}:{second}"\n')
+    config = load_mirror_config(containerd_config=config_file)
+    (warning,) = [w for w in config.warnings if "12808" in w]
+    assert warning.startswith(f"{config_file}:3: config_path lists 2 directories")
+    assert "reads it as ONE directory" in warning and "each directory in order" in warning
+    # the analysis still follows the documented behaviour
+    assert config.hosts_for("docker.io").hosts[0].url == "https://hub.example/v2"
+    single = write(tmp_path / "single.toml", V2 + f'config_path = "{second}"\n')
+    assert not [w for w in load_mirror_config(containerd_config=single).warnings
+                if "12808" in w]

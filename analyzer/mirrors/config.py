@@ -218,6 +218,15 @@ def _check_roots(roots: Sequence[HostsRoot], *, explicit: bool, given_as: str,
     return errors, warnings
 
 
+def _several_roots_warning(file: str, line: int | None, count: int) -> str:
+    where = f"{file}:{line}" if line else file
+    return (f"{where}: config_path lists {count} directories separated by ':': containerd "
+            "2.x's CRI transfer-service pull path reads it as ONE directory and so finds no "
+            "hosts.toml at all (containerd#12808, also #12415: every image then goes to its "
+            "registry; a single directory avoids it); this analysis follows the documented "
+            "behaviour, each directory in order, as containerd 1.x and 2.x's local pull path do")
+
+
 def load_mirror_config(
     *,
     hosts_dirs: Sequence[str] = (),
@@ -254,6 +263,8 @@ def load_mirror_config(
             roots_origin = "containerd-config"
             line = containerd.config_path_line
             given_as = f"config_path of {containerd.file}" + (f":{line}" if line else "")
+            if len(root_paths) > 1:
+                warnings.append(_several_roots_warning(containerd.file, line, len(root_paths)))
             pieces.append(f"hosts directories {_ROOTS} (config_path of {containerd.file})")
         elif containerd.config_path:
             warnings.append(f"{containerd.file}: config_path {containerd.config_path} not "
