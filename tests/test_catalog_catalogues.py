@@ -150,3 +150,16 @@ def test_catalog_host_given_as_a_url_with_userinfo_keys_by_host() -> None:
     catalogues = load_catalogues(["https://user:SECRETPW@m.example:443=none"])
     assert set(catalogues.explicit) == {"m.example"}
     assert catalogues.for_host("m.example").kind == "none"
+
+
+def test_embedded_catalogue_count_agrees_with_the_entry_lines_of_allows_txt() -> None:
+    source = load_catalogues().for_host("docker.m.daocloud.io").source
+    # coverage catalog list counts 1321 entry lines: 1320 patterns + the skipped artefact
+    assert "1320 patterns (1 line skipped: docker.io/* artefact)" in source
+
+
+def test_list_file_count_names_every_skipped_line(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text("docker.io/library/nginx\ndocker.io/nginx\nlist)\nquay.io/a/b\n")
+    source = load_catalogues([f"cache.example={listing}"]).for_host("cache.example").source
+    assert "2 patterns (1 line skipped: duplicate; 1 line skipped: not a pattern)" in source

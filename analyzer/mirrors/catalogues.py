@@ -128,8 +128,17 @@ class Catalogues:
 
 
 def _count(patterns: PatternList) -> str:
+    """``1320 patterns (1 line skipped: docker.io/* artefact)``: patterns plus the lines
+    skipped add up to the entry lines of the file (what ``coverage catalog list`` counts)."""
     n = len(patterns.patterns)
-    return f"{n} pattern{'' if n == 1 else 's'}"
+    skipped = [
+        (len(patterns.notes), "docker.io/* artefact"),
+        (patterns.duplicates, "duplicate"),
+        (len(patterns.problems), "not a pattern"),
+    ]
+    parts = [f"{count} line{'' if count == 1 else 's'} skipped: {why}"
+             for count, why in skipped if count]
+    return f"{n} pattern{'' if n == 1 else 's'}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def _describe_file(path: str, data: bytes, patterns: PatternList) -> str:
