@@ -86,3 +86,15 @@ def test_legacy_and_daemon_sources_are_named(tmp_path: Path) -> None:
     assert f"*  (containerd-config: {config})" in result.stdout
     assert f"docker.io  (docker-daemon: {daemon})" in result.stdout
     assert "never used" in result.stdout  # the "*" legacy mirror catches docker.io first
+
+
+def test_a_registry_whose_pulls_all_fail_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "certs.d" / "docker.io"
+    folder.mkdir(parents=True)
+    (folder / "hosts.toml").write_text('[host."https://m.example"]\n  ca = "missing-ca.crt"\n')
+    args = ["mirrors", "--hosts-dir", str(tmp_path / "certs.d")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "EVERY PULL FAILS:" in result.stdout and "missing-ca.crt" in result.stdout
+    data = json.loads(CliRunner().invoke(app, [*args, "-f", "json"]).stdout)
+    assert "missing-ca.crt" in data["registries"][0]["fatal"]

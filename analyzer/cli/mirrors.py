@@ -62,6 +62,7 @@ def mirrors_json(config: MirrorConfig, catalogues: Catalogues) -> dict[str, Any]
                 "registry": rh.registry,
                 "origin": rh.origin,
                 "file": rh.file,
+                "fatal": rh.fatal,
                 "warnings": list(rh.warnings),
                 "hosts": [_host_json(h, catalogues) for h in rh.hosts],
             }
@@ -72,6 +73,8 @@ def mirrors_json(config: MirrorConfig, catalogues: Catalogues) -> dict[str, Any]
 
 def _registry_lines(rh: RegistryHosts, catalogues: Catalogues) -> list[str]:
     lines = [f"{rh.registry}  ({rh.origin}: {rh.file or 'no file'})"]
+    if rh.fatal:
+        lines.append(f"  EVERY PULL FAILS: {rh.fatal}")
     for number, host in enumerate(rh.hosts, start=1):
         caps = ", ".join(sorted(host.capabilities)) or "none"
         extras = [name for flag, name in ((host.override_path, "override_path"),
