@@ -272,3 +272,21 @@ def test_report_file_gets_the_umasks_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_a_folder_without_manifests_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    empty = tmp_path / "charts-not-rendered"
+    empty.mkdir()
+    (empty / "README.md").write_text("no manifests here\n")
+    result = run(str(empty), "-f", "json")
+    assert result.exit_code == 2
+    errors = json.loads(result.stdout)["errors"]
+    assert errors[0]["message"] == "no .yaml, .yml or .json file in this folder"
+
+
+def test_an_ignore_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -> None:
+    binary = tmp_path / "ignore.bin"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = run(str(MANIFESTS), "--ignore-file", str(binary))
+    assert result.exit_code == 2
+    assert "not UTF-8 text" in result.stderr

@@ -109,6 +109,8 @@ def scan_command(
             patterns += _read_ignore_file(pattern_file)
         except OSError as exc:
             raise _usage(f"{pattern_file}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise _usage(f"{pattern_file}: not UTF-8 text") from None
 
     targets = list(paths or settings.paths)
     if not targets:

@@ -40,7 +40,12 @@ def expand(path: str) -> Iterator[Found]:
         yield SourceError(path, None, _stat_problem(path, exc))
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path, info)
+        manifests = 0
+        for found in _walk(path, info):
+            manifests += isinstance(found, ManifestFile)
+            yield found
+        if not manifests:  # a wrong folder must not pass a gate as "no images"
+            yield SourceError(path, None, "no .yaml, .yml or .json file in this folder")
     else:
         yield ManifestFile(path)
 
