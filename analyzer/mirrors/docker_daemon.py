@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.mirrors.url_userinfo import redact, redacted, userinfo
 from analyzer.model import ConfigError, Host
@@ -33,12 +34,9 @@ def _line_of(text: str, needle: str) -> int | None:
 
 
 def read_docker_daemon(path: str) -> DockerDaemonConfig:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return DockerDaemonConfig(path, errors=(ConfigError(path, None, f"cannot read: {reason}"),))
+    text = read_config_text(path)
+    if isinstance(text, ConfigError):
+        return DockerDaemonConfig(path, errors=(text,))
     return parse_docker_daemon(text, path)
 
 

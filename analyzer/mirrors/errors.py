@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from analyzer.model import ConfigError
+
 
 class CatalogueError(ValueError):
     """A ``--catalog`` spec, list file or download that cannot be used; one line, naming the
     file and line when there is one."""
+
+
+def read_config_text(path: str) -> str | ConfigError:
+    """A configuration file's text, or the one-line ``ConfigError`` saying why it cannot be
+    read (missing, unreadable, not UTF-8)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        return ConfigError(path, None, f"cannot read: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return ConfigError(path, None, "cannot read: not UTF-8 text")

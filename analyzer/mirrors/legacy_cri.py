@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.hosts_toml import outside_api_warning, url_path
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout, syntax_error_line
 from analyzer.mirrors.upstream import (
@@ -70,12 +71,9 @@ def _registry_section(doc: dict[str, Any]) -> tuple[str, tuple[str, ...], Any] |
 
 def read_containerd_config(path: str) -> ContainerdConfig:
     """Read ``path``; unreadable or malformed files give a ``ConfigError``, never a raise."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return ContainerdConfig(path, errors=(ConfigError(path, None, f"cannot read: {reason}"),))
+    text = read_config_text(path)
+    if isinstance(text, ConfigError):
+        return ContainerdConfig(path, errors=(text,))
     return parse_containerd_config(text, path)
 
 
