@@ -167,6 +167,16 @@ def _capabilities(value: Any, where: KeyPath, problems: _Problems,
     return caps
 
 
+
+def _boolean(table: dict[str, Any], key: str, where: KeyPath, problems: _Problems) -> bool:
+    """A boolean key (false when absent); another type is a problem that rejects the file."""
+    value = table.get(key, False)
+    if isinstance(value, bool):
+        return value
+    problems.add((*where, key), f"{_describe(where)}: {key} must be a boolean, not "
+                 f"{_type_name(value)}")
+    return False
+
 def _host_settings(
     table: dict[str, Any], where: KeyPath, problems: _Problems, warnings: list[str],
     *, semantic: bool = True,
@@ -179,18 +189,8 @@ def _host_settings(
     shapes, header values, durations): 2.x never calls ``parseHostConfig`` on inline hosts.
     """
     caps = _capabilities(table.get("capabilities"), where, problems, warnings, semantic)
-    override_path = table.get("override_path", False)
-    if not isinstance(override_path, bool):
-        problems.add((*where, "override_path"),
-                     f"{_describe(where)}: override_path must be a boolean, not "
-                     f"{_type_name(override_path)}")
-        override_path = False
-    skip_verify = table.get("skip_verify", False)
-    if not isinstance(skip_verify, bool):
-        problems.add((*where, "skip_verify"),
-                     f"{_describe(where)}: skip_verify must be a boolean, not "
-                     f"{_type_name(skip_verify)}")
-        skip_verify = False
+    override_path = _boolean(table, "override_path", where, problems)
+    skip_verify = _boolean(table, "skip_verify", where, problems)
     header = table.get("header")
     if header is not None and not isinstance(header, dict):
         problems.add((*where, "header"), f"{_describe(where)}: header must be a table, "

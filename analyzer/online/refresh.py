@@ -222,19 +222,22 @@ def _kept(previous: CachedList | None, moment: datetime) -> str:
 def _failed(
     name: str, source: str, previous: CachedList | None, reason: str, moment: datetime
 ) -> UpdateResult:
-    return UpdateResult(
-        name, source, "failed",
-        f"{name}: could not download {source}: {reason}; {_kept(previous, moment)}",
-        previous, previous.entries if previous is not None else None,
-    )
+    return _not_updated("failed", f"could not download {source}", name, source, previous,
+                        reason, moment)
 
 
 def _rejected(
     name: str, source: str, previous: CachedList | None, reason: str, moment: datetime
 ) -> UpdateResult:
+    return _not_updated("rejected", f"rejected the download from {source}", name, source,
+                        previous, reason, moment)
+
+
+def _not_updated(outcome: Literal["failed", "rejected"], what: str, name: str, source: str,
+                 previous: CachedList | None, reason: str, moment: datetime) -> UpdateResult:
+    """The previous copy stays in use; the message says why and what is kept."""
     return UpdateResult(
-        name, source, "rejected",
-        f"{name}: rejected the download from {source}: {reason}; {_kept(previous, moment)}",
+        name, source, outcome, f"{name}: {what}: {reason}; {_kept(previous, moment)}",
         previous, previous.entries if previous is not None else None,
     )
 
