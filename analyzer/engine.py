@@ -6,7 +6,7 @@ reused by the what-if helpers and the notebooks. The CLI is a thin layer over bo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from analyzer.mirrors import (
@@ -121,46 +121,32 @@ def build_report(
 
 
 def mirror_coverage(
-    images: Iterable[ImageResult], config: MirrorConfig, catalogues: Catalogues
+    images: Sequence[ImageResult], config: MirrorConfig, catalogues: Catalogues
 ) -> tuple[MirrorCoverage, ...]:
     """Per configured mirror host: the images of this report whose content it serves."""
-    served: dict[tuple[str, str], list[str]] = {}
-    for registry_hosts in config.configured():
-        for host in registry_hosts.mirrors:
-            served.setdefault((host.url, registry_hosts.registry), [])
+    configured = config.configured()
+    served: dict[tuple[str, str], list[str]] = {
+        (host.url, rh.registry): [] for rh in configured for host in rh.mirrors
+    }
+    hosts_by_url = {h.url: h for rh in configured for h in rh.hosts}
+    # the configured name a route's hosts came from ("_default" for a catch-all directory)
+    registry_by_file = {rh.file: rh.registry for rh in configured if rh.file is not None}
     for result in images:
+        hosts = config.hosts_for(result.registry)
+        for host in hosts.hosts:
+            hosts_by_url.setdefault(host.url, host)
         route = result.route
-        if route.status not in ("mirrored", "partial") or route.content_host is None:
-            continue
-        key = (route.content_host, _configured_registry(config, result.registry))
-        served.setdefault(key, []).append(result.image)
+        if route.status in ("mirrored", "partial") and route.content_host is not None:
+            registry = registry_by_file.get(hosts.file, result.registry) if hosts.file \
+                else result.registry
+            served.setdefault((route.content_host, registry), []).append(result.image)
 
-    hosts_by_url = {h.url: h for rh in config.configured() for h in rh.hosts}
-    for result in images:
-        for attempt_host in config.hosts_for(result.registry).hosts:
-            hosts_by_url.setdefault(attempt_host.url, attempt_host)
     coverage = []
     for (url, registry), refs in served.items():
         catalogue = catalogues.for_host(hosts_by_url[url].host)
-        coverage.append(
-            MirrorCoverage(
-                host=url,
-                registry=registry,
-                catalogue=catalogue.source,
-                assumed=catalogue.assumed,
-                images=tuple(sorted(refs)),
-            )
-        )
+        coverage.append(MirrorCoverage(host=url, registry=registry, catalogue=catalogue.source,
+                                       assumed=catalogue.assumed, images=tuple(sorted(refs))))
     return tuple(sorted(coverage, key=lambda m: (m.registry, m.host)))
-
-
-def _configured_registry(config: MirrorConfig, registry: str) -> str:
-    """The registry name a route's hosts came from (``_default`` for catch-all dirs)."""
-    hosts = config.hosts_for(registry)
-    for configured in config.configured():
-        if configured.file is not None and configured.file == hosts.file:
-            return configured.registry
-    return registry
 
 
 def _warnings(config: MirrorConfig, images: Sequence[ImageResult]) -> tuple[str, ...]:
