@@ -381,7 +381,32 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", 
 
 
 @dataclass
-class RecordingServer:
+class _LoopbackServer:
+    """A ThreadingHTTPServer on 127.0.0.1 in a daemon thread, stopped by ``close``."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler], name: str) -> None:
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name,
+                                        daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=REQUEST_TIMEOUT)
+            self._thread = None
+
+
+@dataclass
+class RecordingServer(_LoopbackServer):
     """A loopback HTTP server that records what it answers.
 
     With ``backend`` it forwards every request to that registry (removing ``strip_prefix``
@@ -394,18 +419,9 @@ class RecordingServer:
     status: int = 404
     name: str = ""
     _records: list[Exchange] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
 
     def start(self) -> RecordingServer:
-        handler = _make_recording_handler(self)
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"recording-{self.name}", daemon=True
-        )
-        self._thread.start()
+        self._serve(_make_recording_handler(self), f"recording-{self.name}")
         return self
 
     @property
@@ -435,15 +451,6 @@ class RecordingServer:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=REQUEST_TIMEOUT)
-            self._thread = None
 
 
 def start_recording_proxy(
@@ -546,13 +553,10 @@ class TrappedRequest:
 
 
 @dataclass
-class TrapProxy:
+class TrapProxy(_LoopbackServer):
     """An HTTP proxy that records every request and refuses it (403): nothing leaves."""
 
     _records: list[TrappedRequest] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
 
     def start(self) -> TrapProxy:
         owner = self
@@ -571,10 +575,7 @@ class TrapProxy:
 
             do_CONNECT = do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
 
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="trap", daemon=True)
-        self._thread.start()
+        self._serve(Handler, "trap")
         return self
 
     def _note(self, method: str, target: str) -> None:
@@ -593,12 +594,3 @@ class TrapProxy:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=REQUEST_TIMEOUT)
-            self._thread = None
