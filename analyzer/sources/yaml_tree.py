@@ -57,6 +57,10 @@ def build_yaml(data: bytes, first_line: int, limits: Limits) -> list[Node | None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
+        if "maximum nesting depth" in (exc.problem or ""):
+            # libyaml 0.2.5+ (PyYAML 6.0.2+ wheels) stops at its own depth limit before ours.
+            message = f"nested deeper than {limits.max_depth} levels; skipped"
+            raise DocumentError(line, message) from None
         raise DocumentError(line, _yaml_message(exc, first_line)) from None
     except yaml.reader.ReaderError as exc:
         line = first_line + data.count(b"\n", 0, max(exc.position, 0))
