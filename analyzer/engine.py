@@ -137,15 +137,23 @@ def mirror_coverage(
             hosts_by_url.setdefault(host.url, host)
         route = result.route
         if route.status in ("mirrored", "partial") and route.content_host is not None:
-            registry = registry_by_file.get(hosts.file, result.registry) if hosts.file \
-                else result.registry
+            registry = (
+                registry_by_file.get(hosts.file, result.registry) if hosts.file else result.registry
+            )
             served.setdefault((route.content_host, registry), []).append(result.image)
 
     coverage = []
     for (url, registry), refs in served.items():
         catalogue = catalogues.for_host(hosts_by_url[url].host)
-        coverage.append(MirrorCoverage(host=url, registry=registry, catalogue=catalogue.source,
-                                       assumed=catalogue.assumed, images=tuple(sorted(refs))))
+        coverage.append(
+            MirrorCoverage(
+                host=url,
+                registry=registry,
+                catalogue=catalogue.source,
+                assumed=catalogue.assumed,
+                images=tuple(sorted(refs)),
+            )
+        )
     return tuple(sorted(coverage, key=lambda m: (m.registry, m.host)))
 
 

@@ -17,10 +17,35 @@ if TYPE_CHECKING:  # pragma: no cover
     from analyzer.report import Report
     from analyzer.whatif import StatusChange
 
-IMAGE_COLUMNS = ("image", "name", "registry", "status", "ignored", "resolve_host",
-                 "content_host", "uses", "reason", "hosts_file")
-USE_COLUMNS = ("image", "status", "class", "raw", "file", "line", "document", "kind",
-               "api_version", "namespace", "name", "container", "field", "source", "reason")
+IMAGE_COLUMNS = (
+    "image",
+    "name",
+    "registry",
+    "status",
+    "ignored",
+    "resolve_host",
+    "content_host",
+    "uses",
+    "reason",
+    "hosts_file",
+)
+USE_COLUMNS = (
+    "image",
+    "status",
+    "class",
+    "raw",
+    "file",
+    "line",
+    "document",
+    "kind",
+    "api_version",
+    "namespace",
+    "name",
+    "container",
+    "field",
+    "source",
+    "reason",
+)
 MIRROR_COLUMNS = ("host", "registry", "catalogue", "assumed", "count")
 CHANGE_COLUMNS = ("image", "before", "after", "uses")
 

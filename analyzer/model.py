@@ -179,8 +179,12 @@ class Attempt:
     detail: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"phase": self.phase, "host": self.host, "outcome": self.outcome,
-                "detail": self.detail}
+        return {
+            "phase": self.phase,
+            "host": self.host,
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)

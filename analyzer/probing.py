@@ -20,9 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from analyzer.online.probe import Prober, ProbeResult
 
 
-def probe_targets(
-    report: Report, config: MirrorConfig
-) -> list[tuple[Host, str, ImageRef]]:
+def probe_targets(report: Report, config: MirrorConfig) -> list[tuple[Host, str, ImageRef]]:
     """(mirror host, registry, image) for every mirror on every image's route."""
     targets = []
     for result in report.images:
@@ -46,9 +44,13 @@ def attach_probes(
     verdicts: dict[str, list[ProbeVerdict]] = {}
     for pair in compare(targets, answers, catalogues):
         verdicts.setdefault(pair.result.image, []).append(
-            ProbeVerdict(host=pair.result.host, outcome=pair.result.outcome,
-                         predicted=pair.predicted, agreement=pair.agreement,
-                         detail=pair.result.detail)
+            ProbeVerdict(
+                host=pair.result.host,
+                outcome=pair.result.outcome,
+                predicted=pair.predicted,
+                agreement=pair.agreement,
+                detail=pair.result.detail,
+            )
         )
     images: list[ImageResult] = [
         replace(result, probes=tuple(verdicts.get(result.image, ()))) for result in report.images

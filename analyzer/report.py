@@ -55,9 +55,14 @@ class ProbeVerdict:
         return self.agreement == "disagree"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "outcome": self.outcome, "predicted": self.predicted,
-                "agreement": self.agreement, "disagrees": self.disagrees,
-                "detail": self.detail}
+        return {
+            "host": self.host,
+            "outcome": self.outcome,
+            "predicted": self.predicted,
+            "agreement": self.agreement,
+            "disagrees": self.disagrees,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -115,9 +120,14 @@ class MirrorCoverage:
     images: tuple[str, ...]  # pull_refs whose content it serves
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "registry": self.registry, "catalogue": self.catalogue,
-                "assumed": self.assumed, "count": len(self.images),
-                "images": list(self.images)}
+        return {
+            "host": self.host,
+            "registry": self.registry,
+            "catalogue": self.catalogue,
+            "assumed": self.assumed,
+            "count": len(self.images),
+            "images": list(self.images),
+        }
 
 
 @dataclass(frozen=True)
@@ -130,9 +140,14 @@ class Summary:
     errors: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"images": self.images, "uses": self.uses, "by_status": dict(self.by_status),
-                "coverage_percent": self.coverage_percent, "ignored": self.ignored,
-                "errors": self.errors}
+        return {
+            "images": self.images,
+            "uses": self.uses,
+            "by_status": dict(self.by_status),
+            "coverage_percent": self.coverage_percent,
+            "ignored": self.ignored,
+            "errors": self.errors,
+        }
 
 
 @dataclass(frozen=True)
@@ -170,8 +185,7 @@ class Report:
     # -- the gate ------------------------------------------------------------------------------
     def failures(self) -> tuple[ImageResult, ...]:
         """Images whose status the policy rejects (ignored ones never fail)."""
-        return tuple(r for r in self.images
-                     if r.status in self.policy.fail_on and not r.ignored)
+        return tuple(r for r in self.images if r.status in self.policy.fail_on and not r.ignored)
 
     def failing_invalid(self) -> tuple[ImageUse, ...]:
         return self.invalid if "invalid" in self.policy.fail_on else ()

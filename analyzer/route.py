@@ -42,8 +42,9 @@ def _namespace(hosts: RegistryHosts, host: Host) -> str:
     return "?ns=" + quote(hosts.registry, safe="")
 
 
-def request_url(hosts: RegistryHosts, host: Host, repository: str, kind: str,
-                reference: str) -> str:
+def request_url(
+    hosts: RegistryHosts, host: Host, repository: str, kind: str, reference: str
+) -> str:
     """The URL containerd requests: ``<url>/<repository>/<kind>/<reference>[?ns=<registry>]``."""
     return f"{host.url}/{repository}/{kind}/{reference}{_namespace(hosts, host)}"
 
@@ -58,12 +59,19 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     registry_hosts = config.hosts_for(pulled.domain)
     if registry_hosts.fatal is not None:
         return Route(
-            image=ref.pull_ref, registry=pulled.domain, status="blocked", resolve_host=None,
-            content_host=None, hosts_file=registry_hosts.file,
+            image=ref.pull_ref,
+            registry=pulled.domain,
+            status="blocked",
+            resolve_host=None,
+            content_host=None,
+            hosts_file=registry_hosts.file,
             warnings=registry_hosts.warnings,
-            reason=(f"containerd cannot set up the hosts of {pulled.domain} "
-                    f"({registry_hosts.fatal}), so every pull from {pulled.domain} fails, "
-                    "with no fallback"))
+            reason=(
+                f"containerd cannot set up the hosts of {pulled.domain} "
+                f"({registry_hosts.fatal}), so every pull from {pulled.domain} fails, "
+                "with no fallback"
+            ),
+        )
     hosts = registry_hosts.hosts
     catalogue_of: list[Catalogue | None] = [
         None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
@@ -81,8 +89,14 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     for index, host in enumerate(hosts):
         if not needs <= host.capabilities:
             what = "a digest needs pull" if by_digest else "a tag needs pull and resolve"
-            attempts.append(Attempt("resolve", host.url, "cannot_resolve",
-                                    f"capabilities {_caps(host)}: {what}; not asked"))
+            attempts.append(
+                Attempt(
+                    "resolve",
+                    host.url,
+                    "cannot_resolve",
+                    f"capabilities {_caps(host)}: {what}; not asked",
+                )
+            )
             continue
         url = request_url(registry_hosts, host, pulled.path, "manifests", reference)
         if holds[index]:
@@ -96,22 +110,28 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
         for index, host in enumerate(hosts):
             url = request_url(registry_hosts, host, pulled.path, "manifests", "<digest>")
             if holds[index]:
-                attempts.append(Attempt("content", host.url, "served",
-                                        f"GET {url} (and the blobs)"))
+                attempts.append(
+                    Attempt("content", host.url, "served", f"GET {url} (and the blobs)")
+                )
                 content_index = index
                 break
-            attempts.append(_missed("content", host, url, outside[index],
-                                    catalogue_of[index]))
+            attempts.append(_missed("content", host, url, outside[index], catalogue_of[index]))
 
     resolve_host = hosts[resolve_index] if resolve_index is not None else None
     content_host = hosts[content_index] if content_index is not None else None
     passed = _Passed(
         after_content=_mirror_after(hosts, holds, content_index, frozenset()),
         after_resolve=_mirror_after(hosts, holds, resolve_index, needs),
-        outside_api=next((h for h, held, out in zip(hosts, listed, outside, strict=True)
-                          if held and out and not h.is_upstream), None))
-    status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest,
-                              passed)
+        outside_api=next(
+            (
+                h
+                for h, held, out in zip(hosts, listed, outside, strict=True)
+                if held and out and not h.is_upstream
+            ),
+            None,
+        ),
+    )
+    status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest, passed)
     return Route(
         image=ref.pull_ref,
         registry=pulled.domain,
@@ -125,12 +145,18 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
     )
 
 
-def _missed(phase: Phase, host: Host, url: str, outside: bool,
-            catalogue: Catalogue | None) -> Attempt:
+def _missed(
+    phase: Phase, host: Host, url: str, outside: bool, catalogue: Catalogue | None
+) -> Attempt:
     if outside:
         method = "HEAD" if phase == "resolve" else "GET"
-        return Attempt(phase, host.url, "outside_api", f"{method} {url}: outside the Registry "
-                       "API (no /v2 in the path), a registry answers 404")
+        return Attempt(
+            phase,
+            host.url,
+            "outside_api",
+            f"{method} {url}: outside the Registry "
+            "API (no /v2 in the path), a registry answers 404",
+        )
     source = catalogue.source if catalogue is not None else "upstream"
     return Attempt(phase, host.url, "not_in_catalogue", f"not held according to {source}")
 
@@ -144,64 +170,104 @@ class _Passed:
     outside_api: Host | None  # its catalogue holds it, but it is asked outside the API
 
 
-def _mirror_after(hosts: tuple[Host, ...], holds: list[bool], index: int | None,
-                  needs: frozenset[str]) -> Host | None:
+def _mirror_after(
+    hosts: tuple[Host, ...], holds: list[bool], index: int | None, needs: frozenset[str]
+) -> Host | None:
     """The first mirror after ``index`` that holds the image and has ``needs``."""
     if index is None:
         return None
-    return next((h for h, held in zip(hosts[index + 1:], holds[index + 1:], strict=True)
-                 if held and not h.is_upstream and needs <= h.capabilities), None)
+    return next(
+        (
+            h
+            for h, held in zip(hosts[index + 1 :], holds[index + 1 :], strict=True)
+            if held and not h.is_upstream and needs <= h.capabilities
+        ),
+        None,
+    )
 
 
-def _verdict(ref: ImageRef, hosts: RegistryHosts, resolve: Host | None,
-             content: Host | None, by_digest: bool, passed: _Passed) -> tuple[Status, str]:
+def _verdict(
+    ref: ImageRef,
+    hosts: RegistryHosts,
+    resolve: Host | None,
+    content: Host | None,
+    by_digest: bool,
+    passed: _Passed,
+) -> tuple[Status, str]:
     name = ref.name
     what = "digest" if by_digest else "tag"
     if resolve is None or content is None:
         needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
         if not any(needs <= h.capabilities for h in hosts.hosts):
-            return "blocked", (f"no host may resolve a {what} (containerd: \"no resolve "
-                               f"hosts: not found\"): the pull of {ref} fails")
+            return "blocked", (
+                f'no host may resolve a {what} (containerd: "no resolve '
+                f'hosts: not found"): the pull of {ref} fails'
+            )
         server = hosts.hosts[-1]
-        replaced = "" if server.is_upstream else (
-            f"; the upstream is not reachable because server {server.url} replaced it")
-        return "blocked", (f"no host that may resolve the {what} holds {name}{replaced}: "
-                           f"the pull of {ref} fails")
+        replaced = (
+            ""
+            if server.is_upstream
+            else (f"; the upstream is not reachable because server {server.url} replaced it")
+        )
+        return "blocked", (
+            f"no host that may resolve the {what} holds {name}{replaced}: the pull of {ref} fails"
+        )
     if not hosts.mirrors:
         return "direct", f"no mirror is configured for {hosts.registry}: {content.url} serves it"
     if content.is_upstream:
         if passed.after_content is not None:
-            return "fallback", (f"the upstream {content.url} is listed before the mirrors and "
-                                f"serves {name} first ({passed.after_content.url} holds it "
-                                "but comes after it)")
+            return "fallback", (
+                f"the upstream {content.url} is listed before the mirrors and "
+                f"serves {name} first ({passed.after_content.url} holds it "
+                "but comes after it)"
+            )
         if passed.outside_api is not None:
-            return "fallback", (f"no configured mirror serves {name}: "
-                                f"{passed.outside_api.url} holds it but is asked outside the "
-                                "Registry API (no /v2 in its path); the upstream "
-                                f"{content.url} serves it")
-        return "fallback", (f"no configured mirror holds {name}: the upstream {content.url} "
-                            "serves it")
+            return "fallback", (
+                f"no configured mirror serves {name}: "
+                f"{passed.outside_api.url} holds it but is asked outside the "
+                "Registry API (no /v2 in its path); the upstream "
+                f"{content.url} serves it"
+            )
+        return "fallback", (
+            f"no configured mirror holds {name}: the upstream {content.url} serves it"
+        )
     if resolve.is_upstream:
-        why = (f"it is listed before {passed.after_resolve.url}, which may resolve {what}s "
-               "and holds it" if passed.after_resolve is not None
-               else f"no mirror that may resolve {what}s holds it")
-        return "partial", (f"{content.url} serves the content, but the {what} is resolved "
-                           f"upstream on {resolve.url} ({why})")
+        why = (
+            f"it is listed before {passed.after_resolve.url}, which may resolve {what}s "
+            "and holds it"
+            if passed.after_resolve is not None
+            else f"no mirror that may resolve {what}s holds it"
+        )
+        return "partial", (
+            f"{content.url} serves the content, but the {what} is resolved "
+            f"upstream on {resolve.url} ({why})"
+        )
     if resolve == content:
         return "mirrored", f"{content.url} resolves the {what} and serves the content"
-    return "mirrored", (f"{resolve.url} resolves the {what} and {content.url} serves "
-                        "the content")
+    return "mirrored", (f"{resolve.url} resolves the {what} and {content.url} serves the content")
 
 
-def _warnings(hosts: RegistryHosts, catalogues: list[Catalogue | None],
-              resolve: Host | None, content: Host | None) -> tuple[str, ...]:
+def _warnings(
+    hosts: RegistryHosts,
+    catalogues: list[Catalogue | None],
+    resolve: Host | None,
+    content: Host | None,
+) -> tuple[str, ...]:
     warnings = list(hosts.warnings)
     for host, catalogue in zip(hosts.hosts, catalogues, strict=True):
         if catalogue is not None and catalogue.assumed and host in (resolve, content):
-            warnings.append(f"{host.host}: no catalogue, assumed to serve everything "
-                            "(give --catalog HOST=SOURCE to check)")
-    if resolve is not None and content is not None and resolve.is_upstream and (
-            not content.is_upstream):
-        warnings.append(f"the tag is resolved upstream; {content.host} serves the content only "
-                        "if its copy of the tag has the same digest")
+            warnings.append(
+                f"{host.host}: no catalogue, assumed to serve everything "
+                "(give --catalog HOST=SOURCE to check)"
+            )
+    if (
+        resolve is not None
+        and content is not None
+        and resolve.is_upstream
+        and (not content.is_upstream)
+    ):
+        warnings.append(
+            f"the tag is resolved upstream; {content.host} serves the content only "
+            "if its copy of the tag has the same digest"
+        )
     return tuple(dict.fromkeys(warnings))

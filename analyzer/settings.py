@@ -97,21 +97,24 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
             if key == "catalog":
                 items = [_catalog_relative(item, base) for item in items]
             elif key == "hosts-dir":  # each value may be a ':'-separated config_path
-                items = [_relative(root, base) for item in items for root in item.split(":")
-                         if root]
+                items = [
+                    _relative(root, base) for item in items for root in item.split(":") if root
+                ]
             elif key in _PATH_LIST_KEYS:
                 items = [_relative(item, base) for item in items]
             elif key in _COMMA_LIST_KEYS:  # "fallback,blocked" as on the command line
-                items = [part.strip() for item in items for part in item.split(",")
-                         if part.strip()]
+                items = [part.strip() for item in items for part in item.split(",") if part.strip()]
             values[key.replace("-", "_")] = tuple(items)
         elif key in _STR_KEYS:
             if not isinstance(value, str):
                 raise SettingsError(f"{path}: '{key}' must be a string")
             values[key.replace("-", "_")] = _relative(value, base) if key in _PATH_KEYS else value
         elif key == "min-coverage":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not 0 <= value <= 100:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 100
+            ):
                 raise SettingsError(f"{path}: 'min-coverage' must be a percentage from 0 to 100")
             values["min_coverage"] = float(value)
         elif key == "probe":

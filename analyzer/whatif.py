@@ -27,8 +27,7 @@ class StatusChange:
     uses: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"image": self.image, "before": self.before, "after": self.after,
-                "uses": self.uses}
+        return {"image": self.image, "before": self.before, "after": self.after, "uses": self.uses}
 
 
 def compare(before: Report, after: Report) -> tuple[StatusChange, ...]:

@@ -69,8 +69,7 @@ def test_bad_lines_in_a_list_file_become_warnings(tmp_path: Path) -> None:
     listing = tmp_path / "list.txt"
     listing.write_text("docker.io/library/nginx\nlist)\n")
     catalogues = load_catalogues([f"cache.example={listing}"])
-    assert catalogues.warnings == (f"{listing}:2: not a host/path pattern: 'list)' "
-                                   "(line skipped)",)
+    assert catalogues.warnings == (f"{listing}:2: not a host/path pattern: 'list)' (line skipped)",)
 
 
 def test_list_without_any_pattern_is_an_error_naming_file_and_line(tmp_path: Path) -> None:
@@ -126,8 +125,9 @@ def test_loader_failure_is_one_line() -> None:
 
 def test_embedded_allows_sha256_matches_its_metadata() -> None:
     data = resources.files("analyzer").joinpath("data").joinpath("allows.txt").read_bytes()
-    meta = json.loads(resources.files("analyzer").joinpath("data")
-                      .joinpath("allows.json").read_text())
+    meta = json.loads(
+        resources.files("analyzer").joinpath("data").joinpath("allows.json").read_text()
+    )
     assert hashlib.sha256(data).hexdigest() == meta["sha256"] == allows_metadata().sha256
     assert meta["commit"] == "871a1e7221478447b426438e1fe962211a0ba6e8"
     assert meta["date"] == "2026-08-21"

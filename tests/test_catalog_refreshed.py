@@ -20,8 +20,14 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _store(data: bytes = NEW_LIST) -> None:
-    store_list(DEFAULT_NAME, DEFAULT_ALLOWS_URL, data, entries=data.count(b"\n"),
-               etag='"abc"', last_modified=None)
+    store_list(
+        DEFAULT_NAME,
+        DEFAULT_ALLOWS_URL,
+        data,
+        entries=data.count(b"\n"),
+        etag='"abc"',
+        last_modified=None,
+    )
 
 
 def test_without_a_download_the_embedded_snapshot_is_used() -> None:
@@ -39,10 +45,16 @@ def test_the_downloaded_list_replaces_the_embedded_one_and_says_how_old_it_is() 
     assert DEFAULT_ALLOWS_URL in catalogue.source
     assert "old)" in catalogue.source
     # a subdomain host still serves only its own registry
-    assert not load_catalogues().for_host("docker.m.daocloud.io").holds(
-        parse_image("quay.io/prometheus/prometheus:v2"))
-    assert load_catalogues().for_host("quay.m.daocloud.io").holds(
-        parse_image("quay.io/prometheus/prometheus:v2"))
+    assert (
+        not load_catalogues()
+        .for_host("docker.m.daocloud.io")
+        .holds(parse_image("quay.io/prometheus/prometheus:v2"))
+    )
+    assert (
+        load_catalogues()
+        .for_host("quay.m.daocloud.io")
+        .holds(parse_image("quay.io/prometheus/prometheus:v2"))
+    )
 
 
 def test_a_damaged_download_falls_back_to_the_embedded_snapshot(tmp_path: Path) -> None:

@@ -29,8 +29,9 @@ def run(*args: str) -> tuple[int, str, str]:
 
 @responses.activate
 def test_update_downloads_the_default_list_and_list_shows_it(isolated_cache: Path) -> None:
-    responses.get(DEFAULT_ALLOWS_URL, body=LIST, content_type="text/plain",
-                  headers={"ETag": '"abc"'})
+    responses.get(
+        DEFAULT_ALLOWS_URL, body=LIST, content_type="text/plain", headers={"ETag": '"abc"'}
+    )
     code, out, err = run("catalog", "update")
     assert (code, err) == (0, "")
     assert "daocloud-allows: updated" in out and "3 entries" in out
@@ -55,8 +56,9 @@ def test_update_refuses_an_html_page_and_keeps_the_old_copy() -> None:
     url = "https://lists.example.test/mirror.txt"
     responses.get(url, body=LIST, content_type="text/plain")
     assert run("catalog", "update", "--source", url, "--name", "mine")[0] == 0
-    responses.replace(responses.GET, url, body=b"<html>Too Many Requests</html>",
-                      content_type="text/html")
+    responses.replace(
+        responses.GET, url, body=b"<html>Too Many Requests</html>", content_type="text/html"
+    )
     code, out, err = run("catalog", "update", "--source", url, "--name", "mine")
     assert code == 2 and out == ""
     assert err.count("\n") == 1
@@ -86,9 +88,17 @@ def test_list_describes_files_and_catalog_specs(tmp_path: Path) -> None:
     first.write_bytes(LIST)
     second = tmp_path / "second.txt"
     second.write_bytes(b"# comment\nghcr.io/a/b\n")
-    code, out, _ = run("catalog", "list", str(first), "--catalog",
-                       f"mirror.example.test={second}", "--catalog", "other.test=all",
-                       "--format", "json")
+    code, out, _ = run(
+        "catalog",
+        "list",
+        str(first),
+        "--catalog",
+        f"mirror.example.test={second}",
+        "--catalog",
+        "other.test=all",
+        "--format",
+        "json",
+    )
     assert code == 0
     files = [item for item in json.loads(out) if item["kind"] == "file"]
     assert [(f["name"], f["entries"]) for f in files] == [("first.txt", 3), ("second.txt", 1)]

@@ -24,10 +24,12 @@ def certs(tmp_path: Path) -> Path:
         'server = "https://docker.io"\n'
         '[host."https://hub-cache.example"]\n'
         '  capabilities = ["pull"]\n'
-        f'  [host."https://hub-cache.example".header]\n    authorization = "{SECRET}"\n')
+        f'  [host."https://hub-cache.example".header]\n    authorization = "{SECRET}"\n'
+    )
     (root / "quay.io").mkdir()
     (root / "quay.io" / "hosts.toml").write_text(
-        '[host."https://quay-cache.example"]\n  capabilities = ["pull", "bogus"]\n')
+        '[host."https://quay-cache.example"]\n  capabilities = ["pull", "bogus"]\n'
+    )
     return root
 
 
@@ -44,17 +46,40 @@ def test_text_lists_attempts_in_order_and_a_verdict(certs: Path) -> None:
 
 
 def test_json_has_the_route_fields(certs: Path) -> None:
-    result = runner.invoke(app, ["explain", "nginx:1.25", "--hosts-dir", str(certs),
-                                 "--catalog", "hub-cache.example=none", "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            "nginx:1.25",
+            "--hosts-dir",
+            str(certs),
+            "--catalog",
+            "hub-cache.example=none",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 2, result.output  # the broken quay.io file
     data = json.loads(result.stdout)
-    assert {"image", "status", "resolve_host", "content_host", "hosts_file", "attempts",
-            "warnings", "reason"} <= set(data)
+    assert {
+        "image",
+        "status",
+        "resolve_host",
+        "content_host",
+        "hosts_file",
+        "attempts",
+        "warnings",
+        "reason",
+    } <= set(data)
     assert data["image"] == "docker.io/library/nginx:1.25"
     assert data["status"] == "fallback"
     assert data["hosts_file"] == str(certs / "docker.io" / "hosts.toml")
     assert [a["outcome"] for a in data["attempts"]] == [
-        "cannot_resolve", "served", "not_in_catalogue", "served"]
+        "cannot_resolve",
+        "served",
+        "not_in_catalogue",
+        "served",
+    ]
     assert data["resolve_host"] == data["content_host"] == "https://docker.io/v2"
     assert SECRET not in result.output
 
@@ -82,11 +107,22 @@ def test_invalid_image_json_reports_status_invalid(certs: Path) -> None:
 
 
 def test_bad_catalog_is_exit_2_with_one_line(certs: Path) -> None:
-    result = runner.invoke(app, ["explain", "nginx", "--hosts-dir", str(certs),
-                                 "--catalog", "hub-cache.example=/no/such/list.txt"])
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            "nginx",
+            "--hosts-dir",
+            str(certs),
+            "--catalog",
+            "hub-cache.example=/no/such/list.txt",
+        ],
+    )
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("coverage explain: error: /no/such/list.txt: cannot read "
-                                     "catalogue: No such file or directory")
+    assert result.stderr.strip() == (
+        "coverage explain: error: /no/such/list.txt: cannot read "
+        "catalogue: No such file or directory"
+    )
 
 
 def test_unknown_format_is_exit_2() -> None:
@@ -95,12 +131,20 @@ def test_unknown_format_is_exit_2() -> None:
 
 
 def test_embedded_defaults_when_nothing_is_configured(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analyzer.mirrors, "load_mirror_config", functools.partial(
-        analyzer.mirrors.load_mirror_config, node_default=str(tmp_path / "absent")))
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        analyzer.mirrors,
+        "load_mirror_config",
+        functools.partial(
+            analyzer.mirrors.load_mirror_config, node_default=str(tmp_path / "absent")
+        ),
+    )
     result = runner.invoke(app, ["explain", "quay.io/prometheus/node-exporter:v1.8.0"])
     assert result.exit_code == 0, result.output
     assert "config:  embedded DaoCloud defaults (no " in result.stdout
-    assert "HEAD https://quay.m.daocloud.io/v2/prometheus/node-exporter/manifests/v1.8.0" \
-           "?ns=quay.io" in result.stdout
+    assert (
+        "HEAD https://quay.m.daocloud.io/v2/prometheus/node-exporter/manifests/v1.8.0"
+        "?ns=quay.io" in result.stdout
+    )
     assert "verdict: mirrored" in result.stdout

@@ -42,7 +42,11 @@ def test_json_lists_every_use_with_the_issue_fields() -> None:
         "reason": None,
     }
     assert [use["class"] for use in payload["uses"]] == [
-        "container", "container", "container", "volume", "container"
+        "container",
+        "container",
+        "container",
+        "volume",
+        "container",
     ]
 
 
@@ -50,7 +54,8 @@ def test_json_is_the_default_when_stdout_is_not_a_terminal() -> None:
     code, out, _ = images(str(DATA / "crlf.yaml"))
     assert code == 0
     assert [use["image"] for use in json.loads(out)["uses"]] == [
-        "docker.io/library/redis:7.2", "docker.io/library/memcached:1.6"
+        "docker.io/library/redis:7.2",
+        "docker.io/library/memcached:1.6",
     ]
 
 
@@ -69,8 +74,16 @@ def test_table_has_aligned_columns_and_a_reason_column_when_needed() -> None:
 
 
 def test_class_filter_repeatable_and_comma_separated() -> None:
-    code, out, _ = images(str(DATA / "indirect.yaml"), str(DATA / "custom-resources.yaml"),
-                          "--class", "indirect", "--class", "volume,unresolved", "-f", "json")
+    code, out, _ = images(
+        str(DATA / "indirect.yaml"),
+        str(DATA / "custom-resources.yaml"),
+        "--class",
+        "indirect",
+        "--class",
+        "volume,unresolved",
+        "-f",
+        "json",
+    )
     assert code == 0
     classes = [use["class"] for use in json.loads(out)["uses"]]
     assert sorted(set(classes)) == ["indirect", "unresolved", "volume"]
@@ -98,8 +111,7 @@ def test_errors_one_line_each_on_stderr_and_the_rest_still_listed(tmp_path: Path
     assert len(out.splitlines()) == 3  # header and two images
     error_lines = err.strip().splitlines()[:-1]
     assert error_lines == [
-        f"{bad}:3: invalid YAML: did not find expected node content "
-        "(while parsing a flow node)",
+        f"{bad}:3: invalid YAML: did not find expected node content (while parsing a flow node)",
         f"{tmp_path / 'binary.yaml'}:1: binary data, not a YAML or JSON text (NUL byte)",
     ]
 
@@ -131,5 +143,7 @@ def test_stdin_dash() -> None:
     assert code == 0
     uses = json.loads(out)["uses"]
     assert {(use["file"], use["line"], use["class"]) for use in uses} == {
-        ("<stdin>", 32, "indirect"), ("<stdin>", 40, "container"), ("<stdin>", 62, "container")
+        ("<stdin>", 32, "indirect"),
+        ("<stdin>", 40, "container"),
+        ("<stdin>", 62, "container"),
     }

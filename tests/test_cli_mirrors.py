@@ -18,11 +18,13 @@ SECRET = "Basic c2VjcmV0OnNlY3JldA=="
 def certs(tmp_path: Path) -> Path:
     root = tmp_path / "certs.d"
     for name, text in {
-        "docker.io": ('server = "https://docker.io"\n'
-                      '[host."https://docker.m.daocloud.io"]\n'
-                      '  capabilities = ["pull", "resolve"]\n'
-                      '[host."https://hub-cache.example"]\n  capabilities = ["pull"]\n'
-                      f'  header = {{ authorization = "{SECRET}" }}\n'),
+        "docker.io": (
+            'server = "https://docker.io"\n'
+            '[host."https://docker.m.daocloud.io"]\n'
+            '  capabilities = ["pull", "resolve"]\n'
+            '[host."https://hub-cache.example"]\n  capabilities = ["pull"]\n'
+            f'  header = {{ authorization = "{SECRET}" }}\n'
+        ),
         "_default": '[host."https://catch-all.example"]\n',
         "ghcr.io": '[host."https://ghcr-cache.example"\n',
     }.items():
@@ -32,12 +34,12 @@ def certs(tmp_path: Path) -> Path:
 
 
 def test_text_shows_each_registry_host_capabilities_and_catalogue(certs: Path) -> None:
-    result = runner.invoke(app, ["mirrors", "--hosts-dir", str(certs),
-                                 "--catalog", "hub-cache.example=all"])
+    result = runner.invoke(
+        app, ["mirrors", "--hosts-dir", str(certs), "--catalog", "hub-cache.example=all"]
+    )
     assert result.exit_code == 2, result.output  # the broken quay.io file
     out = result.stdout
-    assert out.startswith(f"configuration: hosts directories {certs} (3 directories) "
-                          "(--hosts-dir)")
+    assert out.startswith(f"configuration: hosts directories {certs} (3 directories) (--hosts-dir)")
     assert f"docker.io  (hosts-dir: {certs / 'docker.io' / 'hosts.toml'})" in out
     assert "1. https://docker.m.daocloud.io/v2  [pull, resolve]  mirror" in out
     assert "catalogue (list): embedded DaoCloud allows.txt" in out
@@ -75,12 +77,15 @@ def test_json_lists_registries_with_hosts_and_catalogues(certs: Path) -> None:
 
 def test_legacy_and_daemon_sources_are_named(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]\n'
-                      '  endpoint = ["https://star.example"]\n')
+    config.write_text(
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]\n'
+        '  endpoint = ["https://star.example"]\n'
+    )
     daemon = tmp_path / "daemon.json"
     daemon.write_text('{"registry-mirrors": ["https://hub.example"]}')
-    result = runner.invoke(app, ["mirrors", "--containerd-config", str(config),
-                                 "--docker-daemon", str(daemon)])
+    result = runner.invoke(
+        app, ["mirrors", "--containerd-config", str(config), "--docker-daemon", str(daemon)]
+    )
     assert result.exit_code == 0, result.output
     assert f"legacy CRI registry.mirrors (1 registries) from {config}" in result.stdout
     assert f"*  (containerd-config: {config})" in result.stdout

@@ -32,8 +32,7 @@ def setup(tmp_path: Path) -> list[str]:
     )
     listed = tmp_path / "allows.txt"
     listed.write_text("docker.io/library/nginx\ndocker.io/library/redis\n")
-    return ["--hosts-dir", str(tmp_path / "certs.d"),
-            "--catalog", f"mirror.example.test={listed}"]
+    return ["--hosts-dir", str(tmp_path / "certs.d"), "--catalog", f"mirror.example.test={listed}"]
 
 
 def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -50,8 +49,9 @@ def test_verdicts_beside_predictions_and_disagreements_flagged(setup: list[str])
     mirror_answers("nginx", "1.25", 200)  # listed, served
     mirror_answers("redis", "7", 404)  # listed, missing: disagreement
     mirror_answers("busybox", "latest", 404)  # not listed, missing
-    code, out, err = run("--image", "nginx:1.25", "--image", "redis:7", "--image", "busybox",
-                         *setup)
+    code, out, err = run(
+        "--image", "nginx:1.25", "--image", "redis:7", "--image", "busybox", *setup
+    )
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert "docker.io/library/nginx:1.25  predicted: mirrored via " + MIRROR in lines
@@ -59,16 +59,18 @@ def test_verdicts_beside_predictions_and_disagreements_flagged(setup: list[str])
     assert f"  {MIRROR}  catalogue: holds  probe: not_found (HTTP 404)  <- DISAGREES" in lines
     assert f"  {MIRROR}  catalogue: does not hold  probe: not_found (HTTP 404)" in lines
     assert "  by the probes: fallback" in lines  # redis would really come from upstream
-    assert ("3 probes on 1 mirror hosts: 2 not_found, 1 served; 1 disagreement with the "
-            "catalogues") in lines
+    assert (
+        "3 probes on 1 mirror hosts: 2 not_found, 1 served; 1 disagreement with the catalogues"
+    ) in lines
     assert any(line.startswith("  docker.io/library/redis:7 on " + MIRROR) for line in lines)
 
 
 @responses.activate
 def test_json_report(setup: list[str]) -> None:
     mirror_answers("nginx", "1.25", 200)
-    code, out, _ = run("--image", "nginx:1.25", "--image", "ghcr.io/team/app:1", *setup,
-                       "--format", "json")
+    code, out, _ = run(
+        "--image", "nginx:1.25", "--image", "ghcr.io/team/app:1", *setup, "--format", "json"
+    )
     assert code == 0
     report = json.loads(out)
     by_image = {entry["image"]: entry for entry in report["images"]}
@@ -76,10 +78,19 @@ def test_json_report(setup: list[str]) -> None:
     assert nginx["status"] == "mirrored" and nginx["status_by_probe"] == "mirrored"
     [probe] = nginx["probes"]
     assert (probe["host"], probe["outcome"], probe["predicted"], probe["agreement"]) == (
-        MIRROR, "served", "holds", "agree")
+        MIRROR,
+        "served",
+        "holds",
+        "agree",
+    )
     assert by_image["ghcr.io/team/app:1"]["probes"] == []  # no mirror for ghcr.io
-    assert report["summary"] == {"images": 2, "probes": 1, "hosts": 1,
-                                 "outcomes": {"served": 1}, "disagreements": 0}
+    assert report["summary"] == {
+        "images": 2,
+        "probes": 1,
+        "hosts": 1,
+        "outcomes": {"served": 1},
+        "disagreements": 0,
+    }
 
 
 @responses.activate
@@ -144,7 +155,8 @@ def test_images_come_from_manifests_once_each(setup: list[str], tmp_path: Path) 
     assert code == 0
     report = json.loads(out)
     assert [entry["image"] for entry in report["images"]] == [
-        "docker.io/library/nginx:1.25", "docker.io/library/redis:7",
+        "docker.io/library/nginx:1.25",
+        "docker.io/library/redis:7",
     ]
     assert len(responses.calls) == 2  # nginx is used twice, probed once
 

@@ -51,8 +51,9 @@ def test_fixture_statuses_follow_the_hosts_directory() -> None:
     # the private registry's pull-only cache: by digest it does everything, by tag it cannot
     billing = next(i for i in report["images"] if "payments/billing" in i["image"])
     assert billing["status"] == "mirrored"
-    assert billing["image"].endswith("@sha256:7d1b5c2d9b8e3f4a6c0e1d2f3a4b5c6d7e8f9a0b1c2d3e4f5"
-                                     "a6b7c8d9e0f1a2b")
+    assert billing["image"].endswith(
+        "@sha256:7d1b5c2d9b8e3f4a6c0e1d2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"
+    )
     assert status["registry.internal.example:5000/payments/ledger-sync:1.9.0"] == "partial"
     assert status["mcr.microsoft.com/dotnet/aspnet:8.0"] == "direct"
     assert status["quay.io/prometheus/prometheus:v2.54.1"] == "mirrored"  # a CRD's spec.image
@@ -178,8 +179,15 @@ def test_unreadable_input_exits_2_but_the_rest_is_reported(tmp_path: Path) -> No
     broken = tmp_path / "broken.yaml"
     broken.write_text("kind: Pod\nspec: [unclosed\n")
     good = MANIFESTS / "platform" / "metrics-server.yaml"
-    result = run(str(good), str(broken), str(tmp_path / "missing.yaml"), "-f", "json",
-                 "--hosts-dir", str(CERTS_D))
+    result = run(
+        str(good),
+        str(broken),
+        str(tmp_path / "missing.yaml"),
+        "-f",
+        "json",
+        "--hosts-dir",
+        str(CERTS_D),
+    )
     assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert [i["status"] for i in report["images"]] == ["mirrored"]
@@ -240,8 +248,9 @@ def test_mirror_flags_replace_the_settings_files_mirror_configuration(tmp_path: 
     (tmp_path / "image-coverage.toml").write_text('hosts-dir = ["somewhere-else"]\n')
     daemon = tmp_path / "daemon.json"
     daemon.write_text('{"registry-mirrors": ["https://hub.example"]}\n')
-    result = run(str(MANIFESTS / "shop" / "storefront.yaml"), "--docker-daemon", str(daemon),
-                 "-f", "json")
+    result = run(
+        str(MANIFESTS / "shop" / "storefront.yaml"), "--docker-daemon", str(daemon), "-f", "json"
+    )
     report = json.loads(result.stdout)
     assert "somewhere-else" not in report["configuration"]
     assert {i["content_host"] for i in report["images"]} == {"https://hub.example/v2"}
@@ -258,7 +267,6 @@ def test_output_writes_through_a_symlink_and_dash_is_stdout(tmp_path: Path) -> N
     result = run(str(MANIFESTS), "--hosts-dir", str(CERTS_D), "-f", "json", "-o", "-")
     assert json.loads(result.stdout)["schema_version"] == 1
     assert not (tmp_path / "-").exists()
-
 
 
 def test_report_file_gets_the_umasks_permissions(tmp_path: Path) -> None:

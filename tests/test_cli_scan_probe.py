@@ -31,8 +31,13 @@ def _setup(tmp_path: Path) -> list[str]:
     )
     (tmp_path / "list.txt").write_text("quay.io/prometheus/*\n")
     (tmp_path / "pod.yaml").write_text(MANIFEST)
-    return [str(tmp_path / "pod.yaml"), "--hosts-dir", str(tmp_path / "certs.d"),
-            "--catalog", f"quay-mirror.test={tmp_path / 'list.txt'}"]
+    return [
+        str(tmp_path / "pod.yaml"),
+        "--hosts-dir",
+        str(tmp_path / "certs.d"),
+        "--catalog",
+        f"quay-mirror.test={tmp_path / 'list.txt'}",
+    ]
 
 
 @responses.activate
@@ -40,10 +45,15 @@ def test_probe_verdicts_sit_beside_predictions_and_disagreements_are_flagged(
     tmp_path: Path,
 ) -> None:
     # the list says the mirror holds node-exporter, but it answers 404; and the other way round
-    responses.add(responses.HEAD,
-                  f"{MIRROR}/prometheus/node-exporter/manifests/v1.8.2?ns=quay.io", status=404)
-    responses.add(responses.HEAD, f"{MIRROR}/other/thing/manifests/v1?ns=quay.io", status=200,
-                  headers={"Docker-Content-Digest": "sha256:" + "a" * 64})
+    responses.add(
+        responses.HEAD, f"{MIRROR}/prometheus/node-exporter/manifests/v1.8.2?ns=quay.io", status=404
+    )
+    responses.add(
+        responses.HEAD,
+        f"{MIRROR}/other/thing/manifests/v1?ns=quay.io",
+        status=200,
+        headers={"Docker-Content-Digest": "sha256:" + "a" * 64},
+    )
     args = _setup(tmp_path)
 
     result = CliRunner().invoke(app, ["scan", *args, "--probe", "-f", "json"])
@@ -52,7 +62,10 @@ def test_probe_verdicts_sit_beside_predictions_and_disagreements_are_flagged(
     (exporter,) = probes["quay.io/prometheus/node-exporter:v1.8.2"]
     assert exporter["host"] == MIRROR
     assert (exporter["predicted"], exporter["outcome"], exporter["disagrees"]) == (
-        True, "not_found", True)
+        True,
+        "not_found",
+        True,
+    )
     (other,) = probes["quay.io/other/thing:v1"]
     assert (other["predicted"], other["outcome"], other["disagrees"]) == (False, "served", True)
     assert len(responses.calls) == 2  # the upstream is never asked

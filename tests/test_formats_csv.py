@@ -84,8 +84,14 @@ def test_invalid_and_unresolved_uses_have_status_invalid_and_their_reason() -> N
 
 
 def test_awkward_values_survive_the_round_trip() -> None:
-    awkward = use(None, 'apps/a, "quoted".yaml', 3, raw='x,"y"\nz', use_class="invalid",
-                  reason="a, b; and a line\nbreak")
+    awkward = use(
+        None,
+        'apps/a, "quoted".yaml',
+        3,
+        raw='x,"y"\nz',
+        use_class="invalid",
+        reason="a, b; and a line\nbreak",
+    )
     report = Report(images=(), invalid=(awkward,), mirrors=(), config_description="none")
     _, read = rows(report)
     assert len(read) == 1

@@ -23,8 +23,13 @@ def unescape_data(text: str) -> str:
 
 def unescape_property(text: str) -> str:
     """The runner's ``UnescapeProperty``."""
-    return (text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":")
-            .replace("%2C", ",").replace("%25", "%"))
+    return (
+        text.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%")
+    )
 
 
 def parse(line: str) -> tuple[str, dict[str, str], str]:
@@ -44,13 +49,16 @@ def commands(report: Report) -> list[tuple[str, dict[str, str], str]]:
     return [parse(line) for line in out.getvalue().splitlines()]
 
 
-@pytest.mark.parametrize("text,data,prop", [
-    ("plain", "plain", "plain"),
-    ("100%", "100%25", "100%25"),
-    ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
-    ("a:b,c", "a:b,c", "a%3Ab%2Cc"),
-    ("%0A", "%250A", "%250A"),
-])
+@pytest.mark.parametrize(
+    "text,data,prop",
+    [
+        ("plain", "plain", "plain"),
+        ("100%", "100%25", "100%25"),
+        ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+        ("a:b,c", "a:b,c", "a%3Ab%2Cc"),
+        ("%0A", "%250A", "%250A"),
+    ],
+)
 def test_escaping_matches_the_actions_toolkit(text: str, data: str, prop: str) -> None:
     assert escape_data(text) == data
     assert escape_property(text) == prop
@@ -58,7 +66,8 @@ def test_escaping_matches_the_actions_toolkit(text: str, data: str, prop: str) -
 
 def test_command_shape() -> None:
     assert command("error", "msg", file="a.yaml", line=3, title="T") == (
-        "::error file=a.yaml,line=3,title=T::msg")
+        "::error file=a.yaml,line=3,title=T::msg"
+    )
     assert command("notice", "just this") == "::notice::just this"
     assert command("error", "m", file="x", line=None) == "::error file=x::m"
 
@@ -101,10 +110,14 @@ def test_final_notice_has_summary_and_verdict() -> None:
     summary, verdict = message.split("\n")
     assert summary.startswith("7 images, 14 uses, coverage 33.3% (")
     assert verdict.startswith("FAIL: ")
-    assert commands(clean_report()) == [(
-        "notice", {"title": "Image coverage"},
-        "2 images, 6 uses, coverage 100% (2 mirrored, 0 partial, 0 fallback, 0 direct, "
-        "0 blocked, 0 invalid)\nPASS: nothing is blocked, fallback or invalid")]
+    assert commands(clean_report()) == [
+        (
+            "notice",
+            {"title": "Image coverage"},
+            "2 images, 6 uses, coverage 100% (2 mirrored, 0 partial, 0 fallback, 0 direct, "
+            "0 blocked, 0 invalid)\nPASS: nothing is blocked, fallback or invalid",
+        )
+    ]
 
 
 def test_levels_follow_the_policy() -> None:
@@ -117,8 +130,14 @@ def test_levels_follow_the_policy() -> None:
 
 def test_awkward_values_round_trip_through_the_runner_unescaping() -> None:
     odd = use(TOOL, "./apps/a,b:c %.yaml", 9, name="x")
-    image = result(TOOL, "fallback", (odd,), content="https://ghcr.io/v2",
-                   resolve="https://ghcr.io/v2", reason="100% upstream,\r\nline two: yes")
+    image = result(
+        TOOL,
+        "fallback",
+        (odd,),
+        content="https://ghcr.io/v2",
+        resolve="https://ghcr.io/v2",
+        reason="100% upstream,\r\nline two: yes",
+    )
     report = Report(images=(image,), invalid=(), mirrors=(), config_description="x")
     name, properties, message = commands(report)[0]
     assert name == "error"

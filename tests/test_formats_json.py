@@ -43,9 +43,11 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-@pytest.mark.parametrize("report", [full_report(), clean_report(), empty_report(),
-                                    full_report(Policy(min_coverage=75.5))],
-                         ids=["full", "clean", "empty", "min-coverage"])
+@pytest.mark.parametrize(
+    "report",
+    [full_report(), clean_report(), empty_report(), full_report(Policy(min_coverage=75.5))],
+    ids=["full", "clean", "empty", "min-coverage"],
+)
 def test_output_is_the_report_dict_and_validates(report: Report) -> None:
     document = rendered(report)
     assert document == json.loads(json.dumps(report.to_dict()))
@@ -82,20 +84,24 @@ def _drop(path: tuple[str | int, ...]) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("path", [
-    ("summary",),
-    ("schema_version",),
-    ("summary", "coverage_percent"),
-    ("summary", "by_status", "blocked"),
-    ("policy", "fail_on"),
-    ("images", 0, "status"),
-    ("images", 1, "content_host"),
-    ("images", 1, "attempts", 0, "phase"),
-    ("images", 1, "uses", 0, "file"),
-    ("invalid", 0, "reason"),
-    ("mirrors", 0, "host"),
-    ("errors", 0, "message"),
-], ids=lambda p: ".".join(map(str, p)))
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("summary",),
+        ("schema_version",),
+        ("summary", "coverage_percent"),
+        ("summary", "by_status", "blocked"),
+        ("policy", "fail_on"),
+        ("images", 0, "status"),
+        ("images", 1, "content_host"),
+        ("images", 1, "attempts", 0, "phase"),
+        ("images", 1, "uses", 0, "file"),
+        ("invalid", 0, "reason"),
+        ("mirrors", 0, "host"),
+        ("errors", 0, "message"),
+    ],
+    ids=lambda p: ".".join(map(str, p)),
+)
 def test_a_missing_required_field_fails_validation(path: tuple[str | int, ...]) -> None:
     assert errors(_drop(path)), f"removing {path} should fail validation"
 
@@ -108,15 +114,18 @@ def test_a_renamed_field_fails_validation() -> None:
     assert any("'state' was unexpected" in e for e in found)
 
 
-@pytest.mark.parametrize("path,value", [
-    (("images", 0, "status"), "mirorred"),
-    (("images", 0, "uses", 0, "class"), "unresolved"),  # a pulled use cannot be unresolved
-    (("invalid", 0, "image"), "docker.io/library/nginx:latest"),  # invalid uses pull nothing
-    (("images", 0, "uses", 0, "line"), 0),
-    (("summary", "coverage_percent"), 101),
-    (("schema_version",), 2),
-    (("errors", 0, "kind"), "network"),
-])
+@pytest.mark.parametrize(
+    "path,value",
+    [
+        (("images", 0, "status"), "mirorred"),
+        (("images", 0, "uses", 0, "class"), "unresolved"),  # a pulled use cannot be unresolved
+        (("invalid", 0, "image"), "docker.io/library/nginx:latest"),  # invalid uses pull nothing
+        (("images", 0, "uses", 0, "line"), 0),
+        (("summary", "coverage_percent"), 101),
+        (("schema_version",), 2),
+        (("errors", 0, "kind"), "network"),
+    ],
+)
 def test_a_wrong_value_fails_validation(path: tuple[str | int, ...], value: object) -> None:
     document = rendered(full_report())
     target: Any = document
@@ -134,10 +143,13 @@ def test_coverage_is_compared_unrounded_and_shown_rounded_down() -> None:
     report = full_report()
     mirrored = next(r for r in report.images if r.status == "mirrored")
     failing = next(r for r in report.images if r.status == "fallback" and not r.ignored)
-    many = tuple(replace(mirrored, ref=replace(mirrored.ref, tag=f"v{i}"))
-                 for i in range(1999))
-    big = replace(report, images=(*many, failing), invalid=(),
-                  policy=Policy(fail_on=frozenset({"blocked"}), min_coverage=100))
+    many = tuple(replace(mirrored, ref=replace(mirrored.ref, tag=f"v{i}")) for i in range(1999))
+    big = replace(
+        report,
+        images=(*many, failing),
+        invalid=(),
+        policy=Policy(fail_on=frozenset({"blocked"}), min_coverage=100),
+    )
     assert big.summary().coverage_percent == 99.9
     assert big.coverage_too_low()
     assert not big.passed

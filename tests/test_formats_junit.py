@@ -64,7 +64,10 @@ def test_counts_of_the_full_report() -> None:
     assert declared(element) == expected
     root = ET.fromstring(junit(full_report()))
     assert {k: int(root.get(k, "-1")) for k in ("tests", "failures", "errors")} == {
-        "tests": 12, "failures": 4, "errors": 3}
+        "tests": 12,
+        "failures": 4,
+        "errors": 3,
+    }
 
 
 def test_one_case_per_image_named_by_registry_and_image() -> None:
@@ -83,8 +86,11 @@ def test_one_case_per_image_named_by_registry_and_image() -> None:
     blocked = case(element, "registry.k8s.io/pause@sha256:" + "7031c1b283388d2c" * 4)
     assert blocked.find("failure") is not None
 
-    for passing in ("docker.io/library/nginx:1.25", "quay.io/prometheus/node-exporter:v1.8.0",
-                    "registry.example.com:5000/team/app:3.1"):
+    for passing in (
+        "docker.io/library/nginx:1.25",
+        "quay.io/prometheus/node-exporter:v1.8.0",
+        "registry.example.com:5000/team/app:3.1",
+    ):
         element_case = case(element, passing)
         assert element_case.find("failure") is None and element_case.find("skipped") is None
         assert element_case.find("system-out") is not None
@@ -126,39 +132,45 @@ def test_minimum_coverage_is_a_test_case() -> None:
     coverage = case(low, "coverage >= 50%")
     assert coverage.get("classname") == "policy"
     assert coverage.find("failure") is not None
-    assert declared(low) == counted(low) == {"tests": 10, "failures": 5, "errors": 0,
-                                             "skipped": 1}
+    assert declared(low) == counted(low) == {"tests": 10, "failures": 5, "errors": 0, "skipped": 1}
     met = suite(full_report(Policy(min_coverage=30), with_errors=False))
     assert case(met, "coverage >= 30%").find("failure") is None
 
 
 def test_policy_and_summary_are_suite_properties() -> None:
-    properties = {p.get("name"): p.get("value")
-                  for p in suite(full_report()).findall("properties/property")}
+    properties = {
+        p.get("name"): p.get("value") for p in suite(full_report()).findall("properties/property")
+    }
     assert properties["fail_on"] == "blocked,fallback,invalid"
     assert properties["coverage_percent"] == "33.3"
     assert properties["configuration"] == "hosts directory fixtures/certs.d"
 
 
 def test_clean_and_empty_reports() -> None:
-    assert declared(suite(clean_report())) == {"tests": 2, "failures": 0, "errors": 0,
-                                               "skipped": 0}
-    assert declared(suite(empty_report())) == {"tests": 0, "failures": 0, "errors": 0,
-                                               "skipped": 0}
+    assert declared(suite(clean_report())) == {"tests": 2, "failures": 0, "errors": 0, "skipped": 0}
+    assert declared(suite(empty_report())) == {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
 
 
 def test_characters_xml_cannot_carry_are_replaced() -> None:
-    control = use(None, "apps/x.yaml", 1, raw="bad\x00ref\x1b[31m", use_class="invalid",
-                  reason="contains \x07 a bell")
+    control = use(
+        None,
+        "apps/x.yaml",
+        1,
+        raw="bad\x00ref\x1b[31m",
+        use_class="invalid",
+        reason="contains \x07 a bell",
+    )
     report = Report(images=(), invalid=(control,), mirrors=(), config_description="x")
     element = suite(report)  # parses
     name = element.find("testcase").get("name")  # type: ignore[union-attr]
     assert name == "bad\ufffdref\ufffd[31m at apps/x.yaml:1"
 
 
-@pytest.mark.parametrize("report", [full_report(), clean_report(), empty_report(),
-                                    full_report(Policy(min_coverage=90))],
-                         ids=["full", "clean", "empty", "min-coverage"])
+@pytest.mark.parametrize(
+    "report",
+    [full_report(), clean_report(), empty_report(), full_report(Policy(min_coverage=90))],
+    ids=["full", "clean", "empty", "min-coverage"],
+)
 def test_validates_against_junit_10_xsd(report: Report) -> None:
     xmlschema = pytest.importorskip("xmlschema")
     schema = xmlschema.XMLSchema(str(XSD))

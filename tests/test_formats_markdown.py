@@ -51,7 +51,7 @@ def section(text: str, heading: str) -> str:
     end = text.find("\n### ", start + 1)
     details = text.find("\n<details>", start + 1)
     ends = [e for e in (end, details) if e != -1]
-    return text[start:min(ends)] if ends else text[start:]
+    return text[start : min(ends)] if ends else text[start:]
 
 
 def test_failing_report_has_fail_heading_reasons_and_failing_table() -> None:
@@ -121,12 +121,20 @@ def test_empty_report_has_no_empty_tables() -> None:
 def test_every_table_row_has_as_many_cells_as_its_header() -> None:
     piped = ImageRef("docker.io", "library/nginx", "1.25", None)
     odd = use(piped, "<stdin>", 1, name="a|b")
-    weird = result(TOOL, "fallback", (odd,), content="https://ghcr.io/v2",
-                   resolve="https://ghcr.io/v2", reason="pipe | in *reason* with `code` <b>x</b>")
-    invalid = use(None, "apps/x|y.yaml", 2, raw="bad|ref", use_class="invalid",
-                  reason="because | pipes")
-    report = Report(images=(weird,), invalid=(invalid,), mirrors=(), config_description="a|b",
-                    policy=Policy())
+    weird = result(
+        TOOL,
+        "fallback",
+        (odd,),
+        content="https://ghcr.io/v2",
+        resolve="https://ghcr.io/v2",
+        reason="pipe | in *reason* with `code` <b>x</b>",
+    )
+    invalid = use(
+        None, "apps/x|y.yaml", 2, raw="bad|ref", use_class="invalid", reason="because | pipes"
+    )
+    report = Report(
+        images=(weird,), invalid=(invalid,), mirrors=(), config_description="a|b", policy=Policy()
+    )
     text = markdown(report)
     for table in tables(text):
         widths = {len(row) for row in table}
@@ -146,11 +154,15 @@ def test_escape() -> None:
 
 def test_long_lists_are_cut_with_a_count() -> None:
     many = tuple(
-        result(ImageRef("docker.io", f"team/app{i}", "1", None), "mirrored",
-               (use(ImageRef("docker.io", f"team/app{i}", "1", None), "a.yaml", i + 1),),
-               content="https://docker.m.daocloud.io/v2",
-               resolve="https://docker.m.daocloud.io/v2")
-        for i in range(MAX_ROWS + 5))
+        result(
+            ImageRef("docker.io", f"team/app{i}", "1", None),
+            "mirrored",
+            (use(ImageRef("docker.io", f"team/app{i}", "1", None), "a.yaml", i + 1),),
+            content="https://docker.m.daocloud.io/v2",
+            resolve="https://docker.m.daocloud.io/v2",
+        )
+        for i in range(MAX_ROWS + 5)
+    )
     report = Report(images=many, invalid=(), mirrors=(), config_description="x")
     text = markdown(report)
     assert "… and 5 more: see the JSON or CSV report." in text

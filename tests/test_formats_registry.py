@@ -44,8 +44,7 @@ def test_format_modules_are_imported_only_when_used() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('analyzer.formats.')))\n"
         "print('xml.etree.ElementTree' in sys.modules, 'csv' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules, heavy = done.stdout.splitlines()
     assert modules == "[]"
     assert heavy == "False False"

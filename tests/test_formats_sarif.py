@@ -46,16 +46,26 @@ def results(report: Report) -> list[dict[str, Any]]:
 
 
 def at(found: list[dict[str, Any]], uri: str, line: int) -> dict[str, Any]:
-    matching = [r for r in found
-                if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri
-                and r["locations"][0]["physicalLocation"]["region"]["startLine"] == line]
+    matching = [
+        r
+        for r in found
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri
+        and r["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+    ]
     assert len(matching) == 1, (uri, line)
     return matching[0]
 
 
-@pytest.mark.parametrize("report", [full_report(), clean_report(), empty_report(),
-                                    full_report(Policy(fail_on=frozenset({"partial"})))],
-                         ids=["full", "clean", "empty", "fail-on-partial"])
+@pytest.mark.parametrize(
+    "report",
+    [
+        full_report(),
+        clean_report(),
+        empty_report(),
+        full_report(Policy(fail_on=frozenset({"partial"}))),
+    ],
+    ids=["full", "clean", "empty", "fail-on-partial"],
+)
 def test_validates_against_the_sarif_2_1_0_schema(report: Report) -> None:
     document = sarif(report)
     assert schema_errors(document) == []
@@ -150,14 +160,17 @@ def test_stdin_uses_have_no_location() -> None:
     assert schema_errors(document) == []
 
 
-@pytest.mark.parametrize("path,uri", [
-    ("apps/web.yaml", "apps/web.yaml"),
-    ("./apps/web.yaml", "apps/web.yaml"),
-    ("apps\\web.yaml", "apps/web.yaml"),
-    ("apps/my app #1.yaml", "apps/my%20app%20%231.yaml"),
-    ("/srv/manifests/web.yaml", "file:///srv/manifests/web.yaml"),
-    ("C:\\manifests\\web.yaml", "file:///C:/manifests/web.yaml"),
-])
+@pytest.mark.parametrize(
+    "path,uri",
+    [
+        ("apps/web.yaml", "apps/web.yaml"),
+        ("./apps/web.yaml", "apps/web.yaml"),
+        ("apps\\web.yaml", "apps/web.yaml"),
+        ("apps/my app #1.yaml", "apps/my%20app%20%231.yaml"),
+        ("/srv/manifests/web.yaml", "file:///srv/manifests/web.yaml"),
+        ("C:\\manifests\\web.yaml", "file:///C:/manifests/web.yaml"),
+    ],
+)
 def test_artifact_uri(path: str, uri: str) -> None:
     assert artifact_uri(path) == uri
 

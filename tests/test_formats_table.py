@@ -42,15 +42,25 @@ def test_opening_lines_say_configuration_files_and_summary() -> None:
     lines = table(full_report()).splitlines()
     assert lines[0] == "Configuration: hosts directory fixtures/certs.d"
     assert lines[1] == "Manifests: 9 files read, 1 skipped"
-    assert lines[2] == ("7 images, 14 uses, coverage 33.3% (2 mirrored, 1 partial, 2 fallback, "
-                        "1 direct, 1 blocked, 2 invalid); 1 ignored")
+    assert lines[2] == (
+        "7 images, 14 uses, coverage 33.3% (2 mirrored, 1 partial, 2 fallback, "
+        "1 direct, 1 blocked, 2 invalid); 1 ignored"
+    )
 
 
 def test_sections_come_most_urgent_first() -> None:
     text = table(full_report())
-    headings = ["BLOCKED (1 image)", "FALLBACK (2 images, 1 ignored)", "PARTIAL (1 image)",
-                "DIRECT (1 image)", "MIRRORED (2 images)", "INVALID (2 uses)",
-                "Which images each configured mirror covers", "Errors (3)", "Warnings (2)"]
+    headings = [
+        "BLOCKED (1 image)",
+        "FALLBACK (2 images, 1 ignored)",
+        "PARTIAL (1 image)",
+        "DIRECT (1 image)",
+        "MIRRORED (2 images)",
+        "INVALID (2 uses)",
+        "Which images each configured mirror covers",
+        "Errors (3)",
+        "Warnings (2)",
+    ]
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)
 
@@ -101,8 +111,9 @@ def test_mirror_table_counts_images_and_marks_assumed_catalogues() -> None:
     docker = next(i for i, line in enumerate(lines) if line.strip().startswith("docker.m."))
     assert lines[docker].split()[-1] == "2"
     assert "embedded allows.txt (2024-05-01)" in lines[docker]
-    assert lines[docker + 1].strip() == ("covers: docker.io/library/nginx:1.25, "
-                                         "docker.io/grafana/grafana:10.4.0")
+    assert lines[docker + 1].strip() == (
+        "covers: docker.io/library/nginx:1.25, docker.io/grafana/grafana:10.4.0"
+    )
     assert "assumed" in next(line for line in lines if "quay.m.daocloud.io" in line)
     assert "covers: none of these images" in mirrors
 
@@ -112,8 +123,9 @@ def test_errors_one_line_each_and_verdict_last() -> None:
     assert "  apps/broken.yaml:3: mapping values are not allowed here" in lines
     assert "  apps/unreadable.yaml: permission denied" in lines
     assert "  certs.d/gcr.io/hosts.toml:4: unknown capability 'pul'" in lines
-    assert lines[-1] == ("FAIL: 1 image blocked; 1 image fallback; 2 invalid uses; "
-                         "3 inputs could not be read")
+    assert lines[-1] == (
+        "FAIL: 1 image blocked; 1 image fallback; 2 invalid uses; 3 inputs could not be read"
+    )
 
 
 def test_passing_report_ends_with_pass() -> None:
@@ -125,12 +137,14 @@ def test_passing_report_ends_with_pass() -> None:
 def test_coverage_below_minimum_fails_with_that_reason() -> None:
     report = full_report(Policy(fail_on=frozenset(), min_coverage=50), with_errors=False)
     assert table(report).splitlines()[-1] == "FAIL: coverage 33.3% is below the minimum 50%"
-    report = full_report(Policy(fail_on=frozenset({"fallback"}), min_coverage=30),
-                         with_errors=False)
+    report = full_report(
+        Policy(fail_on=frozenset({"fallback"}), min_coverage=30), with_errors=False
+    )
     assert table(report).splitlines()[-1] == "FAIL: 1 image fallback"
     report = full_report(Policy(fail_on=frozenset(), min_coverage=30), with_errors=False)
-    assert table(report).splitlines()[-1] == ("PASS: the policy rejects no status; "
-                                              "coverage 33.3% meets the minimum 30%")
+    assert table(report).splitlines()[-1] == (
+        "PASS: the policy rejects no status; coverage 33.3% meets the minimum 30%"
+    )
 
 
 def test_empty_report() -> None:
@@ -153,18 +167,37 @@ def test_colour_only_when_asked_and_only_as_decoration() -> None:
 
 def _long_report() -> Report:
     deep = "clusters/production/eu-west-1/tenants/team-with-a-long-name/apps/service/overlays"
-    long_ref = ImageRef("registry.example.com:5000",
-                        "very/long/organisation/name/with/many/levels/image-name", "1.2.3-rc.4",
-                        None)
-    uses = (use(long_ref, f"{deep}/deployment.yaml", 123, name="a-very-long-deployment-name",
-                namespace="a-long-namespace", source="chart/templates/a/long/template.yaml"),)
-    image = result(long_ref, "fallback", uses,
-                   content="https://registry.example.com:5000/v2",
-                   resolve="https://mirror.of.the.registry.example.com:5000/v2",
-                   reason="a long reason " * 20)
-    mirror = MirrorCoverage("https://docker.m.daocloud.io/v2", "docker.io",
-                            "https://example.com/a/very/long/catalogue/url/" * 3, False,
-                            tuple(f"docker.io/library/image-{i}:latest" for i in range(40)))
+    long_ref = ImageRef(
+        "registry.example.com:5000",
+        "very/long/organisation/name/with/many/levels/image-name",
+        "1.2.3-rc.4",
+        None,
+    )
+    uses = (
+        use(
+            long_ref,
+            f"{deep}/deployment.yaml",
+            123,
+            name="a-very-long-deployment-name",
+            namespace="a-long-namespace",
+            source="chart/templates/a/long/template.yaml",
+        ),
+    )
+    image = result(
+        long_ref,
+        "fallback",
+        uses,
+        content="https://registry.example.com:5000/v2",
+        resolve="https://mirror.of.the.registry.example.com:5000/v2",
+        reason="a long reason " * 20,
+    )
+    mirror = MirrorCoverage(
+        "https://docker.m.daocloud.io/v2",
+        "docker.io",
+        "https://example.com/a/very/long/catalogue/url/" * 3,
+        False,
+        tuple(f"docker.io/library/image-{i}:latest" for i in range(40)),
+    )
     return Report(images=(image,), invalid=(), mirrors=(mirror,), config_description="x")
 
 
@@ -178,12 +211,15 @@ def test_lines_stay_within_120_columns_and_keep_the_line_number() -> None:
     assert re.search(r"covers: .*, \+\d+ more$", text, re.MULTILINE)
 
 
-@pytest.mark.parametrize("text,width,keep_end,expected", [
-    ("abcdef", 6, False, "abcdef"),
-    ("abcdefg", 6, False, "abcde…"),
-    ("abcdefg", 6, True, "…cdefg"),
-    ("abc", 1, False, "…"),
-])
+@pytest.mark.parametrize(
+    "text,width,keep_end,expected",
+    [
+        ("abcdef", 6, False, "abcdef"),
+        ("abcdefg", 6, False, "abcde…"),
+        ("abcdefg", 6, True, "…cdefg"),
+        ("abc", 1, False, "…"),
+    ],
+)
 def test_clip(text: str, width: int, keep_end: bool, expected: str) -> None:
     assert clip(text, width, keep_end=keep_end) == expected
 
@@ -196,16 +232,19 @@ def test_abbreviate() -> None:
 
 
 def test_grid_aligns_multi_line_cells_and_notes() -> None:
-    lines = grid([Column("A", 5), Column("B")], [[["x", "y"], "long value"]],
-                 notes=["why: z"], line_width=20)
+    lines = grid(
+        [Column("A", 5), Column("B")], [[["x", "y"], "long value"]], notes=["why: z"], line_width=20
+    )
     assert lines == ["  A  B", "  x  long value", "  y", "    why: z"]
 
 
 def test_long_image_references_wrap_and_lose_no_character() -> None:
     from analyzer.formats.textgrid import wrap
 
-    image = ("registry.internal.example:5000/payments/billing@sha256:"
-             "7d1b5c2d9b8e3f4a6c0e1d2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b")
+    image = (
+        "registry.internal.example:5000/payments/billing@sha256:"
+        "7d1b5c2d9b8e3f4a6c0e1d2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"
+    )
     parts = wrap(image, 46)
     assert "".join(parts) == image
     assert all(len(p) <= 46 for p in parts)
@@ -247,8 +286,10 @@ def test_control_characters_from_manifests_never_reach_the_terminal() -> None:
     coloured = "\x1b[31mFALLBACK\x1b[0m p\x1b[2Jx"
     assert printable(coloured, keep_colour=True) == "\x1b[31mFALLBACK\x1b[0m p\\x1b[2Jx"
     report = full_report()
-    evil = replace(report.images[0], uses=tuple(
-        replace(u, name="web\x1b[2J\x07") for u in report.images[0].uses))
+    evil = replace(
+        report.images[0],
+        uses=tuple(replace(u, name="web\x1b[2J\x07") for u in report.images[0].uses),
+    )
     out = io.StringIO()
     render(replace(report, images=(evil, *report.images[1:])), "table", out, color=True)
     assert "\x1b[2J" not in out.getvalue() and "\x07" not in out.getvalue()

@@ -51,10 +51,13 @@ def test_mirrors_frame() -> None:
 def test_compare_lists_only_changed_images() -> None:
     before = factory.full_report()
     changed = before.images[0]
-    after = replace(before, images=(
-        replace(changed, route=replace(changed.route, status="mirrored")),
-        *before.images[1:],
-    ))
+    after = replace(
+        before,
+        images=(
+            replace(changed, route=replace(changed.route, status="mirrored")),
+            *before.images[1:],
+        ),
+    )
     changes = compare(before, after)
     assert [(c.image, c.before, c.after) for c in changes] == [
         (changed.image, changed.status, "mirrored")
@@ -85,8 +88,11 @@ def test_what_if_two_catalogue_snapshots_of_the_same_manifests() -> None:
     def snapshot(name: str) -> Catalogues:
         return load_catalogues([f"{h}={fixtures / 'catalogs' / name}" for h in hosts])
 
-    changes = what_if(sources, (config, snapshot("daocloud-mirror-2023-07.txt")),
-                      (config, snapshot("daocloud-allows-2026-08.txt")))
+    changes = what_if(
+        sources,
+        (config, snapshot("daocloud-mirror-2023-07.txt")),
+        (config, snapshot("daocloud-allows-2026-08.txt")),
+    )
     by_image = {c.image: (c.before, c.after) for c in changes}
     # mirror.txt named ghcr.io/fluxcd/source-controller; today's allows.txt does not
     assert by_image["ghcr.io/fluxcd/source-controller:v1.4.1"] == ("mirrored", "fallback")

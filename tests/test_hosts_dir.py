@@ -44,16 +44,21 @@ def test_specific_dir_beats_default_without_merging_s9c(tmp_path: Path) -> None:
     write(tmp_path, "docker.io", mirror("https://mirror2.example"))
     hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("docker.io")
     assert [h.url for h in hosts.hosts] == [
-        "https://mirror2.example/v2", "https://registry-1.docker.io/v2"]
+        "https://mirror2.example/v2",
+        "https://registry-1.docker.io/v2",
+    ]
     assert hosts.file == str(tmp_path / "docker.io" / "hosts.toml")
 
 
 def test_default_dir_serves_other_registries_with_their_own_upstream_s9a_s9b(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     write(tmp_path, "_default", mirror("https://mirror1.example"))
     hosts = load_mirror_config(hosts_dirs=[str(tmp_path)]).hosts_for("registry.example.test")
     assert [h.url for h in hosts.hosts] == [
-        "https://mirror1.example/v2", "https://registry.example.test/v2"]
+        "https://mirror1.example/v2",
+        "https://registry.example.test/v2",
+    ]
     assert hosts.hosts[-1].is_upstream
 
 
@@ -64,7 +69,8 @@ def test_port_443_is_not_stripped(tmp_path: Path) -> None:
 
 
 def test_roots_in_order_first_match_wins_default_in_earlier_root_beats_later(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     write(first, "_default", mirror("https://catch-all.example"))
     write(second, "docker.io", mirror("https://hub.example"))
@@ -117,7 +123,8 @@ def test_registry_directory_given_as_root_is_an_error(tmp_path: Path) -> None:
     (error,) = config.errors
     assert error.file == str(registry_dir)
     assert "has a hosts.toml of its own: it is a registry directory; give its parent" in (
-        error.message)
+        error.message
+    )
     # the parent is the right root
     assert not load_mirror_config(hosts_dirs=[str(tmp_path)]).errors
 
@@ -143,8 +150,7 @@ def test_configured_lists_every_dir_and_marks_shadowed_ones(tmp_path: Path) -> N
     write(tmp_path, "127.0.0.1_5000_", mirror("http://127.0.0.1:5001"))
     write(tmp_path, "127.0.0.1:5000", mirror("http://127.0.0.1:5002"))
     write(tmp_path, "_default", mirror("https://catch-all.example"))
-    configured = {rh.file: rh for rh in load_mirror_config(
-        hosts_dirs=[str(tmp_path)]).configured()}
+    configured = {rh.file: rh for rh in load_mirror_config(hosts_dirs=[str(tmp_path)]).configured()}
     shadowed = configured[str(tmp_path / "127.0.0.1:5000" / "hosts.toml")]
     assert any("never used" in w for w in shadowed.warnings)
     default = configured[str(tmp_path / "_default" / "hosts.toml")]
@@ -165,7 +171,9 @@ def test_embedded_daocloud_defaults_when_node_has_no_hosts_dir(tmp_path: Path) -
     hosts = config.hosts_for("docker.io")
     assert hosts.origin == "embedded"
     assert [h.url for h in hosts.hosts] == [
-        "https://docker.m.daocloud.io/v2", "https://registry-1.docker.io/v2"]
+        "https://docker.m.daocloud.io/v2",
+        "https://registry-1.docker.io/v2",
+    ]
     assert hosts.hosts[0].capabilities == frozenset({"pull", "resolve"})
     assert config.hosts_for("registry.k8s.io").hosts[0].host == "k8s.m.daocloud.io"
     # Ollama models are not container images: no mirror for registry.ollama.ai
@@ -174,13 +182,17 @@ def test_embedded_daocloud_defaults_when_node_has_no_hosts_dir(tmp_path: Path) -
 
 
 def test_missing_ca_file_is_an_error_with_file_line_and_path(tmp_path: Path) -> None:
-    directory = write(tmp_path, "docker.io", '[host."https://m.example"]\n'
-                      '  capabilities = ["pull", "resolve"]\n  ca = "certs/ca.crt"\n')
+    directory = write(
+        tmp_path,
+        "docker.io",
+        '[host."https://m.example"]\n  capabilities = ["pull", "resolve"]\n  ca = "certs/ca.crt"\n',
+    )
     config = load_mirror_config(hosts_dirs=[str(tmp_path)])
     (error,) = config.errors
     assert (error.file, error.line) == (str(directory / "hosts.toml"), 3)
     assert f"ca file certs/ca.crt ({directory / 'certs' / 'ca.crt'}) does not exist" in (
-        error.message)
+        error.message
+    )
     hosts = config.hosts_for("docker.io")
     assert hosts.fatal is not None and "certs/ca.crt" in hosts.fatal
     # relative to the hosts.toml directory: once the file is there, all is well
@@ -191,8 +203,11 @@ def test_missing_ca_file_is_an_error_with_file_line_and_path(tmp_path: Path) -> 
 
 
 def test_missing_client_pair_file_at_root_level_is_fatal_too(tmp_path: Path) -> None:
-    directory = write(tmp_path, "quay.io", 'client = [["c.cert", "c.key"], ["d.pem", ""]]\n'
-                      '[host."https://m.example"]\n')
+    directory = write(
+        tmp_path,
+        "quay.io",
+        'client = [["c.cert", "c.key"], ["d.pem", ""]]\n[host."https://m.example"]\n',
+    )
     for name in ("c.cert", "d.pem"):
         (directory / name).write_text("x")
     (error,) = load_mirror_config(hosts_dirs=[str(tmp_path)]).errors
@@ -201,8 +216,11 @@ def test_missing_client_pair_file_at_root_level_is_fatal_too(tmp_path: Path) -> 
 
 def test_missing_ca_in_a_rejected_file_is_not_fatal(tmp_path: Path) -> None:
     # containerd ignores a rejected file (certs.d fallback): it never reads the ca
-    write(tmp_path, "docker.io", '[host."https://m.example"]\n  capabilities = ["mirror"]\n'
-          '  ca = "/nonexistent/ca.crt"\n')
+    write(
+        tmp_path,
+        "docker.io",
+        '[host."https://m.example"]\n  capabilities = ["mirror"]\n  ca = "/nonexistent/ca.crt"\n',
+    )
     config = load_mirror_config(hosts_dirs=[str(tmp_path)])
     assert config.hosts_for("docker.io").fatal is None
     assert [e.line for e in config.errors] == [2]

@@ -20,8 +20,10 @@ def test_legacy_mirrors_get_pull_resolve_and_upstream_appended_cri_legacy() -> N
     hosts, problems = legacy_hosts("docker.io", ("http://127.0.0.1:5001", "mirror2.example"))
     assert not problems
     assert [h.url for h in hosts] == [
-        "http://127.0.0.1:5001/v2", "https://mirror2.example/v2",
-        "https://registry-1.docker.io/v2"]
+        "http://127.0.0.1:5001/v2",
+        "https://mirror2.example/v2",
+        "https://registry-1.docker.io/v2",
+    ]
     assert all(h.capabilities == frozenset({"pull", "resolve"}) for h in hosts)
     assert hosts[-1].is_upstream and not hosts[0].is_upstream
 
@@ -37,12 +39,19 @@ def test_legacy_upstream_not_appended_when_an_endpoint_is_the_registry() -> None
 
 
 def test_legacy_path_used_as_written_without_v2_cri_legacy_path() -> None:
-    hosts, problems = legacy_hosts("docker.io", ("http://p.example:5020/custom",
-                                                 "http://p.example:5020/custom/v2",
-                                                 "https://slash.example/"))
+    hosts, problems = legacy_hosts(
+        "docker.io",
+        (
+            "http://p.example:5020/custom",
+            "http://p.example:5020/custom/v2",
+            "https://slash.example/",
+        ),
+    )
     assert [h.url for h in hosts[:3]] == [
-        "http://p.example:5020/custom", "http://p.example:5020/custom/v2",
-        "https://slash.example"]  # path.Join("/", "/", repo): no /v2 after a lone slash
+        "http://p.example:5020/custom",
+        "http://p.example:5020/custom/v2",
+        "https://slash.example",
+    ]  # path.Join("/", "/", repo): no /v2 after a lone slash
     assert all(h.override_path for h in hosts[:3])
     # the same warning as a hosts.toml host with override_path and no /v2, once per host
     assert len(problems) == 2
@@ -51,12 +60,18 @@ def test_legacy_path_used_as_written_without_v2_cri_legacy_path() -> None:
 
 
 def test_legacy_wildcard_applies_to_registries_without_their_own_entry_cri_legacy_star(
-        tmp_path: Path) -> None:
-    config_file = write(tmp_path / "config.toml", V2 + (
-        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]\n'
-        '  endpoint = ["https://star.example"]\n'
-        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
-        '  endpoint = ["https://hub.example"]\n'))
+    tmp_path: Path,
+) -> None:
+    config_file = write(
+        tmp_path / "config.toml",
+        V2
+        + (
+            '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."*"]\n'
+            '  endpoint = ["https://star.example"]\n'
+            '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+            '  endpoint = ["https://hub.example"]\n'
+        ),
+    )
     config = load_mirror_config(containerd_config=config_file)
     assert config.hosts_for("registry.example.test").hosts[0].url == "https://star.example/v2"
     assert config.hosts_for("docker.io").hosts[0].url == "https://hub.example/v2"
@@ -68,10 +83,14 @@ def test_config_path_read_from_v2_and_v3_plugin_sections(tmp_path: Path) -> None
     hosts_root = tmp_path / "certs.d" / "docker.io"
     hosts_root.mkdir(parents=True)
     (hosts_root / "hosts.toml").write_text('[host."https://hub.example"]\n')
-    for header in ('version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n',
-                   'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n'):
-        config_file = write(tmp_path / "config.toml",
-                            header + f'config_path = "/nonexistent:{tmp_path / "certs.d"}"\n')
+    for header in (
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n',
+        'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\n',
+    ):
+        config_file = write(
+            tmp_path / "config.toml",
+            header + f'config_path = "/nonexistent:{tmp_path / "certs.d"}"\n',
+        )
         config = load_mirror_config(containerd_config=config_file)
         hosts = config.hosts_for("docker.io")
         assert hosts.hosts[0].url == "https://hub.example/v2"
@@ -79,10 +98,12 @@ def test_config_path_read_from_v2_and_v3_plugin_sections(tmp_path: Path) -> None
 
 
 def test_mirrors_and_config_path_together_is_an_error_cri_both() -> None:
-    parsed = parse_containerd_config(V2 + 'config_path = "/etc/containerd/certs.d"\n'
-                                     '[plugins."io.containerd.grpc.v1.cri".registry.mirrors.'
-                                     '"docker.io"]\n  endpoint = ["https://m.example"]\n',
-                                     "config.toml")
+    parsed = parse_containerd_config(
+        V2 + 'config_path = "/etc/containerd/certs.d"\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors.'
+        '"docker.io"]\n  endpoint = ["https://m.example"]\n',
+        "config.toml",
+    )
     (error,) = parsed.errors
     assert "cannot be set when `config_path` is provided" in error.message
     assert error.line == 4
@@ -90,7 +111,7 @@ def test_mirrors_and_config_path_together_is_an_error_cri_both() -> None:
 
 
 def test_malformed_containerd_config_is_an_error_with_line(tmp_path: Path) -> None:
-    config_file = write(tmp_path / "config.toml", 'version = 2\n[plugins\n')
+    config_file = write(tmp_path / "config.toml", "version = 2\n[plugins\n")
     config = load_mirror_config(containerd_config=config_file)
     assert config.errors[0].file == config_file and config.errors[0].line == 2
 
@@ -101,19 +122,23 @@ def test_unreadable_containerd_config_is_an_error_not_a_raise(tmp_path: Path) ->
 
 
 def test_daemon_json_mirrors_apply_to_docker_hub_only(tmp_path: Path) -> None:
-    daemon = write(tmp_path / "daemon.json",
-                   '{\n  "registry-mirrors": ["https://hub-mirror.example"]\n}\n')
+    daemon = write(
+        tmp_path / "daemon.json", '{\n  "registry-mirrors": ["https://hub-mirror.example"]\n}\n'
+    )
     config = load_mirror_config(docker_daemon=daemon)
     hub = config.hosts_for("docker.io")
     assert hub.origin == "docker-daemon"
     assert [h.url for h in hub.hosts] == [
-        "https://hub-mirror.example/v2", "https://registry-1.docker.io/v2"]
+        "https://hub-mirror.example/v2",
+        "https://registry-1.docker.io/v2",
+    ]
     assert config.hosts_for("quay.io").origin == "none"
 
 
 def test_daemon_json_bad_mirror_is_an_error_with_line(tmp_path: Path) -> None:
-    daemon = write(tmp_path / "daemon.json",
-                   '{\n  "registry-mirrors": [\n    "ftp://x.example"\n  ]\n}\n')
+    daemon = write(
+        tmp_path / "daemon.json", '{\n  "registry-mirrors": [\n    "ftp://x.example"\n  ]\n}\n'
+    )
     config = load_mirror_config(docker_daemon=daemon)
     (error,) = config.errors
     assert error.line == 3 and "http" in error.message
@@ -126,8 +151,7 @@ def test_daemon_json_syntax_error_has_line(tmp_path: Path) -> None:
 
 
 def test_config_path_root_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
-    config_file = write(tmp_path / "config.toml",
-                        V2 + f'config_path = "{tmp_path / "missing"}"\n')
+    config_file = write(tmp_path / "config.toml", V2 + f'config_path = "{tmp_path / "missing"}"\n')
     (error,) = load_mirror_config(containerd_config=config_file).errors
     assert error.file == str(tmp_path / "missing")
     assert "does not exist" in error.message and f"{config_file}:3" in error.message
@@ -135,30 +159,44 @@ def test_config_path_root_that_does_not_exist_is_an_error(tmp_path: Path) -> Non
 
 def test_config_path_list_with_one_missing_root_only_warns(tmp_path: Path) -> None:
     (tmp_path / "certs.d" / "docker.io").mkdir(parents=True)
-    config_file = write(tmp_path / "config.toml",
-                        V2 + f'config_path = "{tmp_path / "certs.d"}:{tmp_path / "absent"}"\n')
+    config_file = write(
+        tmp_path / "config.toml",
+        V2 + f'config_path = "{tmp_path / "certs.d"}:{tmp_path / "absent"}"\n',
+    )
     config = load_mirror_config(containerd_config=config_file)
     assert not config.errors
-    assert any(w.startswith(f"{tmp_path / 'absent'}: hosts directory does not exist")
-               for w in config.warnings)
+    assert any(
+        w.startswith(f"{tmp_path / 'absent'}: hosts directory does not exist")
+        for w in config.warnings
+    )
 
 
 def test_legacy_endpoint_userinfo_is_dropped_and_never_printed() -> None:
-    hosts, problems = legacy_hosts("docker.io", ("https://user:SECRETPW@m.example",
-                                                 "user:SECRETPW@localhost:5000/custom",
-                                                 "https://u:SECRETPW@bad.example:x"))
-    assert [h.url for h in hosts] == ["https://m.example/v2", "http://localhost:5000/custom",
-                                      "https://registry-1.docker.io/v2"]
-    assert any(p.startswith("legacy CRI endpoint https://***@m.example has a user name")
-               for p in problems)
+    hosts, problems = legacy_hosts(
+        "docker.io",
+        (
+            "https://user:SECRETPW@m.example",
+            "user:SECRETPW@localhost:5000/custom",
+            "https://u:SECRETPW@bad.example:x",
+        ),
+    )
+    assert [h.url for h in hosts] == [
+        "https://m.example/v2",
+        "http://localhost:5000/custom",
+        "https://registry-1.docker.io/v2",
+    ]
+    assert any(
+        p.startswith("legacy CRI endpoint https://***@m.example has a user name") for p in problems
+    )
     assert any("cannot parse endpoint 'https://***@bad.example:x'" in p for p in problems)
     assert not any("SECRETPW" in p for p in problems)
 
 
-def test_daemon_json_mirror_with_userinfo_is_refused_without_printing_it(
-        tmp_path: Path) -> None:
-    daemon = write(tmp_path / "daemon.json",
-                   '{"registry-mirrors": ["https://user:SECRETPW@hub-mirror.example"]}')
+def test_daemon_json_mirror_with_userinfo_is_refused_without_printing_it(tmp_path: Path) -> None:
+    daemon = write(
+        tmp_path / "daemon.json",
+        '{"registry-mirrors": ["https://user:SECRETPW@hub-mirror.example"]}',
+    )
     config = load_mirror_config(docker_daemon=daemon)
     (error,) = config.errors
     assert "username/password not allowed" in error.message
@@ -167,7 +205,8 @@ def test_daemon_json_mirror_with_userinfo_is_refused_without_printing_it(
 
 
 def test_config_path_with_several_roots_warns_about_the_2x_transfer_service_bug(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     (second / "docker.io").mkdir(parents=True)
     (second / "docker.io" / "hosts.toml").write_text('[host."https://hub.example"]\n')
@@ -180,5 +219,4 @@ def test_config_path_with_several_roots_warns_about_the_2x_transfer_service_bug(
     # the analysis still follows the documented behaviour
     assert config.hosts_for("docker.io").hosts[0].url == "https://hub.example/v2"
     single = write(tmp_path / "single.toml", V2 + f'config_path = "{second}"\n')
-    assert not [w for w in load_mirror_config(containerd_config=single).warnings
-                if "12808" in w]
+    assert not [w for w in load_mirror_config(containerd_config=single).warnings if "12808" in w]

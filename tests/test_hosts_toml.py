@@ -75,10 +75,7 @@ def test_url_without_scheme_gets_https() -> None:
 
 
 def test_unknown_keys_are_ignored_s17() -> None:
-    text = (
-        'foo = "bar"\n'
-        '[host."https://m.example"]\n  priority = 1\n  dial_timeout = "5s"\n'
-    )
+    text = 'foo = "bar"\n[host."https://m.example"]\n  priority = 1\n  dial_timeout = "5s"\n'
     parsed = parse_hosts_toml(text, PATH)
     assert not parsed.errors
     assert [h.host for h in parsed.mirrors] == ["m.example"]
@@ -101,7 +98,7 @@ def test_unknown_capability_rejects_the_whole_file_s16() -> None:
         '[host."https://good.example"]\n'
         '  capabilities = ["pull", "resolve"]\n'
         '[host."https://m.example"]\n'
-        '  skip_verify = false\n'
+        "  skip_verify = false\n"
         '  capabilities = ["pull", "mirror"]\n'
     )
     parsed = parse_hosts_toml(text, PATH)
@@ -212,8 +209,9 @@ def test_docker_io_spellings_of_the_server_are_the_real_upstream() -> None:
 
 
 def test_referrers_capability_accepted_with_a_warning() -> None:
-    parsed = parse_hosts_toml('[host."https://m.example"]\ncapabilities = ["pull", '
-                              '"referrers"]\n', PATH)
+    parsed = parse_hosts_toml(
+        '[host."https://m.example"]\ncapabilities = ["pull", "referrers"]\n', PATH
+    )
     assert not parsed.rejected
     assert any("before 2.2" in w for w in parsed.warnings)
 
@@ -226,16 +224,15 @@ def test_bad_port_in_url_is_an_error() -> None:
 def test_override_path_without_v2_warns_requests_leave_the_registry_api_s10c() -> None:
     text = '[host."https://q.example/custom"]\n  override_path = true\n'
     parsed = parse_hosts_toml(text, PATH)
-    assert any("override_path" in w and "outside the Registry API" in w
-               for w in parsed.warnings)
-    with_v2 = parse_hosts_toml('[host."https://q.example/custom/v2"]\noverride_path = true\n',
-                               PATH)
+    assert any("override_path" in w and "outside the Registry API" in w for w in parsed.warnings)
+    with_v2 = parse_hosts_toml('[host."https://q.example/custom/v2"]\noverride_path = true\n', PATH)
     assert with_v2.warnings == ()
 
 
 def test_override_path_to_a_proxy_cache_project_is_inside_the_registry_api() -> None:
-    parsed = parse_hosts_toml('[host."https://harbor.example/v2/hub"]\noverride_path = true\n',
-                              PATH)
+    parsed = parse_hosts_toml(
+        '[host."https://harbor.example/v2/hub"]\noverride_path = true\n', PATH
+    )
     (warning,) = parsed.warnings
     assert "outside the Registry API" not in warning
     assert "repositories under 'hub'" in warning
@@ -251,7 +248,10 @@ SECRET_HOSTS = (
 def test_userinfo_is_dropped_from_the_host_and_never_printed() -> None:
     parsed = parse_hosts_toml(SECRET_HOSTS, PATH)
     assert [h.host for h in parsed.hosts_for("docker.io")] == [
-        "m.example", "bare.example:5000", "server.example"]
+        "m.example",
+        "bare.example:5000",
+        "server.example",
+    ]
     assert all("SECRETPW" not in h.url for h in parsed.hosts_for("docker.io"))
     credentials = [w for w in parsed.warnings if "user name or password" in w]
     assert len(credentials) == 3
@@ -262,8 +262,10 @@ def test_userinfo_is_dropped_from_the_host_and_never_printed() -> None:
 
 
 def test_userinfo_never_printed_in_errors_either() -> None:
-    text = ('[host."https://user:SECRETPW@m.example:bad"]\n'
-            '[host."https://u:SECRETPW@n.example"]\n  capabilities = ["mirror"]\n')
+    text = (
+        '[host."https://user:SECRETPW@m.example:bad"]\n'
+        '[host."https://u:SECRETPW@n.example"]\n  capabilities = ["mirror"]\n'
+    )
     parsed = parse_hosts_toml(text, PATH)
     assert len(parsed.errors) == 2
     assert all("SECRETPW" not in e.message and "***@" in e.message for e in parsed.errors)

@@ -18,7 +18,9 @@ def test_notebook_runs_without_error(path: Path) -> None:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     client = nbclient.NotebookClient(
-        notebook, timeout=180, kernel_name="python3",
+        notebook,
+        timeout=180,
+        kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()  # raises CellExecutionError on the first failing cell

@@ -34,8 +34,14 @@ def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def store(data: bytes) -> CachedList:
-    return store_list("allows", "https://example.test/allows.txt", data,
-                      entries=data.count(b"\n"), etag=None, last_modified=None)
+    return store_list(
+        "allows",
+        "https://example.test/allows.txt",
+        data,
+        entries=data.count(b"\n"),
+        etag=None,
+        last_modified=None,
+    )
 
 
 def test_cache_dir_follows_the_override_then_xdg_then_home(
@@ -163,7 +169,8 @@ def test_an_update_killed_half_way_leaves_the_old_cache_intact(
     old = store(OLD)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(stop_at)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         env={**os.environ, "IMAGE_COVERAGE_CACHE_DIR": str(isolated_cache)},
     )
     try:

@@ -10,10 +10,8 @@ from analyzer.online.compare import compare, disagreements, probe_catalogues
 from analyzer.online.probe import ProbeResult
 from analyzer.reference import ImageRef, parse_image
 
-MIRROR = Host(scheme="https", host="mirror.example.test", path="/v2",
-              capabilities=ALL_CAPABILITIES)
-OTHER = Host(scheme="https", host="other.example.test", path="/v2",
-             capabilities=ALL_CAPABILITIES)
+MIRROR = Host(scheme="https", host="mirror.example.test", path="/v2", capabilities=ALL_CAPABILITIES)
+OTHER = Host(scheme="https", host="other.example.test", path="/v2", capabilities=ALL_CAPABILITIES)
 
 
 def result(host: Host, ref: ImageRef, outcome: str) -> ProbeResult:
@@ -24,8 +22,9 @@ def test_each_outcome_against_each_prediction(tmp_path: Path) -> None:
     listed = tmp_path / "allows.txt"
     listed.write_text("docker.io/library/nginx\ndocker.io/library/redis\n")
     catalogues = load_catalogues([f"mirror.example.test={listed}"])
-    nginx, redis, busybox, alpine = (parse_image(n) for n in ("nginx", "redis", "busybox",
-                                                              "alpine"))
+    nginx, redis, busybox, alpine = (
+        parse_image(n) for n in ("nginx", "redis", "busybox", "alpine")
+    )
     items = [(MIRROR, "docker.io", ref) for ref in (nginx, redis, busybox, alpine)]
     results = [
         result(MIRROR, nginx, "served"),  # listed, served: agree
@@ -37,7 +36,8 @@ def test_each_outcome_against_each_prediction(tmp_path: Path) -> None:
     assert [c.predicted for c in compared] == [True, True, False, False]
     assert [c.agreement for c in compared] == ["agree", "disagree", "disagree", "unknown"]
     assert [c.result.image for c in disagreements(compared)] == [
-        "docker.io/library/redis:latest", "docker.io/library/busybox:latest",
+        "docker.io/library/redis:latest",
+        "docker.io/library/busybox:latest",
     ]
     assert compared[1].to_dict()["predicted"] == "holds"
     assert str(listed) in compared[0].catalogue
@@ -58,7 +58,8 @@ def test_probe_catalogues_answer_from_probes_and_fall_back_to_the_list(tmp_path:
     nginx, redis = parse_image("nginx"), parse_image("redis")
     items = [(MIRROR, "docker.io", nginx), (MIRROR, "docker.io", redis)]
     probed = probe_catalogues(
-        items, [result(MIRROR, nginx, "not_found"), result(MIRROR, redis, "rate_limited")],
+        items,
+        [result(MIRROR, nginx, "not_found"), result(MIRROR, redis, "rate_limited")],
         catalogues,
     )
     catalogue = probed.for_host("mirror.example.test")

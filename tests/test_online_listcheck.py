@@ -51,9 +51,7 @@ def test_mirror_txt_shape_with_comments_tags_and_regexes_is_accepted() -> None:
         (b"docker.io/library/nginx latest\n", None, "not a list entry"),
     ],
 )
-def test_what_is_not_a_list_is_rejected(
-    data: bytes, content_type: str | None, reason: str
-) -> None:
+def test_what_is_not_a_list_is_rejected(data: bytes, content_type: str | None, reason: str) -> None:
     with pytest.raises(ListRejected, match=reason):
         check_list(data, content_type=content_type)
 

@@ -21,8 +21,7 @@ from analyzer.online.probe import (
 from analyzer.online.verdicts import VerdictCache
 from analyzer.reference import parse_image
 
-MIRROR = Host(scheme="https", host="mirror.example.test", path="/v2",
-              capabilities=ALL_CAPABILITIES)
+MIRROR = Host(scheme="https", host="mirror.example.test", path="/v2", capabilities=ALL_CAPABILITIES)
 BASE = "https://mirror.example.test/v2"
 DIGEST = "sha256:" + "ab" * 32
 
@@ -55,7 +54,8 @@ def fake_time() -> FakeTime:
 
 def make_prober(fake_time: FakeTime, **options: object) -> Prober:
     settings: dict[str, object] = {
-        "clock": fake_time.clock, "sleep": fake_time.sleep,
+        "clock": fake_time.clock,
+        "sleep": fake_time.sleep,
         "wall_clock": lambda: fake_time.now + 1.7e9,
         "session": requests.Session(),
     }
@@ -84,8 +84,9 @@ def test_ns_is_url_encoded_like_go() -> None:
 
 def test_no_ns_for_the_registry_itself_nor_registry_1_for_docker_io() -> None:
     own = Host(scheme="https", host="quay.io", path="/v2", capabilities=ALL_CAPABILITIES)
-    hub = Host(scheme="https", host="registry-1.docker.io", path="/v2",
-               capabilities=ALL_CAPABILITIES)
+    hub = Host(
+        scheme="https", host="registry-1.docker.io", path="/v2", capabilities=ALL_CAPABILITIES
+    )
     assert manifest_url(own, "quay.io", parse_image("quay.io/a/b:1")) == (
         "https://quay.io/v2/a/b/manifests/1"
     )
@@ -95,10 +96,16 @@ def test_no_ns_for_the_registry_itself_nor_registry_1_for_docker_io() -> None:
 
 
 def test_path_prefix_and_override_path() -> None:
-    prefixed = Host(scheme="http", host="m.example:8080", path="/custom/v2",
-                    capabilities=ALL_CAPABILITIES)
-    overridden = Host(scheme="http", host="m.example:8080", path="",
-                      capabilities=ALL_CAPABILITIES, override_path=True)
+    prefixed = Host(
+        scheme="http", host="m.example:8080", path="/custom/v2", capabilities=ALL_CAPABILITIES
+    )
+    overridden = Host(
+        scheme="http",
+        host="m.example:8080",
+        path="",
+        capabilities=ALL_CAPABILITIES,
+        override_path=True,
+    )
     ref = parse_image("ghcr.io/o/r:t")
     assert manifest_url(prefixed, "ghcr.io", ref) == (
         "http://m.example:8080/custom/v2/o/r/manifests/t?ns=ghcr.io"
@@ -114,7 +121,9 @@ def test_path_prefix_and_override_path() -> None:
 @responses.activate
 def test_served_sends_head_with_containerd_accept(fake_time: FakeTime) -> None:
     responses.head(
-        nginx_url(), status=200, headers={"Docker-Content-Digest": DIGEST},
+        nginx_url(),
+        status=200,
+        headers={"Docker-Content-Digest": DIGEST},
         match=[matchers.header_matcher({"Accept": MANIFEST_ACCEPT})],
     )
     result = make_prober(fake_time).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
@@ -127,13 +136,9 @@ def test_served_sends_head_with_containerd_accept(fake_time: FakeTime) -> None:
     [(404, "not_found"), (403, "denied"), (401, "denied"), (400, "error"), (502, "error")],
 )
 @responses.activate
-def test_each_status_maps_to_its_outcome(
-    fake_time: FakeTime, status: int, outcome: str
-) -> None:
+def test_each_status_maps_to_its_outcome(fake_time: FakeTime, status: int, outcome: str) -> None:
     responses.head(nginx_url(), status=status)
-    result = make_prober(fake_time, retries=0).probe(
-        MIRROR, "docker.io", parse_image("nginx:1.25")
-    )
+    result = make_prober(fake_time, retries=0).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
     assert (result.outcome, result.status) == (outcome, status)
     assert result.detail
 
@@ -141,8 +146,7 @@ def test_each_status_maps_to_its_outcome(
 @responses.activate
 def test_429_without_retries_is_rate_limited(fake_time: FakeTime) -> None:
     responses.head(nginx_url(), status=429)
-    result = make_prober(fake_time, retries=0).probe(MIRROR, "docker.io",
-                                                     parse_image("nginx:1.25"))
+    result = make_prober(fake_time, retries=0).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
     assert (result.outcome, result.status) == ("rate_limited", 429)
 
 
@@ -174,8 +178,7 @@ def test_connection_refused_and_dns_errors_are_named(fake_time: FakeTime) -> Non
 @responses.activate
 def test_tls_error_is_an_error(fake_time: FakeTime) -> None:
     responses.head(nginx_url(), body=requests.exceptions.SSLError("wrong version number"))
-    result = make_prober(fake_time, retries=0).probe(MIRROR, "docker.io",
-                                                     parse_image("nginx:1.25"))
+    result = make_prober(fake_time, retries=0).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
     assert result.outcome == "error"
     assert result.detail is not None and result.detail.startswith("TLS error")
 
@@ -191,23 +194,32 @@ def test_head_not_allowed_is_retried_as_get(fake_time: FakeTime) -> None:
 
 # -- anonymous Bearer token flow ---------------------------------------------------------------
 
-CHALLENGE = ('Bearer realm="https://auth.example.test/token",service="mirror",'
-             'scope="repository:library/nginx:pull"')
+CHALLENGE = (
+    'Bearer realm="https://auth.example.test/token",service="mirror",'
+    'scope="repository:library/nginx:pull"'
+)
 
 
 @responses.activate(registry=OrderedRegistry)
 def test_token_flow_fetches_an_anonymous_token_and_retries(fake_time: FakeTime) -> None:
-    responses.head(nginx_url(), status=401, headers={"WWW-Authenticate": CHALLENGE},
-                   match=[matchers.header_matcher({"Accept": MANIFEST_ACCEPT}, strict_match=False)])
+    responses.head(
+        nginx_url(),
+        status=401,
+        headers={"WWW-Authenticate": CHALLENGE},
+        match=[matchers.header_matcher({"Accept": MANIFEST_ACCEPT}, strict_match=False)],
+    )
     token_call = responses.get(
         "https://auth.example.test/token",
         json={"token": "s3cr3t-token", "expires_in": 300},
-        match=[matchers.query_param_matcher(
-            {"service": "mirror", "scope": "repository:library/nginx:pull"}
-        )],
+        match=[
+            matchers.query_param_matcher(
+                {"service": "mirror", "scope": "repository:library/nginx:pull"}
+            )
+        ],
     )
     served = responses.head(
-        nginx_url(), status=200,
+        nginx_url(),
+        status=200,
         match=[matchers.header_matcher({"Authorization": "Bearer s3cr3t-token"})],
     )
     prober = make_prober(fake_time)
@@ -264,14 +276,19 @@ def test_basic_challenge_is_denied_without_a_token_request(fake_time: FakeTime) 
 def test_challenge_without_scope_asks_for_the_repository_pull_scope(
     fake_time: FakeTime,
 ) -> None:
-    responses.head(nginx_url(), status=401,
-                   headers={"WWW-Authenticate": 'Bearer realm="https://auth.example.test/t"'})
+    responses.head(
+        nginx_url(),
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="https://auth.example.test/t"'},
+    )
     token_call = responses.get(
-        "https://auth.example.test/t", json={"token": "t"},
+        "https://auth.example.test/t",
+        json={"token": "t"},
         match=[matchers.query_param_matcher({"scope": "repository:library/nginx:pull"})],
     )
-    responses.head(nginx_url(), status=200,
-                   match=[matchers.header_matcher({"Authorization": "Bearer t"})])
+    responses.head(
+        nginx_url(), status=200, match=[matchers.header_matcher({"Authorization": "Bearer t"})]
+    )
     result = make_prober(fake_time).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
     assert result.outcome == "served"
     assert token_call.call_count == 1
@@ -365,8 +382,10 @@ def test_a_host_is_skipped_after_repeated_errors(fake_time: FakeTime) -> None:
 def test_results_keep_the_order_of_items_and_report_progress(fake_time: FakeTime) -> None:
     names = ["a", "b", "c", "d"]
     for name in names:
-        responses.head(f"{BASE}/library/{name}/manifests/latest?ns=docker.io",
-                       status=200 if name in "ac" else 404)
+        responses.head(
+            f"{BASE}/library/{name}/manifests/latest?ns=docker.io",
+            status=200 if name in "ac" else 404,
+        )
     seen: list[ProbeResult] = []
     results = make_prober(fake_time, concurrency=3).probe_many(
         [(MIRROR, "docker.io", parse_image(n)) for n in names], on_result=seen.append
@@ -423,8 +442,13 @@ def test_zero_ttl_disables_the_cache(fake_time: FakeTime, isolated_cache: Path) 
 
 @responses.activate
 def test_skip_verify_hosts_are_probed_without_tls_verification(fake_time: FakeTime) -> None:
-    insecure = Host(scheme="https", host="mirror.example.test", path="/v2",
-                    capabilities=ALL_CAPABILITIES, skip_verify=True)
+    insecure = Host(
+        scheme="https",
+        host="mirror.example.test",
+        path="/v2",
+        capabilities=ALL_CAPABILITIES,
+        skip_verify=True,
+    )
     responses.head(nginx_url(), status=200)
     make_prober(fake_time).probe(insecure, "docker.io", parse_image("nginx:1.25"))
     make_prober(fake_time, cache_ttl=0).probe(MIRROR, "docker.io", parse_image("nginx:1.25"))
@@ -434,8 +458,13 @@ def test_skip_verify_hosts_are_probed_without_tls_verification(fake_time: FakeTi
 
 @responses.activate
 def test_denied_by_a_host_that_needs_configured_headers_says_so(fake_time: FakeTime) -> None:
-    with_headers = Host(scheme="https", host="mirror.example.test", path="/v2",
-                        capabilities=ALL_CAPABILITIES, header_names=("Authorization",))
+    with_headers = Host(
+        scheme="https",
+        host="mirror.example.test",
+        path="/v2",
+        capabilities=ALL_CAPABILITIES,
+        header_names=("Authorization",),
+    )
     responses.head(nginx_url(), status=403)
     result = make_prober(fake_time).probe(with_headers, "docker.io", parse_image("nginx:1.25"))
     assert result.outcome == "denied"

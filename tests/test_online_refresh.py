@@ -53,8 +53,12 @@ def seed(body: bytes = GOOD, **headers: str) -> None:
 
 @responses.activate
 def test_first_download_is_stored_with_its_metadata() -> None:
-    responses.get(URL, body=GOOD, content_type="text/plain; charset=utf-8",
-                  headers={"ETag": '"v1"', "Last-Modified": "Tue, 01 Sep 2026 10:00:00 GMT"})
+    responses.get(
+        URL,
+        body=GOOD,
+        content_type="text/plain; charset=utf-8",
+        headers={"ETag": '"v1"', "Last-Modified": "Tue, 01 Sep 2026 10:00:00 GMT"},
+    )
     result = update_catalog(URL, name=NAME, now=T0)
     assert result.outcome == "updated" and result.ok
     entry = load_cached(NAME)
@@ -70,10 +74,17 @@ def test_first_download_is_stored_with_its_metadata() -> None:
 def test_unchanged_list_costs_one_conditional_request_answered_304() -> None:
     seed(GOOD, ETag='"v1"', **{"Last-Modified": "Tue, 01 Sep 2026 10:00:00 GMT"})
     conditional = responses.get(
-        URL, status=304,
-        match=[matchers.header_matcher({
-            "If-None-Match": '"v1"', "If-Modified-Since": "Tue, 01 Sep 2026 10:00:00 GMT",
-        }, strict_match=False)],
+        URL,
+        status=304,
+        match=[
+            matchers.header_matcher(
+                {
+                    "If-None-Match": '"v1"',
+                    "If-Modified-Since": "Tue, 01 Sep 2026 10:00:00 GMT",
+                },
+                strict_match=False,
+            )
+        ],
     )
     later = T0 + timedelta(days=2)
     result = update_catalog(URL, name=NAME, now=later)
@@ -108,8 +119,9 @@ def test_the_same_bytes_without_validators_count_as_unchanged() -> None:
 BAD_DOWNLOADS = [
     pytest.param(b"<html><body>rate limited</body></html>\n", "text/html", "HTML", id="html"),
     pytest.param(b"", "text/plain", "empty", id="empty"),
-    pytest.param(b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "application/octet-stream", "binary",
-                 id="binary"),
+    pytest.param(
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "application/octet-stream", "binary", id="binary"
+    ),
     pytest.param(GOOD + b"docker.io/libr", "text/plain", "truncated", id="truncated"),
     pytest.param(GOOD + b"list)\n", "text/plain", "line 11 is not a list entry", id="junk"),
     pytest.param(make_list(4), "text/plain", "shrank from 10 to 4", id="shrunk"),
@@ -212,8 +224,9 @@ def test_loader_revalidates_a_stale_copy() -> None:
     loader.clock = Clock(T0)
     loader(URL)
     revalidated = responses.get(
-        URL, status=304, match=[matchers.header_matcher({"If-None-Match": '"a"'},
-                                                        strict_match=False)],
+        URL,
+        status=304,
+        match=[matchers.header_matcher({"If-None-Match": '"a"'}, strict_match=False)],
     )
     loader.clock = Clock(T0 + timedelta(hours=2))
     assert loader(URL) == GOOD.decode()

@@ -50,8 +50,9 @@ def outcomes(route: Route, phase: str) -> list[tuple[str, str]]:
 
 
 def test_s1_mirror_with_pull_resolve_holds_it_mirrored(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror(M1)).holds("127.0.0.1:5001",
-                                                                 "docker.io/oracle/x")
+    node = (
+        Node(tmp_path).hosts("docker.io", mirror(M1)).holds("127.0.0.1:5001", "docker.io/oracle/x")
+    )
     route = node.route("oracle/x:v1")
     assert route.status == "mirrored"
     assert route.resolve_host == route.content_host == f"{M1}/v2"
@@ -59,8 +60,9 @@ def test_s1_mirror_with_pull_resolve_holds_it_mirrored(tmp_path: Path) -> None:
 
 
 def test_s2_mirror_lacks_it_fallback_with_every_attempt(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror(M1)).holds("127.0.0.1:5001",
-                                                                 "docker.io/other/y")
+    node = (
+        Node(tmp_path).hosts("docker.io", mirror(M1)).holds("127.0.0.1:5001", "docker.io/other/y")
+    )
     route = node.route("oracle/x:v1")
     assert route.status == "fallback"
     upstream = "https://registry-1.docker.io/v2"
@@ -70,8 +72,11 @@ def test_s2_mirror_lacks_it_fallback_with_every_attempt(tmp_path: Path) -> None:
 
 
 def test_s3_pull_only_mirror_with_a_tag_is_partial(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror(M1, '"pull"')).holds(
-        "127.0.0.1:5001", "docker.io/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror(M1, '"pull"'))
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+    )
     route = node.route("oracle/x:v1")
     assert route.status == "partial"
     assert route.resolve_host == "https://registry-1.docker.io/v2"
@@ -81,16 +86,22 @@ def test_s3_pull_only_mirror_with_a_tag_is_partial(tmp_path: Path) -> None:
 
 
 def test_s4_pull_only_mirror_with_a_digest_is_mirrored(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror(M1, '"pull"')).holds(
-        "127.0.0.1:5001", "docker.io/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror(M1, '"pull"'))
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+    )
     route = node.route(f"oracle/x@{DIGEST}")
     assert route.status == "mirrored"
     assert route.resolve_host == route.content_host == f"{M1}/v2"
 
 
 def test_s4t_name_tag_digest_is_pulled_by_digest(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror(M1, '"pull"')).holds(
-        "127.0.0.1:5001", "docker.io/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror(M1, '"pull"'))
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+    )
     route = node.route(f"oracle/x:v1@{DIGEST}")
     assert route.image == f"docker.io/oracle/x@{DIGEST}"
     assert route.status == "mirrored"
@@ -98,26 +109,34 @@ def test_s4t_name_tag_digest_is_pulled_by_digest(tmp_path: Path) -> None:
 
 
 def test_s11_two_mirrors_only_the_second_holds_it(tmp_path: Path) -> None:
-    node = (Node(tmp_path).hosts("docker.io", mirror(M1) + mirror(M2))
-            .holds("127.0.0.1:5001", "docker.io/other/y")
-            .holds("127.0.0.1:5002", "docker.io/oracle/x"))
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror(M1) + mirror(M2))
+        .holds("127.0.0.1:5001", "docker.io/other/y")
+        .holds("127.0.0.1:5002", "docker.io/oracle/x")
+    )
     route = node.route("oracle/x:v1")
     assert route.status == "mirrored"
-    assert outcomes(route, "resolve") == [(f"{M1}/v2", "not_in_catalogue"),
-                                          (f"{M2}/v2", "served")]
+    assert outcomes(route, "resolve") == [(f"{M1}/v2", "not_in_catalogue"), (f"{M2}/v2", "served")]
     assert route.content_host == f"{M2}/v2"
 
 
 def test_s11o_both_hold_it_file_order_decides(tmp_path: Path) -> None:
-    node = (Node(tmp_path).hosts("docker.io", mirror(M2) + mirror(M1))
-            .holds("127.0.0.1:5001", "docker.io/oracle/x")
-            .holds("127.0.0.1:5002", "docker.io/oracle/x"))
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror(M2) + mirror(M1))
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+        .holds("127.0.0.1:5002", "docker.io/oracle/x")
+    )
     assert node.route("oracle/x:v1").resolve_host == f"{M2}/v2"
 
 
 def test_s9a_s9b_default_dir_falls_back_to_the_images_own_registry(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("_default", mirror(M1)).holds(
-        "127.0.0.1:5001", "registry.example.test/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("_default", mirror(M1))
+        .holds("127.0.0.1:5001", "registry.example.test/oracle/x")
+    )
     served = node.route("registry.example.test/oracle/x:v1")
     assert served.status == "mirrored"
     assert "?ns=registry.example.test" in (served.attempts[0].detail or "")
@@ -127,9 +146,13 @@ def test_s9a_s9b_default_dir_falls_back_to_the_images_own_registry(tmp_path: Pat
 
 
 def test_s9c_specific_dir_beats_default(tmp_path: Path) -> None:
-    node = (Node(tmp_path).hosts("_default", mirror(M1)).hosts("docker.io", mirror(M2))
-            .holds("127.0.0.1:5001", "docker.io/oracle/x")
-            .holds("127.0.0.1:5002", "docker.io/oracle/x"))
+    node = (
+        Node(tmp_path)
+        .hosts("_default", mirror(M1))
+        .hosts("docker.io", mirror(M2))
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+        .holds("127.0.0.1:5002", "docker.io/oracle/x")
+    )
     route = node.route("oracle/x:v1")
     assert route.resolve_host == f"{M2}/v2"
     assert [a.host for a in route.attempts].count(f"{M1}/v2") == 0
@@ -147,19 +170,26 @@ def test_s12_ns_on_mirrors_not_on_the_registrys_own_host(tmp_path: Path) -> None
 
 
 def test_s12b_no_ns_for_registry_1_docker_io(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror("http://mirror.example.test")).holds(
-        "mirror.example.test", "docker.io/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror("http://mirror.example.test"))
+        .holds("mirror.example.test", "docker.io/oracle/x")
+    )
     served = node.route("oracle/x:v1").attempts[0]
-    assert served.detail == ("HEAD http://mirror.example.test/v2/oracle/x/manifests/v1"
-                             "?ns=docker.io")
+    assert served.detail == (
+        "HEAD http://mirror.example.test/v2/oracle/x/manifests/v1?ns=docker.io"
+    )
     upstream = node.route("oracle/other:v1")
     resolved = next(a for a in upstream.attempts if a.outcome == "served")
     assert resolved.detail == "HEAD https://registry-1.docker.io/v2/oracle/other/manifests/v1"
 
 
 def test_s19_push_only_mirror_still_serves_content(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", mirror(M1, '"push"')).holds(
-        "127.0.0.1:5001", "docker.io/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", mirror(M1, '"push"'))
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+    )
     route = node.route("oracle/x:v1")
     assert route.status == "partial"
     assert route.resolve_host == "https://registry-1.docker.io/v2"
@@ -167,27 +197,36 @@ def test_s19_push_only_mirror_still_serves_content(tmp_path: Path) -> None:
 
 
 def test_s20_server_replaced_by_a_mirror_lacking_the_image_is_blocked(tmp_path: Path) -> None:
-    node = (Node(tmp_path).hosts("docker.io", f'server = "{M1}"\n' + mirror(M2))
-            .holds("127.0.0.1:5001", "docker.io/other/y")
-            .holds("127.0.0.1:5002", "docker.io/other/y"))
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", f'server = "{M1}"\n' + mirror(M2))
+        .holds("127.0.0.1:5001", "docker.io/other/y")
+        .holds("127.0.0.1:5002", "docker.io/other/y")
+    )
     route = node.route("oracle/x:v1")
     assert route.status == "blocked"
-    assert outcomes(route, "resolve") == [(f"{M2}/v2", "not_in_catalogue"),
-                                          (f"{M1}/v2", "not_in_catalogue")]
+    assert outcomes(route, "resolve") == [
+        (f"{M2}/v2", "not_in_catalogue"),
+        (f"{M1}/v2", "not_in_catalogue"),
+    ]
     assert outcomes(route, "content") == []
     assert route.resolve_host is None and route.content_host is None
     assert "replaced" in (route.reason or "")
 
 
 def test_server_replaced_by_a_mirror_holding_it_is_mirrored(tmp_path: Path) -> None:
-    node = Node(tmp_path).hosts("docker.io", f'server = "{M1}"\n[host]\n').holds(
-        "127.0.0.1:5001", "docker.io/oracle/x")
+    node = (
+        Node(tmp_path)
+        .hosts("docker.io", f'server = "{M1}"\n[host]\n')
+        .holds("127.0.0.1:5001", "docker.io/oracle/x")
+    )
     assert node.route("oracle/x:v1").status == "mirrored"
 
 
 def test_s22_server_without_resolve_and_pull_only_mirror_blocks_tags(tmp_path: Path) -> None:
-    text = ('server = "https://registry-1.docker.io"\ncapabilities = ["pull"]\n'
-            + mirror(M1, '"pull"'))
+    text = 'server = "https://registry-1.docker.io"\ncapabilities = ["pull"]\n' + mirror(
+        M1, '"pull"'
+    )
     node = Node(tmp_path).hosts("docker.io", text).holds("127.0.0.1:5001", "docker.io/oracle/x")
     route = node.route("oracle/x:v1")
     assert route.status == "blocked"
@@ -203,47 +242,60 @@ def test_s22b_root_capabilities_without_server_are_ignored(tmp_path: Path) -> No
 
 
 def test_s10a_s10c_path_rules_show_in_the_requests(tmp_path: Path) -> None:
-    text = (mirror("http://p.example/custom")
-            + '[host."http://q.example/custom"]\n  override_path = true\n')
+    text = (
+        mirror("http://p.example/custom")
+        + '[host."http://q.example/custom"]\n  override_path = true\n'
+    )
     node = Node(tmp_path).hosts("docker.io", text).holds("p.example", "docker.io/oracle/x")
     route = node.route("oracle/x:v1")
     assert route.attempts[0].detail == (
-        "HEAD http://p.example/custom/v2/oracle/x/manifests/v1?ns=docker.io")
+        "HEAD http://p.example/custom/v2/oracle/x/manifests/v1?ns=docker.io"
+    )
 
 
 def test_s10c_override_path_without_v2_serves_nothing_whatever_its_catalogue(
-        tmp_path: Path) -> None:
-    text = ('[host."http://q.example/custom"]\n  override_path = true\n'
-            '[host."http://r.example/v2/hub"]\n  override_path = true\n')
+    tmp_path: Path,
+) -> None:
+    text = (
+        '[host."http://q.example/custom"]\n  override_path = true\n'
+        '[host."http://r.example/v2/hub"]\n  override_path = true\n'
+    )
     node = Node(tmp_path).hosts("docker.io", text).holds("q.example", "docker.io/oracle/x")
     route = node.holds("r.example").route("oracle/x:v1")
     assert route.status == "fallback"
     first = route.attempts[0]
     assert (first.host, first.outcome) == ("http://q.example/custom", "outside_api")
-    assert first.detail == ("HEAD http://q.example/custom/oracle/x/manifests/v1?ns=docker.io: "
-                            "outside the Registry API (no /v2 in the path), a registry "
-                            "answers 404")
+    assert first.detail == (
+        "HEAD http://q.example/custom/oracle/x/manifests/v1?ns=docker.io: "
+        "outside the Registry API (no /v2 in the path), a registry "
+        "answers 404"
+    )
     assert any("override_path" in w and "has no /v2" in w for w in route.warnings)
     # a proxy-cache project path (/v2/<project>) is inside the API: its catalogue decides
-    node2 = Node(tmp_path / "second").hosts("docker.io", text).holds("r.example",
-                                                                     "docker.io/oracle/x")
+    node2 = (
+        Node(tmp_path / "second").hosts("docker.io", text).holds("r.example", "docker.io/oracle/x")
+    )
     assert node2.route("oracle/x:v1").content_host == "http://r.example/v2/hub"
 
 
-def test_legacy_endpoint_with_a_path_is_used_as_written_cri_legacy_path(
-        tmp_path: Path) -> None:
-    config = load_mirror_config(containerd_config=write(
-        tmp_path / "config.toml",
-        'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
-        '  endpoint = ["https://docker.m.daocloud.io/custom", "https://hub.example/"]\n'))
+def test_legacy_endpoint_with_a_path_is_used_as_written_cri_legacy_path(tmp_path: Path) -> None:
+    config = load_mirror_config(
+        containerd_config=write(
+            tmp_path / "config.toml",
+            'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+            '  endpoint = ["https://docker.m.daocloud.io/custom", "https://hub.example/"]\n',
+        )
+    )
     route = route_image(parse_image("nginx"), config, load_catalogues())
     assert route.status == "fallback"
     assert outcomes(route, "resolve") == [
         ("https://docker.m.daocloud.io/custom", "outside_api"),
         ("https://hub.example", "outside_api"),
-        ("https://registry-1.docker.io/v2", "served")]
-    assert any("legacy CRI endpoint" in w and "/custom/<repository>/manifests" in w
-               for w in route.warnings)
+        ("https://registry-1.docker.io/v2", "served"),
+    ]
+    assert any(
+        "legacy CRI endpoint" in w and "/custom/<repository>/manifests" in w for w in route.warnings
+    )
 
 
 def test_s15_s16_rejected_file_means_direct_with_the_error_as_warning(tmp_path: Path) -> None:
@@ -270,8 +322,11 @@ def test_mirror_without_catalogue_is_assumed_and_says_so(tmp_path: Path) -> None
 
 def test_seed_guide_hosts_toml_with_docker_io_server(tmp_path: Path) -> None:
     # server = "https://docker.io" is Docker Hub's real upstream, not a mirror
-    text = ('server = "https://docker.io"\n' + mirror("https://dockerproxy.com")
-            + mirror("https://docker.m.daocloud.io"))
+    text = (
+        'server = "https://docker.io"\n'
+        + mirror("https://dockerproxy.com")
+        + mirror("https://docker.m.daocloud.io")
+    )
     node = Node(tmp_path).hosts("docker.io", text).holds("dockerproxy.com")
     assert node.route("nginx:1.25").content_host == "https://docker.m.daocloud.io/v2"
     unknown = node.route("nobody/nothing:1")
@@ -285,10 +340,13 @@ def write(path: Path, text: str) -> str:
 
 
 def test_legacy_cri_mirrors_route_with_ns(tmp_path: Path) -> None:
-    config = load_mirror_config(containerd_config=write(
-        tmp_path / "config.toml",
-        'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
-        f'  endpoint = ["{M1}", "{M2}"]\n'))
+    config = load_mirror_config(
+        containerd_config=write(
+            tmp_path / "config.toml",
+            'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+            f'  endpoint = ["{M1}", "{M2}"]\n',
+        )
+    )
     catalogues = load_catalogues(["127.0.0.1:5001=none", "127.0.0.1:5002=all"])
     route = route_image(parse_image("oracle/x:v1"), config, catalogues)
     assert route.status == "mirrored"
@@ -297,8 +355,11 @@ def test_legacy_cri_mirrors_route_with_ns(tmp_path: Path) -> None:
 
 
 def test_docker_daemon_mirrors_send_no_ns(tmp_path: Path) -> None:
-    config = load_mirror_config(docker_daemon=write(
-        tmp_path / "daemon.json", '{"registry-mirrors": ["https://hub.example"]}'))
+    config = load_mirror_config(
+        docker_daemon=write(
+            tmp_path / "daemon.json", '{"registry-mirrors": ["https://hub.example"]}'
+        )
+    )
     route = route_image(parse_image("nginx"), config, Catalogues())
     assert route.status == "mirrored"
     assert route.attempts[0].detail == "HEAD https://hub.example/v2/library/nginx/manifests/latest"
@@ -329,9 +390,13 @@ def test_userinfo_in_a_host_url_is_keyed_and_shown_without_it(tmp_path: Path) ->
     assert route.status == "mirrored"  # the catalogue of m.example applies
     assert route.content_host == "https://m.example/v2"
     config = load_mirror_config(hosts_dirs=[str(node.root)])
-    shown = [str(route.to_dict()), config.description, *config.warnings,
-             *(str(e) for e in config.errors),
-             *(str(rh) for rh in config.configured())]
+    shown = [
+        str(route.to_dict()),
+        config.description,
+        *config.warnings,
+        *(str(e) for e in config.errors),
+        *(str(rh) for rh in config.configured()),
+    ]
     assert not [text for text in shown if "SECRETPW" in text]
     assert any("***@m.example" in w for w in route.warnings)
 
@@ -344,19 +409,21 @@ def test_upstream_listed_before_a_mirror_that_holds_it_says_so(tmp_path: Path) -
     assert route.reason == (
         "the upstream https://registry-1.docker.io/v2 is listed before the mirrors and serves "
         "docker.io/library/nginx first (https://docker.m.daocloud.io/v2 holds it but comes "
-        "after it)")
+        "after it)"
+    )
     # when the later mirror does not hold it, the sentence says that instead
     lacking = Node(tmp_path / "b").hosts("docker.io", text).route("nobody/nothing:1")
     assert (lacking.reason or "").startswith("no configured mirror holds docker.io/nobody/")
 
 
 def test_upstream_resolving_before_a_mirror_that_could_resolve_says_so(tmp_path: Path) -> None:
-    text = (mirror(M1, '"pull"') + mirror("https://registry-1.docker.io") + mirror(M2))
+    text = mirror(M1, '"pull"') + mirror("https://registry-1.docker.io") + mirror(M2)
     node = Node(tmp_path).hosts("docker.io", text).holds("127.0.0.1:5001", "docker.io/oracle/x")
     route = node.holds("127.0.0.1:5002", "docker.io/oracle/x").route("oracle/x:v1")
     assert route.status == "partial"
     assert (route.reason or "").endswith(
-        f"(it is listed before {M2}/v2, which may resolve tags and holds it)")
+        f"(it is listed before {M2}/v2, which may resolve tags and holds it)"
+    )
 
 
 def test_mirror_asked_outside_the_registry_api_is_named_in_the_reason(tmp_path: Path) -> None:
@@ -365,4 +432,5 @@ def test_mirror_asked_outside_the_registry_api_is_named_in_the_reason(tmp_path: 
     assert route.reason == (
         "no configured mirror serves docker.io/library/nginx: "
         "https://docker.m.daocloud.io/custom holds it but is asked outside the Registry API "
-        "(no /v2 in its path); the upstream https://registry-1.docker.io/v2 serves it")
+        "(no /v2 in its path); the upstream https://registry-1.docker.io/v2 serves it"
+    )

@@ -89,8 +89,9 @@ def test_a_tool_key_that_is_not_a_table_is_just_an_unknown_key(tmp_path: Path) -
 
 def test_comma_lists_and_config_path_roots_are_split(tmp_path: Path) -> None:
     path = tmp_path / "image-coverage.toml"
-    path.write_text('fail-on = "fallback, blocked"\nhosts-dir = "certs:/etc/other"\n'
-                    'include = ["indirect"]\n')
+    path.write_text(
+        'fail-on = "fallback, blocked"\nhosts-dir = "certs:/etc/other"\ninclude = ["indirect"]\n'
+    )
     settings = load_settings(path)
     assert settings.fail_on == ("fallback", "blocked")
     assert settings.hosts_dir == (str(tmp_path / "certs"), "/etc/other")

@@ -25,9 +25,18 @@ def pod(name: str, image: str) -> str:
 
 
 def json_pod(name: str, image: str) -> str:
-    return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-                       "spec": {"containers": [{"name": "c", "image": image}]}},
-                      indent=None).replace(', "spec"', ',\n "spec"') + "\n"
+    return (
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name},
+                "spec": {"containers": [{"name": "c", "image": image}]},
+            },
+            indent=None,
+        ).replace(', "spec"', ',\n "spec"')
+        + "\n"
+    )
 
 
 GOOD_BEFORE = pod("before", "nginx:1.25")  # 8 lines, image on line 8
@@ -128,7 +137,9 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     result = read_sources([str(tmp_path)])
     error = only_error(result)
     assert (error.file, error.line, error.message) == (
-        str(locked), None, "cannot read: Permission denied"
+        str(locked),
+        None,
+        "cannot read: Permission denied",
     )
     assert names(result) == ["before", "last"]
 
@@ -247,7 +258,10 @@ def test_document_nested_10000_levels(tmp_path: Path, opener: str) -> None:
 def test_json_nested_10000_levels(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text(
-        json_pod("before", "nginx:1.25") + "[" * 10_000 + "]" * 10_000 + "\n"
+        json_pod("before", "nginx:1.25")
+        + "[" * 10_000
+        + "]" * 10_000
+        + "\n"
         + json_pod("after", "nginx:1.27")
     )
     started = time.monotonic()
@@ -282,8 +296,9 @@ def test_100_mb_document(tmp_path: Path) -> None:
 def test_large_single_line_and_large_json_file(tmp_path: Path) -> None:
     limits = Limits(max_document_bytes=1_000_000)
     line = tmp_path / "line.yaml"
-    line.write_bytes(GOOD_BEFORE.encode() + b"---\nx: " + b"y" * 3_000_000
-                     + b"\n---\n" + GOOD_AFTER.encode())
+    line.write_bytes(
+        GOOD_BEFORE.encode() + b"---\nx: " + b"y" * 3_000_000 + b"\n---\n" + GOOD_AFTER.encode()
+    )
     big_json = tmp_path / "big.json"
     big_json.write_text('{"kind": "List", "items": ["' + "x" * 2_000_000 + '"]}')
     result = read_sources([str(line), str(big_json)], limits=limits)

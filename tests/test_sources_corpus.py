@@ -83,7 +83,7 @@ def test_corpus_file_uses_are_exactly_the_expected_ones(
 
 
 def test_nothing_but_expected_core_images_in_the_whole_corpus(
-    found: dict[str, list[dict[str, Any]]]
+    found: dict[str, list[dict[str, Any]]],
 ) -> None:
     expected = {
         (relative, entry["line"], entry["field"])
@@ -141,8 +141,9 @@ def test_kubectl_status_images_are_not_reported(found: dict[str, list[dict[str, 
     # po_sidecar.json names docker.io/istio/base:latest only in status.containerStatuses
     pulls = {entry.get("image") for entry in found["k9s-kubectl-json/po_sidecar.json"]}
     assert pulls == {"docker.io/istio/base:latest"}
-    assert all(not entry["field"].startswith("status")
-               for entries in found.values() for entry in entries)
+    assert all(
+        not entry["field"].startswith("status") for entries in found.values() for entry in entries
+    )
 
 
 def test_helm_source_comments_are_recorded() -> None:

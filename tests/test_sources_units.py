@@ -15,79 +15,94 @@ from analyzer.sources.tree import MapNode, ScalarNode, SeqNode, get
 from analyzer.sources.yaml_tree import build_yaml
 
 
-@pytest.mark.parametrize("raw", [
-    "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
-    "docker.io/longhornio/longhorn-engine:master-head",
-    "ghcr.io/acme/app@sha256:" + "ab" * 32,
-    "acme/app:v1.2",
-    "localhost:5000/app:7",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
+        "docker.io/longhornio/longhorn-engine:master-head",
+        "ghcr.io/acme/app@sha256:" + "ab" * 32,
+        "acme/app:v1.2",
+        "localhost:5000/app:7",
+    ],
+)
 def test_clear_images_count_without_an_image_name(raw: str) -> None:
     assert classify.indirect_image(raw, named_image=False) is not None
 
 
-@pytest.mark.parametrize("raw", [
-    "kube-system/kubelet",  # namespace/name
-    "ingress/backend:8080",  # namespace/service:port
-    "0.0.0.0:8443",  # listen address
-    "127.0.0.1:8080",
-    "http://127.0.0.1:8080/",  # URL
-    "https://quay.io/acme/app:v1",
-    "/etc/config/prometheus.yml",  # path
-    "./Dockerfile",
-    "info",  # plain words
-    "nginx",
-    "nginx:1.25",  # no slash: as likely a host:port as an image
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "pods=[*]",
-    "sh -c 'docker run busybox:1.36'",
-    "",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "kube-system/kubelet",  # namespace/name
+        "ingress/backend:8080",  # namespace/service:port
+        "0.0.0.0:8443",  # listen address
+        "127.0.0.1:8080",
+        "http://127.0.0.1:8080/",  # URL
+        "https://quay.io/acme/app:v1",
+        "/etc/config/prometheus.yml",  # path
+        "./Dockerfile",
+        "info",  # plain words
+        "nginx",
+        "nginx:1.25",  # no slash: as likely a host:port as an image
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "pods=[*]",
+        "sh -c 'docker run busybox:1.36'",
+        "",
+    ],
+)
 def test_look_alikes_do_not_count_without_an_image_name(raw: str) -> None:
     assert classify.indirect_image(raw, named_image=False) is None
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("busybox:1.36", "docker.io/library/busybox:1.36"),
-    ("quay.io/acme/app", "quay.io/acme/app:latest"),
-    ("busybox", None),  # a bare word, even under an image name
-    ("quay.io", None),
-    ("v1.2.3", None),
-    ("IfNotPresent", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("busybox:1.36", "docker.io/library/busybox:1.36"),
+        ("quay.io/acme/app", "quay.io/acme/app:latest"),
+        ("busybox", None),  # a bare word, even under an image name
+        ("quay.io", None),
+        ("v1.2.3", None),
+        ("IfNotPresent", None),
+    ],
+)
 def test_an_image_name_needs_a_tag_digest_or_registry(raw: str, expected: str | None) -> None:
     image = classify.indirect_image(raw, named_image=True)
     assert (image.pull_ref if image else None) == expected
 
 
-@pytest.mark.parametrize(("name", "says"), [
-    ("INIT_IMAGE", True),
-    ("engine-image", True),
-    ("queue-sidecar-image", True),
-    ("configReloaderImage", True),
-    ("image", True),
-    ("IMAGE_PULL_POLICY", False),
-    ("imagePullSecrets", False),
-    ("image-registry", False),
-    ("TIGERA_OPERATOR_INIT_IMAGE_VERSION", False),
-    ("DEFAULT_IMAGE_TAG", False),
-    ("REPORTER_IMAGE", True),
-    ("prometheus-config-reloader", False),
-    ("imagined", False),
-])
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("INIT_IMAGE", True),
+        ("engine-image", True),
+        ("queue-sidecar-image", True),
+        ("configReloaderImage", True),
+        ("image", True),
+        ("IMAGE_PULL_POLICY", False),
+        ("imagePullSecrets", False),
+        ("image-registry", False),
+        ("TIGERA_OPERATOR_INIT_IMAGE_VERSION", False),
+        ("DEFAULT_IMAGE_TAG", False),
+        ("REPORTER_IMAGE", True),
+        ("prometheus-config-reloader", False),
+        ("imagined", False),
+    ],
+)
 def test_says_image(name: str, says: bool) -> None:
     assert classify.says_image(name) is says
 
 
-@pytest.mark.parametrize(("raw", "start"), [
-    ("{{ .Values.image }}", "template not rendered: {{ .Values.image }}"),
-    ("{{inputs.parameters.img}}", "Argo Workflows variable {{inputs.parameters.img}}"),
-    ("$(params.IMAGE)", "Tekton parameter $(params.IMAGE)"),
-    ("repo/app:$(TAG)", "variable $(TAG)"),
-    ("repo/app:${TAG}", "variable ${TAG} not substituted"),
-    ("ko://example.com/cmd/app", "ko build path"),
-    ("<no value>", "Helm rendered a value that is not set"),
-])
+@pytest.mark.parametrize(
+    ("raw", "start"),
+    [
+        ("{{ .Values.image }}", "template not rendered: {{ .Values.image }}"),
+        ("{{inputs.parameters.img}}", "Argo Workflows variable {{inputs.parameters.img}}"),
+        ("$(params.IMAGE)", "Tekton parameter $(params.IMAGE)"),
+        ("repo/app:$(TAG)", "variable $(TAG)"),
+        ("repo/app:${TAG}", "variable ${TAG} not substituted"),
+        ("ko://example.com/cmd/app", "ko build path"),
+        ("<no value>", "Helm rendered a value that is not set"),
+    ],
+)
 def test_placeholder_reasons(raw: str, start: str) -> None:
     reason = classify.placeholder_reason(raw)
     assert reason is not None and reason.startswith(start)
@@ -126,7 +141,12 @@ def _documents(data: bytes, block_size: int, monkeypatch: pytest.MonkeyPatch) ->
 def test_split_documents_agrees_with_yaml_load_all(monkeypatch: pytest.MonkeyPatch) -> None:
     documents = _documents(STREAM, 1 << 20, monkeypatch)
     assert [(index, line) for index, line, _ in documents] == [
-        (0, 1), (1, 3), (2, 4), (3, 8), (4, 11), (5, 12),
+        (0, 1),
+        (1, 3),
+        (2, 4),
+        (3, 8),
+        (4, 11),
+        (5, 12),
     ]
     loaded = list(yaml.safe_load_all(STREAM.replace(b"---x", b"x---")))
     assert len(loaded) == len(documents)
@@ -138,9 +158,7 @@ def test_split_documents_agrees_with_yaml_load_all(monkeypatch: pytest.MonkeyPat
 def test_split_documents_whatever_the_read_size(
     block_size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _documents(STREAM, block_size, monkeypatch) == _documents(
-        STREAM, 1 << 20, monkeypatch
-    )
+    assert _documents(STREAM, block_size, monkeypatch) == _documents(STREAM, 1 << 20, monkeypatch)
 
 
 def test_directives_stay_with_their_document(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,10 +195,17 @@ def test_tree_refuses_tags_it_cannot_build_safely() -> None:
 def test_kinds_table_has_each_kind_once_and_paths_are_well_formed() -> None:
     assert len(kinds.RULES_BY_KIND) == sum(len(r.kinds) * len(r.groups) for r in kinds.RULES)
     for rule in kinds.RULES:
-        for path in (*rule.pod_specs, *rule.containers, *rule.images, *rule.params,
-                     *rule.data, *rule.manifests):
-            assert all(step and step.rstrip("[]") and step.count("[]") <= 1
-                       for step in path.split(".")), path
+        for path in (
+            *rule.pod_specs,
+            *rule.containers,
+            *rule.images,
+            *rule.params,
+            *rule.data,
+            *rule.manifests,
+        ):
+            assert all(
+                step and step.rstrip("[]") and step.count("[]") <= 1 for step in path.split(".")
+            ), path
 
 
 def test_rules_by_group_and_kind() -> None:
@@ -195,13 +220,17 @@ def test_rules_by_group_and_kind() -> None:
 
 def test_a_new_rule_is_all_it_takes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # what a newcomer does for a kind whose images sit where no shape search would look
-    rule = kinds.Rule(("Runner",), ("ci.example.io",), images=("spec.executor.ref",),
-                      exact=True)
+    rule = kinds.Rule(("Runner",), ("ci.example.io",), images=("spec.executor.ref",), exact=True)
     monkeypatch.setitem(kinds.RULES_BY_KIND, ("ci.example.io", "Runner"), rule)
     path = tmp_path / "runner.yaml"
-    path.write_text("apiVersion: ci.example.io/v1\nkind: Runner\nmetadata: {name: r}\n"
-                    "spec:\n  executor:\n    ref: ghcr.io/acme/executor:2\n")
+    path.write_text(
+        "apiVersion: ci.example.io/v1\nkind: Runner\nmetadata: {name: r}\n"
+        "spec:\n  executor:\n    ref: ghcr.io/acme/executor:2\n"
+    )
     (use,) = read_sources([str(path)]).uses
     assert (use.line, use.use_class, use.field, use.pull_ref) == (
-        6, "crd", "spec.executor.ref", "ghcr.io/acme/executor:2"
+        6,
+        "crd",
+        "spec.executor.ref",
+        "ghcr.io/acme/executor:2",
     )

@@ -27,10 +27,15 @@ print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 
 
 def _heavy_modules(*args: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     line = [ln for ln in done.stderr.splitlines() if ln.startswith("HEAVY=")][-1]
-    return [m for m in line[len("HEAVY="):].split(",") if m]
+    return [m for m in line[len("HEAVY=") :].split(",") if m]
 
 
 def test_scan_of_one_small_file_imports_neither_pandas_nor_requests() -> None:
@@ -46,7 +51,10 @@ def test_other_offline_commands_stay_light_too() -> None:
 def test_the_scan_really_ran_in_that_process() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "analyzer", "scan", str(MANIFEST), "-f", "json"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["images"] == 1

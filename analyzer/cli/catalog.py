@@ -38,11 +38,10 @@ def _fail(command: str, message: str) -> typer.Exit:
 
 @catalog_app.command("update")
 def update_command(
-    source: str = typer.Option(
-        DEFAULT_ALLOWS_URL, "--source", help="URL of the list to download."
-    ),
+    source: str = typer.Option(DEFAULT_ALLOWS_URL, "--source", help="URL of the list to download."),
     name: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
-        None, "--name",
+        None,
+        "--name",
         help="Name of the list in the cache. [default: daocloud-allows for the default "
         "source, else derived from the URL]",
         show_default=False,
@@ -107,17 +106,25 @@ def _print_table(infos: list[CatalogInfo]) -> None:
     problems = []
     for info in infos:
         checked = parse_time(info.checked) if info.checked else None
-        rows.append((
-            info.name, info.kind, "-" if info.entries is None else str(info.entries),
-            info.date or "-", f"{describe_age(checked)} ago" if checked else "-",
-            (info.sha256 or "-")[:12], info.source,
-        ))
+        rows.append(
+            (
+                info.name,
+                info.kind,
+                "-" if info.entries is None else str(info.entries),
+                info.date or "-",
+                f"{describe_age(checked)} ago" if checked else "-",
+                (info.sha256 or "-")[:12],
+                info.source,
+            )
+        )
         if info.problem:
             problems.append(f"{info.name}: {info.problem}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        cells = [cell.rjust(w) if i == 2 else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths, strict=False))]
+        cells = [
+            cell.rjust(w) if i == 2 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
         typer.echo("  ".join([*cells, row[-1]]).rstrip())
     for problem in problems:
         typer.echo(f"coverage catalog list: error: {problem}", err=True)

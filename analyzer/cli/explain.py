@@ -48,21 +48,25 @@ def _host_lines(hosts: RegistryHosts, catalogues: Catalogues) -> list[str]:
     return lines
 
 
-def render_text(route: Route, hosts: RegistryHosts, catalogues: Catalogues,
-                description: str, written: str) -> str:
+def render_text(
+    route: Route, hosts: RegistryHosts, catalogues: Catalogues, description: str, written: str
+) -> str:
     """The readable explanation: hosts, attempts per phase, warnings, verdict."""
     by_digest = "@" in route.image
-    lines = [f"image:   {route.image}" + (f"  (written {written})" if written != route.image
-                                           else "")]
+    lines = [
+        f"image:   {route.image}" + (f"  (written {written})" if written != route.image else "")
+    ]
     lines.append(f"config:  {description}")
-    source = hosts.file or ("no hosts file" if hosts.origin != "embedded"
-                            else "embedded DaoCloud mirror set")
+    source = hosts.file or (
+        "no hosts file" if hosts.origin != "embedded" else "embedded DaoCloud mirror set"
+    )
     lines.append(f"hosts for {hosts.registry} ({hosts.origin}: {source}):")
     lines.extend(_host_lines(hosts, catalogues))
     for phase in ("resolve", "content"):
         attempts = [a for a in route.attempts if a.phase == phase]
-        title = _PHASE_TITLES[phase].format(what="digest" if by_digest else "tag",
-                                            needs="pull" if by_digest else "pull and resolve")
+        title = _PHASE_TITLES[phase].format(
+            what="digest" if by_digest else "tag", needs="pull" if by_digest else "pull and resolve"
+        )
         lines.append(f"{title}:")
         if not attempts:
             lines.append("  (not reached)")
@@ -75,8 +79,9 @@ def render_text(route: Route, hosts: RegistryHosts, catalogues: Catalogues,
     return "\n".join(lines)
 
 
-def route_json(route: Route, hosts: RegistryHosts, catalogues: Catalogues,
-               description: str) -> dict[str, Any]:
+def route_json(
+    route: Route, hosts: RegistryHosts, catalogues: Catalogues, description: str
+) -> dict[str, Any]:
     data = route.to_dict()
     data["config"] = description
     data["origin"] = hosts.origin
@@ -95,8 +100,12 @@ def route_json(route: Route, hosts: RegistryHosts, catalogues: Catalogues,
 
 def _catalogue_json(catalogues: Catalogues, host: str) -> dict[str, Any]:
     catalogue = catalogues.for_host(host)
-    return {"kind": catalogue.kind, "source": catalogue.source, "entries": catalogue.entries,
-            "assumed": catalogue.assumed}
+    return {
+        "kind": catalogue.kind,
+        "source": catalogue.source,
+        "entries": catalogue.entries,
+        "assumed": catalogue.assumed,
+    }
 
 
 @app.command("explain")
@@ -118,12 +127,17 @@ def explain_command(
         ref = parse_image(image)
     except InvalidImageReference as exc:
         if fmt == "json":
-            typer.echo(json.dumps({"image": image, "status": "invalid", "reason": str(exc)},
-                                  indent=2))
+            typer.echo(
+                json.dumps({"image": image, "status": "invalid", "reason": str(exc)}, indent=2)
+            )
         raise _fail(f"{image!r} is not an image reference: {exc}") from None
     config, catalogues = options.mirror_setup_or_exit(
-        "explain", hosts_dir=hosts_dir, containerd_config=containerd_config,
-        docker_daemon=docker_daemon, catalog=catalog)
+        "explain",
+        hosts_dir=hosts_dir,
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
+        catalog=catalog,
+    )
     for error in config.errors:
         typer.echo(f"coverage explain: config error: {error}", err=True)
     for warning in catalogues.warnings:

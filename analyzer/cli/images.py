@@ -33,12 +33,15 @@ def images_command(
         ..., help="Manifest files or folders (recursive); '-' reads stdin.", show_default=False
     ),
     fmt: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
-        None, "--format", "-f",
+        None,
+        "--format",
+        "-f",
         help="table or json. [default: table on a terminal, json otherwise]",
         show_default=False,
     ),
     classes: Optional[list[str]] = typer.Option(  # noqa: UP045
-        None, "--class",
+        None,
+        "--class",
         help="Only these classes (repeatable or comma-separated): container, crd, volume, "
         "indirect, unresolved, invalid. [default: all]",
         show_default=False,

@@ -47,8 +47,12 @@ def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
     }
     if not host.is_upstream:
         catalogue = catalogues.for_host(host.host)
-        data["catalogue"] = {"kind": catalogue.kind, "source": catalogue.source,
-                             "entries": catalogue.entries, "assumed": catalogue.assumed}
+        data["catalogue"] = {
+            "kind": catalogue.kind,
+            "source": catalogue.source,
+            "entries": catalogue.entries,
+            "assumed": catalogue.assumed,
+        }
     return data
 
 
@@ -77,10 +81,18 @@ def _registry_lines(rh: RegistryHosts, catalogues: Catalogues) -> list[str]:
         lines.append(f"  EVERY PULL FAILS: {rh.fatal}")
     for number, host in enumerate(rh.hosts, start=1):
         caps = ", ".join(sorted(host.capabilities)) or "none"
-        extras = [name for flag, name in ((host.override_path, "override_path"),
-                                          (host.skip_verify, "skip_verify")) if flag]
-        lines.append(f"  {number}. {host.url}  [{caps}]  {_role(host)}"
-                     + (f"  ({', '.join(extras)})" if extras else ""))
+        extras = [
+            name
+            for flag, name in (
+                (host.override_path, "override_path"),
+                (host.skip_verify, "skip_verify"),
+            )
+            if flag
+        ]
+        lines.append(
+            f"  {number}. {host.url}  [{caps}]  {_role(host)}"
+            + (f"  ({', '.join(extras)})" if extras else "")
+        )
         if host.header_names:
             lines.append(f"       headers: {', '.join(host.header_names)} (values not shown)")
         if not host.is_upstream:
@@ -117,8 +129,12 @@ def mirrors_command(
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
 
     config, catalogues = options.mirror_setup_or_exit(
-        "mirrors", hosts_dir=hosts_dir, containerd_config=containerd_config,
-        docker_daemon=docker_daemon, catalog=catalog)
+        "mirrors",
+        hosts_dir=hosts_dir,
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
+        catalog=catalog,
+    )
     for error in config.errors:
         typer.echo(f"{error}", err=True)
     if fmt == "json":

@@ -50,8 +50,9 @@ CATALOG = typer.Option(
 
 
 def _needs_loader(catalog: Sequence[str]) -> bool:
-    return any(spec.partition("=")[2].strip().startswith(("http://", "https://"))
-               for spec in catalog)
+    return any(
+        spec.partition("=")[2].strip().startswith(("http://", "https://")) for spec in catalog
+    )
 
 
 def default_loader(warn: Callable[[str], None] | None = None) -> Callable[[str], str] | None:
@@ -102,8 +103,10 @@ def mirror_setup_or_exit(
 
     try:
         return mirror_setup(
-            hosts_dir=hosts_dir, containerd_config=containerd_config,
-            docker_daemon=docker_daemon, catalog=catalog,
+            hosts_dir=hosts_dir,
+            containerd_config=containerd_config,
+            docker_daemon=docker_daemon,
+            catalog=catalog,
             warn=lambda note: typer.echo(f"coverage {command}: {note}", err=True),
         )
     except CatalogueError as exc:

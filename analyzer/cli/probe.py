@@ -80,11 +80,15 @@ def probe_command(
     ),
     timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per request."),
     max_errors: int = typer.Option(
-        5, "--max-errors", min=0,
+        5,
+        "--max-errors",
+        min=0,
         help="Stop probing a host after this many errors in a row (0: never stop).",
     ),
     cache_ttl: float = typer.Option(
-        3600.0, "--cache-ttl", min=0,
+        3600.0,
+        "--cache-ttl",
+        min=0,
         help="Reuse verdicts younger than this many seconds (0: always ask).",
     ),
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
@@ -97,8 +101,12 @@ def probe_command(
 
     refs, unreadable = _collect_images(paths or [], image or [])
     config, catalogues = options.mirror_setup_or_exit(
-        "probe", hosts_dir=hosts_dir, containerd_config=containerd_config,
-        docker_daemon=docker_daemon, catalog=catalog)
+        "probe",
+        hosts_dir=hosts_dir,
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
+        catalog=catalog,
+    )
     for config_error in config.errors:
         typer.echo(f"coverage probe: config error: {config_error}", err=True)
 
@@ -112,8 +120,13 @@ def probe_command(
         for ref in refs.values()
         for host in config.hosts_for(ref.pulled.domain).mirrors
     ]
-    prober = Prober(timeout=timeout, concurrency=concurrency, rate_per_minute=rate,
-                    max_errors=max_errors, cache_ttl=cache_ttl)
+    prober = Prober(
+        timeout=timeout,
+        concurrency=concurrency,
+        rate_per_minute=rate,
+        max_errors=max_errors,
+        cache_ttl=cache_ttl,
+    )
     progress = _Progress(len(items)) if sys.stderr.isatty() and items else None
     results = prober.probe_many(items, on_result=progress.step if progress else None)
     if progress:
@@ -123,10 +136,12 @@ def probe_command(
     by_probe = probe_catalogues(items, results, catalogues)
     images = [
         _ImageProbes(
-            ref=ref, route=routes[key],
+            ref=ref,
+            route=routes[key],
             comparisons=tuple(c for c in comparisons if c.result.image == ref.pull_ref),
             probed_status=route_image(ref, config, by_probe).status
-            if config.hosts_for(ref.pulled.domain).mirrors else None,
+            if config.hosts_for(ref.pulled.domain).mirrors
+            else None,
         )
         for key, ref in refs.items()
     ]
@@ -189,8 +204,9 @@ def _text_report(images: list[_ImageProbes], comparisons: list[ProbeComparison])
             if comparison.assumed:
                 predicted += " (assumed)"
             flag = "  <- DISAGREES" if comparison.disagrees else ""
-            lines.append(f"  {result.host}  catalogue: {predicted}  probe: {_verdict(result)}"
-                         f"{flag}")
+            lines.append(
+                f"  {result.host}  catalogue: {predicted}  probe: {_verdict(result)}{flag}"
+            )
             if result.outcome != "served" and result.detail:
                 lines.append(f"      {result.detail}")
         if entry.probed_status is not None and entry.probed_status != route.status:
@@ -202,8 +218,10 @@ def _text_report(images: list[_ImageProbes], comparisons: list[ProbeComparison])
         lines.append("disagreements:")
         for c in disagreeing:
             predicted = "holds" if c.predicted else "does not hold"
-            lines.append(f"  {c.result.image} on {c.result.host}: the catalogue says "
-                         f"{predicted} ({c.catalogue}); the mirror answered {c.result.outcome}")
+            lines.append(
+                f"  {c.result.image} on {c.result.host}: the catalogue says "
+                f"{predicted} ({c.catalogue}); the mirror answered {c.result.outcome}"
+            )
     return "\n".join(lines)
 
 
@@ -212,12 +230,15 @@ def _summary_line(comparisons: list[ProbeComparison]) -> str:
     hosts = {c.result.host for c in comparisons}
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())) or "none"
     disagreeing = sum(1 for c in comparisons if c.disagrees)
-    return (f"{len(comparisons)} probes on {len(hosts)} mirror hosts: {counts}; "
-            f"{disagreeing} disagreement{'s' if disagreeing != 1 else ''} with the catalogues")
+    return (
+        f"{len(comparisons)} probes on {len(hosts)} mirror hosts: {counts}; "
+        f"{disagreeing} disagreement{'s' if disagreeing != 1 else ''} with the catalogues"
+    )
 
 
-def _json_report(images: list[_ImageProbes], comparisons: list[ProbeComparison],
-                 description: str) -> dict[str, Any]:
+def _json_report(
+    images: list[_ImageProbes], comparisons: list[ProbeComparison], description: str
+) -> dict[str, Any]:
     return {
         "config": description,
         "images": [entry.to_dict() for entry in images],

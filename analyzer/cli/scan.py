@@ -38,7 +38,9 @@ def scan_command(
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--format", "-f",
+        None,
+        "--format",
+        "-f",
         help="table, json, csv, markdown, junit, sarif or github. [default: table]",
         show_default=False,
     ),
@@ -46,35 +48,46 @@ def scan_command(
         None, "--output", "-o", help="Write the report to this file instead of stdout."
     ),
     fail_on: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--fail-on",
+        None,
+        "--fail-on",
         help="Comma-separated statuses that fail the gate. [default: fallback,blocked,invalid]",
         show_default=False,
     ),
     min_coverage: Optional[float] = typer.Option(  # noqa: UP045
-        None, "--min-coverage", min=0, max=100,
+        None,
+        "--min-coverage",
+        min=0,
+        max=100,
         help="Fail when fewer than PCT percent of the images are fully mirrored.",
     ),
     ignore: Optional[list[str]] = typer.Option(  # noqa: UP045
-        None, "--ignore",
+        None,
+        "--ignore",
         help="Image pattern accepted to come from upstream (allows.txt rules: exact, /*, /**).",
     ),
     ignore_file: Optional[str] = typer.Option(  # noqa: UP045
         None, "--ignore-file", help="File of --ignore patterns, one a line, '#' comments."
     ),
     include: Optional[list[str]] = typer.Option(  # noqa: UP045
-        None, "--include",
+        None,
+        "--include",
         help="Extra classes to route: 'indirect' (images passed in args and env values).",
     ),
     config: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--config", help="Settings file (default: image-coverage.toml or pyproject.toml "
-        "with [tool.image-coverage], found upward)."
+        None,
+        "--config",
+        help="Settings file (default: image-coverage.toml or pyproject.toml "
+        "with [tool.image-coverage], found upward).",
     ),
     probe: Optional[bool] = typer.Option(  # noqa: UP045
-        None, "--probe/--no-probe",
+        None,
+        "--probe/--no-probe",
         help="Also ask each mirror on a route whether it really serves the image (network).",
     ),
     color: Optional[bool] = typer.Option(  # noqa: UP045
-        None, "--color/--no-color", help="Colour the table. [default: when stdout is a terminal]",
+        None,
+        "--color/--no-color",
+        help="Colour the table. [default: when stdout is a terminal]",
         show_default=False,
     ),
 ) -> None:
@@ -95,8 +108,10 @@ def scan_command(
     statuses = _split(fail_on) if fail_on is not None else list(settings.fail_on)
     unknown = [s for s in statuses if s not in _FAIL_ON_VALUES]
     if unknown:
-        raise _usage(f"unknown status in --fail-on: {', '.join(unknown)} "
-                     f"(choose from {', '.join(_FAIL_ON_VALUES)})")
+        raise _usage(
+            f"unknown status in --fail-on: {', '.join(unknown)} "
+            f"(choose from {', '.join(_FAIL_ON_VALUES)})"
+        )
     includes = [c for item in (include or settings.include) for c in _split(item)]
     bad_include = [c for c in includes if c not in _INCLUDE_VALUES]
     if bad_include:
@@ -177,8 +192,12 @@ def _run_scan(
         min_coverage=min_coverage,
     )
     report = build_report(
-        sources, config, catalogues,
-        include_indirect=include_indirect, ignore=patterns, policy=policy,
+        sources,
+        config,
+        catalogues,
+        include_indirect=include_indirect,
+        ignore=patterns,
+        policy=policy,
     )
     if probe:
         from analyzer.online.probe import Prober

@@ -14,8 +14,14 @@ from analyzer.report import ImageResult, Report
 #: image statuses, most urgent first: the order sections and lists are shown in
 STATUS_ORDER: tuple[str, ...] = ("blocked", "fallback", "partial", "direct", "mirrored")
 #: every status, with ``invalid`` (which counts uses, not images) after the failing ones
-ALL_STATUS_ORDER: tuple[str, ...] = ("blocked", "fallback", "invalid", "partial", "direct",
-                                     "mirrored")
+ALL_STATUS_ORDER: tuple[str, ...] = (
+    "blocked",
+    "fallback",
+    "invalid",
+    "partial",
+    "direct",
+    "mirrored",
+)
 
 STATUS_MEANING: dict[str, str] = {
     "blocked": "no host can resolve or serve it: the pull fails",
@@ -127,10 +133,14 @@ def describe_invalid(use: ImageUse) -> str:
 def summary_line(report: Report) -> str:
     """``N images, M uses, coverage X% (a mirrored, ..., f invalid)``."""
     summary = report.summary()
-    counts = ", ".join(f"{summary.by_status.get(s, 0)} {s}"
-                       for s in ("mirrored", "partial", "fallback", "direct", "blocked", "invalid"))
-    line = (f"{plural(summary.images, 'image')}, {plural(summary.uses, 'use')}, "
-            f"coverage {percent(summary.coverage_percent)}% ({counts})")
+    counts = ", ".join(
+        f"{summary.by_status.get(s, 0)} {s}"
+        for s in ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
+    )
+    line = (
+        f"{plural(summary.images, 'image')}, {plural(summary.uses, 'use')}, "
+        f"coverage {percent(summary.coverage_percent)}% ({counts})"
+    )
     if summary.ignored:
         line += f"; {summary.ignored} ignored"
     return line
@@ -151,8 +161,10 @@ def failure_reasons(report: Report) -> list[str]:
     if invalid:
         reasons.append(plural(invalid, "invalid use"))
     if report.coverage_too_low():
-        reasons.append(f"coverage {percent(report.summary().coverage_percent)}% is below the "
-                       f"minimum {percent(report.policy.min_coverage or 0.0)}%")
+        reasons.append(
+            f"coverage {percent(report.summary().coverage_percent)}% is below the "
+            f"minimum {percent(report.policy.min_coverage or 0.0)}%"
+        )
     errors = len(report.source_errors) + len(report.config_errors)
     if errors:
         reasons.append(f"{plural(errors, 'input')} could not be read")
@@ -172,8 +184,10 @@ def verdict(report: Report) -> str:
         text = "PASS: the policy rejects no status"
     minimum = report.policy.min_coverage
     if minimum is not None:
-        text += (f"; coverage {percent(report.summary().coverage_percent)}% meets the minimum "
-                 f"{percent(minimum)}%")
+        text += (
+            f"; coverage {percent(report.summary().coverage_percent)}% meets the minimum "
+            f"{percent(minimum)}%"
+        )
     return text
 
 

@@ -36,8 +36,11 @@ def escape_property(text: str) -> str:
 
 def command(name: str, message: str, **properties: str | int | None) -> str:
     """``::name key=value,key=value::message``; properties that are None are left out."""
-    given = [f"{key}={escape_property(str(value))}" for key, value in properties.items()
-             if value is not None and value != ""]
+    given = [
+        f"{key}={escape_property(str(value))}"
+        for key, value in properties.items()
+        if value is not None and value != ""
+    ]
     head = f"::{name} {','.join(given)}" if given else f"::{name}"
     return f"{head}::{escape_data(printable(message))}"  # no terminal codes from manifests
 
@@ -65,18 +68,38 @@ def lines(report: Report) -> list[str]:
         message = describe_route(result)
         title = f"{STATUS_TITLE[result.status]} ({result.status})"
         for use in result.uses:
-            out.append(command(level, f"{message} Used by {use.workload or use.field}.",
-                               **_place(use), title=title))
+            out.append(
+                command(
+                    level,
+                    f"{message} Used by {use.workload or use.field}.",
+                    **_place(use),
+                    title=title,
+                )
+            )
     for use in report.invalid:
         level = "error" if "invalid" in report.policy.fail_on else "warning"
-        out.append(command(level, describe_invalid(use), **_place(use),
-                           title=f"{STATUS_TITLE['invalid']} ({use.use_class})"))
+        out.append(
+            command(
+                level,
+                describe_invalid(use),
+                **_place(use),
+                title=f"{STATUS_TITLE['invalid']} ({use.use_class})",
+            )
+        )
     errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
     for error in errors:
-        out.append(command("error", f"could not be read: {error.message}", file=error.file,
-                           line=error.line, title="Unreadable input"))
+        out.append(
+            command(
+                "error",
+                f"could not be read: {error.message}",
+                file=error.file,
+                line=error.line,
+                title="Unreadable input",
+            )
+        )
     for warning in all_warnings(report):
         out.append(command("warning", warning, title="image-coverage"))
-    out.append(command("notice", f"{summary_line(report)}\n{verdict(report)}",
-                       title="Image coverage"))
+    out.append(
+        command("notice", f"{summary_line(report)}\n{verdict(report)}", title="Image coverage")
+    )
     return out

@@ -79,11 +79,15 @@ def document(report: Report) -> ET.Element:
     if report.policy.min_coverage is not None:
         counts.add(_coverage_case(report))
 
-    totals = {"tests": str(counts.tests), "failures": str(counts.failures),
-              "errors": str(counts.errors)}
+    totals = {
+        "tests": str(counts.tests),
+        "failures": str(counts.failures),
+        "errors": str(counts.errors),
+    }
     root = ET.Element("testsuites", {"name": SUITE_NAME, **totals})
-    suite = ET.SubElement(root, "testsuite",
-                          {"name": SUITE_NAME, **totals, "skipped": str(counts.skipped)})
+    suite = ET.SubElement(
+        root, "testsuite", {"name": SUITE_NAME, **totals, "skipped": str(counts.skipped)}
+    )
     properties = ET.SubElement(suite, "properties")
     for name, value in _properties(report):
         ET.SubElement(properties, "property", {"name": name, "value": xml_text(value)})
@@ -107,8 +111,9 @@ def _case(classname: str, name: str) -> ET.Element:
     return ET.Element("testcase", {"classname": xml_text(classname), "name": xml_text(name)})
 
 
-def _child(case: ET.Element, tag: str, message: str, kind: str | None = None,
-           text: str | None = None) -> None:
+def _child(
+    case: ET.Element, tag: str, message: str, kind: str | None = None, text: str | None = None
+) -> None:
     attributes = {"message": xml_text(one_line(message))}
     if kind is not None:
         attributes["type"] = kind
@@ -130,8 +135,12 @@ def _image_case(result: ImageResult, report: Report) -> ET.Element:
     description = describe_route(result)
     details = f"{description}\n{_uses_text(result.uses)}"
     if result.ignored:
-        _child(case, "skipped", f"ignored ({result.status}): accepted to come from upstream",
-               text=details)
+        _child(
+            case,
+            "skipped",
+            f"ignored ({result.status}): accepted to come from upstream",
+            text=details,
+        )
     elif result.status in report.policy.fail_on:
         _child(case, "failure", description, kind=result.status, text=details)
     else:
@@ -146,8 +155,12 @@ def _invalid_case(use: ImageUse, report: Report) -> ET.Element:
     if "invalid" in report.policy.fail_on:
         _child(case, "failure", description, kind="invalid", text=details)
     else:
-        _child(case, "skipped", f"not checked: 'invalid' is not in fail-on. {description}",
-               text=details)
+        _child(
+            case,
+            "skipped",
+            f"not checked: 'invalid' is not in fail-on. {description}",
+            text=details,
+        )
     return case
 
 
@@ -164,8 +177,12 @@ def _coverage_case(report: Report) -> ET.Element:
     case = _case("policy", f"coverage >= {percent(minimum)}%")
     coverage = percent(report.summary().coverage_percent)
     if report.coverage_too_low():
-        _child(case, "failure", f"coverage {coverage}% is below the minimum {percent(minimum)}%",
-               kind="coverage")
+        _child(
+            case,
+            "failure",
+            f"coverage {coverage}% is below the minimum {percent(minimum)}%",
+            kind="coverage",
+        )
     else:
         ET.SubElement(case, "system-out").text = f"coverage {coverage}%"
     return case

@@ -64,8 +64,9 @@ def lines(report: Report) -> list[str]:
     return text
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]],
-           align: str | None = None) -> list[str]:
+def _table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], align: str | None = None
+) -> list[str]:
     """A GFM table; cells must be escaped already. ``align``: one of ``l``/``r`` per column."""
     marks = [("---:" if a == "r" else "---") for a in (align or "l" * len(headers))]
     out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks) + " |"]
@@ -83,9 +84,14 @@ def _summary_table(report: Report) -> list[str]:
     summary = report.summary()
     statuses = ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
     headers = ["Images", "Uses", "Coverage", *statuses, "ignored", "errors"]
-    row = [str(summary.images), str(summary.uses), f"{percent(summary.coverage_percent)}%",
-           *(str(summary.by_status.get(s, 0)) for s in statuses), str(summary.ignored),
-           str(summary.errors)]
+    row = [
+        str(summary.images),
+        str(summary.uses),
+        f"{percent(summary.coverage_percent)}%",
+        *(str(summary.by_status.get(s, 0)) for s in statuses),
+        str(summary.ignored),
+        str(summary.errors),
+    ]
     return _table(headers, [row], "r" * len(headers))
 
 
@@ -109,26 +115,48 @@ def _hosts(result: ImageResult) -> str:
 
 
 def _failing(report: Report) -> list[str]:
-    images = sorted(report.failures(), key=lambda r: STATUS_ORDER.index(r.status)
-                    if r.status in STATUS_ORDER else len(STATUS_ORDER))
+    images = sorted(
+        report.failures(),
+        key=lambda r: (
+            STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else len(STATUS_ORDER)
+        ),
+    )
     invalid = report.failing_invalid()
     if not images and not invalid:
         return []
-    rows = [[escape(r.image), f"**{r.status}**", _hosts(r), _used_in(r.uses),
-             escape(r.route.reason or "")] for r in images]
-    rows += [[escape(u.raw) or '""', f"**{u.use_class}**", "nothing", _where(u),
-              escape(u.reason or "")] for u in invalid]
+    rows = [
+        [
+            escape(r.image),
+            f"**{r.status}**",
+            _hosts(r),
+            _used_in(r.uses),
+            escape(r.route.reason or ""),
+        ]
+        for r in images
+    ]
+    rows += [
+        [escape(u.raw) or '""', f"**{u.use_class}**", "nothing", _where(u), escape(u.reason or "")]
+        for u in invalid
+    ]
     count = len(images) + len(invalid)
-    return ["", f"### Failing ({count})", "",
-            *_table(["Image", "Status", "Served by", "Used in", "Why"], rows)]
+    return [
+        "",
+        f"### Failing ({count})",
+        "",
+        *_table(["Image", "Status", "Served by", "Used in", "Why"], rows),
+    ]
 
 
 def _errors(report: Report) -> list[str]:
     errors = [*report.source_errors, *report.config_errors]
     if not errors:
         return []
-    return ["", f"### Input that could not be read ({len(errors)})", "",
-            *(f"- {escape(str(e))}" for e in errors)]
+    return [
+        "",
+        f"### Input that could not be read ({len(errors)})",
+        "",
+        *(f"- {escape(str(e))}" for e in errors),
+    ]
 
 
 def _all_images(results: tuple[ImageResult, ...]) -> list[str]:
@@ -136,8 +164,15 @@ def _all_images(results: tuple[ImageResult, ...]) -> list[str]:
         return []
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     ordered = sorted(results, key=lambda r: rank.get(r.status, len(rank)))
-    rows = [[escape(r.image), r.status + (" (ignored)" if r.ignored else ""), _hosts(r),
-             _used_in(r.uses)] for r in ordered[:MAX_ROWS]]
+    rows = [
+        [
+            escape(r.image),
+            r.status + (" (ignored)" if r.ignored else ""),
+            _hosts(r),
+            _used_in(r.uses),
+        ]
+        for r in ordered[:MAX_ROWS]
+    ]
     table = _table(["Image", "Status", "Served by", "Used in"], rows)
     if len(ordered) > MAX_ROWS:
         table += ["", f"… and {len(ordered) - MAX_ROWS} more: see the JSON or CSV report."]
@@ -154,6 +189,13 @@ def _mirrors(report: Report) -> list[str]:
             catalogue = f"{catalogue} (assumed)" if catalogue else "assumed: everything"
         shown = ", ".join(escape(i) for i in mirror.images[:10])
         more = len(mirror.images) - 10
-        rows.append([escape(host_label(mirror.host)), escape(mirror.registry), catalogue,
-                     str(len(mirror.images)), shown + (f", +{more} more" if more > 0 else "")])
+        rows.append(
+            [
+                escape(host_label(mirror.host)),
+                escape(mirror.registry),
+                catalogue,
+                str(len(mirror.images)),
+                shown + (f", +{more} more" if more > 0 else ""),
+            ]
+        )
     return _table(["Mirror", "Registry", "Catalogue", "Images", "Covers"], rows, "lllrl")

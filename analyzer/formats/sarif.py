@@ -30,8 +30,9 @@ from analyzer.formats.common import (
 from analyzer.model import ConfigError, ImageUse, SourceError
 from analyzer.report import ImageResult, Report
 
-SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
-              "sarif-schema-2.1.0.json")
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 TOOL_NAME = "image-coverage"
 NO_FINDING = frozenset({"mirrored"})  # statuses that produce no result
 
@@ -56,16 +57,20 @@ def log(report: Report) -> dict[str, Any]:
     results += [_invalid_result(use, report, index) for use in report.invalid]
     errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": TOOL_NAME,
-            "version": __version__,
-            "semanticVersion": __version__,
-            "rules": rules,
-        }},
-        "invocations": [{
-            "executionSuccessful": not report.has_errors,
-            "toolExecutionNotifications": [_notification(e) for e in errors],
-        }],
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": not report.has_errors,
+                "toolExecutionNotifications": [_notification(e) for e in errors],
+            }
+        ],
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {
@@ -100,18 +105,18 @@ def _rule(status: str, report: Report) -> dict[str, Any]:
 
 _HELP = {
     "blocked": "Every host containerd would try for this image lacks it or cannot serve it, so "
-               "the pull fails. Check the hosts.toml `server` and the mirrors' catalogues.",
+    "the pull fails. Check the hosts.toml `server` and the mirrors' catalogues.",
     "fallback": "Mirrors are configured for the registry but none holds this image, so "
-                "containerd pulls it from the upstream registry. Ask for the image to be added "
-                "to a mirror, use an image a mirror holds, or accept it with --ignore.",
+    "containerd pulls it from the upstream registry. Ask for the image to be added "
+    "to a mirror, use an image a mirror holds, or accept it with --ignore.",
     "partial": "The content comes from a mirror but the tag is resolved by another host (for "
-               "example a pull-only mirror). Pin the image by digest to resolve nothing "
-               "upstream.",
+    "example a pull-only mirror). Pin the image by digest to resolve nothing "
+    "upstream.",
     "direct": "No mirror is configured for this image's registry: containerd pulls it from "
-              "the registry itself. Add a hosts.toml for the registry if it should be mirrored.",
+    "the registry itself. Add a hosts.toml for the registry if it should be mirrored.",
     "mirrored": "A mirror resolves and serves the image: nothing to do.",
     "invalid": "The value is not an image reference containerd can pull (a syntax error, or "
-               "a template value left unresolved). Fix the manifest or render it first.",
+    "a template value left unresolved). Fix the manifest or render it first.",
 }
 
 
@@ -136,8 +141,7 @@ def _locations(use: ImageUse) -> list[dict[str, Any]]:
         physical["region"] = {"startLine": use.line}
     location: dict[str, Any] = {"physicalLocation": physical}
     if use.workload:
-        location["logicalLocations"] = [{"fullyQualifiedName": use.workload,
-                                         "kind": "object"}]
+        location["logicalLocations"] = [{"fullyQualifiedName": use.workload, "kind": "object"}]
     return [location]
 
 
@@ -151,8 +155,9 @@ def _use_words(use: ImageUse) -> str:
     return ", ".join(parts) + "."
 
 
-def _image_result(result: ImageResult, use: ImageUse, report: Report,
-                  index: dict[str, int]) -> dict[str, Any]:
+def _image_result(
+    result: ImageResult, use: ImageUse, report: Report, index: dict[str, int]
+) -> dict[str, Any]:
     sarif: dict[str, Any] = {
         "ruleId": rule_id(result.status),
         "ruleIndex": index[result.status],
@@ -170,9 +175,13 @@ def _image_result(result: ImageResult, use: ImageUse, report: Report,
         },
     }
     if result.ignored:
-        sarif["suppressions"] = [{"kind": "external", "status": "accepted",
-                                  "justification": "matched --ignore: accepted to come from "
-                                                   "upstream"}]
+        sarif["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": "matched --ignore: accepted to come from upstream",
+            }
+        ]
     return sarif
 
 
@@ -198,4 +207,3 @@ def _notification(error: SourceError | ConfigError) -> dict[str, Any]:
         "message": {"text": f"{kind} could not be read: {error}"},
         "locations": [{"physicalLocation": physical}],
     }
-

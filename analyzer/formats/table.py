@@ -67,8 +67,9 @@ def lines(report: Report, *, color: bool = False, width: int = LINE_WIDTH) -> li
     """The whole table, line by line, without line ends."""
     text = [f"Configuration: {one_line(report.config_description)}"]
     if report.files_read or report.files_skipped:
-        text.append(f"Manifests: {plural(report.files_read, 'file')} read, "
-                    f"{report.files_skipped} skipped")
+        text.append(
+            f"Manifests: {plural(report.files_read, 'file')} read, {report.files_skipped} skipped"
+        )
     text.append(summary_line(report))
     for status in STATUS_ORDER:
         results = report.by_status(status)
@@ -98,8 +99,9 @@ def _paint(word: str, color: bool, text: str | None = None) -> str:
     return f"\x1b[{code}m{shown}\x1b[0m" if color and code else shown
 
 
-def _status_section(status: str, results: tuple[ImageResult, ...], color: bool,
-                    width: int) -> list[str]:
+def _status_section(
+    status: str, results: tuple[ImageResult, ...], color: bool, width: int
+) -> list[str]:
     ignored = sum(1 for r in results if r.ignored)
     count = plural(len(results), "image") + (f", {ignored} ignored" if ignored else "")
     heading = f"{_paint(status, color, status.upper())} ({count}): {STATUS_MEANING[status]}"
@@ -108,15 +110,20 @@ def _status_section(status: str, results: tuple[ImageResult, ...], color: bool,
     hosts = [[part for line in served_by(r) for part in wrap(line, HOST_WIDTH)] for r in results]
     columns = (Column("IMAGE", IMAGE_WIDTH), Column("SERVED BY", HOST_WIDTH), Column("USED IN"))
     used_width = _remaining_width(columns[:2], [images, hosts], width)
-    rows = [[image, host, _used_in(r.uses, used_width)]
-            for image, host, r in zip(images, hosts, results, strict=True)]
-    notes = [f"why: {one_line(r.route.reason)}" if status in EXPLAINED and r.route.reason
-             else None for r in results]
+    rows = [
+        [image, host, _used_in(r.uses, used_width)]
+        for image, host, r in zip(images, hosts, results, strict=True)
+    ]
+    notes = [
+        f"why: {one_line(r.route.reason)}" if status in EXPLAINED and r.route.reason else None
+        for r in results
+    ]
     return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 
-def _remaining_width(columns: tuple[Column, ...], cells: list[list[list[str]]],
-                     line_width: int) -> int:
+def _remaining_width(
+    columns: tuple[Column, ...], cells: list[list[list[str]]], line_width: int
+) -> int:
     """What the line width leaves for the column after ``columns`` (as ``grid`` sizes them)."""
     used = INDENT
     for column, column_cells in zip(columns, cells, strict=True):
@@ -146,14 +153,17 @@ def _fit_use(use: ImageUse, width: int) -> list[str]:
 
 
 def _invalid_section(uses: tuple[ImageUse, ...], color: bool, width: int) -> list[str]:
-    heading = (f"{_paint('invalid', color, 'INVALID')} ({plural(len(uses), 'use')}): "
-               f"{STATUS_MEANING['invalid']}")
+    heading = (
+        f"{_paint('invalid', color, 'INVALID')} ({plural(len(uses), 'use')}): "
+        f"{STATUS_MEANING['invalid']}"
+    )
     columns = (Column("REFERENCE", 40), Column("CLASS", 10), Column("USED IN"))
     raws = [[one_line(u.raw) or '""'] for u in uses]
     classes: list[list[str]] = [[u.use_class] for u in uses]
     used_width = _remaining_width(columns[:2], [raws, classes], width)
-    rows: list[list[Cell]] = [[raw, cls, _fit_use(u, used_width)]
-                              for raw, cls, u in zip(raws, classes, uses, strict=True)]
+    rows: list[list[Cell]] = [
+        [raw, cls, _fit_use(u, used_width)] for raw, cls, u in zip(raws, classes, uses, strict=True)
+    ]
     notes = [f"why: {one_line(u.reason)}" if u.reason else None for u in uses]
     return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
@@ -162,13 +172,18 @@ def _mirror_section(mirrors: tuple[MirrorCoverage, ...], width: int) -> list[str
     heading = "Which images each configured mirror covers"
     if not mirrors:
         return [heading, "  no mirror is configured: every image comes from its registry"]
-    columns = (Column("MIRROR", 36), Column("REGISTRY", 24), Column("CATALOGUE", 34),
-               Column("IMAGES", 6))
-    rows = [[host_label(m.host), m.registry, _catalogue(m), str(len(m.images))]
-            for m in mirrors]
+    columns = (
+        Column("MIRROR", 36),
+        Column("REGISTRY", 24),
+        Column("CATALOGUE", 34),
+        Column("IMAGES", 6),
+    )
+    rows = [[host_label(m.host), m.registry, _catalogue(m), str(len(m.images))] for m in mirrors]
     margin = len("    covers: ")
-    notes = ["covers: " + (abbreviate(m.images, width - margin) if m.images
-                           else "none of these images") for m in mirrors]
+    notes = [
+        "covers: " + (abbreviate(m.images, width - margin) if m.images else "none of these images")
+        for m in mirrors
+    ]
     return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 
@@ -176,17 +191,31 @@ def _probe_section(results: tuple[ImageResult, ...], color: bool, width: int) ->
     """``--probe``: each mirror's live answer beside its catalogue's prediction."""
     probed = [(r, p) for r in results for p in r.probes]
     disagreeing = sum(1 for _, p in probed if p.disagrees)
-    heading = (f"What the mirrors answered ({plural(len(probed), 'probe')}, "
-               f"{plural(disagreeing, 'disagreement')} with the catalogues)")
-    columns = (Column("IMAGE", 46), Column("MIRROR", 30), Column("CATALOGUE SAYS", 14),
-               Column("PROBE", 12), Column("", 10))
+    heading = (
+        f"What the mirrors answered ({plural(len(probed), 'probe')}, "
+        f"{plural(disagreeing, 'disagreement')} with the catalogues)"
+    )
+    columns = (
+        Column("IMAGE", 46),
+        Column("MIRROR", 30),
+        Column("CATALOGUE SAYS", 14),
+        Column("PROBE", 12),
+        Column("", 10),
+    )
     rows: list[list[Cell]] = [
-        [r.image, host_label(p.host), "holds" if p.predicted else "does not hold", p.outcome,
-         _paint("fallback", color, "DISAGREES") if p.disagrees else ""]
+        [
+            r.image,
+            host_label(p.host),
+            "holds" if p.predicted else "does not hold",
+            p.outcome,
+            _paint("fallback", color, "DISAGREES") if p.disagrees else "",
+        ]
         for r, p in probed
     ]
-    notes = [f"{p.detail}" if p.detail and p.outcome not in ("served", "not_found") else None
-             for _, p in probed]
+    notes = [
+        f"{p.detail}" if p.detail and p.outcome not in ("served", "not_found") else None
+        for _, p in probed
+    ]
     return [heading, *grid(columns, rows, notes=notes, line_width=width)]
 
 

@@ -28,7 +28,6 @@ def printable(text: str, *, keep_colour: bool = False) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-
 def clip(text: str, width: int, *, keep_end: bool = False) -> str:
     """``text`` cut to ``width`` characters, with an ellipsis (at the start if ``keep_end``)."""
     if len(text) <= width:
@@ -87,9 +86,15 @@ def _lines(cell: Cell) -> list[str]:
     return [cell] if isinstance(cell, str) else list(cell)
 
 
-def grid(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *,
-         notes: Sequence[str | None] = (), indent: int = 2, gap: int = 2,
-         line_width: int = 120) -> list[str]:
+def grid(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Cell]],
+    *,
+    notes: Sequence[str | None] = (),
+    indent: int = 2,
+    gap: int = 2,
+    line_width: int = 120,
+) -> list[str]:
     """The header and the rows, aligned; a row's cells may hold several lines each.
 
     ``notes[i]``, when given, is printed under row ``i``, indented a little further, clipped
@@ -108,8 +113,10 @@ def grid(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], *,
         used += widths[i] + gap
     out = [_join([c.header for c in columns], widths, indent, gap)]
     for index, row in enumerate(rows):
-        cells = [[clip(line, widths[i], keep_end=columns[i].keep_end) for line in _lines(cell)]
-                 for i, cell in enumerate(row)]
+        cells = [
+            [clip(line, widths[i], keep_end=columns[i].keep_end) for line in _lines(cell)]
+            for i, cell in enumerate(row)
+        ]
         for parts in zip_longest(*cells, fillvalue=""):
             out.append(_join(list(parts), widths, indent, gap))
         note = notes[index] if index < len(notes) else None

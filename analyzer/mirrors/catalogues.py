@@ -84,8 +84,10 @@ def _cached_catalogue(path: str, sha256: str, url: str, fetched_at: str) -> List
         return None
     fetched = parse_time(fetched_at)
     age = f", {describe_age(fetched)} old" if fetched is not None else ""
-    return ListCatalogue(patterns, source=f"DaoCloud allows.txt from {url} "
-                         f"(downloaded {fetched_at}{age}), {_count(patterns)}")
+    return ListCatalogue(
+        patterns,
+        source=f"DaoCloud allows.txt from {url} (downloaded {fetched_at}{age}), {_count(patterns)}",
+    )
 
 
 def _restrict(host: str, catalogue: Catalogue) -> Catalogue:
@@ -98,8 +100,9 @@ def _restrict(host: str, catalogue: Catalogue) -> Catalogue:
 class Catalogues:
     """The catalogue of every mirror host; ``for_host`` never fails."""
 
-    def __init__(self, explicit: Mapping[str, Catalogue] | None = None,
-                 warnings: Sequence[str] = ()) -> None:
+    def __init__(
+        self, explicit: Mapping[str, Catalogue] | None = None, warnings: Sequence[str] = ()
+    ) -> None:
         self._explicit = {normalise_host(h): c for h, c in (explicit or {}).items()}
         self._cache: dict[str, Catalogue] = {}
         self.warnings: tuple[str, ...] = tuple(warnings)
@@ -136,8 +139,9 @@ def _count(patterns: PatternList) -> str:
         (patterns.duplicates, "duplicate"),
         (len(patterns.problems), "not a pattern"),
     ]
-    parts = [f"{count} line{'' if count == 1 else 's'} skipped: {why}"
-             for count, why in skipped if count]
+    parts = [
+        f"{count} line{'' if count == 1 else 's'} skipped: {why}" for count, why in skipped if count
+    ]
     return f"{n} pattern{'' if n == 1 else 's'}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
@@ -147,8 +151,7 @@ def _describe_file(path: str, data: bytes, patterns: PatternList) -> str:
     except OSError:
         modified = "unknown date"
     digest = hashlib.sha256(data).hexdigest()[:12]
-    return (f"{path} ({patterns.format}, {_count(patterns)}, sha256 {digest}, "
-            f"modified {modified})")
+    return f"{path} ({patterns.format}, {_count(patterns)}, sha256 {digest}, modified {modified})"
 
 
 def _checked(patterns: PatternList, where: str) -> PatternList:
@@ -175,8 +178,10 @@ def _from_file(path: str) -> tuple[ListCatalogue, tuple[str, ...]]:
 
 def _from_url(url: str, loader: Loader | None) -> tuple[ListCatalogue, tuple[str, ...]]:
     if loader is None:
-        raise CatalogueError(f"{url}: catalogue URLs need the online downloader; save the list "
-                             "to a file and pass the file instead")
+        raise CatalogueError(
+            f"{url}: catalogue URLs need the online downloader; save the list "
+            "to a file and pass the file instead"
+        )
     try:
         text = loader(url)
     except Exception as exc:  # the loader's own errors: one line, never a traceback
@@ -191,13 +196,16 @@ def parse_spec(spec: str) -> tuple[str, str]:
     """``HOST=SOURCE`` -> (normalised host, source)."""
     host, sep, source = spec.partition("=")
     if not sep or not host.strip() or not source.strip():
-        raise CatalogueError(f"--catalog {spec!r}: expected HOST=SOURCE, e.g. "
-                             "docker.m.daocloud.io=daocloud or mirror.local:5000=all")
+        raise CatalogueError(
+            f"--catalog {spec!r}: expected HOST=SOURCE, e.g. "
+            "docker.m.daocloud.io=daocloud or mirror.local:5000=all"
+        )
     return normalise_host(host), source.strip()
 
 
-def catalogue_from_source(source: str, loader: Loader | None = None
-                          ) -> tuple[Catalogue, tuple[str, ...]]:
+def catalogue_from_source(
+    source: str, loader: Loader | None = None
+) -> tuple[Catalogue, tuple[str, ...]]:
     """One SOURCE -> its catalogue and any skipped-line problems."""
     if source == "all":
         return EverythingCatalogue(source="all: a pull-through proxy serves everything"), ()

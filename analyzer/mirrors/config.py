@@ -49,6 +49,8 @@ def node_hosts_dir() -> str:
     """This machine's containerd hosts directory: ``$IMAGE_COVERAGE_NODE_HOSTS_DIR`` or
     ``/etc/containerd/certs.d``."""
     return os.environ.get(NODE_DEFAULT_ENV) or NODE_DEFAULT
+
+
 _ROOTS = "\x00roots\x00"  # replaced by the roots and what was found in them
 
 
@@ -64,13 +66,21 @@ class _Sources:
 class MirrorConfig:
     """How a registry name finds its ``RegistryHosts``; read-only once built."""
 
-    def __init__(self, *, description: str, roots: Sequence[HostsRoot] = (),
-                 roots_origin: str = "hosts-dir", containerd: ContainerdConfig | None = None,
-                 daemon: DockerDaemonConfig | None = None,
-                 embedded: Mapping[str, RegistryHosts] | None = None,
-                 errors: Sequence[ConfigError] = (), warnings: Sequence[str] = ()) -> None:
-        self._sources = _Sources(tuple(roots), roots_origin, containerd, daemon,
-                                 dict(embedded or {}))
+    def __init__(
+        self,
+        *,
+        description: str,
+        roots: Sequence[HostsRoot] = (),
+        roots_origin: str = "hosts-dir",
+        containerd: ContainerdConfig | None = None,
+        daemon: DockerDaemonConfig | None = None,
+        embedded: Mapping[str, RegistryHosts] | None = None,
+        errors: Sequence[ConfigError] = (),
+        warnings: Sequence[str] = (),
+    ) -> None:
+        self._sources = _Sources(
+            tuple(roots), roots_origin, containerd, daemon, dict(embedded or {})
+        )
         self._description = description
         self._errors = tuple(errors)
         self._warnings = tuple(warnings)
@@ -111,8 +121,9 @@ class MirrorConfig:
             if endpoints is not None:
                 return _from_legacy(src.containerd, registry, endpoints)
         if src.daemon is not None and src.daemon.mirrors and registry == DOCKER_HUB:
-            return RegistryHosts(registry, docker_hosts(src.daemon.mirrors), "docker-daemon",
-                                 file=src.daemon.file)
+            return RegistryHosts(
+                registry, docker_hosts(src.daemon.mirrors), "docker-daemon", file=src.daemon.file
+            )
         if registry in src.embedded:
             return src.embedded[registry]
         return RegistryHosts(registry, (upstream_host(registry),), "none")
@@ -125,26 +136,43 @@ class MirrorConfig:
         for root in src.roots:
             for directory in root.dirs.values():
                 shown = directory.registry
-                item = _from_dir(directory, shown if shown != DEFAULT_DIR else "<registry>",
-                                 src.roots_origin)
+                item = _from_dir(
+                    directory, shown if shown != DEFAULT_DIR else "<registry>", src.roots_origin
+                )
                 winner = shadowed_by(src.roots, directory)
-                extra = () if winner is None else (
-                    f"never used: {winner.path} comes first for {shown}",)
-                out.append(RegistryHosts(shown, item.hosts, item.origin, item.file,
-                                         item.warnings + extra, fatal=item.fatal))
+                extra = (
+                    ()
+                    if winner is None
+                    else (f"never used: {winner.path} comes first for {shown}",)
+                )
+                out.append(
+                    RegistryHosts(
+                        shown,
+                        item.hosts,
+                        item.origin,
+                        item.file,
+                        item.warnings + extra,
+                        fatal=item.fatal,
+                    )
+                )
         if src.containerd is not None:
             for name, endpoints in src.containerd.mirrors.items():
                 shown = name if name != WILDCARD else "<registry>"
                 item = _from_legacy(src.containerd, shown, endpoints)
-                out.append(RegistryHosts(name, item.hosts, item.origin, item.file,
-                                         item.warnings))
+                out.append(RegistryHosts(name, item.hosts, item.origin, item.file, item.warnings))
         if src.daemon is not None and src.daemon.mirrors:
             used = self.hosts_for(DOCKER_HUB).origin == "docker-daemon"
-            out.append(RegistryHosts(
-                DOCKER_HUB, docker_hosts(src.daemon.mirrors), "docker-daemon",
-                file=src.daemon.file,
-                warnings=() if used else ("never used: containerd configuration for "
-                                          "docker.io comes first",)))
+            out.append(
+                RegistryHosts(
+                    DOCKER_HUB,
+                    docker_hosts(src.daemon.mirrors),
+                    "docker-daemon",
+                    file=src.daemon.file,
+                    warnings=()
+                    if used
+                    else ("never used: containerd configuration for docker.io comes first",),
+                )
+            )
         out.extend(src.embedded.values())
         return tuple(out)
 
@@ -152,38 +180,55 @@ class MirrorConfig:
 def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
     warnings: list[str] = []
     if directory.file is None:
-        warnings.append(f"{directory.path} has no hosts.toml (certificates only): "
-                        "the registry's own host serves everything")
+        warnings.append(
+            f"{directory.path} has no hosts.toml (certificates only): "
+            "the registry's own host serves everything"
+        )
         file = None
     else:
         file = directory.file.path
         warnings.extend(f"{file}: {w}" for w in directory.file.warnings)
         warnings.extend(f"{e} (upstream only)" for e in directory.file.errors)
     fatal = directory.file.fatal if directory.file is not None else ()
-    return RegistryHosts(registry, directory.hosts_for(registry), origin, file,
-                         tuple(warnings),
-                         fatal=str(fatal[0]).removesuffix(FATAL_CONSEQUENCE) if fatal else None)
+    return RegistryHosts(
+        registry,
+        directory.hosts_for(registry),
+        origin,
+        file,
+        tuple(warnings),
+        fatal=str(fatal[0]).removesuffix(FATAL_CONSEQUENCE) if fatal else None,
+    )
 
 
-def _from_legacy(config: ContainerdConfig, registry: str,
-                 endpoints: tuple[str, ...]) -> RegistryHosts:
+def _from_legacy(
+    config: ContainerdConfig, registry: str, endpoints: tuple[str, ...]
+) -> RegistryHosts:
     hosts, problems = legacy_hosts(registry, endpoints)
-    return RegistryHosts(registry, hosts, "containerd-config", config.file,
-                         tuple(f"{config.file}: {p}" for p in problems))
+    return RegistryHosts(
+        registry,
+        hosts,
+        "containerd-config",
+        config.file,
+        tuple(f"{config.file}: {p}" for p in problems),
+    )
 
 
 def _roots_description(roots: Sequence[HostsRoot]) -> str:
     parts = []
     for root in roots:
         count = len(root.dirs)
-        state = (f"{count} director{'y' if count == 1 else 'ies'}" if root.exists
-                 else root.problem or "missing")
+        state = (
+            f"{count} director{'y' if count == 1 else 'ies'}"
+            if root.exists
+            else root.problem or "missing"
+        )
         parts.append(f"{root.path} ({state})")
     return ", ".join(parts)
 
 
-def _check_roots(roots: Sequence[HostsRoot], *, explicit: bool, given_as: str,
-                 from_config_path: bool) -> tuple[list[ConfigError], list[str]]:
+def _check_roots(
+    roots: Sequence[HostsRoot], *, explicit: bool, given_as: str, from_config_path: bool
+) -> tuple[list[ConfigError], list[str]]:
     """Problems with the roots themselves, then every directory's ``hosts.toml`` errors.
 
     A root the user named (``explicit``) that cannot be read, or that is a registry
@@ -197,20 +242,29 @@ def _check_roots(roots: Sequence[HostsRoot], *, explicit: bool, given_as: str,
     some_exist = any(root.exists for root in roots)
     for root in roots:
         if root.problem is not None:
-            message = (f"hosts directory {root.problem} ({given_as}): containerd finds no "
-                       "configuration there")
+            message = (
+                f"hosts directory {root.problem} ({given_as}): containerd finds no "
+                "configuration there"
+            )
             if explicit and not (from_config_path and some_exist):
                 errors.append(ConfigError(root.path, None, message))
             else:
                 warnings.append(f"{root.path}: {message}")
         elif root.own_hosts_toml and explicit:
-            errors.append(ConfigError(
-                root.path, None, f"this hosts directory ({given_as}) has a hosts.toml of its "
-                "own: it is a registry directory; give its parent directory, the config_path "
-                "that holds one directory per registry"))
+            errors.append(
+                ConfigError(
+                    root.path,
+                    None,
+                    f"this hosts directory ({given_as}) has a hosts.toml of its "
+                    "own: it is a registry directory; give its parent directory, the config_path "
+                    "that holds one directory per registry",
+                )
+            )
         elif not root.dirs:
-            warnings.append(f"hosts directory {root.path} ({given_as}) has no registry "
-                            "directory: containerd finds no configuration there")
+            warnings.append(
+                f"hosts directory {root.path} ({given_as}) has no registry "
+                "directory: containerd finds no configuration there"
+            )
         for directory in root.dirs.values():
             if directory.file is not None:
                 errors.extend(directory.file.errors)
@@ -220,11 +274,13 @@ def _check_roots(roots: Sequence[HostsRoot], *, explicit: bool, given_as: str,
 
 def _several_roots_warning(file: str, line: int | None, count: int) -> str:
     where = f"{file}:{line}" if line else file
-    return (f"{where}: config_path lists {count} directories separated by ':': containerd "
-            "2.x's CRI transfer-service pull path reads it as ONE directory and so finds no "
-            "hosts.toml at all (containerd#12808, also #12415: every image then goes to its "
-            "registry; a single directory avoids it); this analysis follows the documented "
-            "behaviour, each directory in order, as containerd 1.x and 2.x's local pull path do")
+    return (
+        f"{where}: config_path lists {count} directories separated by ':': containerd "
+        "2.x's CRI transfer-service pull path reads it as ONE directory and so finds no "
+        "hosts.toml at all (containerd#12808, also #12415: every image then goes to its "
+        "registry; a single directory avoids it); this analysis follows the documented "
+        "behaviour, each directory in order, as containerd 1.x and 2.x's local pull path do"
+    )
 
 
 def load_mirror_config(
@@ -251,8 +307,13 @@ def load_mirror_config(
     given_as = "--hosts-dir"
     for value in hosts_dirs:
         if not split_roots([value]):
-            errors.append(ConfigError(f'"{value}"', None, "hosts directory does not exist (an "
-                                      "empty path was given to --hosts-dir)"))
+            errors.append(
+                ConfigError(
+                    f'"{value}"',
+                    None,
+                    "hosts directory does not exist (an empty path was given to --hosts-dir)",
+                )
+            )
     if hosts_dirs:
         pieces.append(f"hosts directories {_ROOTS} (--hosts-dir)")
     if containerd is not None:
@@ -267,15 +328,21 @@ def load_mirror_config(
                 warnings.append(_several_roots_warning(containerd.file, line, len(root_paths)))
             pieces.append(f"hosts directories {_ROOTS} (config_path of {containerd.file})")
         elif containerd.config_path:
-            warnings.append(f"{containerd.file}: config_path {containerd.config_path} not "
-                            "used: --hosts-dir given")
+            warnings.append(
+                f"{containerd.file}: config_path {containerd.config_path} not "
+                "used: --hosts-dir given"
+            )
         if containerd.mirrors and root_paths:
-            warnings.append(f"{containerd.file}: legacy registry.mirrors not used: CRI ignores "
-                            "them when a hosts directory (config_path) is set")
+            warnings.append(
+                f"{containerd.file}: legacy registry.mirrors not used: CRI ignores "
+                "them when a hosts directory (config_path) is set"
+            )
             containerd = ContainerdConfig(containerd.file, containerd.config_path)
         elif containerd.mirrors:
-            pieces.append(f"legacy CRI registry.mirrors ({len(containerd.mirrors)} "
-                          f"registries) from {containerd.file}")
+            pieces.append(
+                f"legacy CRI registry.mirrors ({len(containerd.mirrors)} "
+                f"registries) from {containerd.file}"
+            )
     if daemon is not None:
         errors.extend(daemon.errors)
         pieces.append(f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)")
@@ -289,18 +356,31 @@ def load_mirror_config(
             pieces.append(f"hosts directory {_ROOTS} (this machine's containerd configuration)")
         else:
             embedded = daocloud_mirror_config()
-            why = (f"no {node_default} on this machine" if node_default is not None
-                   else "no configuration given")
+            why = (
+                f"no {node_default} on this machine"
+                if node_default is not None
+                else "no configuration given"
+            )
             pieces.append(f"embedded DaoCloud defaults ({why})")
 
     roots = tuple(scan_root(path) for path in root_paths)
     root_errors, root_warnings = _check_roots(
-        roots, explicit=given, given_as=given_as,
-        from_config_path=roots_origin == "containerd-config")
+        roots,
+        explicit=given,
+        given_as=given_as,
+        from_config_path=roots_origin == "containerd-config",
+    )
     errors.extend(root_errors)
     warnings.extend(root_warnings)
     description = "; ".join(pieces) if pieces else "no mirror configuration"
     description = description.replace(_ROOTS, _roots_description(roots))
-    return MirrorConfig(description=description, roots=roots, roots_origin=roots_origin,
-                        containerd=containerd, daemon=daemon, embedded=embedded,
-                        errors=errors, warnings=warnings)
+    return MirrorConfig(
+        description=description,
+        roots=roots,
+        roots_origin=roots_origin,
+        containerd=containerd,
+        daemon=daemon,
+        embedded=embedded,
+        errors=errors,
+        warnings=warnings,
+    )

@@ -191,8 +191,9 @@ def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
             ref = parse_image(f"{host}/{repo}")
         except InvalidImageReference as exc:
             return f"not a repository name ({exc})"
-        return Pattern(host=ref.domain.lower(), path=ref.path, kind=kind,
-                       tag=tag if colon else None)
+        return Pattern(
+            host=ref.domain.lower(), path=ref.path, kind=kind, tag=tag if colon else None
+        )
     if repo:
         try:
             parse_image(f"{host}/{repo}")
@@ -212,8 +213,10 @@ def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
             continue
         lines += 1
         if entry == FORMATTER_ARTEFACT:
-            notes.append(f"{source}:{number}: {entry} skipped: DaoCloud's upload job deletes "
-                         "this line; it does not mean all of Docker Hub")
+            notes.append(
+                f"{source}:{number}: {entry} skipped: DaoCloud's upload job deletes "
+                "this line; it does not mean all of Docker Hub"
+            )
             continue
         parsed = _parse_entry(entry, fmt)
         if isinstance(parsed, str):
@@ -225,8 +228,15 @@ def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
             continue
         patterns[key] = None
     ordered = tuple(patterns)
-    return PatternList(source=source, format=fmt, patterns=ordered, lines=lines,
-                       duplicates=duplicates, problems=tuple(problems), notes=tuple(notes))
+    return PatternList(
+        source=source,
+        format=fmt,
+        patterns=ordered,
+        lines=lines,
+        duplicates=duplicates,
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )
 
 
 def parse_allows(text: str, source: str) -> PatternList:

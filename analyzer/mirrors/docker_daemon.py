@@ -44,22 +44,29 @@ def parse_docker_daemon(text: str, path: str) -> DockerDaemonConfig:
     try:
         doc = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
-        return DockerDaemonConfig(path, errors=(ConfigError(
-            path, exc.lineno, f"not valid JSON: {exc.msg}"),))
+        return DockerDaemonConfig(
+            path, errors=(ConfigError(path, exc.lineno, f"not valid JSON: {exc.msg}"),)
+        )
     if not isinstance(doc, dict):
         return DockerDaemonConfig(path, errors=(ConfigError(path, 1, "not a JSON object"),))
     raw = doc.get("registry-mirrors", [])
     line = _line_of(text, '"registry-mirrors"')
     if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
-        return DockerDaemonConfig(path, errors=(ConfigError(
-            path, line, "registry-mirrors must be an array of strings"),))
+        return DockerDaemonConfig(
+            path, errors=(ConfigError(path, line, "registry-mirrors must be an array of strings"),)
+        )
     errors: list[ConfigError] = []
     mirrors: list[str] = []
     for mirror in raw:
         problem = _mirror_problem(mirror)
         if problem:
-            errors.append(ConfigError(path, _line_of(text, json.dumps(mirror)) or line,
-                                      f"registry-mirrors: {problem} (dockerd refuses to start)"))
+            errors.append(
+                ConfigError(
+                    path,
+                    _line_of(text, json.dumps(mirror)) or line,
+                    f"registry-mirrors: {problem} (dockerd refuses to start)",
+                )
+            )
         else:
             mirrors.append(mirror)
     return DockerDaemonConfig(path, tuple(mirrors), tuple(errors))
@@ -75,8 +82,10 @@ def _mirror_problem(mirror: str) -> str | None:
     if parts.scheme not in ("http", "https"):
         return f"{shown!r} must start with http:// or https://"
     if userinfo(mirror):
-        return (f"{shown!r}: username/password not allowed in the URI (dockerd does not use "
-                "credentials from a mirror URL)")
+        return (
+            f"{shown!r}: username/password not allowed in the URI (dockerd does not use "
+            "credentials from a mirror URL)"
+        )
     if not parts.netloc:
         return f"{shown!r} has no host"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -87,11 +96,23 @@ def _mirror_problem(mirror: str) -> str | None:
 def docker_hosts(mirrors: tuple[str, ...]) -> tuple[Host, ...]:
     """The endpoints Docker tries for a Docker Hub image."""
     hosts = [
-        Host(scheme=urlsplit(m).scheme, host=urlsplit(m).netloc, path="/v2",
-             capabilities=_PULL_RESOLVE, is_upstream=is_real_upstream(DOCKER_HUB,
-                                                                       urlsplit(m).netloc))
+        Host(
+            scheme=urlsplit(m).scheme,
+            host=urlsplit(m).netloc,
+            path="/v2",
+            capabilities=_PULL_RESOLVE,
+            is_upstream=is_real_upstream(DOCKER_HUB, urlsplit(m).netloc),
+        )
         for m in mirrors
     ]
-    hosts.append(Host(scheme="https", host=DOCKER_HUB_HOST, path="/v2",
-                      capabilities=_PULL_RESOLVE, is_server=True, is_upstream=True))
+    hosts.append(
+        Host(
+            scheme="https",
+            host=DOCKER_HUB_HOST,
+            path="/v2",
+            capabilities=_PULL_RESOLVE,
+            is_server=True,
+            is_upstream=True,
+        )
+    )
     return tuple(hosts)

@@ -36,27 +36,34 @@ class AllowsMetadata:
     sha256: str
 
     def describe(self) -> str:
-        return (f"embedded DaoCloud allows.txt ({self.repository} {self.path} @ "
-                f"{self.commit[:12]}, {self.date})")
+        return (
+            f"embedded DaoCloud allows.txt ({self.repository} {self.path} @ "
+            f"{self.commit[:12]}, {self.date})"
+        )
 
 
 def _read_data(name: str) -> bytes:
     try:
         return resources.files("analyzer").joinpath("data").joinpath(name).read_bytes()
     except OSError as exc:
-        raise EmbeddedDataError(f"package data file analyzer/data/{name} cannot be read: "
-                                f"{exc}; reinstall image-coverage") from exc
+        raise EmbeddedDataError(
+            f"package data file analyzer/data/{name} cannot be read: "
+            f"{exc}; reinstall image-coverage"
+        ) from exc
 
 
 @lru_cache(maxsize=1)
 def allows_metadata() -> AllowsMetadata:
     try:
         meta = json.loads(_read_data("allows.json"))
-        return AllowsMetadata(meta["repository"], meta["path"], meta["commit"], meta["date"],
-                              meta["sha256"])
+        return AllowsMetadata(
+            meta["repository"], meta["path"], meta["commit"], meta["date"], meta["sha256"]
+        )
     except (ValueError, KeyError, TypeError) as exc:
-        raise EmbeddedDataError(f"package data file analyzer/data/allows.json is corrupt: "
-                                f"{exc}; reinstall image-coverage") from exc
+        raise EmbeddedDataError(
+            f"package data file analyzer/data/allows.json is corrupt: "
+            f"{exc}; reinstall image-coverage"
+        ) from exc
 
 
 def verify_allows(data: bytes, meta: AllowsMetadata) -> str:
@@ -65,7 +72,8 @@ def verify_allows(data: bytes, meta: AllowsMetadata) -> str:
     if digest != meta.sha256:
         raise EmbeddedDataError(
             f"package data file analyzer/data/allows.txt has sha256 {digest[:16]}..., "
-            f"expected {meta.sha256[:16]}... (corrupt or edited); reinstall image-coverage")
+            f"expected {meta.sha256[:16]}... (corrupt or edited); reinstall image-coverage"
+        )
     return data.decode("utf-8")
 
 
@@ -88,8 +96,9 @@ def daocloud_domains() -> tuple[tuple[str, str], ...]:
             continue
         cells = line.split("\t")
         if len(cells) != 2:
-            raise EmbeddedDataError(f"analyzer/data/daocloud_domains.tsv:{number}: expected 2 "
-                                    "tab-separated columns")
+            raise EmbeddedDataError(
+                f"analyzer/data/daocloud_domains.tsv:{number}: expected 2 tab-separated columns"
+            )
         if cells[0] not in NOT_CONTAINER_IMAGES:
             rows.append((cells[0].strip(), cells[1].strip()))
     return tuple(rows)
@@ -104,8 +113,10 @@ def daocloud_mirror_config() -> dict[str, RegistryHosts]:
     """One ``https://<x>.m.daocloud.io`` host (pull+resolve) per registry, upstream last."""
     config: dict[str, RegistryHosts] = {}
     for registry, mirror in daocloud_domains():
-        host = Host(scheme="https", host=mirror, path="/v2",
-                    capabilities=frozenset({"pull", "resolve"}))
+        host = Host(
+            scheme="https", host=mirror, path="/v2", capabilities=frozenset({"pull", "resolve"})
+        )
         config[registry] = RegistryHosts(
-            registry=registry, hosts=(host, upstream_host(registry)), origin="embedded")
+            registry=registry, hosts=(host, upstream_host(registry)), origin="embedded"
+        )
     return config

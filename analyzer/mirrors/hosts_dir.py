@@ -34,7 +34,7 @@ def port_directory(registry: str) -> str | None:
     index = registry.rfind(":")
     if index <= 0:
         return None
-    return f"{registry[:index]}_{registry[index + 1:]}_"
+    return f"{registry[:index]}_{registry[index + 1 :]}_"
 
 
 def candidates(registry: str) -> tuple[str, ...]:
@@ -98,8 +98,11 @@ def _read_dir(root: str, name: str) -> HostsDir:
     except FileNotFoundError:
         return HostsDir(root, name, path, None)
     except OSError as exc:
-        error = ConfigError(toml_path, None, f"cannot read: {exc.strerror or exc}; containerd "
-                            "fails every pull for this registry")
+        error = ConfigError(
+            toml_path,
+            None,
+            f"cannot read: {exc.strerror or exc}; containerd fails every pull for this registry",
+        )
         return HostsDir(root, name, path, HostsFile(path=toml_path, errors=(error,)))
     if not data.strip():
         return HostsDir(root, name, path, None)
@@ -119,8 +122,9 @@ def _tls_problem(tls: TlsFile, directory: str, toml_path: str) -> ConfigError | 
         return None
     what = "is not a file" if os.path.exists(full) else "does not exist"
     shown = tls.path if tls.path == full else f"{tls.path} ({full})"
-    return ConfigError(toml_path, tls.line, f"{tls.owner}: {tls.key} file {shown} {what}"
-                       + FATAL_CONSEQUENCE)
+    return ConfigError(
+        toml_path, tls.line, f"{tls.owner}: {tls.key} file {shown} {what}" + FATAL_CONSEQUENCE
+    )
 
 
 def check_tls_files(file: HostsFile, directory: str) -> HostsFile:
@@ -145,8 +149,9 @@ def scan_root(root: str) -> HostsRoot:
         return HostsRoot(root, False, {}, problem=f"cannot be read: {exc.strerror or exc}")
     names = sorted(name for name, is_dir in listed if is_dir)
     own = any(name == "hosts.toml" and not is_dir for name, is_dir in listed)
-    return HostsRoot(root, True, {name: _read_dir(root, name) for name in names},
-                     own_hosts_toml=own)
+    return HostsRoot(
+        root, True, {name: _read_dir(root, name) for name in names}, own_hosts_toml=own
+    )
 
 
 def find_dir(roots: Sequence[HostsRoot], registry: str) -> HostsDir | None:

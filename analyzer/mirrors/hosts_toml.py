@@ -117,8 +117,14 @@ def _describe(where: KeyPath) -> str:
 
 
 def _type_name(value: Any) -> str:
-    names = {str: "string", bool: "boolean", int: "integer", float: "float", list: "array",
-             dict: "table"}
+    names = {
+        str: "string",
+        bool: "boolean",
+        int: "integer",
+        float: "float",
+        list: "array",
+        dict: "table",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -126,8 +132,11 @@ def _check_string_list(value: Any, where: KeyPath, key: str, problems: _Problems
     if isinstance(value, str):
         return
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.add((*where, key), f"{_describe(where)}: {key} must be a string or an array "
-                     f"of strings, not {_type_name(value)}")
+        problems.add(
+            (*where, key),
+            f"{_describe(where)}: {key} must be a string or an array "
+            f"of strings, not {_type_name(value)}",
+        )
 
 
 def _check_client(value: Any, where: KeyPath, problems: _Problems) -> None:
@@ -140,17 +149,24 @@ def _check_client(value: Any, where: KeyPath, problems: _Problems) -> None:
         )
     )
     if not ok:
-        problems.add((*where, "client"), f"{_describe(where)}: client must be a string, an "
-                     "array of strings or an array of [cert, key] pairs")
+        problems.add(
+            (*where, "client"),
+            f"{_describe(where)}: client must be a string, an "
+            "array of strings or an array of [cert, key] pairs",
+        )
 
 
-def _capabilities(value: Any, where: KeyPath, problems: _Problems,
-                  warnings: list[str], semantic: bool) -> frozenset[str]:
+def _capabilities(
+    value: Any, where: KeyPath, problems: _Problems, warnings: list[str], semantic: bool
+) -> frozenset[str]:
     if value is None:
         return ALL_CAPABILITIES
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.add((*where, "capabilities"), f"{_describe(where)}: capabilities must be an "
-                     f"array of strings, not {_type_name(value)}")
+        problems.add(
+            (*where, "capabilities"),
+            f"{_describe(where)}: capabilities must be an "
+            f"array of strings, not {_type_name(value)}",
+        )
         return frozenset()
     if not value:
         return ALL_CAPABILITIES  # an empty list means all, like an omitted one
@@ -158,14 +174,17 @@ def _capabilities(value: Any, where: KeyPath, problems: _Problems,
     if not semantic:
         return caps
     for unknown in sorted(caps - KNOWN_CAPABILITIES):
-        problems.add((*where, "capabilities"),
-                     f"{_describe(where)}: unknown capability {unknown!r} (containerd knows "
-                     "pull, resolve, push, referrers)")
+        problems.add(
+            (*where, "capabilities"),
+            f"{_describe(where)}: unknown capability {unknown!r} (containerd knows "
+            "pull, resolve, push, referrers)",
+        )
     if "referrers" in caps:
-        warnings.append(f"{_describe(where)}: containerd before 2.2 rejects the capability "
-                        "'referrers' and ignores the whole file")
+        warnings.append(
+            f"{_describe(where)}: containerd before 2.2 rejects the capability "
+            "'referrers' and ignores the whole file"
+        )
     return caps
-
 
 
 def _boolean(table: dict[str, Any], key: str, where: KeyPath, problems: _Problems) -> bool:
@@ -173,13 +192,19 @@ def _boolean(table: dict[str, Any], key: str, where: KeyPath, problems: _Problem
     value = table.get(key, False)
     if isinstance(value, bool):
         return value
-    problems.add((*where, key), f"{_describe(where)}: {key} must be a boolean, not "
-                 f"{_type_name(value)}")
+    problems.add(
+        (*where, key), f"{_describe(where)}: {key} must be a boolean, not {_type_name(value)}"
+    )
     return False
 
+
 def _host_settings(
-    table: dict[str, Any], where: KeyPath, problems: _Problems, warnings: list[str],
-    *, semantic: bool = True,
+    table: dict[str, Any],
+    where: KeyPath,
+    problems: _Problems,
+    warnings: list[str],
+    *,
+    semantic: bool = True,
 ) -> tuple[frozenset[str], bool, bool, tuple[str, ...]]:
     """Validate one host table (or the root); return capabilities, override_path,
     skip_verify and header names.
@@ -193,14 +218,18 @@ def _host_settings(
     skip_verify = _boolean(table, "skip_verify", where, problems)
     header = table.get("header")
     if header is not None and not isinstance(header, dict):
-        problems.add((*where, "header"), f"{_describe(where)}: header must be a table, "
-                     f"not {_type_name(header)}")
+        problems.add(
+            (*where, "header"),
+            f"{_describe(where)}: header must be a table, not {_type_name(header)}",
+        )
         header = None
     header_names = tuple(sorted(header)) if header else ()
     dial_timeout = table.get("dial_timeout")
     if dial_timeout is not None and not isinstance(dial_timeout, str):
-        problems.add((*where, "dial_timeout"), f"{_describe(where)}: dial_timeout must be a "
-                     f"string, not {_type_name(dial_timeout)}")
+        problems.add(
+            (*where, "dial_timeout"),
+            f"{_describe(where)}: dial_timeout must be a string, not {_type_name(dial_timeout)}",
+        )
         dial_timeout = None
     if not semantic:
         return caps, override_path, skip_verify, header_names
@@ -209,14 +238,21 @@ def _host_settings(
     if "client" in table:
         _check_client(table["client"], where, problems)
     for name, value in (header or {}).items():
-        if not (isinstance(value, str) or (
-                isinstance(value, list) and all(isinstance(v, str) for v in value))):
+        if not (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        ):
             # the name only: header values are often credentials
-            problems.add((*where, "header", name), f"{_describe(where)}: header "
-                         f"{name!r} must be a string or an array of strings")
+            problems.add(
+                (*where, "header", name),
+                f"{_describe(where)}: header {name!r} must be a string or an array of strings",
+            )
     if dial_timeout and not _GO_DURATION_RE.fullmatch(dial_timeout):
-        problems.add((*where, "dial_timeout"), f"{_describe(where)}: dial_timeout must be a "
-                     f"Go duration such as \"30s\", not {dial_timeout!r}")
+        problems.add(
+            (*where, "dial_timeout"),
+            f"{_describe(where)}: dial_timeout must be a "
+            f'Go duration such as "30s", not {dial_timeout!r}',
+        )
     return caps, override_path, skip_verify, header_names
 
 
@@ -271,14 +307,18 @@ def outside_api_warning(written: str, host: Host, why: str) -> str | None:
         return None
     url, base = redacted(written), host.url
     if outside_registry_api(path):
-        return (f"{url}: {why} and the path {path or '/'!r} has no /v2: containerd asks "
-                f"{base}/<repository>/manifests/... outside the Registry API; a registry "
-                "answers 404 there and containerd moves on to the next host, so this host "
-                "is counted as serving nothing")
-    return (f"{url}: {why} and the path {path!r} does not end in /v2: containerd asks "
-            f"{base}/<repository>/manifests/..., i.e. repositories under "
-            f"{path.split('/v2/', 1)[-1]!r} on that host (a proxy-cache project); its "
-            "catalogue must match that")
+        return (
+            f"{url}: {why} and the path {path or '/'!r} has no /v2: containerd asks "
+            f"{base}/<repository>/manifests/... outside the Registry API; a registry "
+            "answers 404 there and containerd moves on to the next host, so this host "
+            "is counted as serving nothing"
+        )
+    return (
+        f"{url}: {why} and the path {path!r} does not end in /v2: containerd asks "
+        f"{base}/<repository>/manifests/..., i.e. repositories under "
+        f"{path.split('/v2/', 1)[-1]!r} on that host (a proxy-cache project); its "
+        "catalogue must match that"
+    )
 
 
 def _tls_paths(value: Any) -> list[str]:
@@ -297,8 +337,11 @@ def _tls_paths(value: Any) -> list[str]:
 
 def _tls_files(table: dict[str, Any], where: KeyPath, layout: TomlLayout) -> list[TlsFile]:
     """The ``ca`` and ``client`` files of one host table, or of the root."""
-    return [TlsFile(key, path, layout.line_of((*where, key)), _describe(where))
-            for key in ("ca", "client") for path in _tls_paths(table.get(key))]
+    return [
+        TlsFile(key, path, layout.line_of((*where, key)), _describe(where))
+        for key in ("ca", "client")
+        for path in _tls_paths(table.get(key))
+    ]
 
 
 def _host_order(layout: TomlLayout) -> list[str]:
@@ -315,10 +358,18 @@ def _host_order(layout: TomlLayout) -> list[str]:
     return order
 
 
-def _build_host(url: str, table: dict[str, Any], where: KeyPath, problems: _Problems,
-                warnings: list[str], *, is_server: bool) -> Host | None:
+def _build_host(
+    url: str,
+    table: dict[str, Any],
+    where: KeyPath,
+    problems: _Problems,
+    warnings: list[str],
+    *,
+    is_server: bool,
+) -> Host | None:
     caps, override_path, skip_verify, header_names = _host_settings(
-        table, where, problems, warnings)
+        table, where, problems, warnings
+    )
     parts = split_url(url)
     if isinstance(parts, str):
         problems.add(where if where else ("server",), f"{_describe(where)}: {parts}")
@@ -346,9 +397,16 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         doc = loads(text)
     except TOMLDecodeError as exc:
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
-        return HostsFile(path=path, errors=(ConfigError(
-            path, syntax_error_line(exc, text),
-            f"not valid TOML ({reason}): containerd ignores the whole file"),))
+        return HostsFile(
+            path=path,
+            errors=(
+                ConfigError(
+                    path,
+                    syntax_error_line(exc, text),
+                    f"not valid TOML ({reason}): containerd ignores the whole file",
+                ),
+            ),
+        )
     layout = scan_layout(text)
     problems = _Problems(path, layout)
     warnings: list[str] = []
@@ -368,12 +426,16 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
     for url in ordered:
         table = host_tables.get(url, {})
         if not isinstance(table, dict):
-            problems.add(("host", url), f"{_describe(('host', url))} must be a table, not "
-                         f"{_type_name(table)}")
+            problems.add(
+                ("host", url),
+                f"{_describe(('host', url))} must be a table, not {_type_name(table)}",
+            )
             continue
         if url in seen:
-            warnings.append(f"{_describe(('host', url))} is listed again because another host "
-                            "table comes between its headers: containerd 2.x tries it twice")
+            warnings.append(
+                f"{_describe(('host', url))} is listed again because another host "
+                "table comes between its headers: containerd 2.x tries it twice"
+            )
         seen.add(url)
         host = _build_host(url, table, ("host", url), problems, warnings, is_server=False)
         if host is not None:
@@ -382,22 +444,25 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         if url in seen:
             continue
         if not isinstance(table, dict):
-            problems.add(("host", url), f"{_describe(('host', url))} must be a table, not "
-                         f"{_type_name(table)}")
+            problems.add(
+                ("host", url),
+                f"{_describe(('host', url))} must be a table, not {_type_name(table)}",
+            )
             continue
         # 2.x's Unmarshal still type-checks it, but never uses it
         _host_settings(table, ("host", url), problems, warnings, semantic=False)
         old = _Problems(path, layout)
         _host_settings(table, ("host", url), old, [])
-        rejected = "".join(f"; containerd 1.6/1.7 reject the whole file: {e}"
-                           for e in old.errors[:1])
+        rejected = "".join(
+            f"; containerd 1.6/1.7 reject the whole file: {e}" for e in old.errors[:1]
+        )
         warnings.append(
             f'host "{redacted(url)}" is written inline (not as a {_describe(("host", url))} '
             "table): containerd 2.x ignores it, containerd 1.6/1.7 use it; write it as a "
-            f"table{rejected}")
+            f"table{rejected}"
+        )
 
-    root_caps, root_override, root_skip, root_headers = _host_settings(
-        doc, (), problems, warnings)
+    root_caps, root_override, root_skip, root_headers = _host_settings(doc, (), problems, warnings)
     server: Host | None = None
     if server_url:
         parts = split_url(server_url)
@@ -405,31 +470,50 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             problems.add(("server",), parts)
         else:
             scheme, host_name, raw_path = parts
-            server = Host(scheme=scheme, host=host_name,
-                          path=url_path(raw_path, root_override), capabilities=root_caps,
-                          is_server=True, override_path=root_override,
-                          header_names=root_headers, skip_verify=root_skip)
+            server = Host(
+                scheme=scheme,
+                host=host_name,
+                path=url_path(raw_path, root_override),
+                capabilities=root_caps,
+                is_server=True,
+                override_path=root_override,
+                header_names=root_headers,
+                skip_verify=root_skip,
+            )
             warning = outside_api_warning(server_url, server, "override_path = true")
             if warning:
                 warnings.append(warning)
         if "host" not in doc:
             warnings.append(_V16_NO_HOST_TABLE)
 
-    tls_files = [f for url in dict.fromkeys(ordered) if isinstance(host_tables.get(url), dict)
-                 for f in _tls_files(host_tables[url], ("host", url), layout)]
+    tls_files = [
+        f
+        for url in dict.fromkeys(ordered)
+        if isinstance(host_tables.get(url), dict)
+        for f in _tls_files(host_tables[url], ("host", url), layout)
+    ]
     tls_files.extend(_tls_files(doc, (), layout))
     for url in dict.fromkeys([*ordered, server_url]):
         if url and userinfo(url):
-            warnings.append(credentials_warning(
-                f'server "{redacted(url)}"' if url == server_url else _describe(("host", url))))
+            warnings.append(
+                credentials_warning(
+                    f'server "{redacted(url)}"' if url == server_url else _describe(("host", url))
+                )
+            )
     # a safety net: no message carries a password, whatever wrote it
     urls = [*host_tables, server_url]
     warnings = [redact(w, urls) for w in warnings]
     if problems.errors:
         errors = tuple(
             replace(e, message=redact(e.message, urls) + ": containerd ignores the whole file")
-            for e in problems.errors)
+            for e in problems.errors
+        )
         return HostsFile(path=path, errors=errors, warnings=tuple(warnings))
-    return HostsFile(path=path, mirrors=tuple(mirrors), server=server,
-                     server_header_names=root_headers, warnings=tuple(warnings),
-                     tls_files=tuple(tls_files))
+    return HostsFile(
+        path=path,
+        mirrors=tuple(mirrors),
+        server=server,
+        server_header_names=root_headers,
+        warnings=tuple(warnings),
+        tls_files=tuple(tls_files),
+    )

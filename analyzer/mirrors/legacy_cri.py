@@ -81,49 +81,74 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
-        return ContainerdConfig(path, errors=(ConfigError(
-            path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),))
+        return ContainerdConfig(
+            path,
+            errors=(ConfigError(path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),),
+        )
     layout = scan_layout(text)
     section = _registry_section(doc)
     if section is None:
-        return ContainerdConfig(path, warnings=(
-            f"{path}: no registry section: containerd 1.x uses no hosts directory and no "
-            f"mirrors; containerd 2.2+ reads {V2_DEFAULT_CONFIG_PATH}",))
+        return ContainerdConfig(
+            path,
+            warnings=(
+                f"{path}: no registry section: containerd 1.x uses no hosts directory and no "
+                f"mirrors; containerd 2.2+ reads {V2_DEFAULT_CONFIG_PATH}",
+            ),
+        )
     plugin, where, registry = section
     errors: list[ConfigError] = []
     warnings: list[str] = []
 
     config_path = registry.get("config_path")
     if config_path is not None and not isinstance(config_path, str):
-        errors.append(ConfigError(path, layout.line_of((*where, "config_path")),
-                                  "config_path must be a string"))
+        errors.append(
+            ConfigError(
+                path, layout.line_of((*where, "config_path")), "config_path must be a string"
+            )
+        )
         config_path = None
     mirrors: dict[str, tuple[str, ...]] = {}
     raw_mirrors = registry.get("mirrors", {})
     if not isinstance(raw_mirrors, dict):
-        errors.append(ConfigError(path, layout.line_of((*where, "mirrors")),
-                                  "registry.mirrors must be a table"))
+        errors.append(
+            ConfigError(
+                path, layout.line_of((*where, "mirrors")), "registry.mirrors must be a table"
+            )
+        )
         raw_mirrors = {}
     for name, entry in raw_mirrors.items():
         endpoints = entry.get("endpoint", []) if isinstance(entry, dict) else None
         if not isinstance(endpoints, list) or not all(isinstance(e, str) for e in endpoints):
-            errors.append(ConfigError(path, layout.line_of((*where, "mirrors", name)),
-                                      f'mirrors."{name}".endpoint must be an array of strings'))
+            errors.append(
+                ConfigError(
+                    path,
+                    layout.line_of((*where, "mirrors", name)),
+                    f'mirrors."{name}".endpoint must be an array of strings',
+                )
+            )
             continue
         mirrors[name] = tuple(endpoints)
     if mirrors:
-        warnings.append(f"{path}: registry.mirrors is deprecated since containerd 1.5 "
-                        "(removed in 2.4): use config_path and hosts.toml")
+        warnings.append(
+            f"{path}: registry.mirrors is deprecated since containerd 1.5 "
+            "(removed in 2.4): use config_path and hosts.toml"
+        )
     if mirrors and config_path:
-        errors.append(ConfigError(
-            path, layout.line_of((*where, "mirrors")),
-            "`mirrors` cannot be set when `config_path` is provided: containerd's CRI plugin "
-            "refuses to load (kubelet cannot pull at all); analysed with config_path only"))
+        errors.append(
+            ConfigError(
+                path,
+                layout.line_of((*where, "mirrors")),
+                "`mirrors` cannot be set when `config_path` is provided: containerd's CRI plugin "
+                "refuses to load (kubelet cannot pull at all); analysed with config_path only",
+            )
+        )
         mirrors = {}
     if config_path is None and not mirrors:
-        warnings.append(f"{path}: [plugins.\"{plugin}\".registry] sets neither config_path "
-                        "nor mirrors: containerd 1.x uses no mirrors; containerd 2.2+ reads "
-                        f"{V2_DEFAULT_CONFIG_PATH}")
+        warnings.append(
+            f'{path}: [plugins."{plugin}".registry] sets neither config_path '
+            "nor mirrors: containerd 1.x uses no mirrors; containerd 2.2+ reads "
+            f"{V2_DEFAULT_CONFIG_PATH}"
+        )
     return ContainerdConfig(
         path,
         config_path=config_path,
@@ -158,8 +183,9 @@ def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host,
             parts = urlsplit(_with_scheme(endpoint))
             _ = parts.port
         except ValueError as exc:
-            problems.append(f"cannot parse endpoint {redacted(endpoint)!r}: "
-                            f"{redact(str(exc), (endpoint,))}")
+            problems.append(
+                f"cannot parse endpoint {redacted(endpoint)!r}: {redact(str(exc), (endpoint,))}"
+            )
             continue
         netloc = strip_userinfo(parts.netloc)  # registryHosts keeps u.Host
         if userinfo(endpoint):
@@ -178,12 +204,23 @@ def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host,
         )
         hosts.append(host)
         warning = outside_api_warning(
-            endpoint, host, "a legacy CRI endpoint's path is used as written (containerd adds "
-            "no /v2, as with override_path = true)")
+            endpoint,
+            host,
+            "a legacy CRI endpoint's path is used as written (containerd adds "
+            "no /v2, as with override_path = true)",
+        )
         if warning:
             problems.append(warning)
     if append_default:
         name = default_host_name(registry)
-        hosts.append(Host(scheme=default_scheme(name), host=name, path="/v2",
-                          capabilities=_PULL_RESOLVE, is_server=True, is_upstream=True))
+        hosts.append(
+            Host(
+                scheme=default_scheme(name),
+                host=name,
+                path="/v2",
+                capabilities=_PULL_RESOLVE,
+                is_server=True,
+                is_upstream=True,
+            )
+        )
     return tuple(hosts), problems

@@ -48,6 +48,8 @@ def redacted(url: str) -> str:
 
 def credentials_warning(subject: str) -> str:
     """The warning for a URL with userinfo; ``subject`` names it (already redacted)."""
-    return (f"{subject} has a user name or password in its URL: containerd does not use it "
-            "(it keeps only host and port, and sends nothing from the URL); give credentials "
-            "in the CRI registry auth configuration instead, and remove them from the URL")
+    return (
+        f"{subject} has a user name or password in its URL: containerd does not use it "
+        "(it keeps only host and port, and sends nothing from the URL); give credentials "
+        "in the CRI registry auth configuration instead, and remove them from the URL"
+    )

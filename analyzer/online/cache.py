@@ -184,8 +184,14 @@ class CachedList:
             entry = cls(**{key: value[key] for key in _FIELDS if key in value})
         except TypeError:
             return None
-        text_fields = (entry.name, entry.source, entry.sha256, entry.fetched_at,
-                       entry.checked_at, entry.data_file)
+        text_fields = (
+            entry.name,
+            entry.source,
+            entry.sha256,
+            entry.fetched_at,
+            entry.checked_at,
+            entry.data_file,
+        )
         if not all(isinstance(v, str) for v in text_fields) or not isinstance(entry.entries, int):
             return None
         return entry
@@ -238,9 +244,15 @@ def store_list(
     digest = sha256_hex(data)
     moment = format_time(now or utc_now())
     entry = CachedList(
-        name=check_name(name), source=source, sha256=digest, entries=entries,
-        fetched_at=moment, checked_at=moment, data_file=f"{name}.{digest[:16]}.txt",
-        etag=etag, last_modified=last_modified,
+        name=check_name(name),
+        source=source,
+        sha256=digest,
+        entries=entries,
+        fetched_at=moment,
+        checked_at=moment,
+        data_file=f"{name}.{digest[:16]}.txt",
+        etag=etag,
+        last_modified=last_modified,
     )
     atomic_write_bytes(entry.path, data)
     atomic_write_json(_metadata_path(name), entry.to_dict())

@@ -66,10 +66,15 @@ def compare(
     paired = []
     for (host, registry, ref), result in zip(items, results, strict=True):
         catalogue = catalogues.for_host(host.host)
-        paired.append(ProbeComparison(
-            result=result, registry=registry, predicted=catalogue.holds(ref),
-            catalogue=catalogue.source, assumed=catalogue.assumed,
-        ))
+        paired.append(
+            ProbeComparison(
+                result=result,
+                registry=registry,
+                predicted=catalogue.holds(ref),
+                catalogue=catalogue.source,
+                assumed=catalogue.assumed,
+            )
+        )
     return paired
 
 
@@ -92,8 +97,10 @@ class ProbeCatalogue:
 
     @property
     def source(self) -> str:
-        return (f"probe of {self.host}: {len(self.served)} served, {len(self.refused)} not "
-                f"served; otherwise {self.fallback.source}")
+        return (
+            f"probe of {self.host}: {len(self.served)} served, {len(self.refused)} not "
+            f"served; otherwise {self.fallback.source}"
+        )
 
     @property
     def entries(self) -> int | None:
@@ -125,7 +132,9 @@ def probe_catalogues(
     explicit: dict[str, Catalogue] = dict(catalogues.explicit)
     for name in served:
         explicit[name] = ProbeCatalogue(
-            host=name, served=frozenset(served[name]), refused=frozenset(refused[name]),
+            host=name,
+            served=frozenset(served[name]),
+            refused=frozenset(refused[name]),
             fallback=catalogues.for_host(name),
         )
     return Catalogues(explicit, catalogues.warnings)

@@ -42,8 +42,13 @@ def list_catalogs(files: Sequence[str | Path] = ()) -> list[CatalogInfo]:
     found = [embedded_catalog()]
     found.extend(
         CatalogInfo(
-            name=entry.name, kind="cached", source=entry.source, date=entry.fetched_at,
-            entries=entry.entries, sha256=entry.sha256, path=str(entry.path),
+            name=entry.name,
+            kind="cached",
+            source=entry.source,
+            date=entry.fetched_at,
+            entries=entry.entries,
+            sha256=entry.sha256,
+            path=str(entry.path),
             checked=entry.checked_at,
         )
         for entry in cached_lists()
@@ -60,8 +65,16 @@ def embedded_catalog() -> CatalogInfo:
         meta = json.loads(data_dir.joinpath("allows.json").read_text(encoding="utf-8"))
         data = data_dir.joinpath("allows.txt").read_bytes()
     except (OSError, ValueError) as error:
-        return CatalogInfo(EMBEDDED_NAME, "embedded", "analyzer/data/allows.txt", None, None,
-                           None, path, problem=f"cannot be read: {error}")
+        return CatalogInfo(
+            EMBEDDED_NAME,
+            "embedded",
+            "analyzer/data/allows.txt",
+            None,
+            None,
+            None,
+            path,
+            problem=f"cannot be read: {error}",
+        )
     digest = sha256_hex(data)
     problem = None
     if isinstance(meta, dict) and meta.get("sha256") not in (None, digest):
@@ -71,10 +84,14 @@ def embedded_catalog() -> CatalogInfo:
     if meta.get("commit"):
         source += f" @ {str(meta['commit'])[:12]}"
     return CatalogInfo(
-        name=EMBEDDED_NAME, kind="embedded", source=source,
+        name=EMBEDDED_NAME,
+        kind="embedded",
+        source=source,
         date=str(meta["date"]) if meta.get("date") else None,
-        entries=count_entry_lines(data.decode("utf-8", errors="replace")), sha256=digest,
-        path=path, problem=problem,
+        entries=count_entry_lines(data.decode("utf-8", errors="replace")),
+        sha256=digest,
+        path=path,
+        problem=problem,
     )
 
 
@@ -85,14 +102,35 @@ def file_catalog(path: Path) -> CatalogInfo:
         modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        return CatalogInfo(path.name, "file", str(path), None, None, None, str(path),
-                           problem=f"cannot be read: {reason}")
+        return CatalogInfo(
+            path.name,
+            "file",
+            str(path),
+            None,
+            None,
+            None,
+            str(path),
+            problem=f"cannot be read: {reason}",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return CatalogInfo(path.name, "file", str(path), format_time(modified), None,
-                           sha256_hex(data), str(path), problem="not UTF-8 text")
+        return CatalogInfo(
+            path.name,
+            "file",
+            str(path),
+            format_time(modified),
+            None,
+            sha256_hex(data),
+            str(path),
+            problem="not UTF-8 text",
+        )
     return CatalogInfo(
-        name=path.name, kind="file", source=str(path), date=format_time(modified),
-        entries=count_entry_lines(text), sha256=sha256_hex(data), path=str(path),
+        name=path.name,
+        kind="file",
+        source=str(path),
+        date=format_time(modified),
+        entries=count_entry_lines(text),
+        sha256=sha256_hex(data),
+        path=str(path),
     )

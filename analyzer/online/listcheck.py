@@ -68,11 +68,7 @@ def check_list(
     entries = _count_entries(text)
     if entries == 0:
         raise ListRejected("the download has no entries (only blank lines or comments)")
-    if (
-        not allow_shrink
-        and previous_entries is not None
-        and entries * 2 < previous_entries
-    ):
+    if not allow_shrink and previous_entries is not None and entries * 2 < previous_entries:
         raise ListRejected(
             f"the list shrank from {previous_entries} to {entries} entries (more than half); "
             "refusing it in case the download is incomplete (use --force to accept it)"

@@ -39,17 +39,23 @@ if TYPE_CHECKING:
 
 ProbeOutcome = Literal["served", "not_found", "denied", "rate_limited", "error"]
 PROBE_OUTCOMES: tuple[ProbeOutcome, ...] = (
-    "served", "not_found", "denied", "rate_limited", "error",
+    "served",
+    "not_found",
+    "denied",
+    "rate_limited",
+    "error",
 )
 
 #: containerd's resolver ``Accept`` (core/remotes/docker/resolver.go, ``NewResolver``)
-MANIFEST_ACCEPT = ", ".join((
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.oci.image.index.v1+json",
-    "*/*",
-))
+MANIFEST_ACCEPT = ", ".join(
+    (
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "*/*",
+    )
+)
 USER_AGENT = f"image-coverage/{__version__} (containerd-compatible probe)"
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -66,8 +72,14 @@ class ProbeResult:
     cached: bool = False  # reused from the verdict cache, not asked this time
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "image": self.image, "outcome": self.outcome,
-                "status": self.status, "detail": self.detail, "cached": self.cached}
+        return {
+            "host": self.host,
+            "image": self.image,
+            "outcome": self.outcome,
+            "status": self.status,
+            "detail": self.detail,
+            "cached": self.cached,
+        }
 
 
 def manifest_url(host: Host, registry: str, ref: ImageRef) -> str:
@@ -127,8 +139,8 @@ class Prober:
         self.user_agent = user_agent
         self.session = session
         self.limiter = HostRateLimiter(rate_per_minute, clock=clock, sleep=sleep)
-        self.verdicts = verdicts if verdicts is not None else VerdictCache(
-            cache_ttl, wall_clock=wall_clock
+        self.verdicts = (
+            verdicts if verdicts is not None else VerdictCache(cache_ttl, wall_clock=wall_clock)
         )
         self._clock = clock
         self._wall_clock = wall_clock
@@ -143,11 +155,20 @@ class Prober:
         key = verdict_key(host.url, registry, ref.pull_ref)
         known = self.verdicts.get(key)
         if known is not None:
-            return ProbeResult(host.url, ref.pull_ref, _outcome(known.outcome), known.status,
-                               known.detail, cached=True)
+            return ProbeResult(
+                host.url,
+                ref.pull_ref,
+                _outcome(known.outcome),
+                known.status,
+                known.detail,
+                cached=True,
+            )
         if self._stopped(host.host):
             return ProbeResult(
-                host.url, ref.pull_ref, "error", None,
+                host.url,
+                ref.pull_ref,
+                "error",
+                None,
                 f"not probed: {host.host} gave {self.max_errors} errors in a row, "
                 "so probing it stopped",
             )
@@ -157,8 +178,10 @@ class Prober:
             answer = raised
         detail = answer.detail
         if answer.outcome == "denied" and host.header_names:
-            detail = (f"{detail}; hosts.toml sends headers ({', '.join(host.header_names)}) "
-                      "that an anonymous probe does not")
+            detail = (
+                f"{detail}; hosts.toml sends headers ({', '.join(host.header_names)}) "
+                "that an anonymous probe does not"
+            )
         result = ProbeResult(host.url, ref.pull_ref, answer.outcome, answer.status, detail)
         self._count(host.host, result.outcome)
         self.verdicts.put(key, result.outcome, result.status, result.detail)
@@ -240,12 +263,17 @@ class Prober:
         self.limiter.wait(host.host)
         try:
             response = self.session.request(
-                method, url, headers=headers, timeout=self.timeout, allow_redirects=True,
-                stream=True, verify=not host.skip_verify,
+                method,
+                url,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=True,
+                stream=True,
+                verify=not host.skip_verify,
             )
         except requests.RequestException as error:
             if attempt < self.retries:
-                self.limiter.defer(host.host, self.backoff * (2 ** attempt))
+                self.limiter.defer(host.host, self.backoff * (2**attempt))
                 return None
             raise _Answer("error", None, describe_transport_error(error, self.timeout)) from None
         response.close()  # the answer is in the status line; never read a body
@@ -256,12 +284,13 @@ class Prober:
         else exponential back-off; give up when the server asks for too long a wait."""
         retry_after = parse_retry_after(response.headers.get("Retry-After"), self._wall_clock())
         if retry_after is None:
-            self.limiter.defer(netloc, self.backoff * (2 ** attempt))
+            self.limiter.defer(netloc, self.backoff * (2**attempt))
             return
         if retry_after > self.max_retry_after:
             outcome: ProbeOutcome = "rate_limited" if response.status_code == 429 else "error"
             raise _Answer(
-                outcome, response.status_code,
+                outcome,
+                response.status_code,
                 f"HTTP {response.status_code}; the server asks to wait {retry_after:.0f} s "
                 f"(Retry-After), more than {self.max_retry_after:.0f} s: not retried",
             )
@@ -290,7 +319,9 @@ class Prober:
         self.limiter.wait(realm_host)
         try:
             response = self.session.get(
-                realm, params=params, timeout=self.timeout,
+                realm,
+                params=params,
+                timeout=self.timeout,
                 headers={"User-Agent": self.user_agent, "Accept": "application/json"},
             )
         except requests.RequestException as error:
@@ -299,14 +330,19 @@ class Prober:
             ) from None
         with response:
             if response.status_code in (401, 403):
-                raise _Answer("denied", response.status_code,
-                              f"the token server refused an anonymous token "
-                              f"(HTTP {response.status_code})")
+                raise _Answer(
+                    "denied",
+                    response.status_code,
+                    f"the token server refused an anonymous token (HTTP {response.status_code})",
+                )
             if response.status_code == 429:
                 raise _Answer("rate_limited", 429, "the token server answered HTTP 429")
             if response.status_code != 200:
-                raise _Answer("error", response.status_code,
-                              f"the token server answered HTTP {response.status_code}")
+                raise _Answer(
+                    "error",
+                    response.status_code,
+                    f"the token server answered HTTP {response.status_code}",
+                )
             token, lifetime = _token_from(response)
         if token is None:
             raise _Answer("error", 200, "the token server's answer has no token")
@@ -346,9 +382,7 @@ def _outcome(text: str) -> ProbeOutcome:
     return "error"
 
 
-def _classify(
-    status: int, response: requests.Response, tried_token: bool, retries: int
-) -> _Answer:
+def _classify(status: int, response: requests.Response, tried_token: bool, retries: int) -> _Answer:
     again = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
     if 200 <= status < 300:
         digest = response.headers.get("Docker-Content-Digest")
@@ -414,9 +448,12 @@ def describe_transport_error(error: Exception, timeout: float) -> str:
     if isinstance(error, requests.ConnectionError):
         reason = _last_reason(error)
         lowered = reason.lower()
-        if "name or service not known" in lowered or "nodename nor servname" in lowered or (
-            "temporary failure in name resolution" in lowered
-        ) or "getaddrinfo" in lowered:
+        if (
+            "name or service not known" in lowered
+            or "nodename nor servname" in lowered
+            or ("temporary failure in name resolution" in lowered)
+            or "getaddrinfo" in lowered
+        ):
             return "DNS error: the host name does not resolve"
         if "refused" in lowered:
             return "connection refused"
@@ -431,8 +468,11 @@ def _last_reason(error: Exception) -> str:
     reason: BaseException = error
     seen = 0
     while seen < 5:
-        nested = reason.args[0] if reason.args and isinstance(reason.args[0], BaseException) \
+        nested = (
+            reason.args[0]
+            if reason.args and isinstance(reason.args[0], BaseException)
             else getattr(reason, "reason", None)
+        )
         if not isinstance(nested, BaseException):
             break
         reason = nested

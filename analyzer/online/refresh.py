@@ -132,19 +132,26 @@ def update_catalog(
     client = session or requests.Session()
     try:
         response = client.get(
-            source, headers=_conditional_headers(previous, source), timeout=timeout,
+            source,
+            headers=_conditional_headers(previous, source),
+            timeout=timeout,
             stream=True,
         )
         with response:
             if response.status_code == 304 and previous is not None:
                 kept = mark_checked(
-                    previous, etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"), now=moment,
+                    previous,
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
+                    now=moment,
                 )
                 return UpdateResult(
-                    name, source, "unchanged",
+                    name,
+                    source,
+                    "unchanged",
                     f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-                    kept, previous.entries,
+                    kept,
+                    previous.entries,
                 )
             if response.status_code != 200:
                 reason = f"the server answered HTTP {response.status_code} {response.reason or ''}"
@@ -157,13 +164,16 @@ def update_catalog(
         return _failed(name, source, previous, _describe_error(error, timeout), moment)
     except _TooLarge:
         return _rejected(
-            name, source, previous,
+            name,
+            source,
+            previous,
             f"the download is larger than {MAX_LIST_BYTES // (1024 * 1024)} MiB: not a list",
             moment,
         )
     try:
         checked = check_list(
-            data, content_type=content_type,
+            data,
+            content_type=content_type,
             previous_entries=previous.entries if previous is not None else None,
             allow_shrink=force,
         )
@@ -172,19 +182,30 @@ def update_catalog(
     if previous is not None and previous.sha256 == sha256_hex(data):
         kept = mark_checked(previous, etag=etag, last_modified=last_modified, now=moment)
         return UpdateResult(
-            name, source, "unchanged",
+            name,
+            source,
+            "unchanged",
             f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-            kept, previous.entries,
+            kept,
+            previous.entries,
         )
     entry = store_list(
-        name, source, data, entries=checked.entries, etag=etag, last_modified=last_modified,
+        name,
+        source,
+        data,
+        entries=checked.entries,
+        etag=etag,
+        last_modified=last_modified,
         now=moment,
     )
     was = f" (was {previous.entries})" if previous is not None else ""
     return UpdateResult(
-        name, source, "updated",
+        name,
+        source,
+        "updated",
         f"{name}: updated from {source}: {entry.entries} entries{was}, sha256 {entry.sha256[:12]}",
-        entry, previous.entries if previous is not None else None,
+        entry,
+        previous.entries if previous is not None else None,
     )
 
 
@@ -222,23 +243,36 @@ def _kept(previous: CachedList | None, moment: datetime) -> str:
 def _failed(
     name: str, source: str, previous: CachedList | None, reason: str, moment: datetime
 ) -> UpdateResult:
-    return _not_updated("failed", f"could not download {source}", name, source, previous,
-                        reason, moment)
+    return _not_updated(
+        "failed", f"could not download {source}", name, source, previous, reason, moment
+    )
 
 
 def _rejected(
     name: str, source: str, previous: CachedList | None, reason: str, moment: datetime
 ) -> UpdateResult:
-    return _not_updated("rejected", f"rejected the download from {source}", name, source,
-                        previous, reason, moment)
+    return _not_updated(
+        "rejected", f"rejected the download from {source}", name, source, previous, reason, moment
+    )
 
 
-def _not_updated(outcome: Literal["failed", "rejected"], what: str, name: str, source: str,
-                 previous: CachedList | None, reason: str, moment: datetime) -> UpdateResult:
+def _not_updated(
+    outcome: Literal["failed", "rejected"],
+    what: str,
+    name: str,
+    source: str,
+    previous: CachedList | None,
+    reason: str,
+    moment: datetime,
+) -> UpdateResult:
     """The previous copy stays in use; the message says why and what is kept."""
     return UpdateResult(
-        name, source, outcome, f"{name}: {what}: {reason}; {_kept(previous, moment)}",
-        previous, previous.entries if previous is not None else None,
+        name,
+        source,
+        outcome,
+        f"{name}: {what}: {reason}; {_kept(previous, moment)}",
+        previous,
+        previous.entries if previous is not None else None,
     )
 
 
@@ -290,8 +324,10 @@ class CachedLoader:
         if cached is not None and cached.source != url:
             cached = None
         moment = self.clock()
-        if cached is not None and cached.checked is not None and (
-            moment - cached.checked <= self.max_age
+        if (
+            cached is not None
+            and cached.checked is not None
+            and (moment - cached.checked <= self.max_age)
         ):
             return cached.read_text()
         if self.offline:

@@ -70,13 +70,16 @@ class VerdictCache:
             now = self._wall_clock()
             fresh = {k: v for k, v in self._verdicts.items() if now - v.at <= self.ttl}
             self._dirty = False
-        atomic_write_json(self.path, {
-            "version": _FORMAT_VERSION,
-            "verdicts": {
-                key: {"outcome": v.outcome, "status": v.status, "detail": v.detail, "at": v.at}
-                for key, v in sorted(fresh.items())
+        atomic_write_json(
+            self.path,
+            {
+                "version": _FORMAT_VERSION,
+                "verdicts": {
+                    key: {"outcome": v.outcome, "status": v.status, "detail": v.detail, "at": v.at}
+                    for key, v in sorted(fresh.items())
+                },
             },
-        })
+        )
 
 
 def _load(path: Path) -> dict[str, Verdict]:

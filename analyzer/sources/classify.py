@@ -39,11 +39,35 @@ _PAREN_VARIABLE = re.compile(r"\$\((?P<name>[^)]*)\)")
 _BRACE_VARIABLE = re.compile(r"\$\{[^}]*\}")
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 #: words that, next to "image", mean the value is only part of a reference or not one
-_PARTIAL_WORDS = frozenset({
-    "pull", "policy", "secret", "secrets", "registry", "registries", "repo", "repository",
-    "tag", "version", "digest", "prefix", "suffix", "name", "path", "dir", "file", "url",
-    "format", "id", "sha", "hash", "owner", "org", "project",
-})
+_PARTIAL_WORDS = frozenset(
+    {
+        "pull",
+        "policy",
+        "secret",
+        "secrets",
+        "registry",
+        "registries",
+        "repo",
+        "repository",
+        "tag",
+        "version",
+        "digest",
+        "prefix",
+        "suffix",
+        "name",
+        "path",
+        "dir",
+        "file",
+        "url",
+        "format",
+        "id",
+        "sha",
+        "hash",
+        "owner",
+        "org",
+        "project",
+    }
+)
 
 
 def placeholder_reason(

@@ -74,7 +74,12 @@ def _read_object(
         for index, item in enumerate(listed.items):
             if isinstance(item, MapNode):
                 _read_object(
-                    item, f"{prefix}items[{index}].", origin, limits, uses, api_version,
+                    item,
+                    f"{prefix}items[{index}].",
+                    origin,
+                    limits,
+                    uses,
+                    api_version,
                     item_kind if item_kind != "" else None,
                 )
         return
@@ -86,8 +91,14 @@ def _read_object(
     obj = _Object(kind, api_version, namespace, name)
     rule = rule_for(api_version, kind)
     custom = is_custom_resource(api_version)
-    reader = _ObjectReader(obj, origin, prefix, limits, "crd" if custom else "container",
-                           rule.templating if rule else None)
+    reader = _ObjectReader(
+        obj,
+        origin,
+        prefix,
+        limits,
+        "crd" if custom else "container",
+        rule.templating if rule else None,
+    )
     if rule is not None:
         reader.apply(node, rule)
     if custom and not (rule is not None and rule.exact):
@@ -153,8 +164,9 @@ class _ObjectReader:
             if isinstance(source, MapNode):
                 reference = get(source, "reference")
                 if reference is not None:
-                    self.image(reference, f"{field}.volumes[{index}].image.reference",
-                               "volume", None)
+                    self.image(
+                        reference, f"{field}.volumes[{index}].image.reference", "volume", None
+                    )
 
     def container(
         self, container: Node, field: str, fallback_name: str | None, use_class: UseClass
@@ -182,8 +194,13 @@ class _ObjectReader:
                     continue
                 flag = _FLAG.fullmatch(value)
                 if flag is not None and flag.group("value") is not None:
-                    self.indirect(flag.group("value"), item.line, where, name,
-                                  named=cls.says_image(flag.group("name")))
+                    self.indirect(
+                        flag.group("value"),
+                        item.line,
+                        where,
+                        name,
+                        named=cls.says_image(flag.group("name")),
+                    )
                     flag_says_image = False
                 elif flag is not None:
                     flag_says_image = cls.says_image(flag.group("name"))
@@ -197,8 +214,13 @@ class _ObjectReader:
             value = text(value_node)
             if value is None or not isinstance(value_node, ScalarNode):
                 continue
-            self.indirect(value, value_node.line, f"{field}.env[{index}].value", name,
-                          named=cls.says_image(text(get(variable, "name")) or ""))
+            self.indirect(
+                value,
+                value_node.line,
+                f"{field}.env[{index}].value",
+                name,
+                named=cls.says_image(text(get(variable, "name")) or ""),
+            )
 
     def param(self, param: Node, field: str) -> None:
         if not isinstance(param, MapNode):
@@ -207,7 +229,7 @@ class _ObjectReader:
         for key, wording in (("default", "default"), ("value", "the run passes")):
             given = text(get(param, key))
             if name and given is not None and (key == "value" or name not in self.parameters):
-                self.parameters[name] = f"{wording} {given}" if given else f"{wording} \"\""
+                self.parameters[name] = f"{wording} {given}" if given else f'{wording} ""'
         if not cls.says_image(name):
             return
         for key in ("default", "value"):
@@ -241,29 +263,30 @@ class _ObjectReader:
             return
         for root in roots:
             for use in extract(root, self.origin, self.limits):
-                self.uses.append(replace(
-                    use,
-                    use_class="crd" if use.use_class == "container" else use.use_class,
-                    field=f"{self.prefix}{field}{MANIFEST_SEPARATOR}{use.field}",
-                    kind=self.obj.kind,
-                    api_version=self.obj.api_version,
-                    namespace=self.obj.namespace,
-                    name=self.obj.name,
-                ))
+                self.uses.append(
+                    replace(
+                        use,
+                        use_class="crd" if use.use_class == "container" else use.use_class,
+                        field=f"{self.prefix}{field}{MANIFEST_SEPARATOR}{use.field}",
+                        kind=self.obj.kind,
+                        api_version=self.obj.api_version,
+                        namespace=self.obj.namespace,
+                        name=self.obj.name,
+                    )
+                )
 
     # -- the shape search ---------------------------------------------------------------
     def search_by_shape(self, root: MapNode) -> None:
         """Every ``image`` key of a custom resource, and image-named keys as indirect."""
         stack: list[tuple[Node, str]] = [
-            (value, key) for key, value in reversed(list(entries(root)))
-            if key not in _NOT_SEARCHED
+            (value, key) for key, value in reversed(list(entries(root))) if key not in _NOT_SEARCHED
         ]
         while stack:
             node, field = stack.pop()
             if isinstance(node, SeqNode):
                 stack.extend(
-                    (item, f"{field}[{index}]") for index, item in reversed(
-                        list(enumerate(node.items)))
+                    (item, f"{field}[{index}]")
+                    for index, item in reversed(list(enumerate(node.items)))
                 )
                 continue
             if not isinstance(node, MapNode):
@@ -276,8 +299,9 @@ class _ObjectReader:
                 elif isinstance(value, ScalarNode) and cls.says_image(key):
                     scalar = text(value)
                     if scalar is not None:
-                        self.indirect(scalar, value.line, where, text(get(node, "name")),
-                                      named=True)
+                        self.indirect(
+                            scalar, value.line, where, text(get(node, "name")), named=True
+                        )
                 if isinstance(value, (MapNode, SeqNode)):
                     children.append((value, where))
             stack.extend(reversed(children))
@@ -288,8 +312,11 @@ class _ObjectReader:
             if value.is_null:
                 return
             self.image(value, field, self.direct_class, name)
-            if get(holder, "args") is not None or get(holder, "env") is not None \
-                    or get(holder, "command") is not None:
+            if (
+                get(holder, "args") is not None
+                or get(holder, "env") is not None
+                or get(holder, "command") is not None
+            ):
                 self.container_text(holder, holder_field, name)
         elif isinstance(value, MapNode):
             reference = get(value, "reference")
@@ -326,14 +353,28 @@ class _ObjectReader:
             return
         if isinstance(value, ScalarNode):
             if value.is_null:
-                self.make("", None, "invalid", value.line, field, container,
-                          "no image given (the value is empty)")
+                self.make(
+                    "",
+                    None,
+                    "invalid",
+                    value.line,
+                    field,
+                    container,
+                    "no image given (the value is empty)",
+                )
                 self.fields.add(field)
                 return
             typed = _not_a_string(value)
             if typed is not None:  # image: 123 is a number to Kubernetes, which rejects it
-                self.make(value.value, None, "invalid", value.line, field, container,
-                          f"an image must be a string, not {typed} (quote it)")
+                self.make(
+                    value.value,
+                    None,
+                    "invalid",
+                    value.line,
+                    field,
+                    container,
+                    f"an image must be a string, not {typed} (quote it)",
+                )
                 self.fields.add(field)
                 return
             self.emit(value.value, value.line, field, use_class, container)
@@ -341,20 +382,36 @@ class _ObjectReader:
         self.fields.add(field)
         template = _unquoted_template(value)
         if template is not None:
-            self.make(template, None, "unresolved", value.line, field, container,
-                      f"template not rendered: {template} (Helm or Go template, unquoted)")
+            self.make(
+                template,
+                None,
+                "unresolved",
+                value.line,
+                field,
+                container,
+                f"template not rendered: {template} (Helm or Go template, unquoted)",
+            )
             return
-        self.make("", None, "invalid", value.line, field, container,
-                  "an image must be a string, not a mapping or list")
+        self.make(
+            "",
+            None,
+            "invalid",
+            value.line,
+            field,
+            container,
+            "an image must be a string, not a mapping or list",
+        )
 
-    def emit(self, raw: str, line: int, field: str, use_class: UseClass,
-             container: str | None) -> None:
+    def emit(
+        self, raw: str, line: int, field: str, use_class: UseClass, container: str | None
+    ) -> None:
         self.fields.add(field)
         verdict = cls.classify(raw, use_class, self.templating, self.parameters)
         self.make(raw, verdict.image, verdict.use_class, line, field, container, verdict.reason)
 
-    def indirect(self, raw: str, line: int, field: str, container: str | None, *,
-                 named: bool) -> None:
+    def indirect(
+        self, raw: str, line: int, field: str, container: str | None, *, named: bool
+    ) -> None:
         """Free text that may name an image (only clear ones count)."""
         if named:
             reason = cls.placeholder_reason(raw, self.templating, self.parameters)
@@ -376,22 +433,24 @@ class _ObjectReader:
         reason: str | None,
     ) -> None:
         obj = self.obj
-        self.uses.append(ImageUse(
-            raw=raw,
-            image=image,
-            use_class=use_class,
-            file=self.origin.file,
-            line=line,
-            document=self.origin.document,
-            field=f"{self.prefix}{field}",
-            kind=obj.kind,
-            api_version=obj.api_version,
-            namespace=obj.namespace,
-            name=obj.name,
-            container=container,
-            source=self.origin.source,
-            reason=reason,
-        ))
+        self.uses.append(
+            ImageUse(
+                raw=raw,
+                image=image,
+                use_class=use_class,
+                file=self.origin.file,
+                line=line,
+                document=self.origin.document,
+                field=f"{self.prefix}{field}",
+                kind=obj.kind,
+                api_version=obj.api_version,
+                namespace=obj.namespace,
+                name=obj.name,
+                container=container,
+                source=self.origin.source,
+                reason=reason,
+            )
+        )
 
 
 def _unquoted_template(value: Node) -> str | None:

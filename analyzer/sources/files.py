@@ -76,7 +76,8 @@ def _walk(root: str, info: os.stat_result) -> Iterator[Found]:
                 key = (entry_info.st_dev, entry_info.st_ino)
                 if key in above:
                     yield SourceError(
-                        entry.path, None,
+                        entry.path,
+                        None,
                         "symbolic link loop: it leads back to a folder that contains it",
                     )
                     continue

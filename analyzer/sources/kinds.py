@@ -52,15 +52,34 @@ class Rule:
 
 
 #: API groups served by Kubernetes itself; every other group is a custom resource
-BUILT_IN_GROUPS: frozenset[str] = frozenset({
-    "", "apps", "batch", "extensions", "policy", "autoscaling",
-    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
-    "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
-    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io", "networking.k8s.io",
-    "node.k8s.io", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io",
-    "storage.k8s.io", "storagemigration.k8s.io",
-})
+BUILT_IN_GROUPS: frozenset[str] = frozenset(
+    {
+        "",
+        "apps",
+        "batch",
+        "extensions",
+        "policy",
+        "autoscaling",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "internal.apiserver.k8s.io",
+        "networking.k8s.io",
+        "node.k8s.io",
+        "rbac.authorization.k8s.io",
+        "resource.k8s.io",
+        "scheduling.k8s.io",
+        "storage.k8s.io",
+        "storagemigration.k8s.io",
+    }
+)
 
 _WORKLOAD_GROUPS = ("apps", "extensions")
 
@@ -70,7 +89,11 @@ def _argo_templates(prefix: str) -> tuple[str, ...]:
     return tuple(
         f"{prefix}[].{where}"
         for where in (
-            "container", "script", "initContainers[]", "sidecars[]", "containerSet.containers[]",
+            "container",
+            "script",
+            "initContainers[]",
+            "sidecars[]",
+            "containerSet.containers[]",
         )
     )
 
@@ -165,11 +188,9 @@ RULES: tuple[Rule, ...] = (
         exact=True,
         templating="tekton",
     ),
-    Rule(("StepAction",), ("tekton.dev",), images=("spec.image",), exact=True,
-         templating="tekton"),
+    Rule(("StepAction",), ("tekton.dev",), images=("spec.image",), exact=True, templating="tekton"),
     # -- Knative Serving -----------------------------------------------------------------
-    Rule(("Service", "Configuration"), ("serving.knative.dev",),
-         pod_specs=("spec.template.spec",)),
+    Rule(("Service", "Configuration"), ("serving.knative.dev",), pod_specs=("spec.template.spec",)),
     Rule(("Revision",), ("serving.knative.dev",), pod_specs=("spec",)),
     # -- Prometheus operator -------------------------------------------------------------
     Rule(
@@ -184,11 +205,19 @@ RULES: tuple[Rule, ...] = (
         ("apps.kruise.io",),
         pod_specs=("spec.template.spec",),
     ),
-    Rule(("AdvancedCronJob",), ("apps.kruise.io",),
-         pod_specs=("spec.template.jobTemplate.spec.template.spec",
-                    "spec.template.broadcastJobTemplate.spec.template.spec")),
-    Rule(("SidecarSet",), ("apps.kruise.io",),
-         containers=("spec.containers[]", "spec.initContainers[]")),
+    Rule(
+        ("AdvancedCronJob",),
+        ("apps.kruise.io",),
+        pod_specs=(
+            "spec.template.jobTemplate.spec.template.spec",
+            "spec.template.broadcastJobTemplate.spec.template.spec",
+        ),
+    ),
+    Rule(
+        ("SidecarSet",),
+        ("apps.kruise.io",),
+        containers=("spec.containers[]", "spec.initContainers[]"),
+    ),
     Rule(("ImagePullJob",), ("apps.kruise.io",), images=("spec.image",)),
 )
 

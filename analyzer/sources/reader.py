@@ -88,8 +88,11 @@ class SourceScan:
                 return
         first = stream.read(1)
         if not first:  # a pipe whose producer failed must not pass the gate as "no images"
-            yield SourceError(STDIN_NAME, None, "standard input is empty: nothing to scan "
-                              "(did the command before the pipe fail?)")
+            yield SourceError(
+                STDIN_NAME,
+                None,
+                "standard input is empty: nothing to scan (did the command before the pipe fail?)",
+            )
             return
         yield from self._read_stream(STDIN_NAME, _Rejoined(first, stream), json_name=False)
 
@@ -184,7 +187,8 @@ class SourceScan:
         for raw in split_documents(stream, limits.max_document_bytes):
             if raw.oversize:
                 yield SourceError(
-                    name, raw.line,
+                    name,
+                    raw.line,
                     f"document {raw.index} is larger than {_mib(limits)} MiB; skipped",
                 )
                 continue

@@ -167,8 +167,12 @@ def _one_line(text: str) -> str:
 def _yaml_message(exc: yaml.MarkedYAMLError, first_line: int) -> str:
     problem = _one_line(exc.problem or "")
     context = _one_line(exc.context or "")
-    if context and exc.context_mark is not None and exc.problem_mark is not None \
-            and exc.context_mark.line != exc.problem_mark.line:
+    if (
+        context
+        and exc.context_mark is not None
+        and exc.problem_mark is not None
+        and exc.context_mark.line != exc.problem_mark.line
+    ):
         context = f"{context} on line {first_line + exc.context_mark.line}"
     if context and problem:
         return f"invalid YAML: {problem} ({context})"

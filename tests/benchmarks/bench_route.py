@@ -20,8 +20,17 @@ COUNT = 10_000
 def sample_images(count: int, seed: int = 7) -> list[ImageRef]:
     rng = random.Random(seed)
     patterns = embedded_allows().patterns
-    hosts = ["docker.io", "quay.io", "ghcr.io", "registry.k8s.io", "gcr.io", "example.com",
-             "us.gcr.io", "nvcr.io", "localhost:5000"]
+    hosts = [
+        "docker.io",
+        "quay.io",
+        "ghcr.io",
+        "registry.k8s.io",
+        "gcr.io",
+        "example.com",
+        "us.gcr.io",
+        "nvcr.io",
+        "localhost:5000",
+    ]
     images: list[ImageRef] = []
     while len(images) < count:
         pattern = rng.choice(patterns)
@@ -34,8 +43,11 @@ def sample_images(count: int, seed: int = 7) -> list[ImageRef]:
             name = f"{rng.choice(hosts)}/org{rng.randrange(500)}/img{rng.randrange(50)}"
         else:
             name = f"lib{rng.randrange(300)}"
-        ref = f"{name}@sha256:{rng.randrange(16**8):064x}" if rng.random() < 0.1 else (
-            f"{name}:v{rng.randrange(20)}.{rng.randrange(10)}")
+        ref = (
+            f"{name}@sha256:{rng.randrange(16**8):064x}"
+            if rng.random() < 0.1
+            else (f"{name}:v{rng.randrange(20)}.{rng.randrange(10)}")
+        )
         try:
             images.append(parse_image(ref))
         except ValueError:
@@ -59,8 +71,10 @@ def main() -> None:
         statuses[route.status] = statuses.get(route.status, 0) + 1
     elapsed = time.perf_counter() - start
     print(f"setup (config + allows.txt parse/index): {setup * 1000:.1f} ms")
-    print(f"routed {len(images)} images in {elapsed * 1000:.1f} ms "
-          f"({elapsed / len(images) * 1e6:.1f} us/image)")
+    print(
+        f"routed {len(images)} images in {elapsed * 1000:.1f} ms "
+        f"({elapsed / len(images) * 1e6:.1f} us/image)"
+    )
     print("statuses:", ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
 
 

@@ -32,11 +32,17 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], capture_output=True, check=False)
         bare.append(time.perf_counter() - start)
-    print(f"coverage scan, one file: median {statistics.median(times) * 1000:.0f} ms, "
-          f"best {min(times) * 1000:.0f} ms over {runs} runs")
+    print(
+        f"coverage scan, one file: median {statistics.median(times) * 1000:.0f} ms, "
+        f"best {min(times) * 1000:.0f} ms over {runs} runs"
+    )
     print(f"bare interpreter start:  median {statistics.median(bare) * 1000:.0f} ms")
-    trace = subprocess.run([sys.executable, "-X", "importtime", *COMMAND[1:]],
-                           capture_output=True, text=True, check=False).stderr
+    trace = subprocess.run(
+        [sys.executable, "-X", "importtime", *COMMAND[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stderr
     rows = []
     for line in trace.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(.+)", line)

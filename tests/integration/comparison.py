@@ -96,16 +96,15 @@ def disagreements(
     return problems
 
 
-def _attempt_order(
-    route: Route, seen: Observation, observable: Callable[[str], bool]
-) -> list[str]:
+def _attempt_order(route: Route, seen: Observation, observable: Callable[[str], bool]) -> list[str]:
     problems: list[str] = []
     phases = [("resolve", seen.step("resolve"))]
     if not seen.trapped:  # after a trapped resolve containerd fetched nothing
         phases += [("content", seen.step(name)) for name in CONTENT_STEPS]
     for phase, step in phases:
         predicted = [
-            a.host for a in route.attempts
+            a.host
+            for a in route.attempts
             if a.phase == phase and a.outcome != NOT_ASKED and observable(a.host)
         ]
         asked = _asked(step, predicted)
@@ -121,8 +120,11 @@ def _asked(step: Step, predicted: list[str]) -> list[str]:
     """The hosts containerd asked, named like the prediction where only the origin is known."""
     asked = []
     for index, attempt in enumerate(step.tries):
-        if attempt.status == 0 and index < len(predicted) and (
-                origin(predicted[index]) == attempt.base):
+        if (
+            attempt.status == 0
+            and index < len(predicted)
+            and (origin(predicted[index]) == attempt.base)
+        ):
             asked.append(predicted[index])  # a trapped CONNECT: only the host is known
         else:
             asked.append(attempt.base)
@@ -176,6 +178,8 @@ def url_disagreements(
                 continue  # trapped (host only), or a host the attempt check already reports
             expected = request_url(hosts, host, repository, kind, ref)
             if attempt.url != expected:
-                problems.append(f"{step.name}: containerd requested {attempt.url}; the analyser "
-                                f"predicts {expected}")
+                problems.append(
+                    f"{step.name}: containerd requested {attempt.url}; the analyser "
+                    f"predicts {expected}"
+                )
     return problems

@@ -53,9 +53,7 @@ def docker_registry_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def lab(
-    docker_registry_binary: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Lab]:
+def lab(docker_registry_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """Registries and servers shared by the tests of one module."""
     directory = tmp_path_factory.mktemp("lab")
     lab = Lab(directory, docker_registry_binary)
@@ -102,8 +100,14 @@ def containerd(
 @pytest.fixture
 def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Remove proxy variables from this process so Python clients reach 127.0.0.1 directly."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 

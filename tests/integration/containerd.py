@@ -54,7 +54,8 @@ def containerd_version(daemon: str) -> str:
 def proxy_environment(trap_url: str) -> dict[str, str]:
     """This process's environment with every proxy variable pointing at the trap."""
     environment = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if key.lower() not in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
     }
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
@@ -173,7 +174,10 @@ def start_containerd(directory: Path, *, trap_url: str) -> Containerd:
         if process.poll() is not None:
             break
         probe = subprocess.run(
-            running.ctr_command("version"), capture_output=True, timeout=10, check=False,
+            running.ctr_command("version"),
+            capture_output=True,
+            timeout=10,
+            check=False,
             env=environment,
         )
         if probe.returncode == 0:

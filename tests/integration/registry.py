@@ -249,8 +249,10 @@ http:
 """
 
 # gorilla/handlers' combined log format, as distribution writes its access log.
-_ACCESS_LINE = re.compile(r'^\S+ - \S+ \[[^\]]*\] "(?P<method>[A-Z]+) (?P<target>\S+) [^"]*" '
-                          r"(?P<status>\d{3}) ")
+_ACCESS_LINE = re.compile(
+    r'^\S+ - \S+ \[[^\]]*\] "(?P<method>[A-Z]+) (?P<target>\S+) [^"]*" '
+    r"(?P<status>\d{3}) "
+)
 
 
 @dataclass(frozen=True)
@@ -376,8 +378,18 @@ class Exchange:
         return values[0] if values else None
 
 
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer",
-                         "upgrade", "proxy-authorization", "proxy-authenticate"})
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-authenticate",
+    }
+)
 
 
 @dataclass
@@ -391,8 +403,7 @@ class _LoopbackServer:
     def _serve(self, handler: type[BaseHTTPRequestHandler], name: str) -> None:
         self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=name,
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
         self._thread.start()
 
     def close(self) -> None:
@@ -495,8 +506,9 @@ def _make_recording_handler(owner: RecordingServer) -> type[BaseHTTPRequestHandl
 
         def _answer_fixed(self) -> None:
             status = owner.status
-            body = json.dumps({"errors": [{"code": "UNKNOWN", "message": f"fixed {status}",
-                                           "detail": None}]}).encode()
+            body = json.dumps(
+                {"errors": [{"code": "UNKNOWN", "message": f"fixed {status}", "detail": None}]}
+            ).encode()
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             self._answer(status, headers, body)
 
@@ -509,7 +521,7 @@ def _make_recording_handler(owner: RecordingServer) -> type[BaseHTTPRequestHandl
             prefix = owner.strip_prefix
             if prefix:
                 if path == prefix or path.startswith(prefix + "/"):
-                    path = path[len(prefix):] or "/"
+                    path = path[len(prefix) :] or "/"
                 else:
                     path = "/__outside_prefix__" + path  # the registry answers 404
             target = urlsplit(backend)

@@ -79,80 +79,171 @@ SITUATIONS: tuple[Situation, ...] = (
     Situation("mirror-answers-403", {UP: '[host."{f403}"]\n'}, (), "up", "up"),
     Situation("mirror-answers-500", {UP: '[host."{f500}"]\n'}, (), "up", "up"),
     Situation("mirror-down", {UP: '[host."{down}"]\n'}, (), "up", "up"),
-    Situation("pull-only-tag", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
-              ("m1",), "up", "m1"),
-    Situation("pull-only-digest", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
-              ("m1",), "m1", "m1", reference="digest"),
-    Situation("pull-only-tag-and-digest", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
-              ("m1",), "m1", "m1", reference="tag@digest"),
-    Situation("pull-only-lacks", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
-              (), "up", "up"),
-    Situation("two-mirrors-second-holds", {UP: '[host."{m1}"]\n[host."{m2}"]\n'},
-              ("m2",), "m2", "m2"),
-    Situation("two-mirrors-file-order", {UP: '[host."{m2}"]\n[host."{m1}"]\n'},
-              ("m1", "m2"), "m2", "m2"),
+    Situation(
+        "pull-only-tag", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'}, ("m1",), "up", "m1"
+    ),
+    Situation(
+        "pull-only-digest",
+        {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
+        ("m1",),
+        "m1",
+        "m1",
+        reference="digest",
+    ),
+    Situation(
+        "pull-only-tag-and-digest",
+        {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
+        ("m1",),
+        "m1",
+        "m1",
+        reference="tag@digest",
+    ),
+    Situation("pull-only-lacks", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'}, (), "up", "up"),
+    Situation(
+        "two-mirrors-second-holds", {UP: '[host."{m1}"]\n[host."{m2}"]\n'}, ("m2",), "m2", "m2"
+    ),
+    Situation(
+        "two-mirrors-file-order", {UP: '[host."{m2}"]\n[host."{m1}"]\n'}, ("m1", "m2"), "m2", "m2"
+    ),
     Situation("two-mirrors-both-lack", {UP: '[host."{m1}"]\n[host."{m2}"]\n'}, (), "up", "up"),
     Situation("default-dir-holds", {"_default": '[host."{m1}"]\n'}, ("m1",), "m1", "m1"),
     Situation("default-dir-lacks", {"_default": '[host."{m1}"]\n'}, (), "up", "up"),
-    Situation("specific-dir-beats-default",
-              {"_default": '[host."{m2}"]\n', UP: '[host."{m1}"]\n'}, ("m1", "m2"), "m1", "m1"),
-    Situation("host-port-dir-beats-verbatim",
-              {"{up_port_dir}": '[host."{m1}"]\n', UP: '[host."{m2}"]\n'},
-              ("m1", "m2"), "m1", "m1"),
-    Situation("path-gets-v2-appended", {UP: '[host."{prefix}/custom"]\n'},
-              ("m1",), "prefix", "prefix"),
-    Situation("override-path", {UP: '[host."{prefix}/custom/v2"]\noverride_path = true\n'},
-              ("m1",), "prefix", "prefix"),
-    Situation("override-path-without-v2",
-              {UP: '[host."{prefix}/custom"]\noverride_path = true\n'}, ("m1",), "up", "up",
-              differs="override_path"),
-    Situation("server-replaced-by-mirror",
-              {UP: 'server = "{m1}"\n[host."{m2}"]\n'}, ("m1",), "m1", "m1"),
-    Situation("server-replaced-mirrors-lack",
-              {UP: 'server = "{m1}"\n[host."{m2}"]\n'}, (), None, None),
-    Situation("malformed-hosts-toml",
-              {UP: '[host."{m1}"]\ncapabilities = ["pull", "resolve"\n'}, ("m1",), "up", "up"),
-    Situation("unknown-capability",
-              {UP: '[host."{m1}"]\ncapabilities = ["pull", "mirror"]\n'}, ("m1",), "up", "up"),
-    Situation("push-only-capability", {UP: '[host."{m1}"]\ncapabilities = ["push"]\n'},
-              ("m1",), "up", "m1"),
-    Situation("server-may-not-resolve",
-              {UP: 'server = "{up}"\ncapabilities = ["pull"]\n'
-                   '[host."{m1}"]\ncapabilities = ["pull"]\n'}, ("m1",), None, None),
-    Situation("root-capabilities-without-server",
-              {UP: 'capabilities = ["pull"]\n[host."{m1}"]\ncapabilities = ["pull"]\n'},
-              ("m1",), "up", "m1"),
-    Situation("unknown-keys-ignored",
-              {UP: 'foo = "bar"\n[host."{m1}"]\npriority = 1\n'}, ("m1",), "m1", "m1"),
+    Situation(
+        "specific-dir-beats-default",
+        {"_default": '[host."{m2}"]\n', UP: '[host."{m1}"]\n'},
+        ("m1", "m2"),
+        "m1",
+        "m1",
+    ),
+    Situation(
+        "host-port-dir-beats-verbatim",
+        {"{up_port_dir}": '[host."{m1}"]\n', UP: '[host."{m2}"]\n'},
+        ("m1", "m2"),
+        "m1",
+        "m1",
+    ),
+    Situation(
+        "path-gets-v2-appended", {UP: '[host."{prefix}/custom"]\n'}, ("m1",), "prefix", "prefix"
+    ),
+    Situation(
+        "override-path",
+        {UP: '[host."{prefix}/custom/v2"]\noverride_path = true\n'},
+        ("m1",),
+        "prefix",
+        "prefix",
+    ),
+    Situation(
+        "override-path-without-v2",
+        {UP: '[host."{prefix}/custom"]\noverride_path = true\n'},
+        ("m1",),
+        "up",
+        "up",
+        differs="override_path",
+    ),
+    Situation(
+        "server-replaced-by-mirror", {UP: 'server = "{m1}"\n[host."{m2}"]\n'}, ("m1",), "m1", "m1"
+    ),
+    Situation(
+        "server-replaced-mirrors-lack", {UP: 'server = "{m1}"\n[host."{m2}"]\n'}, (), None, None
+    ),
+    Situation(
+        "malformed-hosts-toml",
+        {UP: '[host."{m1}"]\ncapabilities = ["pull", "resolve"\n'},
+        ("m1",),
+        "up",
+        "up",
+    ),
+    Situation(
+        "unknown-capability",
+        {UP: '[host."{m1}"]\ncapabilities = ["pull", "mirror"]\n'},
+        ("m1",),
+        "up",
+        "up",
+    ),
+    Situation(
+        "push-only-capability",
+        {UP: '[host."{m1}"]\ncapabilities = ["push"]\n'},
+        ("m1",),
+        "up",
+        "m1",
+    ),
+    Situation(
+        "server-may-not-resolve",
+        {UP: 'server = "{up}"\ncapabilities = ["pull"]\n[host."{m1}"]\ncapabilities = ["pull"]\n'},
+        ("m1",),
+        None,
+        None,
+    ),
+    Situation(
+        "root-capabilities-without-server",
+        {UP: 'capabilities = ["pull"]\n[host."{m1}"]\ncapabilities = ["pull"]\n'},
+        ("m1",),
+        "up",
+        "m1",
+    ),
+    Situation(
+        "unknown-keys-ignored",
+        {UP: 'foo = "bar"\n[host."{m1}"]\npriority = 1\n'},
+        ("m1",),
+        "m1",
+        "m1",
+    ),
     Situation("no-hosts-dir", {}, ("m1",), "up", "up"),
-    Situation("docker-hub-mirror-holds", {DOCKER_HUB: '[host."{m1}"]\n'}, ("m1",),
-              "m1", "m1", registry=DOCKER_HUB),
-    Situation("docker-hub-mirror-lacks", {DOCKER_HUB: '[host."{m1}"]\n'}, (),
-              "public", None, registry=DOCKER_HUB),
+    Situation(
+        "docker-hub-mirror-holds",
+        {DOCKER_HUB: '[host."{m1}"]\n'},
+        ("m1",),
+        "m1",
+        "m1",
+        registry=DOCKER_HUB,
+    ),
+    Situation(
+        "docker-hub-mirror-lacks",
+        {DOCKER_HUB: '[host."{m1}"]\n'},
+        (),
+        "public",
+        None,
+        registry=DOCKER_HUB,
+    ),
     Situation("docker-hub-no-hosts-dir", {}, (), "public", None, registry=DOCKER_HUB),
     # containerd 1.6 ignores a file with no [host] table; 2.x (the analyser) uses its server
-    Situation("only-server-no-host-table", {UP: 'server = "{m1}"\n'}, ("m1",), "up", "up",
-              differs="1.6"),
+    Situation(
+        "only-server-no-host-table", {UP: 'server = "{m1}"\n'}, ("m1",), "up", "up", differs="1.6"
+    ),
     # containerd 1.6 uses hosts written inline; 2.x only counts [host."URL"] headers
-    Situation("inline-host-table",
-              {UP: '[host]\n"{m1}" = {{ capabilities = ["pull", "resolve"] }}\n'},
-              ("m1",), "m1", "m1", differs="1.6"),
+    Situation(
+        "inline-host-table",
+        {UP: '[host]\n"{m1}" = {{ capabilities = ["pull", "resolve"] }}\n'},
+        ("m1",),
+        "m1",
+        "m1",
+        differs="1.6",
+    ),
     # containerd before 2.2 rejects the whole file for the capability "referrers"
-    Situation("referrers-capability",
-              {UP: '[host."{m1}"]\ncapabilities = ["pull", "resolve", "referrers"]\n'},
-              ("m1",), "up", "up", differs="before 2.2"),
+    Situation(
+        "referrers-capability",
+        {UP: '[host."{m1}"]\ncapabilities = ["pull", "resolve", "referrers"]\n'},
+        ("m1",),
+        "up",
+        "up",
+        differs="before 2.2",
+    ),
 )
 
 #: situations for the tests that flip one rule: each needs its own image (the content store
 #: keeps what an earlier fetch brought, and containerd would not ask for it again)
 FLIPPED: dict[str, Situation] = {
     "pull-means-resolve": Situation(
-        "flip-pull-means-resolve", {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
-        ("m1",), "up", "m1"),
+        "flip-pull-means-resolve",
+        {UP: '[host."{m1}"]\ncapabilities = ["pull"]\n'},
+        ("m1",),
+        "up",
+        "m1",
+    ),
     "catalogue-says-all": Situation(
-        "flip-catalogue-says-all", {UP: '[host."{m1}"]\n'}, (), "up", "up"),
-    "no-namespace": Situation(
-        "flip-no-namespace", {UP: '[host."{m1}"]\n'}, ("m1",), "m1", "m1"),
+        "flip-catalogue-says-all", {UP: '[host."{m1}"]\n'}, (), "up", "up"
+    ),
+    "no-namespace": Situation("flip-no-namespace", {UP: '[host."{m1}"]\n'}, ("m1",), "m1", "m1"),
 }
 
 
@@ -265,9 +356,11 @@ def run_trial(
 def _params(situations: tuple[Situation, ...]) -> list[object]:
     return [
         pytest.param(
-            s, id=s.id,
+            s,
+            id=s.id,
             marks=[pytest.mark.xfail(strict=True, reason=f"analyser bug: {s.known_bug}")]
-            if s.known_bug else [],
+            if s.known_bug
+            else [],
         )
         for s in situations
     ]
@@ -312,9 +405,7 @@ def test_flipped_capability_rule_is_caught(
     assert any(p.startswith("status:") for p in problems), problems
 
 
-def test_wrong_catalogue_is_caught(
-    world: World, containerd: Containerd, tmp_path: Path
-) -> None:
+def test_wrong_catalogue_is_caught(world: World, containerd: Containerd, tmp_path: Path) -> None:
     """Telling the analyser that m1 holds everything, when it lacks the image, must disagree."""
     m1 = world.servers["m1"].host
     specs = [s for s in world.catalogue_specs() if not s.startswith(f"{m1}=")] + [f"{m1}=all"]

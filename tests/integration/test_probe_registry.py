@@ -47,8 +47,7 @@ class World:
 
     @property
     def mirror_host(self) -> Host:
-        return Host(scheme="http", host=self.front.host, path="/v2",
-                    capabilities=ALL_CAPABILITIES)
+        return Host(scheme="http", host=self.front.host, path="/v2", capabilities=ALL_CAPABILITIES)
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +59,14 @@ def world(lab: Lab) -> World:
         push_image(mirror.url, image.repository, image.content, tag=image.tag)
     upstream_only = tuple(push_image(upstream.url, f"probe/missing-{n}") for n in range(2))
     assert sorted(registry_catalog(mirror.url)) == sorted(i.repository for i in held)
-    return World(upstream, mirror, lab.proxy(mirror, name="probe-mirror"),
-                 lab.proxy(upstream, name="probe-upstream"), held, upstream_only)
+    return World(
+        upstream,
+        mirror,
+        lab.proxy(mirror, name="probe-mirror"),
+        lab.proxy(upstream, name="probe-upstream"),
+        held,
+        upstream_only,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +84,10 @@ def prober() -> Prober:
 
 
 def test_served_for_what_the_mirror_holds_not_found_for_the_rest(world: World) -> None:
-    items = [(world.mirror_host, world.registry, world.ref(i))
-             for i in (*world.held, *world.upstream_only)]
+    items = [
+        (world.mirror_host, world.registry, world.ref(i))
+        for i in (*world.held, *world.upstream_only)
+    ]
     results = prober().probe_many(items)
     assert [r.outcome for r in results] == ["served", "served", "not_found", "not_found"]
     assert [r.status for r in results] == [200, 200, 404, 404]
@@ -137,13 +144,25 @@ def test_the_cli_flags_what_the_catalogue_gets_wrong(world: World, tmp_path: Pat
         f'[host."http://{world.front.host}"]\n'
         '  capabilities = ["pull", "resolve"]\n'
     )
-    images = [f"{world.registry}/{i.repository}:v1" for i in (world.held[0],
-                                                              world.upstream_only[0])]
-    result = CliRunner().invoke(app, [
-        "probe", "--hosts-dir", str(tmp_path / "certs.d"),
-        "--catalog", f"{world.front.host}=all",  # the list claims it holds everything
-        "--image", images[0], "--image", images[1], "--format", "json",
-    ])
+    images = [
+        f"{world.registry}/{i.repository}:v1" for i in (world.held[0], world.upstream_only[0])
+    ]
+    result = CliRunner().invoke(
+        app,
+        [
+            "probe",
+            "--hosts-dir",
+            str(tmp_path / "certs.d"),
+            "--catalog",
+            f"{world.front.host}=all",  # the list claims it holds everything
+            "--image",
+            images[0],
+            "--image",
+            images[1],
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     by_image = {entry["image"]: entry for entry in report["images"]}

@@ -124,8 +124,7 @@ class World:
             listed = sorted(line.split("/", 1)[1] for line in self.lists[role])
             if held != listed:
                 raise AssertionError(f"{role}: registry holds {held}, list says {listed}")
-            (self.directory / f"{role}.txt").write_text("".join(f"{n}\n" for n in
-                                                               self.lists[role]))
+            (self.directory / f"{role}.txt").write_text("".join(f"{n}\n" for n in self.lists[role]))
 
     def catalogue_specs(self) -> list[str]:
         """``HOST=SOURCE`` for every host a situation may name."""
