@@ -1,13 +1,16 @@
-"""The engine behind ``coverage scan``: sources -> routes -> ``Report``.
+"""The engine: sources -> routes -> ``Report``, behind every front door.
 
-``scan()`` reads everything from paths and options; ``build_report()`` is the pure part,
-reused by the what-if helpers and the notebooks. The CLI is a thin layer over both.
+``ScanOptions`` is everything a scan depends on; ``run(options)`` is the one path from options
+to a ``Report`` that the CLI (``scan``, ``probe``), the Python API (``analyzer.scan``) and the
+notebooks share. ``build_report()`` is its pure part (no I/O), reused by the what-if helpers.
+The CLI only parses flags into ``ScanOptions``, calls ``run`` and prints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TextIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
 
 from analyzer.mirrors import (
     NODE_DEFAULT,
@@ -17,14 +20,105 @@ from analyzer.mirrors import (
     load_mirror_config,
 )
 from analyzer.mirrors.patterns import PatternSet
-from analyzer.model import ImageUse, Route
+from analyzer.model import URGENCY, ImageUse, Route
 from analyzer.reference import ImageRef
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import route_image
 from analyzer.sources import SourceResult, read_sources
 
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.online.probe import Prober
+
 #: use classes routed by default; ``indirect`` is opt-in (``--include indirect``)
 CORE_CLASSES: frozenset[str] = frozenset({"container", "crd", "volume"})
+
+Loader = Callable[[str], str]
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What a scan reads and how it judges: the same fields as ``coverage scan``'s flags."""
+
+    paths: tuple[str, ...] = ()
+    hosts_dirs: tuple[str, ...] = ()  # each may be a ':'-separated config_path
+    containerd_config: str | None = None
+    docker_daemon: str | None = None
+    catalogs: tuple[str, ...] = ()  # HOST=SOURCE
+    node_default: str | None = NODE_DEFAULT
+    include_indirect: bool = False
+    ignore: tuple[str, ...] = ()  # allows.txt-style patterns accepted from upstream
+    policy: Policy = field(default_factory=Policy)
+    probe: bool = False
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The mirror configuration in effect and what each mirror holds."""
+
+    config: MirrorConfig
+    catalogues: Catalogues
+
+
+def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | None = None) -> Setup:
+    """The configuration and catalogues of ``options``.
+
+    Catalogue URLs are fetched through ``loader``, by default the cached downloader of
+    ``analyzer.online`` (imported only when a URL is given). Raises
+    ``analyzer.mirrors.CatalogueError`` (a ``ValueError``) for a ``--catalog`` or an
+    ``--ignore`` pattern that cannot be used; problems of configuration files are data
+    (``MirrorConfig.errors``).
+    """
+    if options.ignore:
+        PatternSet.from_lines(options.ignore, source="--ignore")
+    config = load_mirror_config(
+        hosts_dirs=options.hosts_dirs,
+        containerd_config=options.containerd_config,
+        docker_daemon=options.docker_daemon,
+        node_default=options.node_default,
+    )
+    if loader is None and any(_is_url(spec) for spec in options.catalogs):
+        from analyzer.online.refresh import cached_loader
+
+        loader = cached_loader(warn=warn)
+    return Setup(config, load_catalogues(options.catalogs, loader=loader))
+
+
+def _is_url(spec: str) -> bool:
+    return spec.partition("=")[2].strip().lower().startswith(("http://", "https://"))
+
+
+def run(
+    options: ScanOptions,
+    *,
+    prepared: Setup | None = None,
+    stdin: TextIO | None = None,
+    on_file: Callable[[str], None] | None = None,
+    loader: Loader | None = None,
+    warn: Warn | None = None,
+    prober: Prober | None = None,
+) -> Report:
+    """Read ``options.paths``, route every image, and (with ``options.probe``) attach live
+    probe verdicts from ``prober`` (a default ``Prober`` when none is given)."""
+    chosen = prepared or setup(options, loader=loader, warn=warn)
+    sources = read_sources(list(options.paths), stdin=stdin, on_file=on_file)
+    report = build_report(
+        sources,
+        chosen.config,
+        chosen.catalogues,
+        include_indirect=options.include_indirect,
+        ignore=options.ignore,
+        policy=options.policy,
+    )
+    if options.probe:
+        from analyzer.probing import attach_probes
+
+        if prober is None:
+            from analyzer.online.probe import Prober
+
+            prober = Prober()
+        report = attach_probes(report, chosen.config, chosen.catalogues, prober)
+    return report
 
 
 def scan(
@@ -40,37 +134,31 @@ def scan(
     policy: Policy | None = None,
     stdin: TextIO | None = None,
     on_file: Callable[[str], None] | None = None,
-    loader: Callable[[str], str] | None = None,
+    loader: Loader | None = None,
 ) -> Report:
-    """Scan manifests and predict, for every image, which host serves it.
+    """Scan manifests and predict, for every image, which host serves it (the Python API).
 
     With no configuration options the node's ``/etc/containerd/certs.d`` is used when it
     exists, otherwise the embedded DaoCloud mirror set. ``hosts_dir`` is one hosts root or
     several (each may itself be a ``:``-separated ``config_path``). ``catalogs`` are
     ``HOST=SOURCE`` specs, or a ``{host: source}`` mapping (a list file, ``all``, ``none``,
-    ``daocloud`` or a URL fetched with ``loader``).
+    ``daocloud`` or a URL, fetched with ``loader`` or the cached downloader).
     Raises ``analyzer.mirrors.CatalogueError`` for a catalogue that cannot be read.
     """
-    if isinstance(paths, str):
-        paths = [paths]
-    config = load_mirror_config(
-        hosts_dirs=[hosts_dir] if isinstance(hosts_dir, str) else tuple(hosts_dir or ()),
-        containerd_config=containerd_config,
-        docker_daemon=docker_daemon,
-        node_default=node_default,
-    )
     if isinstance(catalogs, Mapping):
         catalogs = [f"{host}={source}" for host, source in catalogs.items()]
-    catalogues = load_catalogues(catalogs, loader=loader)
-    sources = read_sources(paths, stdin=stdin, on_file=on_file)
-    return build_report(
-        sources,
-        config,
-        catalogues,
+    options = ScanOptions(
+        paths=(paths,) if isinstance(paths, str) else tuple(paths),
+        hosts_dirs=(hosts_dir,) if isinstance(hosts_dir, str) else tuple(hosts_dir or ()),
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
+        catalogs=tuple(catalogs),
+        node_default=node_default,
         include_indirect=include_indirect,
-        ignore=ignore,
-        policy=policy,
+        ignore=tuple(ignore),
+        policy=policy or Policy(),
     )
+    return run(options, stdin=stdin, on_file=on_file, loader=loader)
 
 
 def build_report(
@@ -88,23 +176,19 @@ def build_report(
     # --ignore: the catalogue lists' pattern rules (exact, /*, /**; short Docker Hub names)
     ignored = PatternSet.from_lines(ignore, source="--ignore") if ignore else None
 
-    grouped: dict[str, tuple[ImageRef, list[ImageUse]]] = {}
+    grouped: dict[str, list[ImageUse]] = {}
     invalid: list[ImageUse] = []
     for use in sources.uses:
+        if use.scope not in classes:
+            continue  # out of scope (indirect unless asked for), valid or not
         if use.image is None:
             invalid.append(use)
-        elif use.use_class in classes:
-            entry = grouped.setdefault(use.image.pull_ref, (use.image, []))
-            entry[1].append(use)
+        else:
+            grouped.setdefault(use.image.pull_ref, []).append(use)
 
     images = tuple(
-        ImageResult(
-            ref=ref,
-            route=route(ref, config, catalogues),
-            uses=tuple(uses),
-            ignored=ignored is not None and ignored.matches(ref),
-        )
-        for _, (ref, uses) in sorted(grouped.items())
+        _image_result(uses, config, catalogues, route, ignored)
+        for _, uses in sorted(grouped.items())
     )
     return Report(
         images=images,
@@ -117,6 +201,28 @@ def build_report(
         warnings=_warnings(config, images),
         files_read=sources.files_read,
         files_skipped=sources.files_skipped,
+    )
+
+
+def _image_result(
+    uses: list[ImageUse],
+    config: MirrorConfig,
+    catalogues: Catalogues,
+    route: Callable[[ImageRef, MirrorConfig, Catalogues], Route],
+    ignored: PatternSet | None,
+) -> ImageResult:
+    """One pulled image. Spellings that pull the same thing (``nginx:1.25@D`` and
+    ``nginx:1.26@D``) may meet different catalogue tag rules: the most urgent of their routes
+    stands, whatever order the manifests list them in, and --ignore must accept every one."""
+    spellings = sorted({u.image for u in uses if u.image is not None}, key=str)
+    routed = [(ref, route(ref, config, catalogues)) for ref in spellings]
+    rank = {status: i for i, status in enumerate(URGENCY)}
+    ref, chosen = min(routed, key=lambda pair: rank.get(pair[1].status, len(rank)))
+    return ImageResult(
+        ref=ref,
+        route=chosen,
+        uses=tuple(uses),
+        ignored=ignored is not None and all(ignored.matches(r) for r in spellings),
     )
 
 

@@ -50,6 +50,17 @@ class ImageUse:
     container: str | None = None
     source: str | None = None  # Helm "# Source:" of the document
     reason: str | None = None  # why unresolved / invalid
+    # where the value was found, apart from whether it parses: an invalid or unresolved
+    # value in an ``indirect`` field (args, env) is out of scope unless indirect is routed.
+    # None: the same as ``use_class`` (container, crd, volume or indirect)
+    found_in: UseClass | None = None
+
+    @property
+    def scope(self) -> UseClass:
+        """The class of the field the value was found in (``container`` when not known)."""
+        if self.found_in is not None:
+            return self.found_in
+        return "container" if self.use_class in ("invalid", "unresolved") else self.use_class
 
     @property
     def pull_ref(self) -> str | None:
@@ -83,6 +94,7 @@ class ImageUse:
             "field": self.field,
             "source": self.source,
             "reason": self.reason,
+            "found_in": self.scope,
         }
 
 
@@ -161,10 +173,30 @@ class RegistryHosts:
 
 # -- routes ------------------------------------------------------------------------------------
 
-Status = Literal["mirrored", "partial", "fallback", "direct", "blocked", "invalid"]
-STATUSES: tuple[Status, ...] = ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
-#: statuses where every byte comes from a mirror
-COVERED_STATUSES: frozenset[str] = frozenset({"mirrored"})
+Status = Literal["mirrored", "rewritten", "partial", "fallback", "direct", "blocked", "invalid"]
+STATUSES: tuple[Status, ...] = (
+    "mirrored",
+    "rewritten",
+    "partial",
+    "fallback",
+    "direct",
+    "blocked",
+    "invalid",
+)
+#: statuses where every byte comes from a mirror: ``mirrored`` through the node's
+#: configuration, ``rewritten`` because the reference already names the mirror
+COVERED_STATUSES: frozenset[str] = frozenset({"mirrored", "rewritten"})
+#: image statuses, most urgent first: the order reasons, sections and lists are shown in
+#: (``invalid`` counts uses, not images, and comes after the failing image statuses)
+URGENCY: tuple[Status, ...] = (
+    "blocked",
+    "fallback",
+    "invalid",
+    "partial",
+    "direct",
+    "rewritten",
+    "mirrored",
+)
 
 Phase = Literal["resolve", "content"]
 

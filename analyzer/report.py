@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analyzer.model import (
+    COVERED_STATUSES,
     STATUSES,
+    URGENCY,
     ConfigError,
     ImageUse,
     Route,
@@ -195,7 +197,7 @@ class Report:
         counted = [r for r in self.images if not r.ignored]
         if not counted:
             return 1.0
-        return sum(1 for r in counted if r.status == "mirrored") / len(counted)
+        return sum(1 for r in counted if r.status in COVERED_STATUSES) / len(counted)
 
     def coverage_too_low(self) -> bool:
         """Compared unrounded: 1,999 of 2,000 mirrored is below 100 % though it prints 99.9."""
@@ -204,7 +206,28 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not (self.failures() or self.failing_invalid() or self.coverage_too_low())
+        """The gate holds. Input that could not be read never passes: what was not read
+        may hold the images that fall back."""
+        return not self.gate_reasons()
+
+    def gate_reasons(self) -> tuple[str, ...]:
+        """Why the gate fails, most urgent first; empty when it passes."""
+        reasons: list[str] = []
+        failing = Counter(r.status for r in self.failures())
+        for status in URGENCY:
+            if failing[status]:
+                reasons.append(f"{_plural(failing[status], 'image')} {status}")
+        invalid = len(self.failing_invalid())
+        if invalid:
+            reasons.append(_plural(invalid, "invalid use"))
+        if self.coverage_too_low():
+            shown = _percent(math.floor(self.coverage_ratio() * 1000) / 10)
+            minimum = _percent(self.policy.min_coverage or 0.0)
+            reasons.append(f"coverage {shown}% is below the minimum {minimum}%")
+        errors = len(self.source_errors) + len(self.config_errors)
+        if errors:
+            reasons.append(f"{_plural(errors, 'input')} could not be read")
+        return tuple(reasons)
 
     @property
     def has_errors(self) -> bool:
@@ -251,3 +274,12 @@ class Report:
             + [{"kind": "configuration", **e.to_dict()} for e in self.config_errors],
             "warnings": list(self.warnings),
         }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _percent(value: float) -> str:
+    """``66.7``, ``100``, ``0``: one decimal at most."""
+    return f"{value:.1f}".removesuffix(".0")

@@ -44,7 +44,7 @@ class Settings:
     catalog: tuple[str, ...] = ()
     format: str | None = None
     output: str | None = None
-    fail_on: tuple[str, ...] = ()
+    fail_on: tuple[str, ...] | None = None  # None: not set (the default policy)
     min_coverage: float | None = None
     ignore: tuple[str, ...] = ()
     ignore_file: str | None = None
@@ -104,6 +104,10 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
                 items = [_relative(item, base) for item in items]
             elif key in _COMMA_LIST_KEYS:  # "fallback,blocked" as on the command line
                 items = [part.strip() for item in items for part in item.split(",") if part.strip()]
+                if key == "fail-on" and not items:
+                    raise SettingsError(
+                        f"{path}: 'fail-on' is empty; write \"none\" to gate on min-coverage alone"
+                    )
             values[key.replace("-", "_")] = tuple(items)
         elif key in _STR_KEYS:
             if not isinstance(value, str):

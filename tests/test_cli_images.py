@@ -40,6 +40,7 @@ def test_json_lists_every_use_with_the_issue_fields() -> None:
         "field": "spec.initContainers[0].image",
         "source": None,
         "reason": None,
+        "found_in": "container",
     }
     assert [use["class"] for use in payload["uses"]] == [
         "container",

@@ -49,21 +49,6 @@ CATALOG = typer.Option(
 )
 
 
-def _needs_loader(catalog: Sequence[str]) -> bool:
-    return any(
-        spec.partition("=")[2].strip().startswith(("http://", "https://")) for spec in catalog
-    )
-
-
-def default_loader(warn: Callable[[str], None] | None = None) -> Callable[[str], str] | None:
-    """The cached downloader of ``analyzer.online`` (None when it is not available)."""
-    try:
-        from analyzer.online.refresh import cached_loader
-    except ImportError:  # pragma: no cover - the online package is part of the install
-        return None
-    return cached_loader(warn=warn)
-
-
 def mirror_setup(
     *,
     hosts_dir: Sequence[str] | None = None,
@@ -73,19 +58,18 @@ def mirror_setup(
     loader: Callable[[str], str] | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
-    """Build the configuration in effect and the catalogues from the shared options."""
-    from analyzer.mirrors import load_catalogues, load_mirror_config
+    """The configuration in effect and the catalogues from the shared options
+    (``analyzer.engine.setup``, the one place that builds them)."""
+    from analyzer.engine import ScanOptions, setup
 
-    config = load_mirror_config(
+    options = ScanOptions(
         hosts_dirs=tuple(hosts_dir or ()),
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        catalogs=tuple(catalog or ()),
     )
-    specs = tuple(catalog or ())
-    if loader is None and _needs_loader(specs):
-        loader = default_loader(warn)
-    catalogues = load_catalogues(specs, loader=loader)
-    return config, catalogues
+    chosen = setup(options, loader=loader, warn=warn)
+    return chosen.config, chosen.catalogues
 
 
 def mirror_setup_or_exit(

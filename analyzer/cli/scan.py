@@ -7,8 +7,10 @@ or ``[tool.image-coverage]`` in ``pyproject.toml`` found upward; flags win over 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -16,11 +18,11 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.model import STATUSES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from analyzer.report import Report
+    from analyzer.report import Policy, Report
 
-_FAIL_ON_VALUES = ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
 _INCLUDE_VALUES = ("indirect",)
 
 
@@ -50,7 +52,10 @@ def scan_command(
     fail_on: Optional[str] = typer.Option(  # noqa: UP045
         None,
         "--fail-on",
-        help="Comma-separated statuses that fail the gate. [default: fallback,blocked,invalid]",
+        help=(
+            "Comma-separated statuses that fail the gate, or 'none'. "
+            "[default: fallback,blocked,invalid]"
+        ),
         show_default=False,
     ),
     min_coverage: Optional[float] = typer.Option(  # noqa: UP045
@@ -105,13 +110,10 @@ def scan_command(
     chosen_format = fmt or settings.format or "table"
     if chosen_format not in FORMAT_NAMES:
         raise _usage(f"unknown --format {chosen_format!r} (choose from {', '.join(FORMAT_NAMES)})")
-    statuses = _split(fail_on) if fail_on is not None else list(settings.fail_on)
-    unknown = [s for s in statuses if s not in _FAIL_ON_VALUES]
-    if unknown:
-        raise _usage(
-            f"unknown status in --fail-on: {', '.join(unknown)} "
-            f"(choose from {', '.join(_FAIL_ON_VALUES)})"
-        )
+    fail_on_values = _split(fail_on) if fail_on is not None else settings.fail_on
+    policy = _policy(
+        fail_on_values, min_coverage if min_coverage is not None else settings.min_coverage
+    )
     includes = [c for item in (include or settings.include) for c in _split(item)]
     bad_include = [c for c in includes if c not in _INCLUDE_VALUES]
     if bad_include:
@@ -136,75 +138,59 @@ def scan_command(
         hosts_dir = list(settings.hosts_dir)
         containerd_config = settings.containerd_config
         docker_daemon = settings.docker_daemon
-    report = _run_scan(
-        targets,
-        hosts_dir=list(hosts_dir or ()),
+
+    from analyzer.engine import ScanOptions, run
+    from analyzer.mirrors import CatalogueError
+
+    scan_options = ScanOptions(
+        paths=tuple(targets),
+        hosts_dirs=tuple(hosts_dir or ()),
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
-        catalogs=list(catalog or settings.catalog),
-        statuses=statuses,
-        min_coverage=min_coverage if min_coverage is not None else settings.min_coverage,
-        patterns=patterns,
+        catalogs=tuple(catalog or settings.catalog),
         include_indirect="indirect" in includes,
+        ignore=tuple(patterns),
+        policy=policy,
         probe=probe if probe is not None else bool(settings.probe),
     )
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        report = run(
+            scan_options,
+            stdin=sys.stdin,
+            on_file=progress.file if progress else None,
+            warn=lambda note: typer.echo(f"coverage scan: {note}", err=True),
+        )
+    except CatalogueError as exc:
+        raise _usage(str(exc)) from None
+    finally:
+        if progress:
+            progress.done()
     _write(report, chosen_format, output or settings.output, color)
     raise typer.Exit(report.exit_code)
 
 
-def _run_scan(
-    targets: list[str],
-    *,
-    hosts_dir: list[str],
-    containerd_config: str | None,
-    docker_daemon: str | None,
-    catalogs: list[str],
-    statuses: list[str],
-    min_coverage: float | None,
-    patterns: list[str],
-    include_indirect: bool,
-    probe: bool,
-) -> Report:
-    from analyzer.engine import build_report
-    from analyzer.mirrors import CatalogueError
-    from analyzer.mirrors.patterns import PatternSet
+def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy:
+    """The gate's policy; ``none`` alone rejects no status (gate on ``--min-coverage``)."""
     from analyzer.report import DEFAULT_FAIL_ON, Policy
-    from analyzer.sources import read_sources
 
-    try:
-        if patterns:
-            PatternSet.from_lines(patterns, source="--ignore")
-        config, catalogues = options.mirror_setup(
-            hosts_dir=hosts_dir,
-            containerd_config=containerd_config,
-            docker_daemon=docker_daemon,
-            catalog=catalogs,
+    if min_coverage is not None and math.isnan(min_coverage):
+        raise _usage("--min-coverage must be a number from 0 to 100, not nan")
+    if fail_on is None:
+        return Policy(fail_on=DEFAULT_FAIL_ON, min_coverage=min_coverage)
+    if not fail_on:
+        raise _usage("--fail-on is empty: give statuses, or 'none' to gate on --min-coverage alone")
+    if "none" in fail_on:
+        if len(fail_on) > 1:
+            raise _usage("--fail-on none cannot be combined with statuses")
+        return Policy(fail_on=frozenset(), min_coverage=min_coverage)
+    unknown = [s for s in fail_on if s not in STATUSES]
+    if unknown:
+        raise _usage(
+            f"unknown status in --fail-on: {', '.join(unknown)} "
+            f"(choose from {', '.join(STATUSES)}, or none)"
         )
-    except (CatalogueError, ValueError) as exc:
-        raise _usage(str(exc)) from None
-
-    progress = _Progress() if sys.stderr.isatty() else None
-    sources = read_sources(targets, stdin=sys.stdin, on_file=progress.file if progress else None)
-    if progress:
-        progress.done()
-    policy = Policy(
-        fail_on=frozenset(statuses) if statuses else DEFAULT_FAIL_ON,
-        min_coverage=min_coverage,
-    )
-    report = build_report(
-        sources,
-        config,
-        catalogues,
-        include_indirect=include_indirect,
-        ignore=patterns,
-        policy=policy,
-    )
-    if probe:
-        from analyzer.online.probe import Prober
-        from analyzer.probing import attach_probes
-
-        report = attach_probes(report, config, catalogues, Prober())
-    return report
+    return Policy(fail_on=frozenset(fail_on), min_coverage=min_coverage)
 
 
 def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> None:
@@ -222,10 +208,11 @@ def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> 
         _write_file(Path(output), buffer.getvalue().encode("utf-8", "surrogateescape"))
     except OSError as exc:
         raise _usage(f"{output}: cannot write: {exc.strerror or exc}") from None
+    from analyzer.formats.common import verdict
+
     summary = report.summary()
-    verdict = "PASS" if report.passed else "FAIL"
     typer.echo(
-        f"{verdict}: {summary.images} images, coverage {summary.coverage_percent:g}%; "
+        f"{verdict(report)} ({summary.images} images, coverage {summary.coverage_percent:g}%); "
         f"{fmt} report written to {output}",
         err=True,
     )

@@ -5,23 +5,15 @@ Not a format itself (it is not in ``FORMAT_NAMES``): the formats import it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
-from analyzer.model import ImageUse
+from analyzer.model import STATUSES, URGENCY, ImageUse
 from analyzer.report import ImageResult, Report
 
 #: image statuses, most urgent first: the order sections and lists are shown in
-STATUS_ORDER: tuple[str, ...] = ("blocked", "fallback", "partial", "direct", "mirrored")
+STATUS_ORDER: tuple[str, ...] = tuple(s for s in URGENCY if s != "invalid")
 #: every status, with ``invalid`` (which counts uses, not images) after the failing ones
-ALL_STATUS_ORDER: tuple[str, ...] = (
-    "blocked",
-    "fallback",
-    "invalid",
-    "partial",
-    "direct",
-    "mirrored",
-)
+ALL_STATUS_ORDER: tuple[str, ...] = URGENCY
 
 STATUS_MEANING: dict[str, str] = {
     "blocked": "no host can resolve or serve it: the pull fails",
@@ -29,6 +21,7 @@ STATUS_MEANING: dict[str, str] = {
     "partial": "content from a mirror, but the tag is resolved by another host",
     "direct": "no mirror is configured for its registry: pulled from the upstream registry",
     "mirrored": "resolved and served by a mirror",
+    "rewritten": "the reference already names a mirror, which serves it (no upstream fallback)",
     "invalid": "not a pullable image reference (invalid, or a value left unresolved)",
 }
 
@@ -38,6 +31,7 @@ STATUS_TITLE: dict[str, str] = {
     "partial": "Image tag resolved outside the mirrors",
     "direct": "Image pulled with no mirror configured",
     "mirrored": "Image served by a mirror",
+    "rewritten": "Image written in a mirror's own form",
     "invalid": "Not a pullable image reference",
 }
 
@@ -130,13 +124,16 @@ def describe_invalid(use: ImageUse) -> str:
     return _sentence(f"{use.raw!r} {what}", use.reason or "")
 
 
+def shown_statuses(report: Report) -> tuple[str, ...]:
+    """Every status in report order; ``rewritten`` only when some image has it."""
+    counts = report.summary().by_status
+    return tuple(s for s in STATUSES if s != "rewritten" or counts.get(s, 0))
+
+
 def summary_line(report: Report) -> str:
     """``N images, M uses, coverage X% (a mirrored, ..., f invalid)``."""
     summary = report.summary()
-    counts = ", ".join(
-        f"{summary.by_status.get(s, 0)} {s}"
-        for s in ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
-    )
+    counts = ", ".join(f"{summary.by_status.get(s, 0)} {s}" for s in shown_statuses(report))
     line = (
         f"{plural(summary.images, 'image')}, {plural(summary.uses, 'use')}, "
         f"coverage {percent(summary.coverage_percent)}% ({counts})"
@@ -148,27 +145,12 @@ def summary_line(report: Report) -> str:
 
 def failed(report: Report) -> bool:
     """The gate fails: a status the policy rejects, coverage too low, or unreadable input."""
-    return not report.passed or report.has_errors
+    return not report.passed
 
 
 def failure_reasons(report: Report) -> list[str]:
     """Why the gate fails, most urgent first; empty when it passes."""
-    reasons: list[str] = []
-    failing = Counter(r.status for r in report.failures())
-    for status in ordered(failing):
-        reasons.append(f"{plural(failing[status], 'image')} {status}")
-    invalid = len(report.failing_invalid())
-    if invalid:
-        reasons.append(plural(invalid, "invalid use"))
-    if report.coverage_too_low():
-        reasons.append(
-            f"coverage {percent(report.summary().coverage_percent)}% is below the "
-            f"minimum {percent(report.policy.min_coverage or 0.0)}%"
-        )
-    errors = len(report.source_errors) + len(report.config_errors)
-    if errors:
-        reasons.append(f"{plural(errors, 'input')} could not be read")
-    return reasons
+    return list(report.gate_reasons())
 
 
 def verdict(report: Report) -> str:

@@ -21,6 +21,7 @@ from analyzer.formats.common import (
     one_line,
     percent,
     served_by,
+    shown_statuses,
     uses_shown,
     verdict,
 )
@@ -82,7 +83,7 @@ def _details(summary: str, body: list[str]) -> list[str]:
 
 def _summary_table(report: Report) -> list[str]:
     summary = report.summary()
-    statuses = ("mirrored", "partial", "fallback", "direct", "blocked", "invalid")
+    statuses = shown_statuses(report)
     headers = ["Images", "Uses", "Coverage", *statuses, "ignored", "errors"]
     row = [
         str(summary.images),

@@ -27,14 +27,14 @@ from analyzer.formats.common import (
     summary_line,
     verdict,
 )
-from analyzer.model import ConfigError, ImageUse, SourceError
+from analyzer.model import COVERED_STATUSES, ConfigError, ImageUse, SourceError
 from analyzer.report import ImageResult, Report
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 TOOL_NAME = "image-coverage"
-NO_FINDING = frozenset({"mirrored"})  # statuses that produce no result
+NO_FINDING = COVERED_STATUSES  # statuses that produce no result
 
 
 def rule_id(status: str) -> str:
@@ -115,6 +115,8 @@ _HELP = {
     "direct": "No mirror is configured for this image's registry: containerd pulls it from "
     "the registry itself. Add a hosts.toml for the registry if it should be mirrored.",
     "mirrored": "A mirror resolves and serves the image: nothing to do.",
+    "rewritten": "The reference already names a mirror host, and that mirror serves the "
+    "upstream image it stands for: nothing to do. Such a pull has no upstream to fall back to.",
     "invalid": "The value is not an image reference containerd can pull (a syntax error, or "
     "a template value left unresolved). Fix the manifest or render it first.",
 }

@@ -361,6 +361,7 @@ class _ObjectReader:
                     field,
                     container,
                     "no image given (the value is empty)",
+                    found_in=use_class,
                 )
                 self.fields.add(field)
                 return
@@ -374,6 +375,7 @@ class _ObjectReader:
                     field,
                     container,
                     f"an image must be a string, not {typed} (quote it)",
+                    found_in=use_class,
                 )
                 self.fields.add(field)
                 return
@@ -390,6 +392,7 @@ class _ObjectReader:
                 field,
                 container,
                 f"template not rendered: {template} (Helm or Go template, unquoted)",
+                found_in=use_class,
             )
             return
         self.make(
@@ -400,6 +403,7 @@ class _ObjectReader:
             field,
             container,
             "an image must be a string, not a mapping or list",
+            found_in=use_class,
         )
 
     def emit(
@@ -407,7 +411,16 @@ class _ObjectReader:
     ) -> None:
         self.fields.add(field)
         verdict = cls.classify(raw, use_class, self.templating, self.parameters)
-        self.make(raw, verdict.image, verdict.use_class, line, field, container, verdict.reason)
+        self.make(
+            raw,
+            verdict.image,
+            verdict.use_class,
+            line,
+            field,
+            container,
+            verdict.reason,
+            found_in=use_class,
+        )
 
     def indirect(
         self, raw: str, line: int, field: str, container: str | None, *, named: bool
@@ -416,7 +429,9 @@ class _ObjectReader:
         if named:
             reason = cls.placeholder_reason(raw, self.templating, self.parameters)
             if reason is not None:
-                self.make(raw, None, "unresolved", line, field, container, reason)
+                self.make(
+                    raw, None, "unresolved", line, field, container, reason, found_in="indirect"
+                )
                 return
         image = cls.indirect_image(raw, named_image=named)
         if image is not None:
@@ -431,6 +446,8 @@ class _ObjectReader:
         field: str,
         container: str | None,
         reason: str | None,
+        *,
+        found_in: UseClass | None = None,
     ) -> None:
         obj = self.obj
         self.uses.append(
@@ -449,6 +466,7 @@ class _ObjectReader:
                 container=container,
                 source=self.origin.source,
                 reason=reason,
+                found_in=found_in if found_in != use_class else None,
             )
         )
 

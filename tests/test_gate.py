@@ -1,0 +1,199 @@
+"""The gate never passes by mistake: unreadable input, out-of-scope uses, empty or
+meaningless options, and grouping that depends on manifest order (issue: a gate that never
+passes by mistake)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFESTS = ROOT / "fixtures" / "manifests"
+CERTS_D = ROOT / "fixtures" / "certs.d"
+
+MIRRORED_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: web
+      image: docker.io/library/nginx:1.27
+"""
+
+
+def run(*args: str, stdin: str | None = None) -> Any:
+    return CliRunner().invoke(app, ["scan", *args], input=stdin)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- unreadable input never passes ---------------------------------------------------------------
+
+
+def test_a_missing_path_fails_the_json_report_and_the_verdict_line(tmp_path: Path) -> None:
+    result = run("missing/", "-f", "json", "-o", "coverage.json")
+    assert result.exit_code == 2
+    assert "PASS" not in result.stderr
+    assert "FAIL: 1 input could not be read" in result.stderr
+    report = json.loads((tmp_path / "coverage.json").read_text())
+    assert report["passed"] is False
+    assert report["errors"] and report["errors"][0]["file"] == "missing/"
+
+
+def test_one_missing_path_among_several_fails_the_gate(tmp_path: Path) -> None:
+    pod = _write(tmp_path, "pod.yaml", MIRRORED_POD)
+    result = run(str(pod), "missing.yaml", "-f", "json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["summary"]["by_status"]["mirrored"] == 1
+    assert report["passed"] is False
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "github", "sarif", "junit"])
+def test_every_format_says_the_gate_did_not_pass_and_why(fmt: str, tmp_path: Path) -> None:
+    pod = _write(tmp_path, "pod.yaml", MIRRORED_POD)
+    result = run(str(pod), "missing.yaml", "-f", fmt, "--no-color")
+    assert result.exit_code == 2
+    out = result.stdout
+    if fmt == "sarif":
+        properties = json.loads(out)["runs"][0]["properties"]
+        assert properties["passed"] is False
+        assert properties["verdict"].startswith("FAIL: 1 input could not be read")
+    elif fmt == "junit":
+        suites = ET.fromstring(out)
+        assert int(suites.get("errors", "0")) >= 1
+        assert "missing.yaml" in out
+    else:
+        assert "FAIL" in out and "PASS" not in out
+        assert "1 input could not be read" in out
+
+
+def test_a_clean_scan_still_passes(tmp_path: Path) -> None:
+    pod = _write(tmp_path, "pod.yaml", MIRRORED_POD)
+    result = run(str(pod), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["passed"] is True
+
+
+# -- only uses in scope can fail the gate ----------------------------------------------------------
+
+HELPER_ARG = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: op}
+spec:
+  template:
+    spec:
+      containers:
+        - name: op
+          image: docker.io/library/nginx:1.27
+          args: ["--helper-image=$(HELPER)"]
+"""
+
+
+def test_an_unresolved_indirect_value_is_out_of_scope_by_default(tmp_path: Path) -> None:
+    deployment = _write(tmp_path, "op.yaml", HELPER_ARG)
+    result = run(str(deployment), "-f", "json")
+    report = json.loads(result.stdout)
+    assert report["invalid"] == []
+    assert result.exit_code == 0, report
+
+    routed = run(str(deployment), "-f", "json", "--include", "indirect")
+    report = json.loads(routed.stdout)
+    assert [u["raw"] for u in report["invalid"]] == ["$(HELPER)"]
+    assert report["invalid"][0]["found_in"] == "indirect"
+    assert routed.exit_code == 1
+
+
+def test_an_invalid_container_image_still_fails(tmp_path: Path) -> None:
+    pod = _write(tmp_path, "pod.yaml", MIRRORED_POD.replace("nginx:1.27", "Nginx:1.27"))
+    result = run(str(pod), "-f", "json")
+    report = json.loads(result.stdout)
+    assert report["invalid"][0]["found_in"] == "container"
+    assert result.exit_code == 1
+
+
+# -- options that mean nothing are errors ----------------------------------------------------------
+
+
+def test_an_empty_fail_on_is_a_usage_error() -> None:
+    result = run(str(MANIFESTS), "--fail-on", "")
+    assert result.exit_code == 2
+    assert "--fail-on is empty" in result.stderr and "'none'" in result.stderr
+
+
+def test_fail_on_none_gates_on_min_coverage_alone() -> None:
+    base = ("--hosts-dir", str(CERTS_D), "-f", "json")
+    result = run(str(MANIFESTS), *base, "--fail-on", "none")
+    report = json.loads(result.stdout)
+    assert report["policy"]["fail_on"] == []
+    assert report["summary"]["by_status"]["fallback"] > 0
+    assert result.exit_code == 0
+    below = run(str(MANIFESTS), *base, "--fail-on", "none", "--min-coverage", "99")
+    assert below.exit_code == 1
+    assert json.loads(below.stdout)["passed"] is False
+
+
+def test_fail_on_none_with_statuses_is_a_usage_error() -> None:
+    result = run(str(MANIFESTS), "--fail-on", "none,fallback")
+    assert result.exit_code == 2
+    assert "cannot be combined" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN"])
+def test_min_coverage_nan_is_rejected(value: str) -> None:
+    result = run(str(MANIFESTS), "--min-coverage", value)
+    assert result.exit_code == 2
+    assert "--min-coverage" in result.stderr
+
+
+def test_an_empty_fail_on_in_the_settings_file_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, "image-coverage.toml", "fail-on = []\n")
+    result = run(str(MANIFESTS))
+    assert result.exit_code == 2
+    assert "'fail-on' is empty" in result.stderr
+
+
+# -- grouping does not depend on order -------------------------------------------------------------
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+def _pods(*tags: str) -> str:
+    return "".join(
+        f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers:\n"
+        f"    - name: c\n      image: docker.io/library/nginx:{tag}@{DIGEST}\n"
+        for i, tag in enumerate(tags)
+    )
+
+
+def test_status_of_one_digest_written_with_two_tags_is_independent_of_order(
+    tmp_path: Path,
+) -> None:
+    # mirror.txt tag rule: the mirror holds nginx only for tag 1.25
+    catalogue = _write(tmp_path, "mirror.txt", "docker.io/library/nginx:1.25\n")
+    statuses = []
+    for order in (("1.25", "1.26"), ("1.26", "1.25")):
+        manifest = _write(tmp_path, "pods.yaml", _pods(*order))
+        result = run(str(manifest), "-f", "json", "--catalog", f"docker.m.daocloud.io={catalogue}")
+        report = json.loads(result.stdout)
+        assert len(report["images"]) == 1
+        statuses.append(report["images"][0]["status"])
+    assert statuses[0] == statuses[1] == "fallback"
