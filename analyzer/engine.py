@@ -19,6 +19,7 @@ from analyzer.mirrors import (
     load_catalogues,
     load_mirror_config,
 )
+from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import URGENCY, ImageUse, Route
 from analyzer.reference import ImageRef
@@ -198,7 +199,7 @@ def build_report(
         policy=policy or Policy(),
         source_errors=sources.errors,
         config_errors=config.errors,
-        warnings=_warnings(config, images),
+        warnings=_warnings(config, catalogues, images),
         files_read=sources.files_read,
         files_skipped=sources.files_skipped,
     )
@@ -242,7 +243,11 @@ def mirror_coverage(
         for host in hosts.hosts:
             hosts_by_url.setdefault(host.url, host)
         route = result.route
-        if route.status in ("mirrored", "partial") and route.content_host is not None:
+        if route.status == "rewritten" and route.content_host and route.stands_for:
+            # written in the mirror's form: the mirror serves the registry it stands for
+            registry = route.stands_for.split("/", 1)[0]
+            served.setdefault((route.content_host, registry), []).append(result.image)
+        elif route.status in ("mirrored", "partial") and route.content_host is not None:
             registry = (
                 registry_by_file.get(hosts.file, result.registry) if hosts.file else result.registry
             )
@@ -263,9 +268,27 @@ def mirror_coverage(
     return tuple(sorted(coverage, key=lambda m: (m.registry, m.host)))
 
 
-def _warnings(config: MirrorConfig, images: Sequence[ImageResult]) -> tuple[str, ...]:
+def _warnings(
+    config: MirrorConfig, catalogues: Catalogues, images: Sequence[ImageResult]
+) -> tuple[str, ...]:
     seen: dict[str, None] = dict.fromkeys(config.warnings)
     for result in images:
         for warning in result.route.warnings:
             seen.setdefault(warning, None)
+    for host in sorted(catalogues.explicit_hosts - _hosts_in_use(config, images)):
+        seen.setdefault(
+            f"--catalog {host}: no configured host and no image of this scan uses {host}, "
+            "so its catalogue changes nothing (a typo?)",
+            None,
+        )
     return tuple(seen)
+
+
+def _hosts_in_use(config: MirrorConfig, images: Sequence[ImageResult]) -> frozenset[str]:
+    """Every host a catalogue could matter for: configured hosts, the hosts on each image's
+    route, and the registries of references written in a mirror's form."""
+    hosts = {h.host for rh in config.configured() for h in rh.hosts}
+    for result in images:
+        hosts.update(h.host for h in config.hosts_for(result.registry).hosts)
+        hosts.add(result.registry)
+    return frozenset(normalise_host(h) for h in hosts)

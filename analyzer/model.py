@@ -232,6 +232,8 @@ class Route:
     attempts: tuple[Attempt, ...] = ()
     warnings: tuple[str, ...] = ()
     reason: str | None = None  # one sentence a person can read
+    # for a reference written in a mirror's own form: the upstream image it stands for
+    stands_for: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -244,4 +246,5 @@ class Route:
             "attempts": [a.to_dict() for a in self.attempts],
             "warnings": list(self.warnings),
             "reason": self.reason,
+            "stands_for": self.stands_for,
         }

@@ -104,6 +104,7 @@ class ImageResult:
             "content_host": self.route.content_host,
             "hosts_file": self.route.hosts_file,
             "reason": self.route.reason,
+            "stands_for": self.route.stands_for,
             "warnings": list(self.route.warnings),
             "attempts": [a.to_dict() for a in self.route.attempts],
             "probes": [p.to_dict() for p in self.probes],

@@ -19,13 +19,14 @@ hosts.toml cannot be read: the pull fails).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from analyzer.mirrors.catalogue import Catalogue
 from analyzer.mirrors.catalogues import Catalogues
 from analyzer.mirrors.config import MirrorConfig
 from analyzer.mirrors.hosts_toml import outside_registry_api
+from analyzer.mirrors.mirror_form import MirrorForm, mirror_form
 from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Attempt, Host, Phase, RegistryHosts, Route, Status
 from analyzer.reference import ImageRef
@@ -54,7 +55,66 @@ def _caps(host: Host) -> str:
 
 
 def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
-    """Predict containerd's attempts for ``ref`` and where each phase is served."""
+    """Predict containerd's attempts for ``ref`` and where each phase is served; a reference
+    written in a mirror's own form is then judged by that mirror's catalogue."""
+    route = _containerd_route(ref, config, catalogues)
+    form = mirror_form(ref.pulled, catalogues.explicit_hosts)
+    if form is None or (form.by_catalogue and config.hosts_for(route.registry or "").mirrors):
+        return route
+    return _judge_mirror_form(route, form, config, catalogues)
+
+
+def _judge_mirror_form(
+    route: Route, form: MirrorForm, config: MirrorConfig, catalogues: Catalogues
+) -> Route:
+    """containerd asks the mirror host itself (the reference's registry) for what the node
+    configuration does not serve elsewhere; such a pull has no upstream to fall back to."""
+    stands_for = str(form.upstream) if form.upstream is not None else None
+    upstream_urls = {h.url for h in config.hosts_for(route.registry or "").hosts if h.is_upstream}
+    asks_mirror = bool({route.resolve_host, route.content_host} & upstream_urls)
+    if route.status == "blocked" or not asks_mirror:
+        return replace(route, stands_for=stands_for)
+    catalogue = catalogues.for_host(form.mirror_host)
+    if form.upstream is None:
+        return replace(
+            route,
+            status="blocked",
+            resolve_host=None,
+            content_host=None,
+            stands_for=None,
+            reason=(
+                f"{route.image} names the mirror {form.mirror_host} but not in its "
+                f"{form.mirror_host}/<registry>/<path> form: it stands for no upstream "
+                "image, and the pull fails"
+            ),
+        )
+    if not catalogue.holds(form.upstream):
+        return replace(
+            route,
+            status="blocked",
+            resolve_host=None,
+            content_host=None,
+            stands_for=stands_for,
+            reason=(
+                f"{route.image} is written in the mirror {form.mirror_host}'s own form and "
+                f"stands for {form.upstream.name}, which that mirror does not serve (according "
+                f"to {catalogue.source}); with no upstream to fall back to, the pull fails"
+            ),
+        )
+    if route.status == "partial":
+        return replace(route, stands_for=stands_for)
+    return replace(
+        route,
+        status="rewritten",
+        stands_for=stands_for,
+        reason=(
+            f"{route.image} is written in the mirror {form.mirror_host}'s own form: it serves "
+            f"{form.upstream.name} (according to {catalogue.source}), with no upstream fallback"
+        ),
+    )
+
+
+def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
     pulled = ref.pulled
     registry_hosts = config.hosts_for(pulled.domain)
     if registry_hosts.fatal is not None:

@@ -197,3 +197,86 @@ def test_status_of_one_digest_written_with_two_tags_is_independent_of_order(
         assert len(report["images"]) == 1
         statuses.append(report["images"][0]["status"])
     assert statuses[0] == statuses[1] == "fallback"
+
+
+# -- images already written in a mirror's own form ------------------------------------------------
+
+MIRROR_FORMS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: f}
+spec:
+  containers:
+    - {name: a, image: "m.daocloud.io/ghcr.io/fluxcd/source-controller:v1.4.1"}
+    - {name: b, image: "ghcr.m.daocloud.io/fluxcd/source-controller:v1.4.1"}
+    - {name: c, image: "docker.m.daocloud.io/library/nginx:1.27"}
+    - {name: d, image: "m.daocloud.io/docker.io/nginx:1.27"}
+    - {name: e, image: "m.daocloud.io/nginx:1.27"}
+"""
+
+
+def _by_image(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["image"]: i for i in report["images"]}
+
+
+def test_mirror_form_references_are_judged_by_the_mirrors_catalogue(tmp_path: Path) -> None:
+    # ghcr.io/fluxcd is not on the (fixture) whitelist; docker.io/library/nginx is
+    allows = _write(tmp_path, "allows.txt", "docker.io/library/nginx\nquay.io/prometheus/*\n")
+    manifest = _write(tmp_path, "pod.yaml", MIRROR_FORMS)
+    specs = [f"{h}={allows}" for h in ("m.daocloud.io", "ghcr.m.daocloud.io")]
+    specs.append(f"docker.m.daocloud.io={allows}")
+    args = [arg for spec in specs for arg in ("--catalog", spec)]
+    result = run(str(manifest), "-f", "json", *args)
+    report = json.loads(result.stdout)
+    images = _by_image(report)
+    flux_path = images["m.daocloud.io/ghcr.io/fluxcd/source-controller:v1.4.1"]
+    assert flux_path["status"] == "blocked"
+    assert flux_path["stands_for"] == "ghcr.io/fluxcd/source-controller:v1.4.1"
+    assert "no upstream to fall back to" in flux_path["reason"]
+    assert images["ghcr.m.daocloud.io/fluxcd/source-controller:v1.4.1"]["status"] == "blocked"
+    nginx = images["docker.m.daocloud.io/library/nginx:1.27"]
+    assert nginx["status"] == "rewritten"
+    assert nginx["stands_for"] == "docker.io/library/nginx:1.27"
+    assert images["m.daocloud.io/docker.io/nginx:1.27"]["status"] == "rewritten"
+    assert images["m.daocloud.io/nginx:1.27"]["status"] == "blocked"
+    # rewritten counts as covered, blocked fails the gate
+    assert report["summary"]["by_status"]["rewritten"] == 2
+    assert report["summary"]["coverage_percent"] == 40.0
+    assert result.exit_code == 1
+    rows = {(m["host"], m["registry"]): m["images"] for m in report["mirrors"]}
+    assert rows[("https://docker.m.daocloud.io/v2", "docker.io")] == [
+        "docker.m.daocloud.io/library/nginx:1.27"
+    ]
+
+
+def test_a_mirror_form_the_mirror_serves_passes(tmp_path: Path) -> None:
+    manifest = _write(
+        tmp_path, "pod.yaml", MIRRORED_POD.replace("docker.io/", "docker.m.daocloud.io/")
+    )
+    result = run(str(manifest), "-f", "json")
+    report = json.loads(result.stdout)
+    assert report["images"][0]["status"] == "rewritten"
+    assert result.exit_code == 0
+    assert report["summary"]["coverage_percent"] == 100.0
+
+
+def test_a_catalogue_host_given_with_catalog_is_a_mirror_form(tmp_path: Path) -> None:
+    catalogue = _write(tmp_path, "harbor.txt", "docker.io/library/nginx\n")
+    manifest = _write(
+        tmp_path,
+        "pod.yaml",
+        MIRRORED_POD.replace("docker.io/library/nginx:1.27", "harbor.example/docker.io/redis:7"),
+    )
+    result = run(str(manifest), "-f", "json", "--catalog", f"harbor.example={catalogue}")
+    image = json.loads(result.stdout)["images"][0]
+    assert image["status"] == "blocked"
+    assert image["stands_for"] == "docker.io/library/redis:7"
+
+
+def test_a_catalog_for_a_host_nothing_uses_is_a_warning(tmp_path: Path) -> None:
+    pod = _write(tmp_path, "pod.yaml", MIRRORED_POD)
+    result = run(str(pod), "-f", "json", "--catalog", "docker.m.daocloud.ioo=all")
+    warnings = json.loads(result.stdout)["warnings"]
+    assert any(w.startswith("--catalog docker.m.daocloud.ioo: ") for w in warnings)
+    used = run(str(pod), "-f", "json", "--catalog", "docker.m.daocloud.io=all")
+    assert not any("--catalog" in w for w in json.loads(used.stdout)["warnings"])

@@ -112,6 +112,11 @@ class Catalogues:
         """The catalogues given with ``--catalog``, by host."""
         return dict(self._explicit)
 
+    @property
+    def explicit_hosts(self) -> frozenset[str]:
+        """The (normalised) hosts given a catalogue with ``--catalog``."""
+        return frozenset(self._explicit)
+
     def for_host(self, host: str) -> Catalogue:
         key = normalise_host(host)
         found = self._cache.get(key)
