@@ -20,8 +20,9 @@ from analyzer.mirrors import (
     load_mirror_config,
 )
 from analyzer.mirrors.catalogues import normalise_host
+from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.patterns import PatternSet
-from analyzer.model import URGENCY, ImageUse, Route
+from analyzer.model import URGENCY, Finding, ImageUse, Route
 from analyzer.reference import ImageRef
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import route_image
@@ -59,6 +60,7 @@ class Setup:
 
     config: MirrorConfig
     catalogues: Catalogues
+    findings: tuple[Finding, ...] = ()  # configuration traps (``coverage doctor``)
 
 
 def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | None = None) -> Setup:
@@ -82,7 +84,8 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         from analyzer.online.refresh import cached_loader
 
         loader = cached_loader(warn=warn)
-    return Setup(config, load_catalogues(options.catalogs, loader=loader))
+    findings = diagnose([root.path for root in config.roots], options.containerd_config)
+    return Setup(config, load_catalogues(options.catalogs, loader=loader), findings)
 
 
 def _is_url(spec: str) -> bool:
@@ -110,6 +113,7 @@ def run(
         include_indirect=options.include_indirect,
         ignore=options.ignore,
         policy=options.policy,
+        findings=chosen.findings,
     )
     if options.probe:
         from analyzer.probing import attach_probes
@@ -171,6 +175,7 @@ def build_report(
     ignore: Sequence[str] = (),
     policy: Policy | None = None,
     route: Callable[[ImageRef, MirrorConfig, Catalogues], Route] = route_image,
+    findings: Sequence[Finding] = (),
 ) -> Report:
     """Route every distinct image of ``sources`` and gather the report (no I/O)."""
     classes = CORE_CLASSES | ({"indirect"} if include_indirect else set())
@@ -202,6 +207,7 @@ def build_report(
         warnings=_warnings(config, catalogues, images),
         files_read=sources.files_read,
         files_skipped=sources.files_skipped,
+        findings=tuple(findings),
     )
 
 

@@ -114,6 +114,30 @@ class Problem:
         return {"file": self.file, "line": self.line, "message": self.message}
 
 
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding(Problem):
+    """A configuration trap ``coverage doctor`` recognises: what is wrong, where, and the fix.
+    Findings of severity ``error`` fail the gate (``--fail-on misconfigured``, on by default)."""
+
+    severity: Severity = "warning"
+    code: str = ""  # a stable name for the trap, e.g. ``misnamed-hosts-file``
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
 @dataclass(frozen=True)
 class SourceError(Problem):
     """A manifest file or document that could not be read (or only partly)."""

@@ -16,6 +16,7 @@ from analyzer.model import (
     STATUSES,
     URGENCY,
     ConfigError,
+    Finding,
     ImageUse,
     Route,
     SourceError,
@@ -28,7 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: bumped only when a field changes meaning or disappears (adding fields is compatible)
 SCHEMA_VERSION = 1
 
-DEFAULT_FAIL_ON: frozenset[str] = frozenset({"fallback", "blocked", "invalid"})
+#: what ``--fail-on`` takes: the statuses, and ``misconfigured`` (``coverage doctor`` errors)
+MISCONFIGURED = "misconfigured"
+GATE_TERMS: tuple[str, ...] = (*STATUSES, MISCONFIGURED)
+DEFAULT_FAIL_ON: frozenset[str] = frozenset({"fallback", "blocked", "invalid", MISCONFIGURED})
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ class Report:
     warnings: tuple[str, ...] = ()
     files_read: int = 0
     files_skipped: int = 0
+    findings: tuple[Finding, ...] = ()  # configuration traps (``coverage doctor``)
 
     # -- views ---------------------------------------------------------------------------------
     def by_status(self, status: str) -> tuple[ImageResult, ...]:
@@ -189,6 +194,12 @@ class Report:
     def failures(self) -> tuple[ImageResult, ...]:
         """Images whose status the policy rejects (ignored ones never fail)."""
         return tuple(r for r in self.images if r.status in self.policy.fail_on and not r.ignored)
+
+    def failing_findings(self) -> tuple[Finding, ...]:
+        """Configuration errors, when the policy fails on ``misconfigured``."""
+        if MISCONFIGURED not in self.policy.fail_on:
+            return ()
+        return tuple(f for f in self.findings if f.severity == "error")
 
     def failing_invalid(self) -> tuple[ImageUse, ...]:
         return self.invalid if "invalid" in self.policy.fail_on else ()
@@ -225,6 +236,9 @@ class Report:
             shown = _percent(math.floor(self.coverage_ratio() * 1000) / 10)
             minimum = _percent(self.policy.min_coverage or 0.0)
             reasons.append(f"coverage {shown}% is below the minimum {minimum}%")
+        misconfigured = len(self.failing_findings())
+        if misconfigured:
+            reasons.append(f"{_plural(misconfigured, 'configuration error')} (coverage doctor)")
         errors = len(self.source_errors) + len(self.config_errors)
         if errors:
             reasons.append(f"{_plural(errors, 'input')} could not be read")
@@ -274,6 +288,7 @@ class Report:
             "errors": [{"kind": "source", **e.to_dict()} for e in self.source_errors]
             + [{"kind": "configuration", **e.to_dict()} for e in self.config_errors],
             "warnings": list(self.warnings),
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 

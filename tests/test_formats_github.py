@@ -115,7 +115,7 @@ def test_final_notice_has_summary_and_verdict() -> None:
             "notice",
             {"title": "Image coverage"},
             "2 images, 6 uses, coverage 100% (2 mirrored, 0 partial, 0 fallback, 0 direct, "
-            "0 blocked, 0 invalid)\nPASS: nothing is blocked, fallback or invalid",
+            "0 blocked, 0 invalid)\nPASS: nothing is blocked, fallback, invalid or misconfigured",
         )
     ]
 

@@ -141,7 +141,7 @@ def test_policy_and_summary_are_suite_properties() -> None:
     properties = {
         p.get("name"): p.get("value") for p in suite(full_report()).findall("properties/property")
     }
-    assert properties["fail_on"] == "blocked,fallback,invalid"
+    assert properties["fail_on"] == "blocked,fallback,invalid,misconfigured"
     assert properties["coverage_percent"] == "33.3"
     assert properties["configuration"] == "hosts directory fixtures/certs.d"
 

@@ -106,7 +106,7 @@ def test_passing_report() -> None:
     text = markdown(clean_report())
     assert text.splitlines()[0] == "## ✅ Image coverage: PASS"
     assert "### Failing" not in text
-    assert "Nothing is blocked, fallback or invalid." in text
+    assert "Nothing is blocked, fallback, invalid or misconfigured." in text
     assert "FAIL" not in text
 
 

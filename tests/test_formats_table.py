@@ -130,7 +130,7 @@ def test_errors_one_line_each_and_verdict_last() -> None:
 
 def test_passing_report_ends_with_pass() -> None:
     text = table(clean_report())
-    assert text.splitlines()[-1] == "PASS: nothing is blocked, fallback or invalid"
+    assert text.splitlines()[-1] == "PASS: nothing is blocked, fallback, invalid or misconfigured"
     assert "BLOCKED" not in text and "Errors" not in text
 
 

@@ -8,6 +8,7 @@ from analyzer.cli.app import app
 # (imports kept below the app on purpose)
 # isort: split
 from analyzer.cli import catalog as _catalog  # noqa: F401
+from analyzer.cli import doctor as _doctor  # noqa: F401
 from analyzer.cli import explain as _explain  # noqa: F401
 from analyzer.cli import images as _images  # noqa: F401
 from analyzer.cli import mirrors as _mirrors  # noqa: F401

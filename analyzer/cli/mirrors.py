@@ -137,9 +137,19 @@ def mirrors_command(
     )
     for error in config.errors:
         typer.echo(f"{error}", err=True)
+    from analyzer.mirrors.doctor import diagnose
+
+    findings = diagnose([root.path for root in config.roots], containerd_config)
     if fmt == "json":
-        typer.echo(json.dumps(mirrors_json(config, catalogues), indent=2))
+        document = mirrors_json(config, catalogues)
+        document["findings"] = [f.to_dict() for f in findings]
+        typer.echo(json.dumps(document, indent=2))
     else:
-        typer.echo(render_text(config, catalogues))
+        text = render_text(config, catalogues)
+        if findings:
+            text += "\n\n" + "\n".join(
+                f"{f.severity}: {f}" + (f" (fix: {f.fix})" if f.fix else "") for f in findings
+            )
+        typer.echo(text)
     if config.errors:
         raise typer.Exit(2)

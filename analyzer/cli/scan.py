@@ -18,7 +18,6 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
-from analyzer.model import STATUSES
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.report import Policy, Report
@@ -54,7 +53,7 @@ def scan_command(
         "--fail-on",
         help=(
             "Comma-separated statuses that fail the gate, or 'none'. "
-            "[default: fallback,blocked,invalid]"
+            "[default: fallback,blocked,invalid,misconfigured]"
         ),
         show_default=False,
     ),
@@ -172,7 +171,7 @@ def scan_command(
 
 def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy:
     """The gate's policy; ``none`` alone rejects no status (gate on ``--min-coverage``)."""
-    from analyzer.report import DEFAULT_FAIL_ON, Policy
+    from analyzer.report import DEFAULT_FAIL_ON, GATE_TERMS, Policy
 
     if min_coverage is not None and math.isnan(min_coverage):
         raise _usage("--min-coverage must be a number from 0 to 100, not nan")
@@ -184,11 +183,11 @@ def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy
         if len(fail_on) > 1:
             raise _usage("--fail-on none cannot be combined with statuses")
         return Policy(fail_on=frozenset(), min_coverage=min_coverage)
-    unknown = [s for s in fail_on if s not in STATUSES]
+    unknown = [s for s in fail_on if s not in GATE_TERMS]
     if unknown:
         raise _usage(
             f"unknown status in --fail-on: {', '.join(unknown)} "
-            f"(choose from {', '.join(STATUSES)}, or none)"
+            f"(choose from {', '.join(GATE_TERMS)}, or none)"
         )
     return Policy(fail_on=frozenset(fail_on), min_coverage=min_coverage)
 

@@ -84,6 +84,8 @@ def lines(report: Report, *, color: bool = False, width: int = LINE_WIDTH) -> li
     if errors:
         text += ["", f"Errors ({len(errors)}): input that could not be read"]
         text += [f"  {one_line(str(e))}" for e in errors]
+    if report.findings:
+        text += ["", *_findings_section(report)]
     warnings = all_warnings(report)
     if warnings:
         text += ["", f"Warnings ({len(warnings)}):"]
@@ -91,6 +93,15 @@ def lines(report: Report, *, color: bool = False, width: int = LINE_WIDTH) -> li
     word, _, reason = verdict(report).partition(":")
     text += ["", _paint(word, color) + ":" + reason]
     return text
+
+
+def _findings_section(report: Report) -> list[str]:
+    lines = [f"Configuration findings ({len(report.findings)}): run `coverage doctor` for details"]
+    for finding in report.findings:
+        lines.append(f"  {finding.severity}: {one_line(str(finding))}")
+        if finding.fix:
+            lines.append(f"    fix: {one_line(finding.fix)}")
+    return lines
 
 
 def _paint(word: str, color: bool, text: str | None = None) -> str:

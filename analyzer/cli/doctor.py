@@ -1,0 +1,69 @@
+"""``coverage doctor``: configuration traps in the mirror setup, each with file, line and fix.
+
+Exit codes: 0 no finding of severity error, 1 at least one (the same findings fail
+``coverage scan``'s gate through ``--fail-on misconfigured``), 2 usage error or a
+configuration file that could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from analyzer.cli import options
+from analyzer.cli.app import app, usage_error
+
+_FORMATS = ("text", "json")
+
+
+@app.command("doctor")
+def doctor_command(
+    hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
+    containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
+    docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """Check the mirror configuration for the traps that make a mirror silently unused."""
+    if fmt not in _FORMATS:
+        raise usage_error("doctor", f"unknown --format {fmt!r} (choose from text, json)")
+    from analyzer.formats.common import one_line
+    from analyzer.formats.textgrid import printable
+    from analyzer.mirrors.doctor import diagnose
+
+    def say(text: str) -> None:
+        typer.echo(printable(one_line(text), keep_colour=False))
+
+    config, _ = options.mirror_setup_or_exit(
+        "doctor",
+        hosts_dir=hosts_dir,
+        containerd_config=containerd_config,
+        docker_daemon=docker_daemon,
+    )
+    findings = diagnose([root.path for root in config.roots], containerd_config)
+    errors = sum(1 for f in findings if f.severity == "error")
+    if fmt == "json":
+        document = {
+            "configuration": config.description,
+            "findings": [f.to_dict() for f in findings],
+            "config_errors": [e.to_dict() for e in config.errors],
+        }
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        say(f"configuration: {config.description}")
+        for finding in findings:
+            say(f"{finding.severity}: {finding}")
+            if finding.fix:
+                typer.echo("  " + printable(f"fix: {one_line(finding.fix)}", keep_colour=False))
+        for error in config.errors:
+            say(f"error: {error} (containerd cannot use this file)")
+        warnings = len(findings) - errors
+        typer.echo(
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} other finding{'s' if warnings != 1 else ''}"
+            + ("" if findings else ": no known trap found")
+        )
+    if config.errors:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if errors else 0)

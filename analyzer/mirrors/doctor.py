@@ -1,0 +1,251 @@
+"""``coverage doctor``: the configuration traps people hit, each with file, line and the fix.
+
+The readers (``hosts_dir``, ``hosts_toml``, ``legacy_cri``) say how containerd reads what is
+there; the doctor looks for what a person meant and did not write, the questions that fill
+containerd's and DaoCloud's issue trackers ("my mirror is ignored"):
+
+- a registry folder whose ``hosts.toml`` is misnamed (``host.toml``, ``hosts.yaml`` ...):
+  containerd reads only ``hosts.toml``, so the registry silently has no mirror (error);
+- a registry folder with no ``hosts.toml`` and no certificates (warning);
+- a mirror or ``server`` written without a scheme (warning: containerd assumes ``https``);
+- a mirror without ``resolve``: tags are resolved upstream, the pull is partial (warning);
+- a DaoCloud subdomain under another registry (``docker.m.daocloud.io`` in ``quay.io/``):
+  each subdomain serves only its own registry (error);
+- ``config.toml``: ``config_path`` together with CRI ``mirrors`` (error: the CRI plugin does
+  not load), a registry section under the plugin key of the other containerd major version
+  (ignored: error), and ``ctr`` not reading ``config_path`` at all (info).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from analyzer.mirrors.embedded import daocloud_host_registries
+from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
+from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout
+from analyzer.model import Finding, Severity
+
+#: names people give the file that containerd only reads as ``hosts.toml``
+MISNAMED = (
+    "host.toml",
+    "Hosts.toml",
+    "HOSTS.toml",
+    "hosts.tml",
+    "hosts.yaml",
+    "hosts.yml",
+    "hosts.toml.txt",
+    "hosts.conf",
+    "hosts.json",
+    "config.toml",
+)
+_CERT_SUFFIXES = (".crt", ".cert", ".key", ".pem")
+_V1_KEY = "io.containerd.grpc.v1.cri"
+_V2_KEY = "io.containerd.cri.v1.images"
+
+
+def _finding(
+    file: str, line: int | None, severity: Severity, code: str, message: str, fix: str
+) -> Finding:
+    return Finding(file, line, message, severity=severity, code=code, fix=fix)
+
+
+def diagnose(roots: Sequence[str], containerd_config: str | None = None) -> tuple[Finding, ...]:
+    """Every trap in the hosts roots and the containerd ``config.toml``, in file order."""
+    findings: list[Finding] = []
+    for root in roots:
+        findings.extend(_root(root))
+    if containerd_config is not None:
+        findings.extend(_containerd_config(containerd_config, bool(roots)))
+    return tuple(findings)
+
+
+def _listing(path: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError:
+        return []  # the readers report unreadable roots and folders
+
+
+def _root(root: str) -> Iterator[Finding]:
+    for entry in _listing(root):
+        if not entry.is_dir(follow_symlinks=True):
+            continue
+        names = {e.name: e for e in _listing(entry.path)}
+        hosts_toml = names.get("hosts.toml")
+        if hosts_toml is not None and hosts_toml.is_file():
+            yield from _hosts_toml(hosts_toml.path, entry.name)
+            continue
+        misnamed = [name for name in MISNAMED if name in names and names[name].is_file()]
+        if misnamed:
+            wrong = os.path.join(entry.path, misnamed[0])
+            yield _finding(
+                wrong,
+                None,
+                "error",
+                "misnamed-hosts-file",
+                f"containerd reads only hosts.toml, not {misnamed[0]}: "
+                f"{_registry_label(entry.name)} has no mirror",
+                f"rename it: mv {wrong} {os.path.join(entry.path, 'hosts.toml')}",
+            )
+        elif not any(name.endswith(_CERT_SUFFIXES) for name in names):
+            yield _finding(
+                entry.path,
+                None,
+                "warning",
+                "no-hosts-file",
+                f"a registry folder with no hosts.toml (and no certificates): "
+                f"{_registry_label(entry.name)} is pulled from its upstream only",
+                f"add {os.path.join(entry.path, 'hosts.toml')}, or remove the folder",
+            )
+
+
+def _registry_label(directory: str) -> str:
+    if directory == DEFAULT_DIR:
+        return "every registry without a folder of its own"
+    return registry_of_directory(directory)
+
+
+def _read(path: str) -> tuple[str, dict[str, Any]] | None:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+        return text, loads(text)
+    except (OSError, UnicodeDecodeError, TOMLDecodeError, RecursionError):
+        return None  # the hosts.toml reader reports why
+
+
+def _hosts_toml(path: str, directory: str) -> Iterator[Finding]:
+    read = _read(path)
+    if read is None:
+        return
+    text, doc = read
+    layout = scan_layout(text)
+    registry = registry_of_directory(directory)
+    daocloud = daocloud_host_registries()
+    server = doc.get("server")
+    targets: list[tuple[str, tuple[str, ...], dict[str, Any] | None]] = []
+    if isinstance(server, str):
+        targets.append((server, ("server",), None))
+    hosts = doc.get("host")
+    if isinstance(hosts, dict):
+        for url, table in hosts.items():
+            targets.append((url, ("host", url), table if isinstance(table, dict) else {}))
+    for url, key, table in targets:
+        line = layout.line_of(key)
+        what = "server" if table is None else f'[host."{url}"]'
+        if "://" not in url:
+            yield _finding(
+                path,
+                line,
+                "warning",
+                "no-scheme",
+                f"{what} {url!r} has no scheme: containerd uses https://{url}",
+                f"write the scheme: https://{url} (or http:// for a plain-HTTP mirror)",
+            )
+        host = _host_of(url)
+        served = daocloud.get(host)
+        if served is not None and directory != DEFAULT_DIR and served != registry:
+            yield _finding(
+                path,
+                line,
+                "error",
+                "daocloud-wrong-registry",
+                f"{host} serves only {served} images, but this folder is for {registry}: "
+                f"every {registry} pull asks it for an image it does not have",
+                _daocloud_fix(registry, daocloud),
+            )
+        elif served is not None and directory == DEFAULT_DIR:
+            yield _finding(
+                path,
+                line,
+                "error",
+                "daocloud-wrong-registry",
+                f"{host} serves only {served} images, but _default sends every registry's "
+                "pulls to it",
+                f"move it to a {served} folder and give each registry its own DaoCloud host",
+            )
+        if table is not None:
+            capabilities = table.get("capabilities", ["pull", "resolve", "push"])
+            if isinstance(capabilities, list) and "resolve" not in capabilities:
+                yield _finding(
+                    path,
+                    layout.line_of((*key, "capabilities")) or line,
+                    "warning",
+                    "mirror-without-resolve",
+                    f'{what} lacks "resolve": pulls by tag resolve the tag on the next host '
+                    "(usually the upstream), and only the content comes from this mirror",
+                    'capabilities = ["pull", "resolve"]',
+                )
+
+
+def _host_of(url: str) -> str:
+    rest = url.split("://", 1)[1] if "://" in url else url
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].lower()
+    return host[:-4] if host.endswith(":443") else host
+
+
+def _daocloud_fix(registry: str, daocloud: dict[str, str]) -> str:
+    own = next((mirror for mirror, served in daocloud.items() if served == registry), None)
+    if own is not None:
+        return f"use https://{own}, the DaoCloud host for {registry}"
+    return f"DaoCloud has no subdomain for {registry}: remove this host"
+
+
+def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
+    read = _read(path)
+    if read is None:
+        return
+    text, doc = read
+    layout = scan_layout(text)
+    plugins = doc.get("plugins")
+    if not isinstance(plugins, dict):
+        return
+    version = doc.get("version", 1)
+    for key in (_V1_KEY, _V2_KEY):
+        plugin = plugins.get(key)
+        if not isinstance(plugin, dict) or not isinstance(plugin.get("registry"), dict):
+            continue
+        registry = plugin["registry"]
+        line = layout.line_of(("plugins", key, "registry"))
+        if key == _V1_KEY and version == 3:
+            yield _finding(
+                path,
+                line,
+                "error",
+                "plugin-key-version",
+                f'version = 3 is containerd 2.x, which ignores [plugins."{_V1_KEY}".registry]',
+                f'move the section to [plugins."{_V2_KEY}".registry]',
+            )
+        elif key == _V2_KEY and version != 3:
+            yield _finding(
+                path,
+                line,
+                "error",
+                "plugin-key-version",
+                f"version = {version} is containerd 1.x's layout, and 1.x ignores "
+                f'[plugins."{_V2_KEY}".registry]',
+                f'on containerd 1.x use [plugins."{_V1_KEY}".registry]; on 2.x set version = 3',
+            )
+        if registry.get("config_path") and registry.get("mirrors"):
+            yield _finding(
+                path,
+                layout.line_of(("plugins", key, "registry", "mirrors")) or line,
+                "error",
+                "config-path-and-mirrors",
+                "config_path and mirrors together stop containerd's CRI plugin from loading: "
+                "the kubelet cannot pull at all",
+                "move each mirror into <config_path>/<registry>/hosts.toml and delete mirrors",
+            )
+        if registry.get("config_path") or has_roots:
+            yield _finding(
+                path,
+                layout.line_of(("plugins", key, "registry", "config_path")) or line,
+                "info",
+                "ctr-ignores-config-path",
+                "ctr does not read config_path: `ctr image pull` goes to the upstream",
+                "test with `crictl pull IMAGE`, or `ctr image pull --hosts-dir "
+                f"{registry.get('config_path') or '/etc/containerd/certs.d'} IMAGE`",
+            )

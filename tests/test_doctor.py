@@ -1,0 +1,168 @@
+"""``coverage doctor``: each configuration trap with file, line and fix, and the gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.mirrors.doctor import diagnose
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - {name: web, image: docker.io/library/nginx:1.27}
+"""
+DAOCLOUD_HUB = """\
+server = "https://registry-1.docker.io"
+
+[host."https://docker.m.daocloud.io"]
+  capabilities = ["pull", "resolve"]
+"""
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _codes(root: Path, config: str | None = None) -> list[tuple[str, str, int | None]]:
+    return [
+        (f.severity, f.code, f.line)
+        for f in diagnose([str(root)], config)
+        if f.code != "ctr-ignores-config-path"
+    ]
+
+
+def doctor(*args: str) -> Any:
+    return CliRunner().invoke(app, ["doctor", *args])
+
+
+def test_a_misnamed_hosts_file_is_an_error_with_the_rename(tmp_path: Path) -> None:
+    certs = _tree(tmp_path / "certs.d", {"docker.io/host.toml": DAOCLOUD_HUB})
+    findings = diagnose([str(certs)])
+    assert [(f.severity, f.code) for f in findings] == [("error", "misnamed-hosts-file")]
+    assert findings[0].file.endswith("docker.io/host.toml")
+    assert "docker.io has no mirror" in findings[0].message
+    assert findings[0].fix.startswith("rename it: mv ") and findings[0].fix.endswith("hosts.toml")
+
+
+def test_the_misnamed_file_fails_the_scan_gate_at_zero_coverage(tmp_path: Path) -> None:
+    certs = _tree(tmp_path / "certs.d", {"docker.io/host.toml": DAOCLOUD_HUB})
+    pod = _tree(tmp_path, {"pod.yaml": POD}) / "pod.yaml"
+    result = CliRunner().invoke(app, ["scan", str(pod), "--hosts-dir", str(certs), "-f", "json"])
+    report = json.loads(result.stdout)
+    assert report["images"][0]["status"] == "direct"  # what containerd does with it
+    assert report["findings"][0]["code"] == "misnamed-hosts-file"
+    assert report["passed"] is False
+    assert result.exit_code == 1
+    table = CliRunner().invoke(app, ["scan", str(pod), "--hosts-dir", str(certs)])
+    assert "FAIL: 1 configuration error (coverage doctor)" in table.stdout
+    allowed = CliRunner().invoke(
+        app, ["scan", str(pod), "--hosts-dir", str(certs), "--fail-on", "fallback,blocked"]
+    )
+    assert allowed.exit_code == 0
+
+
+def test_a_registry_folder_without_hosts_toml_is_a_warning(tmp_path: Path) -> None:
+    certs = _tree(tmp_path / "certs.d", {"quay.io/README": "notes\n"})
+    assert _codes(certs) == [("warning", "no-hosts-file", None)]
+    # certificates alone are a legitimate folder (docker's certs.d layout)
+    certs_only = _tree(tmp_path / "other", {"quay.io/ca.crt": "x"})
+    assert _codes(certs_only) == []
+
+
+def test_an_endpoint_without_a_scheme_is_a_warning_on_its_line(tmp_path: Path) -> None:
+    text = 'server = "registry-1.docker.io"\n\n[host."docker.m.daocloud.io"]\n'
+    text += '  capabilities = ["pull", "resolve"]\n'
+    certs = _tree(tmp_path / "certs.d", {"docker.io/hosts.toml": text})
+    findings = diagnose([str(certs)])
+    assert [(f.code, f.line) for f in findings] == [("no-scheme", 1), ("no-scheme", 3)]
+    assert findings[1].fix.startswith("write the scheme: https://docker.m.daocloud.io")
+
+
+def test_a_mirror_without_resolve_is_a_warning(tmp_path: Path) -> None:
+    text = DAOCLOUD_HUB.replace('["pull", "resolve"]', '["pull"]')
+    certs = _tree(tmp_path / "certs.d", {"docker.io/hosts.toml": text})
+    assert _codes(certs) == [("warning", "mirror-without-resolve", 4)]
+
+
+def test_a_daocloud_subdomain_under_another_registry_is_an_error(tmp_path: Path) -> None:
+    text = DAOCLOUD_HUB.replace("registry-1.docker.io", "quay.io")
+    certs = _tree(tmp_path / "certs.d", {"quay.io/hosts.toml": text})
+    findings = diagnose([str(certs)])
+    assert [(f.severity, f.code, f.line) for f in findings] == [
+        ("error", "daocloud-wrong-registry", 3)
+    ]
+    assert findings[0].fix == "use https://quay.m.daocloud.io, the DaoCloud host for quay.io"
+    # its own registry is fine
+    fine = _tree(tmp_path / "ok", {"docker.io/hosts.toml": DAOCLOUD_HUB})
+    assert _codes(fine) == []
+
+
+CONFIG_BOTH = """\
+version = 2
+[plugins."io.containerd.grpc.v1.cri".registry]
+  config_path = "/etc/containerd/certs.d"
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]
+    endpoint = ["https://docker.m.daocloud.io"]
+"""
+
+
+def test_config_path_with_mirrors_and_ctr_are_reported(tmp_path: Path) -> None:
+    config = _tree(tmp_path, {"config.toml": CONFIG_BOTH}) / "config.toml"
+    findings = diagnose([], str(config))
+    assert [(f.severity, f.code) for f in findings] == [
+        ("error", "config-path-and-mirrors"),
+        ("info", "ctr-ignores-config-path"),
+    ]
+    assert findings[0].line == 4
+    assert "--hosts-dir /etc/containerd/certs.d" in findings[1].fix
+
+
+@pytest.mark.parametrize(
+    ("version", "key", "flagged"),
+    [
+        (3, "io.containerd.grpc.v1.cri", True),
+        (2, "io.containerd.cri.v1.images", True),
+        (2, "io.containerd.grpc.v1.cri", False),
+        (3, "io.containerd.cri.v1.images", False),
+    ],
+)
+def test_the_plugin_key_must_match_the_config_version(
+    tmp_path: Path, version: int, key: str, flagged: bool
+) -> None:
+    text = f'version = {version}\n[plugins."{key}".registry]\n  config_path = "/etc/c"\n'
+    config = _tree(tmp_path, {"config.toml": text}) / "config.toml"
+    codes = [f.code for f in diagnose([], str(config))]
+    assert ("plugin-key-version" in codes) is flagged
+
+
+def test_doctor_command_exit_codes_and_json(tmp_path: Path) -> None:
+    bad = _tree(tmp_path / "bad", {"docker.io/host.toml": DAOCLOUD_HUB})
+    result = doctor("--hosts-dir", str(bad))
+    assert result.exit_code == 1
+    assert "error: " in result.stdout and "fix: rename it" in result.stdout
+    good = _tree(tmp_path / "good", {"docker.io/hosts.toml": DAOCLOUD_HUB})
+    assert doctor("--hosts-dir", str(good)).exit_code == 0
+    data = json.loads(doctor("--hosts-dir", str(bad), "-f", "json").stdout)
+    assert data["findings"][0]["code"] == "misnamed-hosts-file"
+    unreadable = tmp_path / "config.toml"
+    unreadable.write_bytes(b"\xff\xfe")
+    assert doctor("--containerd-config", str(unreadable)).exit_code == 2
+
+
+def test_mirrors_shows_the_same_findings(tmp_path: Path) -> None:
+    bad = _tree(tmp_path / "bad", {"docker.io/host.toml": DAOCLOUD_HUB})
+    result = CliRunner().invoke(app, ["mirrors", "--hosts-dir", str(bad), "-f", "json"])
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["misnamed-hosts-file"]
