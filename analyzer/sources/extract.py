@@ -25,7 +25,7 @@ from analyzer.sources import classify as cls
 from analyzer.sources import embedded, overrides
 from analyzer.sources.kinds import Parts, Rule, group_of, lookup
 from analyzer.sources.limits import DocumentError, Limits
-from analyzer.sources.parts import IMAGE_MAP, compose, holders, siblings_for, split_signal
+from analyzer.sources.parts import IMAGE_MAP, compose, siblings_for, split_signal
 from analyzer.sources.tree import MapNode, Node, ScalarNode, SeqNode, entries, get, items, text
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
@@ -173,8 +173,10 @@ class _ObjectReader:
         shown = group if group in rule.groups else rule.groups[0]
         self.label = rule.label or f"built-in: {self.obj.kind} ({shown or 'core'})"
         for parts in rule.parts:
-            for holder, field in holders(root, parts.at):
-                self.composed(holder, parts, root, field)
+            found = resolve(root, parts.at) if parts.at else iter([(root, "", None)])
+            for holder, field, _ in found:
+                if isinstance(holder, MapNode):
+                    self.composed(holder, parts, root, field)
         for path in rule.params:  # first: placeholders in images name their defaults
             for param, field, _ in resolve(root, path):
                 self.param(param, field)

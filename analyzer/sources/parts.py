@@ -9,11 +9,10 @@ with the reason, and the use is ``unresolved``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzer.sources.kinds import Parts
-from analyzer.sources.tree import MapNode, Node, ScalarNode, entries, get, items, text
+from analyzer.sources.tree import MapNode, Node, ScalarNode, get, text
 
 #: the parts the shape search looks for next to an ``image`` key
 SIBLINGS = Parts(at="", tag=("tag", "version"))
@@ -104,31 +103,3 @@ def _at(root: MapNode, path: str) -> str | None:
     for key in path.split("."):
         node = get(node, key) if isinstance(node, MapNode) else None
     return text(node)
-
-
-def holders(root: MapNode, path: str) -> Iterator[tuple[MapNode, str]]:
-    """The mappings at ``path`` (``*`` any key, ``[]`` each item; "" is ``root``)."""
-    frontier: list[tuple[Node, str]] = [(root, "")]
-    for step in path.split(".") if path else ():
-        following: list[tuple[Node, str]] = []
-        each = step.endswith("[]")
-        key = step[:-2] if each else step
-        for node, field in frontier:
-            if not isinstance(node, MapNode):
-                continue
-            if key == "*":
-                children = [(child, f"{field}.{k}" if field else k) for k, child in entries(node)]
-            else:
-                child = get(node, key)
-                children = [] if child is None else [(child, f"{field}.{key}" if field else key)]
-            for child, where in children:
-                if each:
-                    following.extend(
-                        (item, f"{where}[{index}]") for index, item in enumerate(items(child))
-                    )
-                else:
-                    following.append((child, where))
-        frontier = following
-    for node, field in frontier:
-        if isinstance(node, MapNode):
-            yield node, field
