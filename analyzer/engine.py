@@ -26,7 +26,7 @@ from analyzer.model import URGENCY, Finding, ImageUse, Route
 from analyzer.reference import ImageRef
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import route_image
-from analyzer.sources import SourceResult, read_sources
+from analyzer.sources import RenderOptions, Rule, SourceResult, read_sources
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.online.probe import Prober
@@ -52,6 +52,8 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()  # allows.txt-style patterns accepted from upstream
     policy: Policy = field(default_factory=Policy)
     probe: bool = False
+    rules: tuple[Rule, ...] = ()  # extraction rules of the settings file
+    helm_args: tuple[str, ...] = ()  # for `helm template` of chart folders
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,13 @@ def run(
     """Read ``options.paths``, route every image, and (with ``options.probe``) attach live
     probe verdicts from ``prober`` (a default ``Prober`` when none is given)."""
     chosen = prepared or setup(options, loader=loader, warn=warn)
-    sources = read_sources(list(options.paths), stdin=stdin, on_file=on_file)
+    sources = read_sources(
+        list(options.paths),
+        stdin=stdin,
+        on_file=on_file,
+        rules=options.rules,
+        render=RenderOptions(helm_args=options.helm_args),
+    )
     report = build_report(
         sources,
         chosen.config,
@@ -204,7 +212,7 @@ def build_report(
         policy=policy or Policy(),
         source_errors=sources.errors,
         config_errors=config.errors,
-        warnings=_warnings(config, catalogues, images),
+        warnings=(*(str(w) for w in sources.warnings), *_warnings(config, catalogues, images)),
         files_read=sources.files_read,
         files_skipped=sources.files_skipped,
         findings=tuple(findings),

@@ -54,6 +54,7 @@ class ImageUse:
     # value in an ``indirect`` field (args, env) is out of scope unless indirect is routed.
     # None: the same as ``use_class`` (container, crd, volume or indirect)
     found_in: UseClass | None = None
+    rule: str | None = None  # which extraction rule found it (``coverage images --explain-rules``)
 
     @property
     def scope(self) -> UseClass:
@@ -141,6 +142,12 @@ class Finding(Problem):
 @dataclass(frozen=True)
 class SourceError(Problem):
     """A manifest file or document that could not be read (or only partly)."""
+
+
+@dataclass(frozen=True)
+class SourceWarning(Problem):
+    """Something read that may not mean what it says (an object the cluster would refuse, an
+    image override nothing here applies): reported, and the run's verdict is unchanged."""
 
 
 # -- mirror configuration ----------------------------------------------------------------------

@@ -3,6 +3,8 @@
 The file is found upward from the current directory (or named with ``--config``). Keys
 are the long option names of ``coverage scan`` (``hosts-dir``, ``catalog``, ``fail-on``,
 ...); paths in the file are relative to the file's own directory. Command-line flags win.
+``[[rules]]`` tables are extraction rules for custom resources (``analyzer.sources.rules``);
+``coverage images`` reads them too.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.sources.kinds import Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,7 +26,7 @@ CONFIG_FILE = "image-coverage.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "image-coverage"
 
-_LIST_KEYS = ("paths", "hosts-dir", "catalog", "fail-on", "ignore", "include")
+_LIST_KEYS = ("paths", "hosts-dir", "catalog", "fail-on", "ignore", "include", "helm-arg")
 _PATH_LIST_KEYS = ("paths", "hosts-dir")
 _COMMA_LIST_KEYS = ("fail-on", "include")
 _STR_KEYS = ("containerd-config", "docker-daemon", "format", "output", "ignore-file")
@@ -50,6 +55,8 @@ class Settings:
     ignore_file: str | None = None
     include: tuple[str, ...] = ()
     probe: bool | None = None
+    helm_arg: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
 
 
 def find_settings_file(start: Path | None = None) -> Path | None:
@@ -121,6 +128,13 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
             ):
                 raise SettingsError(f"{path}: 'min-coverage' must be a percentage from 0 to 100")
             values["min_coverage"] = float(value)
+        elif key == "rules":
+            from analyzer.sources.rules import RuleError, parse_rules
+
+            try:
+                values["rules"] = parse_rules(value, str(path))
+            except RuleError as exc:
+                raise SettingsError(str(exc)) from None
         elif key == "probe":
             if not isinstance(value, bool):
                 raise SettingsError(f"{path}: 'probe' must be true or false")

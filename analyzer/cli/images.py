@@ -1,7 +1,9 @@
 """``coverage images``: every image a set of manifests will pull, and where it is written.
 
 Exit codes: 0 read (even with errors), 2 nothing could be read, a usage error, or (with
-``--strict``) any file or document that could not be read.
+``--strict``) any file or document that could not be read. Warnings (objects the cluster
+would refuse, overrides nothing here applies) never change the exit code. The settings
+file's ``[[rules]]`` are followed (``--config``, or found upward as for ``scan``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from analyzer.cli import options
 from analyzer.cli.app import app
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _FORMATS = ("table", "json")
 _HEADERS = ("IMAGE", "CLASS", "WHERE", "OBJECT", "CONTAINER")
+_NO_RULE = "built-in"
 
 
 def _usage(message: str) -> typer.Exit:
@@ -49,10 +53,20 @@ def images_command(
     strict: bool = typer.Option(
         False, "--strict", help="Exit 2 when any file or document could not be read."
     ),
+    explain_rules: bool = typer.Option(
+        False,
+        "--explain-rules",
+        help="Show which extraction rule found each use (a RULE column; 'rule' in JSON).",
+    ),
+    config: Optional[str] = options.CONFIG,  # noqa: UP045
+    helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
 ) -> None:
     """Every image the manifests will pull, with file, line, object and container."""
+    from pathlib import Path
+
     from analyzer.model import USE_CLASSES
-    from analyzer.sources import read_sources
+    from analyzer.settings import Settings, SettingsError, find_settings_file, load_settings
+    from analyzer.sources import RenderOptions, read_sources
 
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
     if chosen not in _FORMATS:
@@ -62,19 +76,33 @@ def images_command(
     if unknown:
         raise _usage(f"unknown --class {', '.join(unknown)} (choose from {', '.join(USE_CLASSES)})")
 
-    result = read_sources(paths, stdin=sys.stdin)
+    try:
+        settings_path = Path(config) if config else find_settings_file()
+        settings = load_settings(settings_path) if settings_path else Settings()
+    except SettingsError as exc:
+        raise _usage(str(exc)) from None
+
+    result = read_sources(
+        paths,
+        stdin=sys.stdin,
+        rules=settings.rules,
+        render=RenderOptions(helm_args=tuple(helm_arg or settings.helm_arg)),
+    )
     uses = [use for use in result.uses if not wanted or use.use_class in wanted]
     if chosen == "json":
         payload = {
-            "uses": [use.to_dict() for use in uses],
+            "uses": [_with_rule(use) if explain_rules else use.to_dict() for use in uses],
             "errors": [error.to_dict() for error in result.errors],
+            "warnings": [warning.to_dict() for warning in result.warnings],
         }
         typer.echo(json.dumps(payload, indent=2))
     else:
-        for line in render_table(uses):
+        for line in render_table(uses, explain_rules=explain_rules):
             typer.echo(line)
         for error in result.errors:
             typer.echo(str(error), err=True)
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(_summary(result, len(uses)), err=True)
     if result.files_read == 0:
         typer.echo("coverage images: nothing could be read", err=True)
@@ -83,8 +111,13 @@ def images_command(
         raise typer.Exit(2)
 
 
-def render_table(uses: list[ImageUse]) -> list[str]:
-    """Plain aligned columns, one use a line (a REASON column when any use has one)."""
+def _with_rule(use: ImageUse) -> dict[str, object]:
+    return {**use.to_dict(), "rule": use.rule or _NO_RULE}
+
+
+def render_table(uses: list[ImageUse], *, explain_rules: bool = False) -> list[str]:
+    """Plain aligned columns, one use a line (a REASON column when any use has one, and a
+    RULE column with ``explain_rules``)."""
     rows = [
         (
             use.pull_ref or use.raw or '""',
@@ -92,12 +125,15 @@ def render_table(uses: list[ImageUse]) -> list[str]:
             use.location,
             use.workload,
             use.container or "",
+            *((use.rule or _NO_RULE,) if explain_rules else ()),
             use.reason or "",
         )
         for use in uses
     ]
     with_reason = any(row[-1] for row in rows)
-    headers = (*_HEADERS, "REASON") if with_reason else _HEADERS
+    headers = (*_HEADERS, *(("RULE",) if explain_rules else ()), "REASON")
+    if not with_reason:
+        headers = headers[:-1]
     table = [headers, *(row if with_reason else row[:-1] for row in rows)]
     widths = [max(len(row[column]) for row in table) for column in range(len(headers))]
     return [
@@ -111,4 +147,6 @@ def _summary(result: SourceResult, shown: int) -> str:
     skipped = f", {result.files_skipped} skipped" if result.files_skipped else ""
     errors = len(result.errors)
     problems = f", {errors} error{'' if errors == 1 else 's'}" if errors else ""
-    return f"{shown} image use{'' if shown == 1 else 's'}; {files}{skipped}{problems}"
+    count = len(result.warnings)
+    warned = f", {count} warning{'' if count == 1 else 's'}" if count else ""
+    return f"{shown} image use{'' if shown == 1 else 's'}; {files}{skipped}{problems}{warned}"

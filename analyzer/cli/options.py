@@ -48,6 +48,21 @@ CATALOG = typer.Option(
     ),
 )
 
+HELM_ARG = typer.Option(
+    None,
+    "--helm-arg",
+    help=(
+        "An argument for 'helm template' when a path is a Helm chart folder (repeatable, "
+        "one argument each, e.g. --helm-arg=--values=prod.yaml --helm-arg=--set=image.tag=1.2)."
+    ),
+)
+CONFIG = typer.Option(
+    None,
+    "--config",
+    help="Settings file (default: image-coverage.toml or pyproject.toml "
+    "with [tool.image-coverage], found upward).",
+)
+
 
 def mirror_setup(
     *,

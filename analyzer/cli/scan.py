@@ -77,12 +77,8 @@ def scan_command(
         "--include",
         help="Extra classes to route: 'indirect' (images passed in args and env values).",
     ),
-    config: Optional[str] = typer.Option(  # noqa: UP045
-        None,
-        "--config",
-        help="Settings file (default: image-coverage.toml or pyproject.toml "
-        "with [tool.image-coverage], found upward).",
-    ),
+    config: Optional[str] = options.CONFIG,  # noqa: UP045
+    helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
     probe: Optional[bool] = typer.Option(  # noqa: UP045
         None,
         "--probe/--no-probe",
@@ -151,6 +147,8 @@ def scan_command(
         ignore=tuple(patterns),
         policy=policy,
         probe=probe if probe is not None else bool(settings.probe),
+        rules=settings.rules,
+        helm_args=tuple(helm_arg or settings.helm_arg),
     )
     progress = _Progress() if sys.stderr.isatty() else None
     try:

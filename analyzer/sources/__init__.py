@@ -6,10 +6,13 @@
     result = read_sources(["manifests/", "-"], stdin=sys.stdin)
     for use in result.uses: ...      # ImageUse, in file and document order
     for error in result.errors: ...  # SourceError: one per file or document not read
+    for warning in result.warnings: ...  # SourceWarning: objects the cluster would refuse...
 
 ``iter_sources`` yields the same uses and errors one at a time (memory stays bounded by
 the largest document); its ``files_read`` and ``files_skipped`` are final once it is
-exhausted. Where images are looked for is the table in ``analyzer.sources.kinds``.
+exhausted. Where images are looked for is the table in ``analyzer.sources.kinds``, plus
+the user's ``rules`` (``analyzer.sources.rules``); kustomizations and Helm charts are
+rendered as ``render`` says (``analyzer.sources.render``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from analyzer.model import ImageUse, SourceError
+from analyzer.model import ImageUse, SourceError, SourceWarning
+from analyzer.sources.kinds import Rule
 from analyzer.sources.limits import Limits
 from analyzer.sources.reader import STDIN_NAME, SourceScan
+from analyzer.sources.render import RenderOptions
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class SourceResult:
     errors: tuple[SourceError, ...]
     files_read: int
     files_skipped: int
+    warnings: tuple[SourceWarning, ...] = ()
 
 
 def iter_sources(
@@ -39,12 +45,16 @@ def iter_sources(
     stdin: TextIO | None = None,
     on_file: Callable[[str], None] | None = None,
     limits: Limits | None = None,
+    rules: Sequence[Rule] = (),
+    render: RenderOptions | None = None,
 ) -> SourceScan:
     """Uses and errors of ``paths`` (files, folders, ``-`` for ``stdin``), one at a time.
 
     ``on_file`` is called with each file's path as its reading starts.
     """
-    return SourceScan(paths, stdin=stdin, on_file=on_file, limits=limits)
+    return SourceScan(
+        paths, stdin=stdin, on_file=on_file, limits=limits, rules=rules, render=render
+    )
 
 
 def read_sources(
@@ -53,22 +63,33 @@ def read_sources(
     stdin: TextIO | None = None,
     on_file: Callable[[str], None] | None = None,
     limits: Limits | None = None,
+    rules: Sequence[Rule] = (),
+    render: RenderOptions | None = None,
 ) -> SourceResult:
     """Read every path (files, folders recursively, ``-`` for ``stdin``) and collect."""
-    scan = iter_sources(paths, stdin=stdin, on_file=on_file, limits=limits)
+    scan = iter_sources(
+        paths, stdin=stdin, on_file=on_file, limits=limits, rules=rules, render=render
+    )
     uses: list[ImageUse] = []
     errors: list[SourceError] = []
+    warnings: list[SourceWarning] = []
     for item in scan:
         if isinstance(item, ImageUse):
             uses.append(item)
+        elif isinstance(item, SourceWarning):
+            warnings.append(item)
         else:
             errors.append(item)
-    return SourceResult(tuple(uses), tuple(errors), scan.files_read, scan.files_skipped)
+    return SourceResult(
+        tuple(uses), tuple(errors), scan.files_read, scan.files_skipped, tuple(warnings)
+    )
 
 
 __all__ = [
     "STDIN_NAME",
     "Limits",
+    "RenderOptions",
+    "Rule",
     "SourceResult",
     "SourceScan",
     "iter_sources",

@@ -3,23 +3,29 @@
 ``extract(root, origin)`` reads the object's kind, picks its ``Rule`` and follows the
 rule's paths; ``List`` / ``*List`` objects are read item by item; custom resources that
 are not ``exact`` are also searched by shape (any ``image`` key outside ``metadata`` and
-``status``). A field reported by a rule is never reported again by the shape search.
+``status``, composed from its sibling parts when it has them). A field reported by a rule
+is never reported again by the shape search. User rules from the settings file
+(``analyzer.sources.rules``) are followed first. Objects the cluster would refuse (no
+``apiVersion``, a core kind under another group) and image overrides that nothing here
+applies (``analyzer.sources.overrides``) give a ``SourceWarning``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from yaml.resolver import Resolver
 
-from analyzer.model import ImageUse, UseClass
+from analyzer.model import ImageUse, SourceWarning, UseClass
 from analyzer.reference import ImageRef
 from analyzer.sources import classify as cls
-from analyzer.sources.kinds import Rule, is_custom_resource, rule_for
+from analyzer.sources import embedded, overrides
+from analyzer.sources.kinds import Parts, Rule, group_of, lookup
 from analyzer.sources.limits import DocumentError, Limits
+from analyzer.sources.parts import IMAGE_MAP, compose, siblings_for, split_signal
 from analyzer.sources.tree import MapNode, Node, ScalarNode, SeqNode, entries, get, items, text
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
@@ -27,6 +33,9 @@ _FLAG = re.compile(r"--?(?P<name>[A-Za-z][\w.-]*)(?:=(?P<value>.*))?", re.DOTALL
 #: top-level keys the shape search leaves alone: names, labels, and what a cluster reports
 _NOT_SEARCHED = frozenset({"metadata", "status", "apiVersion", "kind"})
 MANIFEST_SEPARATOR = ">"
+SHAPE_RULE = "shape search: an image key of a custom resource"
+#: what ``extract`` finds
+Found = ImageUse | SourceWarning
 
 
 @dataclass(frozen=True)
@@ -46,25 +55,34 @@ class _Object:
     name: str | None
 
 
-def extract(root: Node | None, origin: Origin, limits: Limits) -> list[ImageUse]:
-    """The image uses of one document (an empty list for anything that is not an object)."""
+def extract(
+    root: Node | None, origin: Origin, limits: Limits, user_rules: Sequence[Rule] = ()
+) -> list[Found]:
+    """The image uses (and warnings) of one document; nothing for what is not an object."""
     if not isinstance(root, MapNode):
         return []
-    uses: list[ImageUse] = []
-    _read_object(root, "", origin, limits, uses, None, None)
-    return uses
+    found: list[Found] = []
+    _read_object(root, "", _Context(origin, limits, tuple(user_rules)), found, None, None)
+    return found
+
+
+@dataclass(frozen=True)
+class _Context:
+    origin: Origin
+    limits: Limits
+    user_rules: tuple[Rule, ...]
 
 
 def _read_object(
     node: MapNode,
     prefix: str,
-    origin: Origin,
-    limits: Limits,
-    uses: list[ImageUse],
+    context: _Context,
+    found: list[Found],
     list_api_version: str | None,
     list_item_kind: str | None,
 ) -> None:
-    kind = text(get(node, "kind")) or list_item_kind
+    kind_node = get(node, "kind")
+    kind = text(kind_node) or list_item_kind
     if kind is None:
         return  # not a Kubernetes object (a Helm values file, a kustomization patch...)
     api_version = text(get(node, "apiVersion")) or list_api_version
@@ -73,24 +91,31 @@ def _read_object(
         item_kind = kind[: -len("List")] or None
         for index, item in enumerate(listed.items):
             if isinstance(item, MapNode):
+                # a typed list (DeploymentList) gives its items their kind and apiVersion;
+                # the items of a plain List carry their own
                 _read_object(
                     item,
                     f"{prefix}items[{index}].",
-                    origin,
-                    limits,
-                    uses,
-                    api_version,
-                    item_kind if item_kind != "" else None,
+                    context,
+                    found,
+                    api_version if item_kind else None,
+                    item_kind,
                 )
         return
+    origin, limits = context.origin, context.limits
+    line = kind_node.line if isinstance(kind_node, ScalarNode) else node.line
     metadata = get(node, "metadata")
     name = namespace = None
     if isinstance(metadata, MapNode):
         name = text(get(metadata, "name")) or text(get(metadata, "generateName"))
         namespace = text(get(metadata, "namespace"))
     obj = _Object(kind, api_version, namespace, name)
-    rule = rule_for(api_version, kind)
-    custom = is_custom_resource(api_version)
+    rule, custom, misfit = lookup(api_version, kind)
+    where = f"{obj.kind}/{obj.name}" if obj.name else obj.kind
+    if misfit is not None:
+        found.append(SourceWarning(origin.file, line, f"{where}: {misfit}"))
+    for warning_line, message in overrides.warnings(node, group_of(api_version), kind):
+        found.append(SourceWarning(origin.file, warning_line, f"{where}: {message}"))
     reader = _ObjectReader(
         obj,
         origin,
@@ -99,12 +124,22 @@ def _read_object(
         "crd" if custom else "container",
         rule.templating if rule else None,
     )
+    group = group_of(api_version)
+    for user_rule in context.user_rules:
+        if kind in user_rule.kinds and (not user_rule.groups or group in user_rule.groups):
+            reader.apply(node, user_rule)
     if rule is not None:
         reader.apply(node, rule)
     if custom and not (rule is not None and rule.exact):
+        reader.label = SHAPE_RULE
         reader.search_by_shape(node)
     # in line order (stable: uses of one line keep the table's order)
-    uses.extend(sorted(reader.uses, key=lambda use: use.line))
+    ordered: list[ImageUse] = sorted(reader.uses, key=_line)
+    found.extend(ordered)
+
+
+def _line(use: ImageUse) -> int:
+    return use.line
 
 
 class _ObjectReader:
@@ -129,9 +164,19 @@ class _ObjectReader:
         self.fields: set[str] = set()  # image fields already reported
         self.containers: set[str] = set()  # containers whose args/env were searched
         self.parameters: dict[str, str] = {}  # Tekton params: name -> what fills them in
+        self.label: str | None = None  # the rule being followed, for --explain-rules
+        self.config = False  # reading a configuration value: image keys are indirect
 
     # -- the rule's paths ------------------------------------------------------------
     def apply(self, root: MapNode, rule: Rule) -> None:
+        group = group_of(self.obj.api_version)
+        shown = group if group in rule.groups else rule.groups[0]
+        self.label = rule.label or f"built-in: {self.obj.kind} ({shown or 'core'})"
+        for parts in rule.parts:
+            found = resolve(root, parts.at) if parts.at else iter([(root, "", None)])
+            for holder, field, _ in found:
+                if isinstance(holder, MapNode):
+                    self.composed(holder, parts, root, field)
         for path in rule.params:  # first: placeholders in images name their defaults
             for param, field, _ in resolve(root, path):
                 self.param(param, field)
@@ -214,13 +259,15 @@ class _ObjectReader:
             value = text(value_node)
             if value is None or not isinstance(value_node, ScalarNode):
                 continue
-            self.indirect(
-                value,
-                value_node.line,
-                f"{field}.env[{index}].value",
-                name,
-                named=cls.says_image(text(get(variable, "name")) or ""),
-            )
+            named = cls.says_image(text(get(variable, "name")) or "")
+            where = f"{field}.env[{index}].value"
+            if named and ("\n" in value.strip() or "=" in value):  # version=image a line
+                for line, key, entry in embedded.listed(value, value_node.line):
+                    self.indirect(
+                        entry, line, f"{where}{MANIFEST_SEPARATOR}{key}", name, named=True
+                    )
+                continue
+            self.indirect(value, value_node.line, where, name, named=named)
 
     def param(self, param: Node, field: str) -> None:
         if not isinstance(param, MapNode):
@@ -239,12 +286,57 @@ class _ObjectReader:
                 self.indirect(value, value_node.line, f"{field}.{key}", None, named=True)
 
     def data(self, data: Node, field: str) -> None:
+        """A string map (ConfigMap ``data``): image-named keys, values that are clearly
+        images (with a registry host, as in image-set ConfigMaps), and values that are YAML
+        or JSON documents holding images, all ``indirect``."""
         if not isinstance(data, MapNode):
             return
         for key, value_node in entries(data):
             value = text(value_node)
-            if value is not None and isinstance(value_node, ScalarNode) and cls.says_image(key):
-                self.indirect(value, value_node.line, f"{field}.{key}", None, named=True)
+            if value is None or not isinstance(value_node, ScalarNode):
+                continue
+            where = f"{field}.{key}"
+            if embedded.may_hold_document(value):
+                self.config_value(value_node, value, where)
+            elif cls.says_image(key):
+                self.indirect(value, value_node.line, where, None, named=True)
+            elif cls.has_registry_host(value):
+                self.indirect(value, value_node.line, where, None, named=False)
+
+    def config_value(self, node: ScalarNode, value: str, field: str) -> None:
+        """A configuration file held in a string: its ``image`` keys (and image-named
+        keys), or the images of the manifests it holds, all ``indirect``."""
+        prefix = f"{self.prefix}{field}{MANIFEST_SEPARATOR}"
+        for root in embedded.documents(value, node.line, self.limits):
+            if isinstance(root, MapNode) and get(root, "kind") is not None:
+                for item in extract(root, self.origin, self.limits):
+                    if isinstance(item, ImageUse):
+                        self.uses.append(self.adopted(item, prefix))
+                continue
+            if not isinstance(root, MapNode):
+                continue
+            reader = _ObjectReader(
+                self.obj, self.origin, prefix, self.limits, "indirect", self.templating
+            )
+            reader.config = True
+            reader.label = f"{self.label}; a configuration value" if self.label else None
+            reader.search_by_shape(root)
+            self.uses.extend(reader.uses)
+
+    def adopted(self, use: ImageUse, prefix: str) -> ImageUse:
+        """A use found in an embedded manifest, as a use of this object (class indirect)."""
+        pullable = use.use_class in ("container", "crd", "volume")
+        return replace(
+            use,
+            use_class="indirect" if pullable else use.use_class,
+            found_in=None if pullable else "indirect",
+            field=f"{prefix}{use.field}",
+            kind=self.obj.kind,
+            api_version=self.obj.api_version,
+            namespace=self.obj.namespace,
+            name=self.obj.name,
+            rule=f"{self.label}; an embedded manifest ({use.rule})" if self.label else use.rule,
+        )
 
     def manifest(self, manifest: Node, field: str) -> None:
         """A manifest held in a string (an Argo ``resource`` template): read it as a file.
@@ -263,6 +355,8 @@ class _ObjectReader:
             return
         for root in roots:
             for use in extract(root, self.origin, self.limits):
+                if not isinstance(use, ImageUse):
+                    continue
                 self.uses.append(
                     replace(
                         use,
@@ -272,6 +366,7 @@ class _ObjectReader:
                         api_version=self.obj.api_version,
                         namespace=self.obj.namespace,
                         name=self.obj.name,
+                        rule=self.label,
                     )
                 )
 
@@ -311,7 +406,14 @@ class _ObjectReader:
         if isinstance(value, ScalarNode):
             if value.is_null:
                 return
-            self.image(value, field, self.direct_class, name)
+            if split_signal(holder):
+                self.composed(holder, siblings_for(holder), holder, holder_field)
+            elif self.config:
+                scalar = text(value)
+                if scalar is not None:
+                    self.indirect(scalar, value.line, field, name, named=True)
+            else:
+                self.image(value, field, self.direct_class, name)
             if (
                 get(holder, "args") is not None
                 or get(holder, "env") is not None
@@ -320,31 +422,45 @@ class _ObjectReader:
                 self.container_text(holder, holder_field, name)
         elif isinstance(value, MapNode):
             reference = get(value, "reference")
-            if isinstance(reference, ScalarNode) and re.search(r"volumes\[\d+\]$", holder_field):
-                self.image(reference, f"{field}.reference", "volume", None)
+            if isinstance(reference, ScalarNode):  # an image volume, a CNPG extension...
+                if re.search(r"volumes\[\d+\]$", holder_field):
+                    self.image(reference, f"{field}.reference", "volume", None)
+                else:
+                    self.image(reference, f"{field}.reference", self.direct_class, name)
                 return
-            repository = get(value, "repository")
-            if isinstance(repository, ScalarNode) and text(repository):
-                self.composed_image(value, repository, field, name)
+            if text(get(value, "repository")):
+                self.composed(value, IMAGE_MAP, value, field, name)
 
-    def composed_image(
-        self, value: MapNode, repository: ScalarNode, field: str, name: str | None
+    def composed(
+        self,
+        holder: MapNode,
+        parts: Parts,
+        root: MapNode,
+        field: str,
+        container: str | None = None,
     ) -> None:
-        """``image: {registry, repository, tag, digest}``, as several operators spell it."""
-        where = f"{field}.repository"
+        """An image written in parts (``analyzer.sources.parts``)."""
+        where = f"{field}.{parts.name}" if field else parts.name
         if where in self.fields:
             return
-        raw = text(repository) or ""
-        registry = text(get(value, "registry"))
-        if registry:
-            raw = f"{registry.rstrip('/')}/{raw}"
-        tag = text(get(value, "tag"))
-        digest = text(get(value, "digest"))
-        if tag:
-            raw = f"{raw}:{tag}"
-        if digest:
-            raw = f"{raw}@{digest}"
-        self.emit(raw, repository.line, where, self.direct_class, name)
+        result = compose(holder, parts, root)
+        if result is None:
+            return
+        name = container or text(get(holder, "name"))
+        if result.reason is None:
+            self.emit(result.raw, result.node.line, where, self.direct_class, name)
+            return
+        self.fields.add(where)
+        self.make(
+            result.raw,
+            None,
+            "unresolved",
+            result.node.line,
+            where,
+            name,
+            result.reason,
+            found_in=self.direct_class,
+        )
 
     # -- emitting ------------------------------------------------------------------------
     def image(self, value: Node, field: str, use_class: UseClass, container: str | None) -> None:
@@ -467,6 +583,7 @@ class _ObjectReader:
                 source=self.origin.source,
                 reason=reason,
                 found_in=found_in if found_in != use_class else None,
+                rule=self.label,
             )
         )
 
@@ -492,16 +609,19 @@ def resolve(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:
         for node, field, named in frontier:
             if not isinstance(node, MapNode):
                 continue
-            child = get(node, key)
-            if child is None:
-                continue
-            where = f"{field}.{key}" if field else key
-            if not each:
-                following.append((child, where, named))
-                continue
-            for index, item in enumerate(items(child)):
-                item_name = text(get(item, "name")) if isinstance(item, MapNode) else None
-                following.append((item, f"{where}[{index}]", item_name or named))
+            if key == "*":  # any key (user rules: spec.*.image)
+                children = list(entries(node))
+            else:
+                child = get(node, key)
+                children = [] if child is None else [(key, child)]
+            for child_key, child in children:
+                where = f"{field}.{child_key}" if field else child_key
+                if not each:
+                    following.append((child, where, named))
+                    continue
+                for index, item in enumerate(items(child)):
+                    item_name = text(get(item, "name")) if isinstance(item, MapNode) else None
+                    following.append((item, f"{where}[{index}]", item_name or named))
         frontier = following
     return iter(frontier)
 

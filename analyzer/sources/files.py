@@ -1,7 +1,9 @@
 """Which files a list of paths means: files as given, folders walked in name order.
 
 In folders only ``.yaml``, ``.yml`` and ``.json`` files are read (others are counted as
-skipped) and version-control folders are not entered. Symbolic links are followed; one
+skipped) and version-control folders are not entered. A folder that is a kustomization or
+a Helm chart (``analyzer.sources.render``) is rendered, not walked; so is the folder of a
+``kustomization.yaml`` named on its own. Symbolic links are followed; one
 that loops, or leads back into a folder being walked, is an error, as is a broken one.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzer.model import SourceError
+from analyzer.sources.render import KUSTOMIZATION_FILES, RenderFolder, renderable
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _NOT_ENTERED = frozenset({".git", ".hg", ".svn"})
@@ -29,7 +32,7 @@ class SkippedFile:
     path: str
 
 
-Found = ManifestFile | SkippedFile | SourceError
+Found = ManifestFile | SkippedFile | RenderFolder | SourceError
 
 
 def expand(path: str) -> Iterator[Found]:
@@ -40,12 +43,18 @@ def expand(path: str) -> Iterator[Found]:
         yield SourceError(path, None, _stat_problem(path, exc))
         return
     if stat.S_ISDIR(info.st_mode):
+        rendered = renderable(path)
+        if rendered is not None:
+            yield rendered
+            return
         manifests = 0
         for found in _walk(path, info):
-            manifests += isinstance(found, ManifestFile)
+            manifests += isinstance(found, (ManifestFile, RenderFolder))
             yield found
         if not manifests:  # a wrong folder must not pass a gate as "no images"
             yield SourceError(path, None, "no .yaml, .yml or .json file in this folder")
+    elif os.path.basename(path) in KUSTOMIZATION_FILES:
+        yield RenderFolder(os.path.dirname(path) or ".", "kustomize")
     else:
         yield ManifestFile(path)
 
@@ -80,6 +89,10 @@ def _walk(root: str, info: os.stat_result) -> Iterator[Found]:
                         None,
                         "symbolic link loop: it leads back to a folder that contains it",
                     )
+                    continue
+                rendered = renderable(entry.path)
+                if rendered is not None:
+                    yield rendered
                     continue
                 folders.append((entry.path, above | {key}))
             elif stat.S_ISREG(entry_info.st_mode) and entry.name.lower().endswith(

@@ -2,7 +2,8 @@
 
 To teach the extractor a new kind, add a ``Rule`` to ``RULES`` (or a path to an existing
 one). Paths are dotted keys; ``[]`` after a key means "each item of this list", so
-``spec.templates[].container`` is the ``container`` of every item of ``spec.templates``.
+``spec.templates[].container`` is the ``container`` of every item of ``spec.templates``,
+and ``*`` is any key of a mapping (``spec.*.image``).
 
 - ``pod_specs``: PodSpecs. Their ``containers``, ``initContainers`` and
   ``ephemeralContainers`` give one use each (class ``container`` for core kinds, ``crd``
@@ -15,6 +16,10 @@ one). Paths are dotted keys; ``[]`` after a key means "each item of this list", 
 - ``data``: string maps (ConfigMap ``data``); an image-named key gives ``indirect``.
 - ``manifests``: strings holding whole manifests that the resource creates when it runs
   (Argo ``resource`` templates); they are read like files.
+- ``parts``: images written in several fields (``Parts``): the name, and the fields it is
+  composed with (a repository in front, a tag or digest after, a tag taken from another
+  place of the object). A part that is missing gives ``unresolved`` with the reason: a
+  tag is never guessed.
 - ``exact``: for custom resources, only these paths. Without it, any key named ``image``
   anywhere in the resource (outside ``metadata`` and ``status``) is an image too, which is
   how pod-template-shaped resources nobody listed (OpenKruise, Knative...) are found.
@@ -31,6 +36,31 @@ from analyzer.model import UseClass
 
 
 @dataclass(frozen=True)
+class Parts:
+    """An image written in parts, in the mapping at ``at`` (a path; wildcards allowed).
+
+    The reference is ``registry/repository/name:tag@digest`` from the keys named here (a
+    key set to None is not looked for); a tag that starts with ``sha256:`` is a digest. A
+    name that already has a tag or digest is used as written. ``tag_path`` is where the tag
+    is when the holder has none (an absolute path: Plan ``spec.version``), ``tag_edits`` are
+    replacements made in it (``+`` -> ``-``); ``run_time_tag`` is a path that, when set,
+    means the tag is decided when the controller runs (a channel URL); ``tag_suffix`` is a
+    reason: the operator appends something per node to the tag, so it is ``unresolved``.
+    """
+
+    at: str
+    name: str = "image"
+    repository: str | None = "repository"
+    registry: str | None = "registry"
+    tag: tuple[str, ...] = ("tag",)
+    digest: str | None = "digest"
+    tag_path: str | None = None
+    tag_edits: tuple[tuple[str, str], ...] = ()
+    run_time_tag: str | None = None
+    tag_suffix: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """Where images are in objects of ``kinds`` in API ``groups`` ("" is the core group)."""
 
@@ -42,9 +72,14 @@ class Rule:
     params: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
     manifests: tuple[str, ...] = ()
+    parts: tuple[Parts, ...] = ()
     exact: bool = False
     #: which tool substitutes ``{{ }}`` / ``$( )`` placeholders in these kinds (for reasons)
     templating: str | None = None
+    #: how ``--explain-rules`` names the rule (built-in rules: ``built-in Kind (group)``)
+    label: str | None = None
+    #: a user rule from the settings file (then ``use_class`` follows the object's group)
+    user: bool = False
 
     @property
     def use_class(self) -> UseClass:
@@ -112,6 +147,11 @@ def _tekton_pipeline(prefix: str) -> tuple[str, ...]:
         for path in _tekton_task(f"{prefix}.{tasks}.taskSpec")
     )
 
+
+_OS_SUFFIX = (
+    "gpu-operator appends each node's OS to the driver tag (550.54.15-ubuntu22.04): "
+    "one image per OS in the cluster, named at run time"
+)
 
 RULES: tuple[Rule, ...] = (
     # -- Kubernetes ----------------------------------------------------------------------
@@ -199,6 +239,50 @@ RULES: tuple[Rule, ...] = (
         images=("spec.image", "spec.thanos.image"),
         containers=("spec.containers[]", "spec.initContainers[]"),
     ),
+    # -- CloudNativePG ------------------------------------------------------------------
+    # spec.imageName is an image under another name; ImageCatalog images, Pooler templates
+    # and extensions' image.reference are found by the shape search
+    Rule(("Cluster",), ("postgresql.cnpg.io",), images=("spec.imageName",)),
+    # -- Rancher system-upgrade-controller: the tag is the plan's version ----------------
+    Rule(
+        ("Plan",),
+        ("upgrade.cattle.io",),
+        parts=tuple(
+            Parts(
+                at=f"spec.{container}",
+                repository=None,
+                registry=None,
+                tag=(),
+                digest=None,
+                tag_path="spec.version",
+                tag_edits=(("+", "-"),),
+                run_time_tag="spec.channel",
+            )
+            for container in ("prepare", "upgrade")
+        ),
+    ),
+    # -- NVIDIA gpu-operator: repository + image + version (the other components are
+    #    composed by the shape search); the driver's tag gets the node's OS appended ------
+    Rule(
+        ("ClusterPolicy",),
+        ("nvidia.com",),
+        parts=(
+            Parts(
+                at="spec.driver",
+                registry=None,
+                tag=("version",),
+                digest=None,
+                tag_suffix=_OS_SUFFIX,
+            ),
+        ),
+    ),
+    Rule(
+        ("NVIDIADriver",),
+        ("nvidia.com",),
+        parts=(
+            Parts(at="spec", registry=None, tag=("version",), digest=None, tag_suffix=_OS_SUFFIX),
+        ),
+    ),
     # -- OpenKruise ----------------------------------------------------------------------
     Rule(
         ("CloneSet", "StatefulSet", "DaemonSet", "BroadcastJob"),
@@ -250,12 +334,50 @@ def group_of(api_version: str | None) -> str | None:
 
 def rule_for(api_version: str | None, kind: str) -> Rule | None:
     """The rule for a kind, None when it holds no image (or is an unlisted custom resource)."""
-    group = group_of(api_version)
-    if group is None:
-        return CORE_RULES_BY_NAME.get(kind)
-    return RULES_BY_KIND.get((group, kind))
+    return lookup(api_version, kind)[0]
 
 
 def is_custom_resource(api_version: str | None) -> bool:
     group = group_of(api_version)
     return group is not None and group not in BUILT_IN_GROUPS
+
+
+#: the apiVersion each image-carrying core kind is served under, for warnings
+def served_as(rule: Rule) -> str:
+    group = rule.groups[0]
+    return f"{group}/v1" if group else "v1"
+
+
+def lookup(api_version: str | None, kind: str) -> tuple[Rule | None, bool, str | None]:
+    """The rule for an object, whether it is a custom resource, and a warning when the
+    cluster would refuse it (no ``apiVersion``, or a core kind under the wrong group): its
+    pod spec is still read when the kind says where it is, else its ``image`` keys."""
+    group = group_of(api_version)
+    core = CORE_RULES_BY_NAME.get(kind)
+    if group is None:
+        if kind in _NO_API_VERSION_NEEDED:
+            return None, False, None
+        if core is not None:
+            return (
+                core,
+                False,
+                f"{kind} has no apiVersion (the cluster refuses it); read as {served_as(core)}",
+            )
+        return (
+            None,
+            True,
+            f"{kind} has no apiVersion (the cluster refuses it); its image keys are searched",
+        )
+    rule = RULES_BY_KIND.get((group, kind))
+    if rule is None and core is not None and group in BUILT_IN_GROUPS:
+        return (
+            core,
+            False,
+            f"kind {kind} does not belong to apiVersion {api_version} (it is "
+            f"{served_as(core)}); the cluster refuses it; its pod spec is read",
+        )
+    return rule, group not in BUILT_IN_GROUPS, None
+
+
+#: files with a ``kind`` that kustomize reads without an apiVersion
+_NO_API_VERSION_NEEDED = frozenset({"Kustomization", "Component"})

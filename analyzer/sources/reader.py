@@ -14,11 +14,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
-from analyzer.model import ImageUse, SourceError
+from analyzer.model import ImageUse, SourceError, SourceWarning
 from analyzer.sources.extract import Origin, extract
 from analyzer.sources.files import ManifestFile, SkippedFile, expand
 from analyzer.sources.json_tree import read_json
+from analyzer.sources.kinds import Rule
 from analyzer.sources.limits import MIB, DocumentError, Limits
+from analyzer.sources.render import RenderFolder, RenderOptions
 from analyzer.sources.yaml_split import BLOCK_SIZE, ByteSource, RawDocument, split_documents
 from analyzer.sources.yaml_tree import build_yaml
 
@@ -30,6 +32,7 @@ _CRD_KIND = re.compile(
     rb"^kind:[ \t]*([\"']?)CustomResourceDefinition\1[ \t]*(?:#.*)?\r?$", re.MULTILINE
 )
 _CRD_GROUP = re.compile(rb"^apiVersion:[ \t]*[\"']?apiextensions\.k8s\.io/", re.MULTILINE)
+Item = ImageUse | SourceError | SourceWarning
 
 
 class SourceScan:
@@ -42,22 +45,26 @@ class SourceScan:
         stdin: TextIO | None = None,
         on_file: Callable[[str], None] | None = None,
         limits: Limits | None = None,
+        rules: Sequence[Rule] = (),
+        render: RenderOptions | None = None,
     ) -> None:
         self.paths = list(paths)
         self.stdin = stdin
         self.on_file = on_file
         self.limits = limits or Limits()
+        self.rules = tuple(rules)  # user rules from the settings file
+        self.render = render or RenderOptions()
         self.files_read = 0
         self.files_skipped = 0
         self._items = self._scan()
 
-    def __iter__(self) -> Iterator[ImageUse | SourceError]:
+    def __iter__(self) -> Iterator[Item]:
         return self
 
-    def __next__(self) -> ImageUse | SourceError:
+    def __next__(self) -> Item:
         return next(self._items)
 
-    def _scan(self) -> Iterator[ImageUse | SourceError]:
+    def _scan(self) -> Iterator[Item]:
         for path in self.paths:
             if path == "-":
                 yield from self._read_stdin()
@@ -67,10 +74,12 @@ class SourceScan:
                     self.files_skipped += 1
                 elif isinstance(found, ManifestFile):
                     yield from self._read_file(found.path)
+                elif isinstance(found, RenderFolder):
+                    yield from self._read_rendered(found)
                 else:
                     yield found
 
-    def _read_stdin(self) -> Iterator[ImageUse | SourceError]:
+    def _read_stdin(self) -> Iterator[Item]:
         if self.on_file is not None:
             self.on_file(STDIN_NAME)
         if self.stdin is None:
@@ -96,7 +105,19 @@ class SourceScan:
             return
         yield from self._read_stream(STDIN_NAME, _Rejoined(first, stream), json_name=False)
 
-    def _read_file(self, path: str) -> Iterator[ImageUse | SourceError]:
+    def _read_rendered(self, folder: RenderFolder) -> Iterator[Item]:
+        from analyzer.sources.render import render, with_source
+
+        if self.on_file is not None:
+            self.on_file(folder.path)
+        rendered = render(folder, self.render)
+        if isinstance(rendered, SourceError):
+            yield rendered
+            return
+        for item in self._read_stream(folder.path, io.BytesIO(rendered.output), json_name=False):
+            yield with_source(item, rendered) if isinstance(item, ImageUse) else item
+
+    def _read_file(self, path: str) -> Iterator[Item]:
         if self.on_file is not None:
             self.on_file(path)
         try:
@@ -111,9 +132,7 @@ class SourceScan:
         finally:
             handle.close()
 
-    def _read_stream(
-        self, name: str, stream: ByteSource, *, json_name: bool
-    ) -> Iterator[ImageUse | SourceError]:
+    def _read_stream(self, name: str, stream: ByteSource, *, json_name: bool) -> Iterator[Item]:
         head = stream.read(BLOCK_SIZE)
         if head.startswith(_WIDE_BOMS):
             yield from self._read_wide(name, head, stream, json_name=json_name)
@@ -136,7 +155,7 @@ class SourceScan:
 
     def _read_wide(
         self, name: str, head: bytes, stream: ByteSource, *, json_name: bool
-    ) -> Iterator[ImageUse | SourceError]:
+    ) -> Iterator[Item]:
         """UTF-16 and UTF-32 files (with a byte order mark): decoded whole, then read."""
         data = _Rejoined(head, stream).read_all(self.limits.max_document_bytes)
         if data is None:
@@ -150,9 +169,7 @@ class SourceScan:
             return
         yield from self._read_whole(name, decoded.encode("utf-8"), json_name=json_name)
 
-    def _read_whole(
-        self, name: str, data: bytes, *, json_name: bool
-    ) -> Iterator[ImageUse | SourceError]:
+    def _read_whole(self, name: str, data: bytes, *, json_name: bool) -> Iterator[Item]:
         """A file held in memory. JSON if it is named ``.json``; a file that only starts
         like JSON is read both ways when JSON fails, and the reading with fewer errors
         wins (``{"a": 1}`` then ``---``, or a YAML flow mapping, are YAML)."""
@@ -175,14 +192,16 @@ class SourceScan:
         as_yaml = list(self._read_yaml(name, _Rejoined(data, io.BytesIO())))
         yield from as_yaml if _errors(as_yaml) < _errors(as_json) else as_json
 
-    def _read_json(self, name: str, text: str) -> Iterator[ImageUse | SourceError]:
+    def _read_json(self, name: str, text: str) -> Iterator[Item]:
         for document in read_json(text, self.limits):
             if document.error is not None:
                 yield SourceError(name, document.error.line, document.error.message)
             else:
-                yield from extract(document.root, Origin(name, document.index), self.limits)
+                yield from extract(
+                    document.root, Origin(name, document.index), self.limits, self.rules
+                )
 
-    def _read_yaml(self, name: str, stream: ByteSource) -> Iterator[ImageUse | SourceError]:
+    def _read_yaml(self, name: str, stream: ByteSource) -> Iterator[Item]:
         limits = self.limits
         for raw in split_documents(stream, limits.max_document_bytes):
             if raw.oversize:
@@ -204,14 +223,14 @@ class SourceScan:
                 continue
             origin = Origin(name, raw.index, helm_source(raw))
             for root in roots:
-                yield from extract(root, origin, limits)
+                yield from extract(root, origin, limits, self.rules)
 
 
 def _looks_like_json(data: bytes) -> bool:
     return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
 
 
-def _errors(items: list[ImageUse | SourceError]) -> int:
+def _errors(items: list[Item]) -> int:
     return sum(isinstance(item, SourceError) for item in items)
 
 
