@@ -139,7 +139,10 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
     outside = [outside_registry_api(h.path) for h in hosts]
     # the catalogue sees the tag as written, even when the pull is by digest
     listed = [c is None or c.holds(ref) for c in catalogue_of]
-    holds = [held and not out for held, out in zip(listed, outside, strict=True)]
+    holds = [
+        held and not out and h.unusable is None
+        for h, held, out in zip(hosts, listed, outside, strict=True)
+    ]
     by_digest = pulled.digest is not None
     needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
     reference = pulled.reference
@@ -208,6 +211,13 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
 def _missed(
     phase: Phase, host: Host, url: str, outside: bool, catalogue: Catalogue | None
 ) -> Attempt:
+    if host.unusable is not None:
+        return Attempt(
+            phase,
+            host.url,
+            "request_fails",
+            f"every request to this host fails ({host.unusable}); containerd tries the next",
+        )
     if outside:
         method = "HEAD" if phase == "resolve" else "GET"
         return Attempt(

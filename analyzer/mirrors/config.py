@@ -135,6 +135,8 @@ class MirrorConfig:
         out: list[RegistryHosts] = []
         for root in src.roots:
             for directory in root.dirs.values():
+                if not directory.is_dir:
+                    continue  # a stray file: _check_roots warns, a route through it is blocked
                 shown = directory.registry
                 item = _from_dir(
                     directory, shown if shown != DEFAULT_DIR else "<registry>", src.roots_origin
@@ -179,7 +181,9 @@ class MirrorConfig:
 
 def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
     warnings: list[str] = []
-    if directory.file is None:
+    if not directory.is_dir:
+        file = None
+    elif directory.file is None:
         warnings.append(
             f"{directory.path} has no hosts.toml (certificates only): "
             "the registry's own host serves everything"
@@ -189,7 +193,7 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
         file = directory.file.path
         warnings.extend(f"{file}: {w}" for w in directory.file.warnings)
         warnings.extend(f"{e} (upstream only)" for e in directory.file.errors)
-    fatal = directory.file.fatal if directory.file is not None else ()
+    fatal = directory.fatal + (directory.file.fatal if directory.file is not None else ())
     return RegistryHosts(
         registry,
         directory.hosts_for(registry),
@@ -203,13 +207,14 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
 def _from_legacy(
     config: ContainerdConfig, registry: str, endpoints: tuple[str, ...]
 ) -> RegistryHosts:
-    hosts, problems = legacy_hosts(registry, endpoints)
+    hosts, problems, fatal = legacy_hosts(registry, endpoints)
     return RegistryHosts(
         registry,
-        hosts,
+        hosts or (upstream_host(registry),),
         "containerd-config",
         config.file,
         tuple(f"{config.file}: {p}" for p in problems),
+        fatal=fatal,
     )
 
 
@@ -266,6 +271,11 @@ def _check_roots(
                 "directory: containerd finds no configuration there"
             )
         for directory in root.dirs.values():
+            if not directory.is_dir:
+                if directory.name != "hosts.toml" or not root.own_hosts_toml:
+                    warnings.extend(f"{e} (registry {directory.registry})" for e in directory.fatal)
+                continue
+            errors.extend(directory.fatal)
             if directory.file is not None:
                 errors.extend(directory.file.errors)
                 errors.extend(directory.file.fatal)

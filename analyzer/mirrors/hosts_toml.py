@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
+from analyzer.mirrors.go_url import GoURLError, go_url_parse, with_default_scheme
 from analyzer.mirrors.toml_lines import (
     KeyPath,
     TOMLDecodeError,
@@ -37,7 +37,6 @@ from analyzer.mirrors.url_userinfo import (
     credentials_warning,
     redact,
     redacted,
-    strip_userinfo,
     userinfo,
 )
 from analyzer.model import ALL_CAPABILITIES, ConfigError, Host
@@ -61,6 +60,7 @@ class TlsFile:
     path: str
     line: int | None
     owner: str  # '[host."URL"]' or "root"
+    key_path: str | None = None  # a client pair's key file (None: read from ``path``)
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,13 @@ class HostsFile:
         if self.server is None:
             last = replace(upstream_host(registry), header_names=self.server_header_names)
         else:
-            last = replace(self.server, is_upstream=is_real_upstream(registry, self.server.host))
-        mirrors = tuple(
-            replace(h, is_upstream=is_real_upstream(registry, h.host)) for h in self.mirrors
-        )
+            last = replace(self.server, is_upstream=_is_upstream(registry, self.server))
+        mirrors = tuple(replace(h, is_upstream=_is_upstream(registry, h)) for h in self.mirrors)
         return (*mirrors, last)
+
+
+def _is_upstream(registry: str, host: Host) -> bool:
+    return host.unusable is None and is_real_upstream(registry, host.host)
 
 
 @dataclass
@@ -274,19 +276,31 @@ def url_path(raw_path: str, override_path: bool) -> str:
 
 
 def split_url(url: str) -> tuple[str, str, str] | str:
-    """``(scheme, host[:port], path)`` of a host URL (``https://`` added when the text does
-    not start with ``http``, as containerd does), or the reason it cannot be parsed. A user
-    name or password in the URL is dropped (containerd keeps ``u.Host``)."""
-    text = url if url.startswith("http") else "https://" + url
+    """``(scheme, host[:port], path)`` of a host URL as ``parseHostConfig`` reads it
+    (``https://`` put in front of text that does not start with ``http``, then Go's
+    ``url.Parse``), or the reason ``url.Parse`` refuses it. A user name or password in the URL
+    is dropped (containerd keeps ``u.Host``)."""
     try:
-        parts = urlsplit(text)
-        _ = parts.port  # raises ValueError on a bad port
-    except ValueError as exc:
+        parts = go_url_parse(with_default_scheme(url))
+    except GoURLError as exc:
         return f"cannot parse URL {redacted(url)!r}: {redact(str(exc), (url,))}"
-    host = strip_userinfo(parts.netloc)
-    if not host:
-        return f"URL {redacted(url)!r} has no host"
-    return parts.scheme, host, parts.path
+    return parts.scheme, parts.host, parts.path
+
+
+def request_problem(url: str) -> str | None:
+    """Why every request to a host written ``url`` fails (Go's HTTP client), or None."""
+    try:
+        return go_url_parse(with_default_scheme(url)).request_problem()
+    except GoURLError:
+        return None
+
+
+def no_scheme_warning(url: str) -> str | None:
+    """The warning for a host URL written without ``http://`` or ``https://``."""
+    if url.startswith("http"):
+        return None
+    shown = redacted(url)
+    return f"{shown!r} has no scheme: containerd uses https://{shown}"
 
 
 def outside_registry_api(path: str) -> bool:
@@ -321,26 +335,29 @@ def outside_api_warning(written: str, host: Host, why: str) -> str | None:
     )
 
 
-def _tls_paths(value: Any) -> list[str]:
-    """The file paths of a ``ca`` or ``client`` value (a ``[cert, ""]`` pair reads the key
-    from the cert file, so its empty key names no file)."""
+def _tls_paths(key: str, value: Any) -> list[tuple[str, str | None]]:
+    """The files of a ``ca`` or ``client`` value as ``(path, key path)`` (``parseHostConfig``:
+    a string, a list of strings, or ``[cert, key]`` pairs; an empty key reads the key from
+    the certificate file)."""
     if isinstance(value, str):
-        return [value]
-    paths: list[str] = []
+        return [(value, None)]
+    paths: list[tuple[str, str | None]] = []
     for item in value if isinstance(value, list) else []:
         if isinstance(item, str):
-            paths.append(item)
-        elif isinstance(item, list):
-            paths.extend(p for i, p in enumerate(item) if isinstance(p, str) and (i == 0 or p))
+            paths.append((item, None))
+        elif key == "client" and isinstance(item, list) and len(item) == 2:
+            cert, private = item
+            if isinstance(cert, str) and isinstance(private, str):
+                paths.append((cert, private or None))
     return paths
 
 
 def _tls_files(table: dict[str, Any], where: KeyPath, layout: TomlLayout) -> list[TlsFile]:
     """The ``ca`` and ``client`` files of one host table, or of the root."""
     return [
-        TlsFile(key, path, layout.line_of((*where, key)), _describe(where))
+        TlsFile(key, path, layout.line_of((*where, key)), _describe(where), key_path)
         for key in ("ca", "client")
-        for path in _tls_paths(table.get(key))
+        for path, key_path in _tls_paths(key, table.get(key))
     ]
 
 
@@ -384,11 +401,27 @@ def _build_host(
         override_path=override_path,
         header_names=header_names,
         skip_verify=skip_verify,
+        unusable=request_problem(url),
     )
-    warning = outside_api_warning(url, host, "override_path = true")
-    if warning:
-        warnings.append(warning)
+    _url_warnings(url, host, warnings)
     return host
+
+
+def _url_warnings(url: str, host: Host, warnings: list[str]) -> None:
+    """What a host URL makes containerd do that its author may not expect."""
+    for warning in (
+        no_scheme_warning(url),
+        outside_api_warning(url, host, "override_path = true"),
+        None
+        if host.unusable is None
+        else (
+            f"{redacted(url)!r}: containerd accepts this URL (Go's url.Parse) but every "
+            f"request to it fails ({host.unusable}): it serves nothing and the next host "
+            "is tried"
+        ),
+    ):
+        if warning:
+            warnings.append(warning)
 
 
 def parse_hosts_toml(text: str, path: str) -> HostsFile:
@@ -470,19 +503,26 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             problems.add(("server",), parts)
         else:
             scheme, host_name, raw_path = parts
-            server = Host(
-                scheme=scheme,
-                host=host_name,
-                path=url_path(raw_path, root_override),
-                capabilities=root_caps,
-                is_server=True,
-                override_path=root_override,
-                header_names=root_headers,
-                skip_verify=root_skip,
-            )
-            warning = outside_api_warning(server_url, server, "override_path = true")
-            if warning:
-                warnings.append(warning)
+            if not host_name:
+                # ConfigureHosts (hosts.go, v1.6.20 and 2.x) fills in a last host whose name
+                # is empty: the registry's own host, path /v2, every capability
+                warnings.append(
+                    f"server {redacted(server_url)!r} has no host: containerd uses the "
+                    "registry's own host in its place (with all capabilities)"
+                )
+            else:
+                server = Host(
+                    scheme=scheme,
+                    host=host_name,
+                    path=url_path(raw_path, root_override),
+                    capabilities=root_caps,
+                    is_server=True,
+                    override_path=root_override,
+                    header_names=root_headers,
+                    skip_verify=root_skip,
+                    unusable=request_problem(server_url),
+                )
+                _url_warnings(server_url, server, warnings)
         if "host" not in doc:
             warnings.append(_V16_NO_HOST_TABLE)
 
