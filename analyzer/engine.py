@@ -250,8 +250,6 @@ def mirror_coverage(
         (host.url, rh.registry): [] for rh in configured for host in rh.mirrors
     }
     hosts_by_url = {h.url: h for rh in configured for h in rh.hosts}
-    # the configured name a route's hosts came from ("_default" for a catch-all directory)
-    registry_by_file = {rh.file: rh.registry for rh in configured if rh.file is not None}
     for result in images:
         hosts = config.hosts_for(result.registry)
         for host in hosts.hosts:
@@ -262,9 +260,8 @@ def mirror_coverage(
             registry = route.stands_for.split("/", 1)[0]
             served.setdefault((route.content_host, registry), []).append(result.image)
         elif route.status in ("mirrored", "partial") and route.content_host is not None:
-            registry = (
-                registry_by_file.get(hosts.file, result.registry) if hosts.file else result.registry
-            )
+            # the configured name the route's hosts came from ("_default", a legacy "*")
+            registry = config.configured_name(result.registry)
             served.setdefault((route.content_host, registry), []).append(result.image)
 
     coverage = []

@@ -143,3 +143,40 @@ def test_url_without_scheme_says_https(tmp_path: Path) -> None:
     rh = config.hosts_for("docker.io")
     assert rh.hosts[0].url == "https://m.example:5000/v2"
     assert any("no scheme: containerd uses https://m.example:5000" in w for w in rh.warnings)
+
+
+def test_legacy_mirrors_for_two_registries_give_one_row_each(tmp_path: Path) -> None:
+    import analyzer
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "version = 2\n"
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+        '  endpoint = ["https://docker.m.daocloud.io"]\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."quay.io"]\n'
+        '  endpoint = ["https://quay.m.daocloud.io"]\n'
+    )
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: a, image: nginx:1}\n  - {name: b, image: quay.io/x/y:1}\n"
+    )
+    report = analyzer.scan(
+        str(manifest),
+        containerd_config=str(config),
+        catalogs={"docker.m.daocloud.io": "all", "quay.m.daocloud.io": "all"},
+    )
+    rows = {(m.host, m.registry) for m in report.mirrors}
+    assert rows == {
+        ("https://docker.m.daocloud.io/v2", "docker.io"),
+        ("https://quay.m.daocloud.io/v2", "quay.io"),
+    }
+
+
+def test_reference_without_a_valid_domain_goes_to_the_host_containerd_contacts(
+    tmp_path: Path,
+) -> None:
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)], node_default=None)
+    found = route_image(parse_image("foo_bar.com/baz:1"), config, load_catalogues([]))
+    assert (found.registry, found.resolve_host) == ("foo_bar.com", "https://foo_bar.com/v2")
+    assert "HEAD https://foo_bar.com/v2/baz/manifests/1" in [a.detail for a in found.attempts]

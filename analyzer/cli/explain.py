@@ -144,7 +144,7 @@ def explain_command(
         typer.echo(f"coverage explain: warning: {warning}", err=True)
 
     route = route_image(ref, config, catalogues)
-    hosts = config.hosts_for(ref.domain)
+    hosts = config.hosts_for(route.registry or ref.domain)
     if fmt == "json":
         data = route_json(route, hosts, catalogues, config.description)
         data["config_errors"] = [e.to_dict() for e in config.errors]

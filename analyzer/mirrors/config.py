@@ -128,6 +128,21 @@ class MirrorConfig:
             return src.embedded[registry]
         return RegistryHosts(registry, (upstream_host(registry),), "none")
 
+    def configured_name(self, registry: str) -> str:
+        """The name ``configured()`` lists ``registry``'s configuration under: its hosts
+        directory's registry (``_default`` for the catch-all), the legacy CRI key (``*``
+        for the wildcard), else ``registry`` itself."""
+        src = self._sources
+        directory = find_dir(src.roots, registry)
+        if directory is not None:
+            return directory.registry
+        if src.containerd is not None and src.containerd.mirrors:
+            if registry in src.containerd.mirrors:
+                return registry
+            if WILDCARD in src.containerd.mirrors:
+                return WILDCARD
+        return registry
+
     def configured(self) -> tuple[RegistryHosts, ...]:
         """Every registry with explicit configuration (``_default`` shows as "_default",
         the legacy wildcard as "*"), in the order containerd would consult them."""
