@@ -54,6 +54,7 @@ class ScanOptions:
     probe: bool = False
     rules: tuple[Rule, ...] = ()  # extraction rules of the settings file
     helm_args: tuple[str, ...] = ()  # for `helm template` of chart folders
+    containerd_version: str | None = None  # "1.6", "2.1"...; None: detected, else the newest
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         containerd_config=options.containerd_config,
         docker_daemon=options.docker_daemon,
         node_default=options.node_default,
+        containerd_version=options.containerd_version,
     )
     if loader is None and any(_is_url(spec) for spec in options.catalogs):
         from analyzer.online.refresh import cached_loader

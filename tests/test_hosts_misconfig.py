@@ -180,3 +180,15 @@ def test_reference_without_a_valid_domain_goes_to_the_host_containerd_contacts(
     found = route_image(parse_image("foo_bar.com/baz:1"), config, load_catalogues([]))
     assert (found.registry, found.resolve_host) == ("foo_bar.com", "https://foo_bar.com/v2")
     assert "HEAD https://foo_bar.com/v2/baz/manifests/1" in [a.detail for a in found.attempts]
+
+
+def test_containerd_version_chooses_the_rules_and_is_named(tmp_path: Path) -> None:
+    hosts(tmp_path, "docker.io", 'server = "https://m.example"\n')
+    old = load_mirror_config(hosts_dirs=[str(tmp_path)], containerd_version="1.6")
+    new = load_mirror_config(hosts_dirs=[str(tmp_path)], containerd_version="2.0")
+    assert old.hosts_for("docker.io").hosts[-1].host == "registry-1.docker.io"  # ignored
+    assert new.hosts_for("docker.io").hosts[-1].host == "m.example"
+    assert "containerd 1.6 rules" in old.description
+    assert "containerd 2.0 rules" in new.description
+    with pytest.raises(ValueError, match="not MAJOR.MINOR"):
+        load_mirror_config(hosts_dirs=[str(tmp_path)], containerd_version="latest")

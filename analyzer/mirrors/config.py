@@ -38,6 +38,7 @@ from analyzer.mirrors.legacy_cri import (
     read_containerd_config,
 )
 from analyzer.mirrors.upstream import DOCKER_HUB, upstream_host
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
 from analyzer.model import ConfigError, RegistryHosts
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
@@ -77,7 +78,9 @@ class MirrorConfig:
         embedded: Mapping[str, RegistryHosts] | None = None,
         errors: Sequence[ConfigError] = (),
         warnings: Sequence[str] = (),
+        containerd_version: ContainerdVersion = NEWEST,
     ) -> None:
+        self.containerd_version = containerd_version
         self._sources = _Sources(
             tuple(roots), roots_origin, containerd, daemon, dict(embedded or {})
         )
@@ -308,19 +311,39 @@ def _several_roots_warning(file: str, line: int | None, count: int) -> str:
     )
 
 
+def _choose_version(
+    chosen: ContainerdVersion | str | None, given: bool, node_default: str | None
+) -> tuple[ContainerdVersion, str]:
+    if isinstance(chosen, ContainerdVersion):
+        return chosen, "--containerd-version"
+    if chosen is not None:
+        return parse_version(chosen), "--containerd-version"
+    if not given and node_default is not None and os.path.isdir(node_default):
+        detected = detect_version()
+        if detected is not None:
+            return detected, "this machine's containerd --version"
+    return NEWEST, "the newest; choose with --containerd-version"
+
+
 def load_mirror_config(
     *,
     hosts_dirs: Sequence[str] = (),
     containerd_config: str | None = None,
     docker_daemon: str | None = None,
     node_default: str | None = NODE_DEFAULT,
+    containerd_version: ContainerdVersion | str | None = None,
 ) -> MirrorConfig:
     """Read the configuration in effect. Never raises for bad files: they become
     ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
     nothing else is given (``NODE_DEFAULT`` means :func:`node_hosts_dir`; ``None``: never
-    look at this machine, use the embedded defaults)."""
+    look at this machine, use the embedded defaults). ``containerd_version`` (``"1.6"``,
+    ``"2.1"``...; raises ``ValueError`` for a bad one) chooses the rules; None: the version
+    of this machine's containerd when this machine's hosts directory is read, else the
+    newest."""
     if node_default == NODE_DEFAULT:
         node_default = node_hosts_dir()
+    given = bool(hosts_dirs) or containerd_config is not None or docker_daemon is not None
+    version, version_origin = _choose_version(containerd_version, given, node_default)
     errors: list[ConfigError] = []
     warnings: list[str] = []
     pieces: list[str] = []
@@ -373,7 +396,6 @@ def load_mirror_config(
         pieces.append(f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)")
 
     embedded: dict[str, RegistryHosts] = {}
-    given = bool(hosts_dirs) or containerd_config is not None or docker_daemon is not None
     if not given:
         if node_default is not None and os.path.isdir(node_default):
             root_paths = (node_default,)
@@ -388,7 +410,7 @@ def load_mirror_config(
             )
             pieces.append(f"embedded DaoCloud defaults ({why})")
 
-    roots = tuple(scan_root(path) for path in root_paths)
+    roots = tuple(scan_root(path, version) for path in root_paths)
     root_errors, root_warnings = _check_roots(
         roots,
         explicit=given,
@@ -399,7 +421,9 @@ def load_mirror_config(
     warnings.extend(root_warnings)
     description = "; ".join(pieces) if pieces else "no mirror configuration"
     description = description.replace(_ROOTS, _roots_description(roots))
+    description += f"; containerd {version} rules ({version_origin})"
     return MirrorConfig(
+        containerd_version=version,
         description=description,
         roots=roots,
         roots_origin=roots_origin,

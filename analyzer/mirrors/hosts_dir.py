@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from analyzer.mirrors.certificates import ca_problem, key_pair_problem
 from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, Host
 
 DEFAULT_DIR = "_default"
@@ -102,7 +103,7 @@ def _fatal(path: str, line: int | None, why: str) -> ConfigError:
     return ConfigError(path, line, why + FATAL_CONSEQUENCE)
 
 
-def _read_dir(root: str, name: str) -> HostsDir | None:
+def _read_dir(root: str, name: str, version: ContainerdVersion) -> HostsDir | None:
     """``HostDirFromRoot`` + ``loadHostDir`` (hosts.go, v1.6.20 and 2.x) for one entry:
     None when ``os.Stat`` says it does not exist (a dangling link); any other stat or read
     error fails every pull that lands here (v1.6.20 ``HostDirFromRoot``: ``!os.IsNotExist``
@@ -132,7 +133,7 @@ def _read_dir(root: str, name: str) -> HostsDir | None:
         error = ConfigError(toml_path, line, "not UTF-8 text: containerd ignores the whole file")
         file = HostsFile(path=toml_path, errors=(error,))
         return HostsDir(root, name, path, file, _certs_d_problems(path))
-    file = check_tls_files(parse_hosts_toml(text, toml_path), path)
+    file = check_tls_files(parse_hosts_toml(text, toml_path, version), path)
     fatal = _certs_d_problems(path) if file.rejected else ()
     return HostsDir(root, name, path, file, fatal)
 
@@ -189,8 +190,8 @@ def check_tls_files(file: HostsFile, directory: str) -> HostsFile:
     return replace(file, fatal=tuple(dict.fromkeys(fatal))) if fatal else file
 
 
-def scan_root(root: str) -> HostsRoot:
-    """Read every registry entry under ``root``."""
+def scan_root(root: str, version: ContainerdVersion = NEWEST) -> HostsRoot:
+    """Read every registry entry under ``root`` as containerd ``version`` does."""
     try:
         with os.scandir(root) as entries:
             listed = [(entry.name, entry.is_dir()) for entry in entries]
@@ -203,7 +204,7 @@ def scan_root(root: str) -> HostsRoot:
             root, False, {}, problem=f"cannot be read: {exc.strerror or exc}", blocks=True
         )
     own = any(name == "hosts.toml" and not is_dir for name, is_dir in listed)
-    found = {name: _read_dir(root, name) for name, _ in sorted(listed)}
+    found = {name: _read_dir(root, name, version) for name, _ in sorted(listed)}
     return HostsRoot(
         root, True, {n: d for n, d in found.items() if d is not None}, own_hosts_toml=own
     )

@@ -39,6 +39,7 @@ from analyzer.mirrors.url_userinfo import (
     redacted,
     userinfo,
 )
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ALL_CAPABILITIES, ConfigError, Host
 
 #: capabilities containerd 2.x accepts (``referrers`` from 2.2), lower-cased
@@ -105,6 +106,7 @@ class _Problems:
 
     path: str
     layout: TomlLayout
+    version: ContainerdVersion = NEWEST
     errors: list[ConfigError] = field(default_factory=list)
 
     def add(self, where: Sequence[str], message: str) -> None:
@@ -175,13 +177,16 @@ def _capabilities(
     caps = frozenset(v.lower() for v in value)
     if not semantic:
         return caps
-    for unknown in sorted(caps - KNOWN_CAPABILITIES):
+    # parseHostConfig: "referrers" is known from v2.2 (remotes/docker/config/hosts.go)
+    referrers = problems.version.at_least(2, 2)
+    known = KNOWN_CAPABILITIES if referrers else KNOWN_CAPABILITIES - {"referrers"}
+    for unknown in sorted(caps - known):
         problems.add(
             (*where, "capabilities"),
-            f"{_describe(where)}: unknown capability {unknown!r} (containerd knows "
-            "pull, resolve, push, referrers)",
+            f"{_describe(where)}: unknown capability {unknown!r} (containerd "
+            f"{problems.version} knows {', '.join(sorted(known))})",
         )
-    if "referrers" in caps:
+    if "referrers" in caps and referrers:
         warnings.append(
             f"{_describe(where)}: containerd before 2.2 rejects the capability "
             "'referrers' and ignores the whole file"
@@ -226,7 +231,8 @@ def _host_settings(
         )
         header = None
     header_names = tuple(sorted(header)) if header else ()
-    dial_timeout = table.get("dial_timeout")
+    # dial_timeout is a hostFileConfig field from v2.1 (hosts.go); before, an unknown key
+    dial_timeout = table.get("dial_timeout") if problems.version.at_least(2, 1) else None
     if dial_timeout is not None and not isinstance(dial_timeout, str):
         problems.add(
             (*where, "dial_timeout"),
@@ -361,6 +367,14 @@ def _tls_files(table: dict[str, Any], where: KeyPath, layout: TomlLayout) -> lis
     ]
 
 
+def _v1_host_order(host_tables: Any, layout: TomlLayout) -> list[str]:
+    """``getSortedHosts`` (hosts.go v1.6.20 and v1.7): every key of the ``host`` table,
+    written as a table, inline or with dotted keys, sorted by the line it starts on."""
+    if not isinstance(host_tables, dict):
+        return []
+    return sorted(host_tables, key=lambda url: layout.line_of(("host", url)) or 0)
+
+
 def _host_order(layout: TomlLayout) -> list[str]:
     """``getSortedHosts`` (2.x): ``[host."URL"...]`` headers in order; a header for the same
     host as the previous one (e.g. ``[host."URL".header]``) does not add it again."""
@@ -424,8 +438,9 @@ def _url_warnings(url: str, host: Host, warnings: list[str]) -> None:
             warnings.append(warning)
 
 
-def parse_hosts_toml(text: str, path: str) -> HostsFile:
-    """Read one ``hosts.toml`` text; ``path`` names it in errors."""
+def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) -> HostsFile:
+    """Read one ``hosts.toml`` text as containerd ``version`` does; ``path`` names it in
+    errors."""
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
@@ -441,8 +456,16 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             ),
         )
     layout = scan_layout(text)
-    problems = _Problems(path, layout)
+    problems = _Problems(path, layout, version)
     warnings: list[str] = []
+    if not isinstance(doc.get("host"), dict) and not (version.at_least(1, 7, 32)):
+        # getSortedHosts (hosts.go v1.6.20, v1.7 before 1.7.32): root.Get("host") must be a
+        # tree, else "invalid `host` tree" and the whole file is ignored
+        problems.add(
+            ("host",),
+            f"no [host] table: containerd {version} ignores the whole file "
+            "(invalid `host` tree; 1.7.32 and 2.x use it); add an empty [host] table",
+        )
 
     server_url = doc.get("server", "")
     if not isinstance(server_url, str):
@@ -454,7 +477,8 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         host_tables = {}
 
     mirrors: list[Host] = []
-    ordered = _host_order(layout)
+    header_urls = _host_order(layout)
+    ordered = header_urls if not version.is_v1 else _v1_host_order(host_tables, layout)
     seen: set[str] = set()
     for url in ordered:
         table = host_tables.get(url, {})
@@ -470,6 +494,12 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
                 "table comes between its headers: containerd 2.x tries it twice"
             )
         seen.add(url)
+        if version.is_v1 and url not in header_urls:
+            warnings.append(
+                f'host "{redacted(url)}" is written inline (not as a '
+                f"{_describe(('host', url))} table): containerd {version} uses it, "
+                "containerd 2.x ignores it; write it as a table"
+            )
         host = _build_host(url, table, ("host", url), problems, warnings, is_server=False)
         if host is not None:
             mirrors.append(host)
@@ -484,7 +514,7 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             continue
         # 2.x's Unmarshal still type-checks it, but never uses it
         _host_settings(table, ("host", url), problems, warnings, semantic=False)
-        old = _Problems(path, layout)
+        old = _Problems(path, layout, ContainerdVersion(1, 7))
         _host_settings(table, ("host", url), old, [])
         rejected = "".join(
             f"; containerd 1.6/1.7 reject the whole file: {e}" for e in old.errors[:1]
@@ -523,7 +553,7 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
                     unusable=request_problem(server_url),
                 )
                 _url_warnings(server_url, server, warnings)
-        if "host" not in doc:
+        if "host" not in doc and version.at_least(1, 7, 32):
             warnings.append(_V16_NO_HOST_TABLE)
 
     tls_files = [
