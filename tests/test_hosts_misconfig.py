@@ -190,5 +190,5 @@ def test_containerd_version_chooses_the_rules_and_is_named(tmp_path: Path) -> No
     assert new.hosts_for("docker.io").hosts[-1].host == "m.example"
     assert "containerd 1.6 rules" in old.description
     assert "containerd 2.0 rules" in new.description
-    with pytest.raises(ValueError, match="not MAJOR.MINOR"):
+    with pytest.raises(ValueError, match=r"not MAJOR\.MINOR"):
         load_mirror_config(hosts_dirs=[str(tmp_path)], containerd_version="latest")
