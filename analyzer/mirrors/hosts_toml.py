@@ -405,7 +405,21 @@ def _build_host(
     if isinstance(parts, str):
         problems.add(where if where else ("server",), f"{_describe(where)}: {parts}")
         return None
+    return _make_host(
+        url, parts, (caps, override_path, skip_verify, header_names), is_server, warnings
+    )
+
+
+def _make_host(
+    url: str,
+    parts: tuple[str, str, str],
+    settings: tuple[frozenset[str], bool, bool, tuple[str, ...]],
+    is_server: bool,
+    warnings: list[str],
+) -> Host:
+    """The ``Host`` of a parsed URL and its table's settings (``_host_settings``)."""
     scheme, host_name, raw_path = parts
+    caps, override_path, skip_verify, header_names = settings
     host = Host(
         scheme=scheme,
         host=host_name,
@@ -525,15 +539,15 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
             f"table{rejected}"
         )
 
-    root_caps, root_override, root_skip, root_headers = _host_settings(doc, (), problems, warnings)
+    root_settings = _host_settings(doc, (), problems, warnings)
+    root_headers = root_settings[3]
     server: Host | None = None
     if server_url:
         parts = split_url(server_url)
         if isinstance(parts, str):
             problems.add(("server",), parts)
         else:
-            scheme, host_name, raw_path = parts
-            if not host_name:
+            if not parts[1]:
                 # ConfigureHosts (hosts.go, v1.6.20 and 2.x) fills in a last host whose name
                 # is empty: the registry's own host, path /v2, every capability
                 warnings.append(
@@ -541,18 +555,7 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
                     "registry's own host in its place (with all capabilities)"
                 )
             else:
-                server = Host(
-                    scheme=scheme,
-                    host=host_name,
-                    path=url_path(raw_path, root_override),
-                    capabilities=root_caps,
-                    is_server=True,
-                    override_path=root_override,
-                    header_names=root_headers,
-                    skip_verify=root_skip,
-                    unusable=request_problem(server_url),
-                )
-                _url_warnings(server_url, server, warnings)
+                server = _make_host(server_url, parts, root_settings, True, warnings)
         if "host" not in doc and version.at_least(1, 7, 32):
             warnings.append(_V16_NO_HOST_TABLE)
 
