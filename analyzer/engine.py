@@ -54,6 +54,7 @@ class ScanOptions:
     probe: bool = False
     rules: tuple[Rule, ...] = ()  # extraction rules of the settings file
     helm_args: tuple[str, ...] = ()  # for `helm template` of chart folders
+    containerd_version: str | None = None  # "1.6", "2.1"...; None: detected, else the newest
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         containerd_config=options.containerd_config,
         docker_daemon=options.docker_daemon,
         node_default=options.node_default,
+        containerd_version=options.containerd_version,
     )
     if loader is None and any(_is_url(spec) for spec in options.catalogs):
         from analyzer.online.refresh import cached_loader
@@ -250,8 +252,6 @@ def mirror_coverage(
         (host.url, rh.registry): [] for rh in configured for host in rh.mirrors
     }
     hosts_by_url = {h.url: h for rh in configured for h in rh.hosts}
-    # the configured name a route's hosts came from ("_default" for a catch-all directory)
-    registry_by_file = {rh.file: rh.registry for rh in configured if rh.file is not None}
     for result in images:
         hosts = config.hosts_for(result.registry)
         for host in hosts.hosts:
@@ -262,9 +262,8 @@ def mirror_coverage(
             registry = route.stands_for.split("/", 1)[0]
             served.setdefault((route.content_host, registry), []).append(result.image)
         elif route.status in ("mirrored", "partial") and route.content_host is not None:
-            registry = (
-                registry_by_file.get(hosts.file, result.registry) if hosts.file else result.registry
-            )
+            # the configured name the route's hosts came from ("_default", a legacy "*")
+            registry = config.configured_name(result.registry)
             served.setdefault((route.content_host, registry), []).append(result.image)
 
     coverage = []

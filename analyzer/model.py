@@ -169,6 +169,9 @@ class Host:
     override_path: bool = False
     header_names: tuple[str, ...] = ()  # names only: values are often secrets
     skip_verify: bool = False
+    # why every request to this host fails before it is sent (Go's URL rules accepted it, the
+    # HTTP client does not: no host, a port above 65535...); containerd tries the next host
+    unusable: str | None = None
 
     @property
     def url(self) -> str:

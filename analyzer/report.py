@@ -91,7 +91,7 @@ class ImageResult:
 
     @property
     def registry(self) -> str:
-        return self.ref.domain
+        return self.route.registry or self.ref.domain  # the host containerd contacts
 
     @property
     def status(self) -> str:

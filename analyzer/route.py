@@ -54,6 +54,18 @@ def _caps(host: Host) -> str:
     return "+".join(sorted(host.capabilities)) or "none"
 
 
+def containerd_locator(ref: ImageRef) -> tuple[str, str]:
+    """``(host, repository)`` as containerd's resolver splits the reference CRI pulls:
+    ``reference.Spec.Hostname()`` is the text before the first ``/`` (pkg/reference,
+    v1.6.20 and 2.x). Docker's grammar gives ``foo_bar.com/baz`` no domain (``_`` is not
+    allowed in a host name), yet containerd contacts ``foo_bar.com`` for repository ``baz``."""
+    pulled = ref.pulled
+    if pulled.domain:
+        return pulled.domain, pulled.path
+    host, _, repository = pulled.path.partition("/")
+    return host, repository
+
+
 def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
     """Predict containerd's attempts for ``ref`` and where each phase is served; a reference
     written in a mirror's own form is then judged by that mirror's catalogue."""
@@ -116,19 +128,20 @@ def _judge_mirror_form(
 
 def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
     pulled = ref.pulled
-    registry_hosts = config.hosts_for(pulled.domain)
+    registry, repository = containerd_locator(ref)
+    registry_hosts = config.hosts_for(registry)
     if registry_hosts.fatal is not None:
         return Route(
             image=ref.pull_ref,
-            registry=pulled.domain,
+            registry=registry,
             status="blocked",
             resolve_host=None,
             content_host=None,
             hosts_file=registry_hosts.file,
             warnings=registry_hosts.warnings,
             reason=(
-                f"containerd cannot set up the hosts of {pulled.domain} "
-                f"({registry_hosts.fatal}), so every pull from {pulled.domain} fails, "
+                f"containerd cannot set up the hosts of {registry} "
+                f"({registry_hosts.fatal}), so every pull from {registry} fails, "
                 "with no fallback"
             ),
         )
@@ -139,7 +152,10 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
     outside = [outside_registry_api(h.path) for h in hosts]
     # the catalogue sees the tag as written, even when the pull is by digest
     listed = [c is None or c.holds(ref) for c in catalogue_of]
-    holds = [held and not out for held, out in zip(listed, outside, strict=True)]
+    holds = [
+        held and not out and h.unusable is None
+        for h, held, out in zip(hosts, listed, outside, strict=True)
+    ]
     by_digest = pulled.digest is not None
     needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
     reference = pulled.reference
@@ -158,7 +174,7 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
                 )
             )
             continue
-        url = request_url(registry_hosts, host, pulled.path, "manifests", reference)
+        url = request_url(registry_hosts, host, repository, "manifests", reference)
         if holds[index]:
             attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
             resolve_index = index
@@ -168,7 +184,7 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
     content_index: int | None = None
     if resolve_index is not None:
         for index, host in enumerate(hosts):
-            url = request_url(registry_hosts, host, pulled.path, "manifests", "<digest>")
+            url = request_url(registry_hosts, host, repository, "manifests", "<digest>")
             if holds[index]:
                 attempts.append(
                     Attempt("content", host.url, "served", f"GET {url} (and the blobs)")
@@ -194,7 +210,7 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
     status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest, passed)
     return Route(
         image=ref.pull_ref,
-        registry=pulled.domain,
+        registry=registry,
         status=status,
         resolve_host=resolve_host.url if resolve_host else None,
         content_host=content_host.url if content_host else None,
@@ -208,6 +224,13 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
 def _missed(
     phase: Phase, host: Host, url: str, outside: bool, catalogue: Catalogue | None
 ) -> Attempt:
+    if host.unusable is not None:
+        return Attempt(
+            phase,
+            host.url,
+            "request_fails",
+            f"every request to this host fails ({host.unusable}); containerd tries the next",
+        )
     if outside:
         method = "HEAD" if phase == "resolve" else "GET"
         return Attempt(

@@ -29,7 +29,14 @@ TABLE = "image-coverage"
 _LIST_KEYS = ("paths", "hosts-dir", "catalog", "fail-on", "ignore", "include", "helm-arg")
 _PATH_LIST_KEYS = ("paths", "hosts-dir")
 _COMMA_LIST_KEYS = ("fail-on", "include")
-_STR_KEYS = ("containerd-config", "docker-daemon", "format", "output", "ignore-file")
+_STR_KEYS = (
+    "containerd-config",
+    "docker-daemon",
+    "format",
+    "output",
+    "ignore-file",
+    "containerd-version",
+)
 _PATH_KEYS = ("containerd-config", "docker-daemon", "output", "ignore-file")
 
 
@@ -57,6 +64,7 @@ class Settings:
     probe: bool | None = None
     helm_arg: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
+    containerd_version: str | None = None
 
 
 def find_settings_file(start: Path | None = None) -> Path | None:

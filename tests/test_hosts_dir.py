@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tls_material import make_pem, write_files
+
 from analyzer.mirrors import load_mirror_config
 from analyzer.mirrors.hosts_dir import candidates, port_directory, registry_of_directory
+
+PEM = make_pem()
 
 
 def write(root: Path, name: str, text: str | None) -> Path:
@@ -190,14 +194,11 @@ def test_missing_ca_file_is_an_error_with_file_line_and_path(tmp_path: Path) -> 
     config = load_mirror_config(hosts_dirs=[str(tmp_path)])
     (error,) = config.errors
     assert (error.file, error.line) == (str(directory / "hosts.toml"), 3)
-    assert f"ca file certs/ca.crt ({directory / 'certs' / 'ca.crt'}) does not exist" in (
-        error.message
-    )
+    assert f"unable to read CA cert {directory / 'certs' / 'ca.crt'}" in error.message
     hosts = config.hosts_for("docker.io")
     assert hosts.fatal is not None and "certs/ca.crt" in hosts.fatal
-    # relative to the hosts.toml directory: once the file is there, all is well
-    (directory / "certs").mkdir()
-    (directory / "certs" / "ca.crt").write_text("not parsed\n")
+    # relative to the hosts.toml directory: once a real certificate is there, all is well
+    write_files(directory / "certs", {"ca.crt": PEM.ca})
     fixed = load_mirror_config(hosts_dirs=[str(tmp_path)])
     assert not fixed.errors and fixed.hosts_for("docker.io").fatal is None
 
@@ -208,10 +209,11 @@ def test_missing_client_pair_file_at_root_level_is_fatal_too(tmp_path: Path) -> 
         "quay.io",
         'client = [["c.cert", "c.key"], ["d.pem", ""]]\n[host."https://m.example"]\n',
     )
-    for name in ("c.cert", "d.pem"):
-        (directory / name).write_text("x")
+    write_files(directory, {"c.cert": PEM.cert, "d.pem": PEM.cert + PEM.key})
     (error,) = load_mirror_config(hosts_dirs=[str(tmp_path)]).errors
-    assert error.line == 1 and error.message.startswith("root: client file c.key (")
+    assert error.line == 1 and error.message.startswith(
+        f"root: client: unable to read CERT file {directory / 'c.key'}"
+    )
 
 
 def test_missing_ca_in_a_rejected_file_is_not_fatal(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ def write(path: Path, text: str) -> str:
 
 
 def test_legacy_mirrors_get_pull_resolve_and_upstream_appended_cri_legacy() -> None:
-    hosts, problems = legacy_hosts("docker.io", ("http://127.0.0.1:5001", "mirror2.example"))
+    hosts, problems, _ = legacy_hosts("docker.io", ("http://127.0.0.1:5001", "mirror2.example"))
     assert not problems
     assert [h.url for h in hosts] == [
         "http://127.0.0.1:5001/v2",
@@ -29,17 +29,17 @@ def test_legacy_mirrors_get_pull_resolve_and_upstream_appended_cri_legacy() -> N
 
 
 def test_legacy_endpoint_without_scheme_on_localhost_gets_http() -> None:
-    hosts, _ = legacy_hosts("docker.io", ("localhost:5000",))
+    hosts, _, _ = legacy_hosts("docker.io", ("localhost:5000",))
     assert hosts[0].url == "http://localhost:5000/v2"
 
 
 def test_legacy_upstream_not_appended_when_an_endpoint_is_the_registry() -> None:
-    hosts, _ = legacy_hosts("quay.io", ("https://cache.example", "https://quay.io"))
+    hosts, _, _ = legacy_hosts("quay.io", ("https://cache.example", "https://quay.io"))
     assert [h.url for h in hosts] == ["https://cache.example/v2", "https://quay.io/v2"]
 
 
 def test_legacy_path_used_as_written_without_v2_cri_legacy_path() -> None:
-    hosts, problems = legacy_hosts(
+    hosts, problems, _ = legacy_hosts(
         "docker.io",
         (
             "http://p.example:5020/custom",
@@ -172,13 +172,9 @@ def test_config_path_list_with_one_missing_root_only_warns(tmp_path: Path) -> No
 
 
 def test_legacy_endpoint_userinfo_is_dropped_and_never_printed() -> None:
-    hosts, problems = legacy_hosts(
+    hosts, problems, fatal = legacy_hosts(
         "docker.io",
-        (
-            "https://user:SECRETPW@m.example",
-            "user:SECRETPW@localhost:5000/custom",
-            "https://u:SECRETPW@bad.example:x",
-        ),
+        ("https://user:SECRETPW@m.example", "user:SECRETPW@localhost:5000/custom"),
     )
     assert [h.url for h in hosts] == [
         "https://m.example/v2",
@@ -188,8 +184,11 @@ def test_legacy_endpoint_userinfo_is_dropped_and_never_printed() -> None:
     assert any(
         p.startswith("legacy CRI endpoint https://***@m.example has a user name") for p in problems
     )
-    assert any("cannot parse endpoint 'https://***@bad.example:x'" in p for p in problems)
+    assert fatal is None
     assert not any("SECRETPW" in p for p in problems)
+    _, _, fatal = legacy_hosts("docker.io", ("https://u:SECRETPW@bad.example:x",))
+    assert fatal is not None and "cannot parse endpoint 'https://***@bad.example:x'" in fatal
+    assert "SECRETPW" not in fatal
 
 
 def test_daemon_json_mirror_with_userinfo_is_refused_without_printing_it(tmp_path: Path) -> None:

@@ -380,7 +380,7 @@ def test_missing_ca_file_blocks_every_image_of_the_registry(tmp_path: Path) -> N
         route = node.route(image)
         assert route.status == "blocked"
         assert route.resolve_host is None and route.content_host is None
-        assert "ca file /nonexistent/ca.pem does not exist" in (route.reason or "")
+        assert "unable to read CA cert /nonexistent/ca.pem" in (route.reason or "")
     assert node.route("quay.io/a/b:1").status == "direct"
 
 

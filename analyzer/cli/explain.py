@@ -114,6 +114,7 @@ def explain_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
@@ -136,6 +137,7 @@ def explain_command(
         hosts_dir=hosts_dir,
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        containerd_version=containerd_version,
         catalog=catalog,
     )
     for error in config.errors:
@@ -144,7 +146,7 @@ def explain_command(
         typer.echo(f"coverage explain: warning: {warning}", err=True)
 
     route = route_image(ref, config, catalogues)
-    hosts = config.hosts_for(ref.domain)
+    hosts = config.hosts_for(route.registry or ref.domain)
     if fmt == "json":
         data = route_json(route, hosts, catalogues, config.description)
         data["config_errors"] = [e.to_dict() for e in config.errors]

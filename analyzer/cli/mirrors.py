@@ -121,6 +121,7 @@ def mirrors_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
@@ -133,6 +134,7 @@ def mirrors_command(
         hosts_dir=hosts_dir,
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        containerd_version=containerd_version,
         catalog=catalog,
     )
     for error in config.errors:

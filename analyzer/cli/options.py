@@ -37,6 +37,16 @@ DOCKER_DAEMON = typer.Option(
     "--docker-daemon",
     help="Docker's daemon.json: its registry-mirrors (Docker Hub only).",
 )
+CONTAINERD_VERSION = typer.Option(
+    None,
+    "--containerd-version",
+    help=(
+        "The containerd release whose rules to follow: 1.6, 1.7, 2.0, 2.1, ... (or "
+        "1.7.32). [default: this machine's containerd when its hosts directory is read, "
+        "else the newest]"
+    ),
+    show_default=False,
+)
 CATALOG = typer.Option(
     None,
     "--catalog",
@@ -72,6 +82,7 @@ def mirror_setup(
     catalog: Sequence[str] | None = None,
     loader: Callable[[str], str] | None = None,
     warn: Callable[[str], None] | None = None,
+    containerd_version: str | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
     """The configuration in effect and the catalogues from the shared options
     (``analyzer.engine.setup``, the one place that builds them)."""
@@ -82,6 +93,7 @@ def mirror_setup(
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
         catalogs=tuple(catalog or ()),
+        containerd_version=containerd_version,
     )
     chosen = setup(options, loader=loader, warn=warn)
     return chosen.config, chosen.catalogues
@@ -94,6 +106,7 @@ def mirror_setup_or_exit(
     containerd_config: str | None = None,
     docker_daemon: str | None = None,
     catalog: Sequence[str] | None = None,
+    containerd_version: str | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
     """``mirror_setup`` for one command: notes go to stderr as ``coverage COMMAND: ...``, and
     a ``--catalog`` that cannot be used ends the command with a one-line usage error (2)."""
@@ -107,6 +120,7 @@ def mirror_setup_or_exit(
             docker_daemon=docker_daemon,
             catalog=catalog,
             warn=lambda note: typer.echo(f"coverage {command}: {note}", err=True),
+            containerd_version=containerd_version,
         )
-    except CatalogueError as exc:
+    except (CatalogueError, ValueError) as exc:
         raise usage_error(command, str(exc)) from None

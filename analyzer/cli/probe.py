@@ -71,6 +71,7 @@ def probe_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     concurrency: int = typer.Option(
         2, "--concurrency", min=1, max=10, help="Probes in flight at once."
@@ -105,6 +106,7 @@ def probe_command(
         hosts_dir=hosts_dir,
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        containerd_version=containerd_version,
         catalog=catalog,
     )
     for config_error in config.errors:

@@ -37,6 +37,7 @@ def scan_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: Optional[str] = typer.Option(  # noqa: UP045
         None,
@@ -143,6 +144,7 @@ def scan_command(
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
         catalogs=tuple(catalog or settings.catalog),
+        containerd_version=containerd_version or settings.containerd_version,
         include_indirect="indirect" in includes,
         ignore=tuple(patterns),
         policy=policy,
@@ -158,7 +160,7 @@ def scan_command(
             on_file=progress.file if progress else None,
             warn=lambda note: typer.echo(f"coverage scan: {note}", err=True),
         )
-    except CatalogueError as exc:
+    except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
         raise _usage(str(exc)) from None
     finally:
         if progress:

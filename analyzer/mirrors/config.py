@@ -38,6 +38,7 @@ from analyzer.mirrors.legacy_cri import (
     read_containerd_config,
 )
 from analyzer.mirrors.upstream import DOCKER_HUB, upstream_host
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
 from analyzer.model import ConfigError, RegistryHosts
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
@@ -77,7 +78,9 @@ class MirrorConfig:
         embedded: Mapping[str, RegistryHosts] | None = None,
         errors: Sequence[ConfigError] = (),
         warnings: Sequence[str] = (),
+        containerd_version: ContainerdVersion = NEWEST,
     ) -> None:
+        self.containerd_version = containerd_version
         self._sources = _Sources(
             tuple(roots), roots_origin, containerd, daemon, dict(embedded or {})
         )
@@ -128,6 +131,21 @@ class MirrorConfig:
             return src.embedded[registry]
         return RegistryHosts(registry, (upstream_host(registry),), "none")
 
+    def configured_name(self, registry: str) -> str:
+        """The name ``configured()`` lists ``registry``'s configuration under: its hosts
+        directory's registry (``_default`` for the catch-all), the legacy CRI key (``*``
+        for the wildcard), else ``registry`` itself."""
+        src = self._sources
+        directory = find_dir(src.roots, registry)
+        if directory is not None:
+            return directory.registry
+        if src.containerd is not None and src.containerd.mirrors:
+            if registry in src.containerd.mirrors:
+                return registry
+            if WILDCARD in src.containerd.mirrors:
+                return WILDCARD
+        return registry
+
     def configured(self) -> tuple[RegistryHosts, ...]:
         """Every registry with explicit configuration (``_default`` shows as "_default",
         the legacy wildcard as "*"), in the order containerd would consult them."""
@@ -135,6 +153,8 @@ class MirrorConfig:
         out: list[RegistryHosts] = []
         for root in src.roots:
             for directory in root.dirs.values():
+                if not directory.is_dir:
+                    continue  # a stray file: _check_roots warns, a route through it is blocked
                 shown = directory.registry
                 item = _from_dir(
                     directory, shown if shown != DEFAULT_DIR else "<registry>", src.roots_origin
@@ -179,7 +199,9 @@ class MirrorConfig:
 
 def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
     warnings: list[str] = []
-    if directory.file is None:
+    if not directory.is_dir:
+        file = None
+    elif directory.file is None:
         warnings.append(
             f"{directory.path} has no hosts.toml (certificates only): "
             "the registry's own host serves everything"
@@ -189,7 +211,7 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
         file = directory.file.path
         warnings.extend(f"{file}: {w}" for w in directory.file.warnings)
         warnings.extend(f"{e} (upstream only)" for e in directory.file.errors)
-    fatal = directory.file.fatal if directory.file is not None else ()
+    fatal = directory.fatal + (directory.file.fatal if directory.file is not None else ())
     return RegistryHosts(
         registry,
         directory.hosts_for(registry),
@@ -203,13 +225,14 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
 def _from_legacy(
     config: ContainerdConfig, registry: str, endpoints: tuple[str, ...]
 ) -> RegistryHosts:
-    hosts, problems = legacy_hosts(registry, endpoints)
+    hosts, problems, fatal = legacy_hosts(registry, endpoints)
     return RegistryHosts(
         registry,
-        hosts,
+        hosts or (upstream_host(registry),),
         "containerd-config",
         config.file,
         tuple(f"{config.file}: {p}" for p in problems),
+        fatal=fatal,
     )
 
 
@@ -266,6 +289,11 @@ def _check_roots(
                 "directory: containerd finds no configuration there"
             )
         for directory in root.dirs.values():
+            if not directory.is_dir:
+                if directory.name != "hosts.toml" or not root.own_hosts_toml:
+                    warnings.extend(f"{e} (registry {directory.registry})" for e in directory.fatal)
+                continue
+            errors.extend(directory.fatal)
             if directory.file is not None:
                 errors.extend(directory.file.errors)
                 errors.extend(directory.file.fatal)
@@ -283,19 +311,39 @@ def _several_roots_warning(file: str, line: int | None, count: int) -> str:
     )
 
 
+def _choose_version(
+    chosen: ContainerdVersion | str | None, given: bool, node_default: str | None
+) -> tuple[ContainerdVersion, str]:
+    if isinstance(chosen, ContainerdVersion):
+        return chosen, "--containerd-version"
+    if chosen is not None:
+        return parse_version(chosen), "--containerd-version"
+    if not given and node_default is not None and os.path.isdir(node_default):
+        detected = detect_version()
+        if detected is not None:
+            return detected, "this machine's containerd --version"
+    return NEWEST, "the newest; choose with --containerd-version"
+
+
 def load_mirror_config(
     *,
     hosts_dirs: Sequence[str] = (),
     containerd_config: str | None = None,
     docker_daemon: str | None = None,
     node_default: str | None = NODE_DEFAULT,
+    containerd_version: ContainerdVersion | str | None = None,
 ) -> MirrorConfig:
     """Read the configuration in effect. Never raises for bad files: they become
     ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
     nothing else is given (``NODE_DEFAULT`` means :func:`node_hosts_dir`; ``None``: never
-    look at this machine, use the embedded defaults)."""
+    look at this machine, use the embedded defaults). ``containerd_version`` (``"1.6"``,
+    ``"2.1"``...; raises ``ValueError`` for a bad one) chooses the rules; None: the version
+    of this machine's containerd when this machine's hosts directory is read, else the
+    newest."""
     if node_default == NODE_DEFAULT:
         node_default = node_hosts_dir()
+    given = bool(hosts_dirs) or containerd_config is not None or docker_daemon is not None
+    version, version_origin = _choose_version(containerd_version, given, node_default)
     errors: list[ConfigError] = []
     warnings: list[str] = []
     pieces: list[str] = []
@@ -348,7 +396,6 @@ def load_mirror_config(
         pieces.append(f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)")
 
     embedded: dict[str, RegistryHosts] = {}
-    given = bool(hosts_dirs) or containerd_config is not None or docker_daemon is not None
     if not given:
         if node_default is not None and os.path.isdir(node_default):
             root_paths = (node_default,)
@@ -363,7 +410,7 @@ def load_mirror_config(
             )
             pieces.append(f"embedded DaoCloud defaults ({why})")
 
-    roots = tuple(scan_root(path) for path in root_paths)
+    roots = tuple(scan_root(path, version) for path in root_paths)
     root_errors, root_warnings = _check_roots(
         roots,
         explicit=given,
@@ -374,7 +421,9 @@ def load_mirror_config(
     warnings.extend(root_warnings)
     description = "; ".join(pieces) if pieces else "no mirror configuration"
     description = description.replace(_ROOTS, _roots_description(roots))
+    description += f"; containerd {version} rules ({version_origin})"
     return MirrorConfig(
+        containerd_version=version,
         description=description,
         roots=roots,
         roots_origin=roots_origin,

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from analyzer.mirrors.certificates import ca_problem, key_pair_problem
 from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, Host
 
 DEFAULT_DIR = "_default"
@@ -52,12 +55,16 @@ def registry_of_directory(name: str) -> str:
 
 @dataclass(frozen=True)
 class HostsDir:
-    """One ``<root>/<name>`` directory and its ``hosts.toml`` (None: none, or empty)."""
+    """One ``<root>/<name>`` entry containerd's ``os.Stat`` finds, and its ``hosts.toml``
+    (None: none, or empty). ``fatal`` lists why containerd fails every pull that uses it: the
+    entry or its ``hosts.toml`` cannot be read, or a certificate cannot be loaded."""
 
     root: str
     name: str
     path: str
     file: HostsFile | None
+    fatal: tuple[ConfigError, ...] = ()
+    is_dir: bool = True
 
     @property
     def registry(self) -> str:
@@ -68,17 +75,19 @@ class HostsDir:
         return self.file.path if self.file is not None else None
 
     def hosts_for(self, registry: str) -> tuple[Host, ...]:
-        if self.file is None:  # certificates only: the default host
+        if self.file is None or self.file.rejected:  # certificates only: the default host
             return (upstream_host(registry),)
         return self.file.hosts_for(registry)
 
 
 @dataclass(frozen=True)
 class HostsRoot:
-    """One ``config_path`` root and the directories found in it, by name.
+    """One ``config_path`` root and the entries found in it, by name.
 
     ``problem`` says why the root cannot be read ("does not exist", "is not a directory",
-    ...; None when it can); ``own_hosts_toml`` is true when the root holds a ``hosts.toml``
+    ...; None when it can); ``blocks`` is true when that problem is one containerd's
+    ``os.Stat`` of ``<root>/<candidate>`` fails on with an error other than "does not exist"
+    (every pull then fails); ``own_hosts_toml`` is true when the root holds a ``hosts.toml``
     itself, i.e. a registry directory was given in place of the root.
     """
 
@@ -87,48 +96,93 @@ class HostsRoot:
     dirs: Mapping[str, HostsDir]
     problem: str | None = None
     own_hosts_toml: bool = False
+    blocks: bool = False
 
 
-def _read_dir(root: str, name: str) -> HostsDir:
+def _fatal(path: str, line: int | None, why: str) -> ConfigError:
+    return ConfigError(path, line, why + FATAL_CONSEQUENCE)
+
+
+def _read_dir(root: str, name: str, version: ContainerdVersion) -> HostsDir | None:
+    """``HostDirFromRoot`` + ``loadHostDir`` (hosts.go, v1.6.20 and 2.x) for one entry:
+    None when ``os.Stat`` says it does not exist (a dangling link); any other stat or read
+    error fails every pull that lands here (v1.6.20 ``HostDirFromRoot``: ``!os.IsNotExist``
+    returns the error; ``loadHostDir``: the same for ``os.ReadFile`` of ``hosts.toml``)."""
     path = os.path.join(root, name)
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return HostsDir(root, name, path, None, (_fatal(path, None, _oserror("stat", exc)),))
     toml_path = os.path.join(path, "hosts.toml")
     try:
         with open(toml_path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        return HostsDir(root, name, path, None)
+        return HostsDir(root, name, path, None, _certs_d_problems(path), is_dir)
     except OSError as exc:
-        error = ConfigError(
-            toml_path,
-            None,
-            f"cannot read: {exc.strerror or exc}; containerd fails every pull for this registry",
-        )
-        return HostsDir(root, name, path, HostsFile(path=toml_path, errors=(error,)))
-    if not data.strip():
-        return HostsDir(root, name, path, None)
+        unreadable = _fatal(toml_path, None, _oserror("read", exc))
+        return HostsDir(root, name, path, None, (unreadable,), is_dir)
+    if not data:  # len(b) == 0: the certs.d layout
+        return HostsDir(root, name, path, None, _certs_d_problems(path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         error = ConfigError(toml_path, line, "not UTF-8 text: containerd ignores the whole file")
-        return HostsDir(root, name, path, HostsFile(path=toml_path, errors=(error,)))
-    return HostsDir(root, name, path, check_tls_files(parse_hosts_toml(text, toml_path), path))
+        file = HostsFile(path=toml_path, errors=(error,))
+        return HostsDir(root, name, path, file, _certs_d_problems(path))
+    file = check_tls_files(parse_hosts_toml(text, toml_path, version), path)
+    fatal = _certs_d_problems(path) if file.rejected else ()
+    return HostsDir(root, name, path, file, fatal)
+
+
+def _oserror(action: str, exc: OSError) -> str:
+    return f"{action} {exc.filename or ''}: {exc.strerror or exc}".replace(" :", ":")
+
+
+def _certs_d_problems(directory: str) -> tuple[ConfigError, ...]:
+    """``loadCertFiles`` (hosts.go, v1.6.20 and 2.x), used when ``hosts.toml`` is missing,
+    empty or rejected: Docker's certs.d layout, ``*.crt`` as CAs and ``*.cert`` with the
+    ``*.key`` of the same name as client pairs, each loaded by ``ConfigureHosts``."""
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        return (_fatal(directory, None, _oserror("read directory", exc)),)
+    problems: list[ConfigError] = []
+    for name in names:
+        full = os.path.join(directory, name)
+        if os.path.isdir(full) and not os.path.islink(full):
+            continue  # DirEntry.IsDir: a link to a directory counts as a file
+        if name.endswith(".crt"):
+            problem = ca_problem(full)
+        elif name.endswith(".cert"):
+            key = full[: -len(".cert")] + ".key"
+            problem = key_pair_problem(full, key if os.path.lexists(key) else None)
+        else:
+            continue
+        if problem:
+            problems.append(_fatal(full, None, f"certs.d layout: {problem}"))
+    return tuple(problems)
 
 
 def _tls_problem(tls: TlsFile, directory: str, toml_path: str) -> ConfigError | None:
-    """``makeAbsPath`` + ``os.ReadFile``: existence only (certificates are not parsed)."""
+    """``makeAbsPath`` + ``ConfigureHosts``: the file is read and parsed (certificates.py)."""
     full = tls.path if os.path.isabs(tls.path) else os.path.join(directory, tls.path)
-    if os.path.isfile(full):
+    key = None
+    if tls.key_path is not None:
+        key = tls.key_path if os.path.isabs(tls.key_path) else os.path.join(directory, tls.key_path)
+    problem = ca_problem(full) if tls.key == "ca" else key_pair_problem(full, key)
+    if problem is None:
         return None
-    what = "is not a file" if os.path.exists(full) else "does not exist"
-    shown = tls.path if tls.path == full else f"{tls.path} ({full})"
-    return ConfigError(
-        toml_path, tls.line, f"{tls.owner}: {tls.key} file {shown} {what}" + FATAL_CONSEQUENCE
-    )
+    return _fatal(toml_path, tls.line, f"{tls.owner}: {tls.key}: {problem}")
 
 
 def check_tls_files(file: HostsFile, directory: str) -> HostsFile:
-    """Fill in ``fatal`` for every ``ca``/``client`` file containerd could not read (only
+    """Fill in ``fatal`` for every ``ca``/``client`` file containerd could not load (only
     for a file containerd accepts: a rejected one falls back to the certs.d layout)."""
     if file.rejected:
         return file
@@ -136,28 +190,35 @@ def check_tls_files(file: HostsFile, directory: str) -> HostsFile:
     return replace(file, fatal=tuple(dict.fromkeys(fatal))) if fatal else file
 
 
-def scan_root(root: str) -> HostsRoot:
-    """Read every registry directory under ``root``."""
+def scan_root(root: str, version: ContainerdVersion = NEWEST) -> HostsRoot:
+    """Read every registry entry under ``root`` as containerd ``version`` does."""
     try:
         with os.scandir(root) as entries:
             listed = [(entry.name, entry.is_dir()) for entry in entries]
     except FileNotFoundError:
         return HostsRoot(root, False, {}, problem="does not exist")
     except NotADirectoryError:
-        return HostsRoot(root, False, {}, problem="is not a directory")
+        return HostsRoot(root, False, {}, problem="is not a directory", blocks=True)
     except OSError as exc:
-        return HostsRoot(root, False, {}, problem=f"cannot be read: {exc.strerror or exc}")
-    names = sorted(name for name, is_dir in listed if is_dir)
+        return HostsRoot(
+            root, False, {}, problem=f"cannot be read: {exc.strerror or exc}", blocks=True
+        )
     own = any(name == "hosts.toml" and not is_dir for name, is_dir in listed)
+    found = {name: _read_dir(root, name, version) for name, _ in sorted(listed)}
     return HostsRoot(
-        root, True, {name: _read_dir(root, name) for name in names}, own_hosts_toml=own
+        root, True, {n: d for n, d in found.items() if d is not None}, own_hosts_toml=own
     )
 
 
 def find_dir(roots: Sequence[HostsRoot], registry: str) -> HostsDir | None:
-    """``hostDirFromRoots``: the directory containerd uses for ``registry``, or None."""
+    """``hostDirFromRoots``: the directory containerd uses for ``registry``, or None. A root
+    whose entries cannot be stat'ed stops the search with an error (every pull fails)."""
     names = candidates(registry)
     for root in roots:
+        if root.blocks:
+            path = os.path.join(root.path, names[0])
+            why = f"stat {path}: the hosts directory {root.problem}"
+            return HostsDir(root.path, names[0], path, None, (_fatal(root.path, None, why),))
         for name in names:
             found = root.dirs.get(name)
             if found is not None:

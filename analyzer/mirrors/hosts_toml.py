@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
+from analyzer.mirrors.go_url import GoURLError, go_url_parse, with_default_scheme
 from analyzer.mirrors.toml_lines import (
     KeyPath,
     TOMLDecodeError,
@@ -37,9 +37,9 @@ from analyzer.mirrors.url_userinfo import (
     credentials_warning,
     redact,
     redacted,
-    strip_userinfo,
     userinfo,
 )
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ALL_CAPABILITIES, ConfigError, Host
 
 #: capabilities containerd 2.x accepts (``referrers`` from 2.2), lower-cased
@@ -61,6 +61,7 @@ class TlsFile:
     path: str
     line: int | None
     owner: str  # '[host."URL"]' or "root"
+    key_path: str | None = None  # a client pair's key file (None: read from ``path``)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,13 @@ class HostsFile:
         if self.server is None:
             last = replace(upstream_host(registry), header_names=self.server_header_names)
         else:
-            last = replace(self.server, is_upstream=is_real_upstream(registry, self.server.host))
-        mirrors = tuple(
-            replace(h, is_upstream=is_real_upstream(registry, h.host)) for h in self.mirrors
-        )
+            last = replace(self.server, is_upstream=_is_upstream(registry, self.server))
+        mirrors = tuple(replace(h, is_upstream=_is_upstream(registry, h)) for h in self.mirrors)
         return (*mirrors, last)
+
+
+def _is_upstream(registry: str, host: Host) -> bool:
+    return host.unusable is None and is_real_upstream(registry, host.host)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class _Problems:
 
     path: str
     layout: TomlLayout
+    version: ContainerdVersion = NEWEST
     errors: list[ConfigError] = field(default_factory=list)
 
     def add(self, where: Sequence[str], message: str) -> None:
@@ -173,13 +177,16 @@ def _capabilities(
     caps = frozenset(v.lower() for v in value)
     if not semantic:
         return caps
-    for unknown in sorted(caps - KNOWN_CAPABILITIES):
+    # parseHostConfig: "referrers" is known from v2.2 (remotes/docker/config/hosts.go)
+    referrers = problems.version.at_least(2, 2)
+    known = KNOWN_CAPABILITIES if referrers else KNOWN_CAPABILITIES - {"referrers"}
+    for unknown in sorted(caps - known):
         problems.add(
             (*where, "capabilities"),
-            f"{_describe(where)}: unknown capability {unknown!r} (containerd knows "
-            "pull, resolve, push, referrers)",
+            f"{_describe(where)}: unknown capability {unknown!r} (containerd "
+            f"{problems.version} knows {', '.join(sorted(known))})",
         )
-    if "referrers" in caps:
+    if "referrers" in caps and referrers:
         warnings.append(
             f"{_describe(where)}: containerd before 2.2 rejects the capability "
             "'referrers' and ignores the whole file"
@@ -224,7 +231,8 @@ def _host_settings(
         )
         header = None
     header_names = tuple(sorted(header)) if header else ()
-    dial_timeout = table.get("dial_timeout")
+    # dial_timeout is a hostFileConfig field from v2.1 (hosts.go); before, an unknown key
+    dial_timeout = table.get("dial_timeout") if problems.version.at_least(2, 1) else None
     if dial_timeout is not None and not isinstance(dial_timeout, str):
         problems.add(
             (*where, "dial_timeout"),
@@ -274,19 +282,31 @@ def url_path(raw_path: str, override_path: bool) -> str:
 
 
 def split_url(url: str) -> tuple[str, str, str] | str:
-    """``(scheme, host[:port], path)`` of a host URL (``https://`` added when the text does
-    not start with ``http``, as containerd does), or the reason it cannot be parsed. A user
-    name or password in the URL is dropped (containerd keeps ``u.Host``)."""
-    text = url if url.startswith("http") else "https://" + url
+    """``(scheme, host[:port], path)`` of a host URL as ``parseHostConfig`` reads it
+    (``https://`` put in front of text that does not start with ``http``, then Go's
+    ``url.Parse``), or the reason ``url.Parse`` refuses it. A user name or password in the URL
+    is dropped (containerd keeps ``u.Host``)."""
     try:
-        parts = urlsplit(text)
-        _ = parts.port  # raises ValueError on a bad port
-    except ValueError as exc:
+        parts = go_url_parse(with_default_scheme(url))
+    except GoURLError as exc:
         return f"cannot parse URL {redacted(url)!r}: {redact(str(exc), (url,))}"
-    host = strip_userinfo(parts.netloc)
-    if not host:
-        return f"URL {redacted(url)!r} has no host"
-    return parts.scheme, host, parts.path
+    return parts.scheme, parts.host, parts.path
+
+
+def request_problem(url: str) -> str | None:
+    """Why every request to a host written ``url`` fails (Go's HTTP client), or None."""
+    try:
+        return go_url_parse(with_default_scheme(url)).request_problem()
+    except GoURLError:
+        return None
+
+
+def no_scheme_warning(url: str) -> str | None:
+    """The warning for a host URL written without ``http://`` or ``https://``."""
+    if url.startswith("http"):
+        return None
+    shown = redacted(url)
+    return f"{shown!r} has no scheme: containerd uses https://{shown}"
 
 
 def outside_registry_api(path: str) -> bool:
@@ -321,27 +341,38 @@ def outside_api_warning(written: str, host: Host, why: str) -> str | None:
     )
 
 
-def _tls_paths(value: Any) -> list[str]:
-    """The file paths of a ``ca`` or ``client`` value (a ``[cert, ""]`` pair reads the key
-    from the cert file, so its empty key names no file)."""
+def _tls_paths(key: str, value: Any) -> list[tuple[str, str | None]]:
+    """The files of a ``ca`` or ``client`` value as ``(path, key path)`` (``parseHostConfig``:
+    a string, a list of strings, or ``[cert, key]`` pairs; an empty key reads the key from
+    the certificate file)."""
     if isinstance(value, str):
-        return [value]
-    paths: list[str] = []
+        return [(value, None)]
+    paths: list[tuple[str, str | None]] = []
     for item in value if isinstance(value, list) else []:
         if isinstance(item, str):
-            paths.append(item)
-        elif isinstance(item, list):
-            paths.extend(p for i, p in enumerate(item) if isinstance(p, str) and (i == 0 or p))
+            paths.append((item, None))
+        elif key == "client" and isinstance(item, list) and len(item) == 2:
+            cert, private = item
+            if isinstance(cert, str) and isinstance(private, str):
+                paths.append((cert, private or None))
     return paths
 
 
 def _tls_files(table: dict[str, Any], where: KeyPath, layout: TomlLayout) -> list[TlsFile]:
     """The ``ca`` and ``client`` files of one host table, or of the root."""
     return [
-        TlsFile(key, path, layout.line_of((*where, key)), _describe(where))
+        TlsFile(key, path, layout.line_of((*where, key)), _describe(where), key_path)
         for key in ("ca", "client")
-        for path in _tls_paths(table.get(key))
+        for path, key_path in _tls_paths(key, table.get(key))
     ]
+
+
+def _v1_host_order(host_tables: Any, layout: TomlLayout) -> list[str]:
+    """``getSortedHosts`` (hosts.go v1.6.20 and v1.7): every key of the ``host`` table,
+    written as a table, inline or with dotted keys, sorted by the line it starts on."""
+    if not isinstance(host_tables, dict):
+        return []
+    return sorted(host_tables, key=lambda url: layout.line_of(("host", url)) or 0)
 
 
 def _host_order(layout: TomlLayout) -> list[str]:
@@ -374,7 +405,21 @@ def _build_host(
     if isinstance(parts, str):
         problems.add(where if where else ("server",), f"{_describe(where)}: {parts}")
         return None
+    return _make_host(
+        url, parts, (caps, override_path, skip_verify, header_names), is_server, warnings
+    )
+
+
+def _make_host(
+    url: str,
+    parts: tuple[str, str, str],
+    settings: tuple[frozenset[str], bool, bool, tuple[str, ...]],
+    is_server: bool,
+    warnings: list[str],
+) -> Host:
+    """The ``Host`` of a parsed URL and its table's settings (``_host_settings``)."""
     scheme, host_name, raw_path = parts
+    caps, override_path, skip_verify, header_names = settings
     host = Host(
         scheme=scheme,
         host=host_name,
@@ -384,15 +429,32 @@ def _build_host(
         override_path=override_path,
         header_names=header_names,
         skip_verify=skip_verify,
+        unusable=request_problem(url),
     )
-    warning = outside_api_warning(url, host, "override_path = true")
-    if warning:
-        warnings.append(warning)
+    _url_warnings(url, host, warnings)
     return host
 
 
-def parse_hosts_toml(text: str, path: str) -> HostsFile:
-    """Read one ``hosts.toml`` text; ``path`` names it in errors."""
+def _url_warnings(url: str, host: Host, warnings: list[str]) -> None:
+    """What a host URL makes containerd do that its author may not expect."""
+    for warning in (
+        no_scheme_warning(url),
+        outside_api_warning(url, host, "override_path = true"),
+        None
+        if host.unusable is None
+        else (
+            f"{redacted(url)!r}: containerd accepts this URL (Go's url.Parse) but every "
+            f"request to it fails ({host.unusable}): it serves nothing and the next host "
+            "is tried"
+        ),
+    ):
+        if warning:
+            warnings.append(warning)
+
+
+def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) -> HostsFile:
+    """Read one ``hosts.toml`` text as containerd ``version`` does; ``path`` names it in
+    errors."""
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
@@ -408,8 +470,16 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             ),
         )
     layout = scan_layout(text)
-    problems = _Problems(path, layout)
+    problems = _Problems(path, layout, version)
     warnings: list[str] = []
+    if not isinstance(doc.get("host"), dict) and not (version.at_least(1, 7, 32)):
+        # getSortedHosts (hosts.go v1.6.20, v1.7 before 1.7.32): root.Get("host") must be a
+        # tree, else "invalid `host` tree" and the whole file is ignored
+        problems.add(
+            ("host",),
+            f"no [host] table: containerd {version} ignores the whole file "
+            "(invalid `host` tree; 1.7.32 and 2.x use it); add an empty [host] table",
+        )
 
     server_url = doc.get("server", "")
     if not isinstance(server_url, str):
@@ -421,7 +491,8 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
         host_tables = {}
 
     mirrors: list[Host] = []
-    ordered = _host_order(layout)
+    header_urls = _host_order(layout)
+    ordered = header_urls if not version.is_v1 else _v1_host_order(host_tables, layout)
     seen: set[str] = set()
     for url in ordered:
         table = host_tables.get(url, {})
@@ -437,6 +508,12 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
                 "table comes between its headers: containerd 2.x tries it twice"
             )
         seen.add(url)
+        if version.is_v1 and url not in header_urls:
+            warnings.append(
+                f'host "{redacted(url)}" is written inline (not as a '
+                f"{_describe(('host', url))} table): containerd {version} uses it, "
+                "containerd 2.x ignores it; write it as a table"
+            )
         host = _build_host(url, table, ("host", url), problems, warnings, is_server=False)
         if host is not None:
             mirrors.append(host)
@@ -451,7 +528,7 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             continue
         # 2.x's Unmarshal still type-checks it, but never uses it
         _host_settings(table, ("host", url), problems, warnings, semantic=False)
-        old = _Problems(path, layout)
+        old = _Problems(path, layout, ContainerdVersion(1, 7))
         _host_settings(table, ("host", url), old, [])
         rejected = "".join(
             f"; containerd 1.6/1.7 reject the whole file: {e}" for e in old.errors[:1]
@@ -462,28 +539,24 @@ def parse_hosts_toml(text: str, path: str) -> HostsFile:
             f"table{rejected}"
         )
 
-    root_caps, root_override, root_skip, root_headers = _host_settings(doc, (), problems, warnings)
+    root_settings = _host_settings(doc, (), problems, warnings)
+    root_headers = root_settings[3]
     server: Host | None = None
     if server_url:
         parts = split_url(server_url)
         if isinstance(parts, str):
             problems.add(("server",), parts)
         else:
-            scheme, host_name, raw_path = parts
-            server = Host(
-                scheme=scheme,
-                host=host_name,
-                path=url_path(raw_path, root_override),
-                capabilities=root_caps,
-                is_server=True,
-                override_path=root_override,
-                header_names=root_headers,
-                skip_verify=root_skip,
-            )
-            warning = outside_api_warning(server_url, server, "override_path = true")
-            if warning:
-                warnings.append(warning)
-        if "host" not in doc:
+            if not parts[1]:
+                # ConfigureHosts (hosts.go, v1.6.20 and 2.x) fills in a last host whose name
+                # is empty: the registry's own host, path /v2, every capability
+                warnings.append(
+                    f"server {redacted(server_url)!r} has no host: containerd uses the "
+                    "registry's own host in its place (with all capabilities)"
+                )
+            else:
+                server = _make_host(server_url, parts, root_settings, True, warnings)
+        if "host" not in doc and version.at_least(1, 7, 32):
             warnings.append(_V16_NO_HOST_TABLE)
 
     tls_files = [

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from analyzer.mirrors.errors import read_config_text
+from analyzer.mirrors.go_url import GoURLError, go_url_parse
 from analyzer.mirrors.hosts_toml import outside_api_warning, url_path
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout, syntax_error_line
 from analyzer.mirrors.upstream import (
@@ -34,7 +34,6 @@ from analyzer.mirrors.url_userinfo import (
     credentials_warning,
     redact,
     redacted,
-    strip_userinfo,
     userinfo,
 )
 from analyzer.model import ConfigError, Host
@@ -167,40 +166,47 @@ def endpoints_for(mirrors: Mapping[str, tuple[str, ...]], registry: str) -> tupl
 
 
 def _with_scheme(endpoint: str) -> str:
+    """``addDefaultScheme`` (pkg/cri/server/image_pull.go, v1.6.20); raises ``GoURLError``."""
     if "://" in endpoint:
         return endpoint
-    host = strip_userinfo(urlsplit("dummy://" + endpoint).netloc)
+    host = go_url_parse("dummy://" + endpoint).host
     return f"{'http' if is_localhost(host) else 'https'}://{endpoint}"
 
 
-def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host, ...], list[str]]:
-    """``registryEndpoints`` + ``registryHosts``: the hosts and any endpoint problems."""
+def legacy_hosts(
+    registry: str, endpoints: tuple[str, ...]
+) -> tuple[tuple[Host, ...], list[str], str | None]:
+    """``registryEndpoints`` + ``registryHosts`` (pkg/cri/server/image_pull.go, v1.6.20): the
+    hosts, any endpoint problems, and why every pull fails (an endpoint Go's ``url.Parse``
+    refuses makes ``registryEndpoints`` return an error: no fallback), or None."""
     hosts: list[Host] = []
     problems: list[str] = []
     append_default = True
     for endpoint in endpoints:
         try:
-            parts = urlsplit(_with_scheme(endpoint))
-            _ = parts.port
-        except ValueError as exc:
-            problems.append(
-                f"cannot parse endpoint {redacted(endpoint)!r}: {redact(str(exc), (endpoint,))}"
+            parts = go_url_parse(_with_scheme(endpoint))
+        except GoURLError as exc:
+            return (
+                (),
+                problems,
+                (f"cannot parse endpoint {redacted(endpoint)!r}: {redact(str(exc), (endpoint,))}"),
             )
-            continue
-        netloc = strip_userinfo(parts.netloc)  # registryHosts keeps u.Host
+        netloc = parts.host  # registryHosts keeps u.Host
         if userinfo(endpoint):
             problems.append(credentials_warning(f"legacy CRI endpoint {redacted(endpoint)}"))
         if netloc == registry:
             append_default = False
         # registryHosts: Path = u.Path, "/v2" only when empty; requests path.Join it
         path = url_path(parts.path, override_path=True) if parts.path else "/v2"
+        unusable = parts.request_problem()
         host = Host(
             scheme=parts.scheme,
             host=netloc,
             path=path,
             capabilities=_PULL_RESOLVE,
-            is_upstream=is_real_upstream(registry, netloc) and path == "/v2",
+            is_upstream=unusable is None and is_real_upstream(registry, netloc) and path == "/v2",
             override_path=bool(parts.path),
+            unusable=unusable,
         )
         hosts.append(host)
         warning = outside_api_warning(
@@ -211,6 +217,11 @@ def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host,
         )
         if warning:
             problems.append(warning)
+        if unusable is not None:
+            problems.append(
+                f"legacy CRI endpoint {redacted(endpoint)!r}: every request to it fails "
+                f"({unusable}): it serves nothing and the next endpoint is tried"
+            )
     if append_default:
         name = default_host_name(registry)
         hosts.append(
@@ -223,4 +234,4 @@ def legacy_hosts(registry: str, endpoints: tuple[str, ...]) -> tuple[tuple[Host,
                 is_upstream=True,
             )
         )
-    return tuple(hosts), problems
+    return tuple(hosts), problems, None

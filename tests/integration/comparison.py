@@ -33,6 +33,7 @@ from .observation import CONTENT_STEPS, Observation, Step
 from .registry import ImageContent
 
 NOT_ASKED = "cannot_resolve"  # the analyser's outcome for a host containerd skips
+NOTHING_SENT = "request_fails"  # a host whose every request fails before it is sent
 
 
 def origin(url: str) -> str:
@@ -105,7 +106,9 @@ def _attempt_order(route: Route, seen: Observation, observable: Callable[[str], 
         predicted = [
             a.host
             for a in route.attempts
-            if a.phase == phase and a.outcome != NOT_ASKED and observable(a.host)
+            if a.phase == phase
+            and a.outcome not in (NOT_ASKED, NOTHING_SENT)
+            and observable(a.host)
         ]
         asked = _asked(step, predicted)
         if asked != predicted:

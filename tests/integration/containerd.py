@@ -103,6 +103,26 @@ class Containerd:
             output=(completed.stdout + completed.stderr).strip(),
         )
 
+    def pull_cri(self, reference: str) -> FetchResult:
+        """CRI ``runtime.v1.ImageService/PullImage`` of ``reference`` (only for a containerd
+        started with ``cri_config_path``): the route kubelet's pulls take."""
+        import grpc  # test-only dependency
+
+        image = reference.encode()
+        spec = b"\x0a" + _varint(len(image)) + image  # ImageSpec{image = 1}
+        request = b"\x0a" + _varint(len(spec)) + spec  # PullImageRequest{image = 1}
+        with grpc.insecure_channel(f"unix://{self.address}") as channel:
+            call = channel.unary_unary(
+                "/runtime.v1.ImageService/PullImage",
+                request_serializer=lambda data: data,
+                response_deserializer=lambda data: data,
+            )
+            try:
+                call(request, timeout=FETCH_TIMEOUT)
+            except grpc.RpcError as exc:
+                return FetchResult(False, 1, f"{exc.code()}: {exc.details()}")
+        return FetchResult(True, 0, "")
+
     def log_tail(self, characters: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-characters:]
 
@@ -119,6 +139,29 @@ class Containerd:
             self.scratch = None
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _cri_section(config_path: Path, directory: Path) -> str:
+    """The CRI plugin, reading hosts from ``config_path``; the ``native`` snapshotter (no
+    overlay mounts needed) and an empty CNI directory under ``directory``."""
+    plugin = '[plugins."io.containerd.grpc.v1.cri"]'
+    return (
+        f"{plugin}\n  disable_tcp_service = true\n"
+        f'{plugin[:-1]}.containerd]\n  snapshotter = "native"\n'
+        f'{plugin[:-1]}.registry]\n  config_path = "{config_path}"\n'
+        f'{plugin[:-1]}.cni]\n  bin_dir = "{directory / "cni"}"\n'
+        f'  conf_dir = "{directory / "cni"}"\n'
+    )
+
+
 def _short_directory(directory: Path) -> tuple[Path, bool]:
     """``directory``, or a fresh short one under /tmp when its socket path would be too long."""
     if len(str(directory / "containerd.sock.ttrpc")) < SOCKET_PATH_MAX:
@@ -126,8 +169,11 @@ def _short_directory(directory: Path) -> tuple[Path, bool]:
     return Path(tempfile.mkdtemp(prefix="ctd-", dir="/tmp")), True
 
 
-def start_containerd(directory: Path, *, trap_url: str) -> Containerd:
-    """Start containerd with root, state and socket under ``directory``; wait until it answers."""
+def start_containerd(
+    directory: Path, *, trap_url: str, cri_config_path: Path | None = None
+) -> Containerd:
+    """Start containerd with root, state and socket under ``directory``; wait until it answers.
+    With ``cri_config_path`` the CRI plugin runs too, with that hosts directory."""
     binaries = containerd_binaries()
     if binaries is None:
         raise FileNotFoundError("containerd or ctr is not installed")
@@ -136,7 +182,10 @@ def start_containerd(directory: Path, *, trap_url: str) -> Containerd:
     base, made_scratch = _short_directory(directory)
     address = base / "containerd.sock"
     config = directory / "config.toml"
-    disabled = ", ".join(f'"{name}"' for name in _DISABLED_PLUGINS)
+    plugins = _DISABLED_PLUGINS
+    if cri_config_path is not None:
+        plugins = tuple(p for p in plugins if p != "io.containerd.grpc.v1.cri")
+    disabled = ", ".join(f'"{name}"' for name in plugins)
     config.write_text(
         "version = 2\n"
         f'root = "{directory / "root"}"\n'
@@ -148,6 +197,7 @@ def start_containerd(directory: Path, *, trap_url: str) -> Containerd:
         f'  address = "{address}.ttrpc"\n'
         "[debug]\n"
         '  level = "info"\n'
+        + (_cri_section(cri_config_path, directory) if cri_config_path is not None else "")
     )
     environment = proxy_environment(trap_url)
     log_path = directory / "containerd.log"

@@ -282,13 +282,20 @@ def reference_text(world: World, situation: Situation) -> str:
 
 
 def predict(
-    world: World, reference: str, hosts_dir: Path, catalogue_specs: list[str] | None = None
+    world: World,
+    reference: str,
+    hosts_dir: Path,
+    catalogue_specs: list[str] | None = None,
+    version: str | None = None,
 ) -> tuple[Route, RegistryHosts]:
-    """The analyser's answer (and its host list), through its public API."""
+    """The analyser's answer (and its host list), through its public API (``version``: the
+    ``--containerd-version``; None: the newest)."""
     from analyzer.mirrors import load_catalogues, load_mirror_config
     from analyzer.route import route_image
 
-    config = load_mirror_config(hosts_dirs=[str(hosts_dir)], node_default=None)
+    config = load_mirror_config(
+        hosts_dirs=[str(hosts_dir)], node_default=None, containerd_version=version
+    )
     specs = world.catalogue_specs() if catalogue_specs is None else catalogue_specs
     catalogues = load_catalogues(specs)
     image = parse_image(reference)

@@ -138,11 +138,19 @@ class World:
     # -- pulling -----------------------------------------------------------------------------
 
     def pull(
-        self, containerd: Containerd, reference: str, hosts_dir: Path, placement: Placement
+        self,
+        containerd: Containerd,
+        reference: str,
+        hosts_dir: Path,
+        placement: Placement,
+        *,
+        cri: bool = False,
     ) -> Observation:
-        """Fetch with the real containerd; sort what every server saw into steps."""
+        """Fetch with the real containerd (``ctr content fetch --hosts-dir``, or with ``cri``
+        a CRI ``PullImage`` from a containerd whose ``config_path`` is ``hosts_dir``); sort
+        what every server saw into steps."""
         self.trap.clear()
-        result = containerd.fetch(reference, hosts_dir)
+        result = containerd.pull_cri(reference) if cri else containerd.fetch(reference, hosts_dir)
         exchanges = [e for server in self.servers.values() for e in server.exchanges()]
         return observe(
             reference,
