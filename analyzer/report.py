@@ -72,6 +72,34 @@ class ProbeVerdict:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """How to fix one failing image (built by ``analyzer.fixes.advice``): the whitelist line
+    to request, the mirror to add, the configuration to repair; ``--ignore`` otherwise."""
+
+    action: str  # request, add_mirror, check_mirror, fix_config
+    text: str  # one sentence, without the --ignore alternative
+    ignore: str  # the --ignore pattern that accepts the image from upstream
+    line: str | None = None  # the whitelist line to request (action "request")
+    host: str | None = None  # the mirror host the advice is about
+
+    def sentence(self) -> str:
+        """The whole advice on one line, the ``--ignore`` alternative last."""
+        return (
+            f"{self.text.rstrip('.')}; or --ignore {self.ignore} if it is meant to come "
+            "from upstream."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "text": self.sentence(),
+            "line": self.line,
+            "host": self.host,
+            "ignore": self.ignore,
+        }
+
+
+@dataclass(frozen=True)
 class ImageResult:
     """One distinct image (by ``pull_ref``), its route and every place it is used."""
 
@@ -80,6 +108,7 @@ class ImageResult:
     uses: tuple[ImageUse, ...]
     ignored: bool = False  # matched --ignore: accepted to come from upstream
     probes: tuple[ProbeVerdict, ...] = ()
+    advice: Advice | None = None  # how to fix it, on images the policy fails
 
     @property
     def image(self) -> str:
@@ -112,6 +141,7 @@ class ImageResult:
             "warnings": list(self.route.warnings),
             "attempts": [a.to_dict() for a in self.route.attempts],
             "probes": [p.to_dict() for p in self.probes],
+            "advice": self.advice.to_dict() if self.advice is not None else None,
             "uses": [u.to_dict() for u in self.uses],
         }
 

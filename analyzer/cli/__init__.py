@@ -13,6 +13,7 @@ from analyzer.cli import explain as _explain  # noqa: F401
 from analyzer.cli import images as _images  # noqa: F401
 from analyzer.cli import mirrors as _mirrors  # noqa: F401
 from analyzer.cli import probe as _probe  # noqa: F401
+from analyzer.cli import request as _request  # noqa: F401
 from analyzer.cli import scan as _scan  # noqa: F401
 
 

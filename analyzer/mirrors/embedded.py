@@ -77,12 +77,15 @@ def verify_allows(data: bytes, meta: AllowsMetadata) -> str:
     return data.decode("utf-8")
 
 
+def embedded_allows_text() -> str:
+    """The shipped ``allows.txt`` as it is in the file, verified."""
+    return verify_allows(_read_data("allows.txt"), allows_metadata())
+
+
 @lru_cache(maxsize=1)
 def embedded_allows() -> PatternList:
     """The shipped ``allows.txt``, verified and parsed."""
-    meta = allows_metadata()
-    text = verify_allows(_read_data("allows.txt"), meta)
-    return parse_allows(text, "analyzer/data/allows.txt")
+    return parse_allows(embedded_allows_text(), "analyzer/data/allows.txt")
 
 
 @lru_cache(maxsize=1)

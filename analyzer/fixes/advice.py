@@ -1,0 +1,129 @@
+"""A "how to fix" line for one image of a report, whatever its status is called.
+
+The advice follows the route, not the status name: no mirror for the registry (add one),
+a mirror whose list lacks the image (the line to request), a mirror that holds it and is
+still not used (the route's reason), a mirror that serves another registry only, or a hosts
+file containerd cannot use. Every advice ends with the ``--ignore`` pattern, for an image
+that is meant to come from upstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from analyzer.fixes.catalogue_list import host_list
+from analyzer.fixes.lines import covering, request_line
+from analyzer.fixes.mirror_form import is_mirror_form, subdomain_for, upstream_of
+from analyzer.mirrors import Catalogues, MirrorConfig
+from analyzer.report import Advice, ImageResult, Report
+
+#: what the advice asks for
+ACTIONS = ("request", "add_mirror", "check_mirror", "fix_config")
+
+
+def _add_mirror(registry: str, why: str, ignore: str) -> Advice:
+    sub = subdomain_for(registry)
+    how = (
+        f"`coverage mirrors init DIR --preset daocloud` (https://{sub}) or --mirror "
+        f"{registry}=URL"
+        if sub
+        else f"`coverage mirrors init DIR --mirror {registry}=URL`"
+    )
+    return Advice("add_mirror", f"{why}: add a mirror for {registry} with {how}", ignore)
+
+
+def _mirror_form_advice(result: ImageResult, catalogues: Catalogues) -> Advice:
+    """An image written in a mirror's own form has no fallback: the mirror's list decides."""
+    host = result.registry.lower()
+    upstream = upstream_of(result.ref)
+    if upstream is None:
+        return Advice(
+            "fix_config",
+            f"{result.name} is not a reference {host} can serve (write "
+            f"{host}/<registry>/<path>, e.g. {host}/docker.io/library/nginx)",
+            result.name,
+            host=host,
+        )
+    catalogue = catalogues.for_host(host)
+    listed = host_list(host, catalogue)
+    if catalogue.holds(upstream) or listed is None:
+        return Advice(
+            "check_mirror",
+            f"{host} serves {upstream.name} ({catalogue.kind}); {result.route.reason or ''}",
+            result.name,
+            host=host,
+        )
+    line = str(request_line(upstream))
+    return Advice(
+        "request",
+        f"request `{line}` on {host}'s list ({listed.source}): `coverage request`; a "
+        "reference in a mirror's form has no fallback",
+        result.name,
+        line=line,
+        host=host,
+    )
+
+
+def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) -> Advice:
+    """How to make ``result`` come from a mirror (or accept that it does not)."""
+    ref = result.ref
+    registry = result.registry
+    ignore = result.name
+    if is_mirror_form(ref):
+        return _mirror_form_advice(result, catalogues)
+    hosts = config.hosts_for(registry)
+    if hosts.fatal is not None:
+        where = hosts.file or registry
+        return Advice("fix_config", f"fix {where}: {hosts.fatal}", ignore)
+    if not hosts.mirrors:
+        return _add_mirror(registry, f"no mirror is configured for {registry}", ignore)
+    lacking = []
+    for host in hosts.mirrors:
+        catalogue = catalogues.for_host(host.host)
+        if catalogue.holds(ref):
+            listed = host_list(host.host, catalogue)
+            pattern = covering(listed.patterns, ref) if listed is not None else None
+            held = f"already covered by `{pattern}`" if pattern else f"holds it ({catalogue.kind})"
+            why = result.route.reason or f"its status is {result.status}"
+            return Advice(
+                "check_mirror",
+                f"{host.host} {held}, yet the image is {result.status}: {why}",
+                ignore,
+                host=host.host,
+            )
+        lacking.append((host, catalogue))
+    for host, catalogue in lacking:
+        listed = host_list(host.host, catalogue)
+        if listed is None:
+            continue
+        if listed.registry is not None and listed.registry != registry.lower():
+            right = subdomain_for(registry)
+            instead = f"use https://{right}" if right else "use a mirror that serves it"
+            return Advice(
+                "fix_config",
+                f"{host.host} serves only {listed.registry} images, never {registry}: {instead}",
+                ignore,
+                host=host.host,
+            )
+        line = str(request_line(ref))
+        return Advice(
+            "request",
+            f"request `{line}` on {host.host}'s list ({listed.source}): `coverage request`",
+            ignore,
+            line=line,
+            host=host.host,
+        )
+    names = ", ".join(f"{h.host} ({c.kind})" for h, c in lacking)
+    return _add_mirror(registry, f"no configured mirror holds it ({names})", ignore)
+
+
+def attach_advice(report: Report, config: MirrorConfig, catalogues: Catalogues) -> Report:
+    """The report with an advice on every image the policy fails (ignored ones never fail)."""
+    failing = {r.image for r in report.failures()}
+    if not failing:
+        return report
+    images = tuple(
+        replace(r, advice=advise(r, config, catalogues)) if r.image in failing else r
+        for r in report.images
+    )
+    return replace(report, images=images)
