@@ -17,8 +17,10 @@ from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
-    from analyzer.mirrors import Catalogues
+    from analyzer.mirrors import Catalogues, MirrorConfig
     from analyzer.model import RegistryHosts, Route
+    from analyzer.reference import ImageRef
+    from analyzer.report import Advice
 
 _FORMATS = ("text", "json")
 _PHASE_TITLES = {
@@ -108,6 +110,18 @@ def _catalogue_json(catalogues: Catalogues, host: str) -> dict[str, Any]:
     }
 
 
+def _advice(
+    ref: ImageRef, route: Route, config: MirrorConfig, catalogues: Catalogues
+) -> Advice | None:
+    """The scan's "how to fix" line, for a status the default gate fails."""
+    from analyzer.fixes.advice import advise
+    from analyzer.report import DEFAULT_FAIL_ON, ImageResult
+
+    if route.status not in DEFAULT_FAIL_ON:
+        return None
+    return advise(ImageResult(ref=ref, route=route, uses=()), config, catalogues)
+
+
 @app.command("explain")
 def explain_command(
     image: str = typer.Argument(..., help="The image reference, as written in a manifest."),
@@ -147,11 +161,15 @@ def explain_command(
 
     route = route_image(ref, config, catalogues)
     hosts = config.hosts_for(route.registry or ref.domain)
+    advice = _advice(ref, route, config, catalogues)
     if fmt == "json":
         data = route_json(route, hosts, catalogues, config.description)
         data["config_errors"] = [e.to_dict() for e in config.errors]
+        data["advice"] = advice.to_dict() if advice is not None else None
         typer.echo(json.dumps(data, indent=2))
     else:
         typer.echo(render_text(route, hosts, catalogues, config.description, image))
+        if advice is not None:
+            typer.echo(f"how to fix: {advice.sentence()}")
     if config.errors:  # the route is still right (containerd ignores such files), but say so
         raise typer.Exit(2)

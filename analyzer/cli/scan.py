@@ -135,7 +135,8 @@ def scan_command(
         containerd_config = settings.containerd_config
         docker_daemon = settings.docker_daemon
 
-    from analyzer.engine import ScanOptions, run
+    from analyzer.engine import ScanOptions, run, setup
+    from analyzer.fixes.advice import attach_advice
     from analyzer.mirrors import CatalogueError
 
     scan_options = ScanOptions(
@@ -154,12 +155,16 @@ def scan_command(
     )
     progress = _Progress() if sys.stderr.isatty() else None
     try:
+        warn = lambda note: typer.echo(f"coverage scan: {note}", err=True)  # noqa: E731
+        prepared = setup(scan_options, warn=warn)
         report = run(
             scan_options,
+            prepared=prepared,
             stdin=sys.stdin,
             on_file=progress.file if progress else None,
-            warn=lambda note: typer.echo(f"coverage scan: {note}", err=True),
+            warn=warn,
         )
+        report = attach_advice(report, prepared.config, prepared.catalogues)
     except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
         raise _usage(str(exc)) from None
     finally:

@@ -24,10 +24,10 @@ ACTIONS = ("request", "add_mirror", "check_mirror", "fix_config")
 def _add_mirror(registry: str, why: str, ignore: str) -> Advice:
     sub = subdomain_for(registry)
     how = (
-        f"`coverage mirrors init DIR --preset daocloud` (https://{sub}) or --mirror "
+        f"coverage mirrors init DIR --preset daocloud (https://{sub}) or --mirror "
         f"{registry}=URL"
         if sub
-        else f"`coverage mirrors init DIR --mirror {registry}=URL`"
+        else f"coverage mirrors init DIR --mirror {registry}=URL"
     )
     return Advice("add_mirror", f"{why}: add a mirror for {registry} with {how}", ignore)
 
@@ -56,8 +56,8 @@ def _mirror_form_advice(result: ImageResult, catalogues: Catalogues) -> Advice:
     line = str(request_line(upstream))
     return Advice(
         "request",
-        f"request `{line}` on {host}'s list ({listed.source}): `coverage request`; a "
-        "reference in a mirror's form has no fallback",
+        f"ask {host} to add the line {line} to its list (coverage request writes the "
+        "request); a reference in a mirror's form has no fallback",
         result.name,
         line=line,
         host=host,
@@ -83,7 +83,7 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
         if catalogue.holds(ref):
             listed = host_list(host.host, catalogue)
             pattern = covering(listed.patterns, ref) if listed is not None else None
-            held = f"already covered by `{pattern}`" if pattern else f"holds it ({catalogue.kind})"
+            held = f"already covered by {pattern}" if pattern else f"holds it ({catalogue.kind})"
             why = result.route.reason or f"its status is {result.status}"
             return Advice(
                 "check_mirror",
@@ -108,7 +108,8 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
         line = str(request_line(ref))
         return Advice(
             "request",
-            f"request `{line}` on {host.host}'s list ({listed.source}): `coverage request`",
+            f"ask {host.host} to add the line {line} to its list (coverage request writes "
+            "the request)",
             ignore,
             line=line,
             host=host.host,

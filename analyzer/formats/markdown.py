@@ -145,7 +145,18 @@ def _failing(report: Report) -> list[str]:
         f"### Failing ({count})",
         "",
         *_table(["Image", "Status", "Served by", "Used in", "Why"], rows),
+        *_advice(images),
     ]
+
+
+def _advice(images: Sequence[ImageResult]) -> list[str]:
+    """How to fix each failing image, one list item each."""
+    items = [
+        f"- {escape(r.image)}: {escape(r.advice.sentence())}"
+        for r in images
+        if r.advice is not None
+    ]
+    return ["", "#### How to fix", "", *items] if items else []
 
 
 def _errors(report: Report) -> list[str]:

@@ -8,6 +8,7 @@ covers, errors, warnings, and the verdict. ANSI colour (status words only) when 
 from __future__ import annotations
 
 import shutil
+import textwrap
 from typing import TextIO
 
 from analyzer.formats.common import (
@@ -77,6 +78,7 @@ def lines(report: Report, *, color: bool = False, width: int = LINE_WIDTH) -> li
             text += ["", *_status_section(status, results, color, width)]
     if report.invalid:
         text += ["", *_invalid_section(report.invalid, color, width)]
+    text += _advice_section(report, width)
     text += ["", *_mirror_section(report.mirrors, width)]
     if any(r.probes for r in report.images):
         text += ["", *_probe_section(report.images, color, width)]
@@ -130,6 +132,24 @@ def _status_section(
         for r in results
     ]
     return [heading, *grid(columns, rows, notes=notes, line_width=width)]
+
+
+def _advice_section(report: Report, width: int) -> list[str]:
+    """How to fix each failing image: whole sentences, wrapped, never clipped."""
+    advised = [r for r in report.images if r.advice is not None]
+    if not advised:
+        return []
+    out = ["", f"How to fix ({plural(len(advised), 'image')})"]
+    for result in advised:
+        assert result.advice is not None
+        out.append(f"  {result.image}")
+        out.extend(
+            "    " + line
+            for line in textwrap.wrap(
+                one_line(result.advice.sentence()), max(width - 4, 40), break_on_hyphens=False
+            )
+        )
+    return out
 
 
 def _remaining_width(
