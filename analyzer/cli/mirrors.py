@@ -116,8 +116,18 @@ def render_text(config: MirrorConfig, catalogues: Catalogues) -> str:
     return "\n".join(lines)
 
 
-@app.command("mirrors")
+mirrors_app = typer.Typer(
+    name="mirrors",
+    help="The mirror configuration in effect (no subcommand), or write one ('init').",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(mirrors_app, name="mirrors")
+
+
+@mirrors_app.callback(invoke_without_command=True)
 def mirrors_command(
+    ctx: typer.Context,
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
@@ -126,6 +136,8 @@ def mirrors_command(
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """The mirror configuration in effect: registries, hosts, capabilities, catalogues."""
+    if ctx.invoked_subcommand is not None:
+        return
     if fmt not in _FORMATS:
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
 
@@ -155,3 +167,7 @@ def mirrors_command(
         typer.echo(text)
     if config.errors:
         raise typer.Exit(2)
+
+
+# isort: split
+from analyzer.cli import mirrors_init as _mirrors_init  # noqa: E402, F401  (registers 'init')

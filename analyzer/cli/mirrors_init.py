@@ -1,0 +1,162 @@
+"""``coverage mirrors init DIR``: write a mirror configuration with the known-good rules.
+
+Exit codes: 0 written (or printed, with ``--dry-run``); 2 a usage error, a ``--mirror`` that
+would not work, a file that exists and differs (without ``--force``), manifests that could
+not be read (``--for``), or a written configuration that does not route as predicted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from analyzer.cli import fix_inputs, options
+from analyzer.cli.app import usage_error
+from analyzer.cli.mirrors import mirrors_app
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.fixes.init import InitPlan
+    from analyzer.fixes.mirror_spec import MirrorSpec
+    from analyzer.mirrors import MirrorConfig
+
+_COMMAND = "mirrors init"
+_PRESETS = ("daocloud",)
+
+
+def _fail(message: str) -> typer.Exit:
+    return usage_error(_COMMAND, message)
+
+
+def _specs(preset: str | None, mirrors: list[str]) -> list[MirrorSpec]:
+    from analyzer.fixes.mirror_spec import MirrorSpecError, daocloud_preset, parse_mirror
+
+    if preset is not None and preset not in _PRESETS:
+        raise _fail(f"unknown --preset {preset!r} (choose from {', '.join(_PRESETS)})")
+    if preset is None and not mirrors:
+        raise _fail("give --preset daocloud or at least one --mirror REGISTRY=URL")
+    specs: list[MirrorSpec] = []
+    try:
+        specs.extend(parse_mirror(text) for text in mirrors)
+    except MirrorSpecError as exc:
+        raise _fail(str(exc)) from None
+    if preset == "daocloud":
+        given = {s.registry for s in specs}
+        specs.extend(s for s in daocloud_preset() if s.registry not in given)
+    return specs
+
+
+@mirrors_app.command("init")
+def init_command(
+    directory: str = typer.Argument(
+        ..., help="Where to write: the hosts directory (containerd), or daemon.json's folder."
+    ),
+    preset: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
+        None, "--preset", help="daocloud: one *.m.daocloud.io mirror per registry it serves."
+    ),
+    mirror: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None, "--mirror", help="REGISTRY=URL, e.g. docker.io=https://mirror.example (repeatable)."
+    ),
+    runtime: str = typer.Option("containerd", "--runtime", help="containerd or docker."),
+    for_paths: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None,
+        "--for",
+        help="Manifests (repeatable): only their registries, with coverage before and after.",
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace files that exist and differ."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be written."),
+    hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
+    containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
+    docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+) -> None:
+    """Write a mirror configuration: the real upstream as server, pull+resolve, a scheme."""
+    from analyzer.fixes.init import apply, plan_init, route_differences, staged
+    from analyzer.fixes.writers import WRITERS
+
+    if runtime not in WRITERS:
+        raise _fail(f"unknown --runtime {runtime!r} (choose from {', '.join(WRITERS)})")
+    specs = _specs(preset, list(mirror or []))
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise _fail(f"{directory}: not a directory")
+    before = None
+    if for_paths:
+        before = fix_inputs.load_inputs(
+            _COMMAND,
+            paths=for_paths,
+            hosts_dir=hosts_dir,
+            containerd_config=containerd_config,
+            docker_daemon=docker_daemon,
+            catalog=catalog,
+        )
+        if not (hosts_dir or containerd_config or docker_daemon):
+            before = _with_no_mirrors(before)
+    used = {r.registry for r in before.report.images} if before else None
+    plan = plan_init(target, specs, runtime, used=used)
+    for note in plan.notes:
+        typer.echo(f"note: {note}")
+    overwrites = plan.overwrites()
+    if overwrites and not force and not dry_run:
+        names = ", ".join(str(c.target) for c in overwrites)
+        raise _fail(f"{names}: exists and differs; nothing written (--force replaces it)")
+    with staged(plan) as predicted:
+        if before is not None:
+            _coverage(before, predicted, directory)
+        if dry_run:
+            _print_plan(plan)
+            return
+        try:
+            written = apply(plan)
+        except OSError as exc:
+            raise _fail(f"cannot write: {exc.strerror or exc} ({exc.filename})") from None
+        for change in plan.changes:
+            state = "unchanged" if change.state == "unchanged" else "wrote"
+            typer.echo(f"{state} {change.target}")
+        problems = route_differences(predicted, plan.writer.load(target), plan.registries)
+    if problems:
+        for problem in problems:
+            typer.echo(f"coverage {_COMMAND}: error: {problem}", err=True)
+        raise typer.Exit(2)
+    if written:
+        typer.echo(f"re-read {directory}: every registry routes as predicted")
+    if before is not None and before.bad:
+        raise typer.Exit(2)
+
+
+def _with_no_mirrors(inputs: fix_inputs.Inputs) -> fix_inputs.Inputs:
+    """'before' with no configuration option given: a node with no mirrors at all."""
+    from dataclasses import replace
+
+    from analyzer.engine import build_report
+    from analyzer.mirrors import MirrorConfig
+    from analyzer.sources import SourceResult
+
+    report = inputs.report
+    uses = tuple(u for r in report.images for u in r.uses) + report.invalid
+    sources = SourceResult(uses, report.source_errors, report.files_read, report.files_skipped)
+    config = MirrorConfig(description="no mirror configuration")
+    return replace(
+        inputs, report=build_report(sources, config, inputs.catalogues), config=config
+    )
+
+
+def _coverage(before: fix_inputs.Inputs, predicted: MirrorConfig, directory: str) -> None:
+    from analyzer.engine import build_report
+    from analyzer.formats.common import summary_line
+    from analyzer.sources import SourceResult
+
+    report = before.report
+    uses = tuple(u for r in report.images for u in r.uses) + report.invalid
+    sources = SourceResult(uses, (), report.files_read, report.files_skipped)
+    after = build_report(sources, predicted, before.catalogues)
+    typer.echo(f"before ({before.config.description}): {summary_line(report)}")
+    typer.echo(f"after ({directory}): {summary_line(after)}")
+
+
+def _print_plan(plan: InitPlan) -> None:
+    for change in plan.changes:
+        state = {"new": "new file", "replace": "replaces the file", "unchanged": "unchanged"}
+        typer.echo(f"--- would write {change.target} ({state[change.state]})")
+        typer.echo(change.file.text, nl=False)
