@@ -14,6 +14,7 @@ from analyzer.cli import images as _images  # noqa: F401
 from analyzer.cli import mirrors as _mirrors  # noqa: F401
 from analyzer.cli import probe as _probe  # noqa: F401
 from analyzer.cli import request as _request  # noqa: F401
+from analyzer.cli import rewrite as _rewrite  # noqa: F401
 from analyzer.cli import scan as _scan  # noqa: F401
 
 

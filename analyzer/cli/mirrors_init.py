@@ -137,9 +137,7 @@ def _with_no_mirrors(inputs: fix_inputs.Inputs) -> fix_inputs.Inputs:
     uses = tuple(u for r in report.images for u in r.uses) + report.invalid
     sources = SourceResult(uses, report.source_errors, report.files_read, report.files_skipped)
     config = MirrorConfig(description="no mirror configuration")
-    return replace(
-        inputs, report=build_report(sources, config, inputs.catalogues), config=config
-    )
+    return replace(inputs, report=build_report(sources, config, inputs.catalogues), config=config)
 
 
 def _coverage(before: fix_inputs.Inputs, predicted: MirrorConfig, directory: str) -> None:

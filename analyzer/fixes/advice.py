@@ -24,8 +24,7 @@ ACTIONS = ("request", "add_mirror", "check_mirror", "fix_config")
 def _add_mirror(registry: str, why: str, ignore: str) -> Advice:
     sub = subdomain_for(registry)
     how = (
-        f"coverage mirrors init DIR --preset daocloud (https://{sub}) or --mirror "
-        f"{registry}=URL"
+        f"coverage mirrors init DIR --preset daocloud (https://{sub}) or --mirror {registry}=URL"
         if sub
         else f"coverage mirrors init DIR --mirror {registry}=URL"
     )

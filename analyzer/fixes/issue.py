@@ -53,12 +53,16 @@ def address(line: Pattern) -> str:
     if line.host == DOCKER_HUB:
         if line.kind == "exact" and path.startswith("library/"):
             return f"https://hub.docker.com/_/{path.removeprefix('library/')}"
-        return f"https://hub.docker.com/r/{path}" if line.kind == "exact" else (
-            f"https://hub.docker.com/u/{path}"
+        return (
+            f"https://hub.docker.com/r/{path}"
+            if line.kind == "exact"
+            else (f"https://hub.docker.com/u/{path}")
         )
     if line.host == "quay.io":
-        return f"https://quay.io/repository/{path}" if line.kind == "exact" else (
-            f"https://quay.io/organization/{path}"
+        return (
+            f"https://quay.io/repository/{path}"
+            if line.kind == "exact"
+            else (f"https://quay.io/organization/{path}")
         )
     return f"https://{line.host}/{path}"
 

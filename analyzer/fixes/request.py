@@ -215,9 +215,7 @@ def _broader_lines(
         line = Pattern(host=host, path=parent, kind="one")
         index = parse_allows(str(line), "broader")
         opens = tuple(
-            r.image
-            for r in report.images
-            if r.image not in requested_images and index.holds(r.ref)
+            r.image for r in report.images if r.image not in requested_images and index.holds(r.ref)
         )
         redundant = tuple(p for p in existing if covers(line, p))
         out.append(Broader(line, tuple(sorted(lines, key=str)), opens, redundant))
@@ -234,5 +232,7 @@ def _apply(
         images = tuple(sorted(i for r in kept if r.line in item.replaces for i in r.images))
         kept = [r for r in kept if r.line not in item.replaces]
         kept.append(Requested(item.line, images))
-        applied.append(Broader(item.line, item.replaces, item.also_opens, item.makes_redundant, True))
+        applied.append(
+            Broader(item.line, item.replaces, item.also_opens, item.makes_redundant, True)
+        )
     return kept, tuple(applied)

@@ -1,0 +1,69 @@
+"""Whitelist lines as values: ``covers`` agrees with the list matcher on every sample."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from analyzer.fixes.lines import covered_by, covers, request_line
+from analyzer.mirrors.daocloud_lists import Pattern, parse_allows
+from analyzer.reference import parse_image
+
+LINES = [
+    "quay.io/prometheus/node-exporter",
+    "quay.io/prometheus/*",
+    "quay.io/prometheus/**",
+    "quay.io/**",
+    "quay.io/*",
+    "quay.io/prometheus/sub/*",
+    "gcr.io/**",
+    "docker.io/library/nginx",
+    "docker.io/library/*",
+    "docker.io/bitnami/*",
+]
+SAMPLES = [
+    "quay.io/prometheus/node-exporter",
+    "quay.io/prometheus/prometheus",
+    "quay.io/prometheus/sub/x",
+    "quay.io/prometheus/sub/x/y",
+    "quay.io/prometheus",
+    "quay.io/other/x",
+    "quay.io/solo",
+    "us.gcr.io/a/b",
+    "gcr.io/a",
+    "nginx",
+    "docker.io/library/redis",
+    "bitnami/redis",
+    "bitnami/redis/extra",
+]
+
+
+def _pattern(text: str) -> Pattern:
+    return parse_allows(text, "t").patterns[0]
+
+
+@pytest.mark.parametrize(("outer", "inner"), list(itertools.product(LINES, LINES)))
+def test_covers_means_every_sample_of_inner_matches_outer(outer: str, inner: str) -> None:
+    a, b = _pattern(outer), _pattern(inner)
+    if not covers(a, b):
+        return
+    outer_list, inner_list = parse_allows(outer, "o"), parse_allows(inner, "i")
+    for sample in SAMPLES:
+        ref = parse_image(sample)
+        if inner_list.holds(ref):
+            assert outer_list.holds(ref), f"{outer} covers {inner} but not {sample}"
+
+
+def test_covers_examples() -> None:
+    assert covers(_pattern("quay.io/prometheus/*"), _pattern("quay.io/prometheus/node-exporter"))
+    assert covers(_pattern("quay.io/**"), _pattern("quay.io/prometheus/*"))
+    assert covers(_pattern("gcr.io/**"), _pattern("us.gcr.io/a/b"))
+    assert not covers(_pattern("quay.io/*"), _pattern("quay.io/prometheus/node-exporter"))
+    assert not covers(_pattern("quay.io/prometheus/*"), _pattern("quay.io/prometheus/sub/*"))
+    assert covered_by(_pattern("quay.io/prometheus/*"), (_pattern("quay.io/prometheus/*"),)) is None
+
+
+def test_request_line_is_the_upstream_repository_without_tag() -> None:
+    assert str(request_line(parse_image("nginx:1.25"))) == "docker.io/library/nginx"
+    assert str(request_line(parse_image("Quay.io/a/b@sha256:" + "a" * 64))) == "quay.io/a/b"
