@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import itertools
 import os
 from dataclasses import dataclass
 
@@ -56,6 +57,11 @@ def _pattern(line: str) -> Pattern | None:
     return parsed.patterns[0] if len(parsed.patterns) == 1 else None
 
 
+def is_sorted(lines: list[str]) -> bool:
+    """In byte order, as ``LC_ALL=C sort`` leaves a list."""
+    return all(a.encode() <= b.encode() for a, b in itertools.pairwise(lines))
+
+
 def patched(old: list[str], added: tuple[Pattern, ...], fmt: str) -> tuple[list[str], list[str]]:
     """The list's lines after adding ``added``, and the lines removed."""
     removed: list[str] = []
@@ -67,8 +73,7 @@ def patched(old: list[str], added: tuple[Pattern, ...], fmt: str) -> tuple[list[
             removed.append(line)
         else:
             kept.append(line)
-    entries = [line.encode() for line in kept]
-    ordered = all(a <= b for a, b in zip(entries, entries[1:]))
+    ordered = is_sorted(kept)
     for text in sorted((str(a) for a in added), key=str.encode):
         if ordered:
             index = bisect.bisect_left([line.encode() for line in kept], text.encode())
@@ -82,8 +87,7 @@ def make_patch(lr: ListRequest) -> ListPatch:
     text, label = list_text(lr)
     old = text.splitlines()
     new, removed = patched(old, lr.added(), lr.format)
-    entries = [line.encode() for line in old]
-    appended = not all(a <= b for a, b in zip(entries, entries[1:]))
+    appended = not is_sorted(old)
     diff = difflib.unified_diff(
         [f"{line}\n" for line in old],
         [f"{line}\n" for line in new],

@@ -1,0 +1,120 @@
+"""The "how to fix" line of ``scan`` (table, Markdown, JSON) and ``explain``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+from fixes_helpers import mirror_for, write_hosts, write_manifest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.engine import build_report
+from analyzer.fixes.advice import attach_advice
+from analyzer.mirrors import load_catalogues, load_mirror_config
+from analyzer.report import Policy
+from analyzer.sources import read_sources
+
+runner = CliRunner()
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+SCAN = ["scan", str(FIXTURES / "manifests"), "--hosts-dir", str(FIXTURES / "certs.d")]
+
+
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("analyzer").joinpath("data/report.schema.json").read_text("utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+def _images(args: list[str]) -> dict[str, dict[str, object]]:
+    result = runner.invoke(app, [*args, "-f", "json"])
+    data = json.loads(result.stdout)
+    _schema_validator().validate(data)
+    return {i["image"]: i for i in data["images"]}
+
+
+def test_json_advice_on_failing_images_only() -> None:
+    images = _images(SCAN)
+    advice = images["ghcr.io/fluxcd/source-controller:v1.4.1"]["advice"]
+    assert advice == {
+        "action": "request",
+        "text": "ask ghcr.m.daocloud.io to add the line ghcr.io/fluxcd/source-controller to its "
+        "list (coverage request writes the request); or --ignore "
+        "ghcr.io/fluxcd/source-controller if it is meant to come from upstream.",
+        "line": "ghcr.io/fluxcd/source-controller",
+        "host": "ghcr.m.daocloud.io",
+        "ignore": "ghcr.io/fluxcd/source-controller",
+    }
+    failing = {i for i, d in images.items() if d["advice"] is not None}
+    assert failing == {
+        "ghcr.io/fluxcd/source-controller:v1.4.1",
+        "ghcr.io/acme-shop/catalog-api:2.3.0",
+    }
+
+
+def test_missing_mirror_advice_names_the_registry_and_the_preset() -> None:
+    images = _images([*SCAN, "--fail-on", "direct"])
+    advice = images["mcr.microsoft.com/dotnet/aspnet:8.0"]["advice"]
+    assert isinstance(advice, dict) and advice["action"] == "add_mirror"
+    assert "no mirror is configured for mcr.microsoft.com" in str(advice["text"])
+    assert "--preset daocloud (https://mcr.m.daocloud.io)" in str(advice["text"])
+
+
+def test_ignored_images_get_no_advice() -> None:
+    images = _images([*SCAN, "--ignore", "ghcr.io/acme-shop/*"])
+    assert images["ghcr.io/acme-shop/catalog-api:2.3.0"]["advice"] is None
+
+
+def test_wrong_subdomain_and_missing_ca_are_configuration_advice(tmp_path: Path) -> None:
+    hosts = write_hosts(
+        tmp_path / "certs.d",
+        {
+            "ghcr.io": mirror_for("ghcr.io", "https://docker.m.daocloud.io"),
+            "quay.io": 'server = "https://quay.io"\nca = "missing.crt"\n'
+            '[host."https://quay.m.daocloud.io"]\n',
+        },
+    )
+    manifests = write_manifest(tmp_path / "m.yaml", ["ghcr.io/fluxcd/flux:1", "quay.io/a/b:1"])
+    images = _images(["scan", str(manifests), "--hosts-dir", str(hosts)])
+    ghcr = images["ghcr.io/fluxcd/flux:1"]["advice"]
+    assert isinstance(ghcr, dict) and ghcr["action"] == "fix_config"
+    assert "serves only docker.io images, never ghcr.io: use https://ghcr.m.daocloud.io" in str(
+        ghcr["text"]
+    )
+    quay = images["quay.io/a/b:1"]["advice"]
+    assert isinstance(quay, dict) and quay["action"] == "fix_config"
+    assert "missing.crt" in str(quay["text"])
+
+
+def test_table_and_markdown_say_how_to_fix() -> None:
+    table = runner.invoke(app, SCAN).stdout
+    assert "How to fix (2 images)" in table
+    assert "ask ghcr.m.daocloud.io to add the line ghcr.io/acme-shop/catalog-api" in table
+    markdown = runner.invoke(app, [*SCAN, "-f", "markdown"]).stdout
+    assert "#### How to fix" in markdown
+    assert "--ignore ghcr.io/fluxcd/source-controller" in markdown
+
+
+def test_explain_ends_with_the_same_advice() -> None:
+    image = "ghcr.io/fluxcd/source-controller:v1.4.1"
+    result = runner.invoke(app, ["explain", image, "--hosts-dir", str(FIXTURES / "certs.d")])
+    expected = _images(SCAN)[image]["advice"]
+    assert isinstance(expected, dict)
+    assert result.stdout.rstrip().splitlines()[-1] == f"how to fix: {expected['text']}"
+
+
+def test_advice_follows_the_route_whatever_the_status_is_called() -> None:
+    """A status this module has never heard of still gets advice when the policy fails it."""
+    config = load_mirror_config(hosts_dirs=[str(FIXTURES / "certs.d")], node_default=None)
+    catalogues = load_catalogues()
+    report = build_report(read_sources([str(FIXTURES / "manifests")]), config, catalogues)
+    renamed = tuple(
+        replace(r, route=replace(r.route, status="somethingnew")) if r.status == "fallback" else r
+        for r in report.images
+    )
+    report = replace(report, images=renamed, policy=Policy(fail_on=frozenset({"somethingnew"})))
+    advised = [r for r in attach_advice(report, config, catalogues).images if r.advice]
+    assert {r.advice.action for r in advised if r.advice} == {"request"}
+    assert len(advised) == 2
