@@ -340,3 +340,25 @@ def test_text_says_what_a_broader_line_would_open_before_suggesting_it(acme: tup
         in result.stdout
     )
     assert "quay.io/acme/c:1" in result.stdout
+
+
+def test_patch_of_a_list_without_final_newline_applies(acme: tuple) -> None:
+    manifests, hosts, catalogs = acme
+    list_file = Path(catalogs[0].partition("=")[2])
+    list_file.write_text("quay.io/zeta/*")  # no final newline: DaoCloud's upload would drop it
+    result = runner.invoke(
+        app,
+        [
+            "request",
+            str(manifests),
+            "--hosts-dir",
+            str(hosts),
+            "--catalog",
+            catalogs[0],
+            "-f",
+            "patch",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "\\ No newline at end of file" in result.stdout
+    _apply_and_check(result.stdout, "quay.io/zeta/*", list_file.parent)

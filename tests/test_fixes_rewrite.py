@@ -100,7 +100,7 @@ def test_helm_sets_for_the_image_fields_of_a_values_file(tmp_path: Path) -> None
     assert "--set image.registry=m.daocloud.io/docker.io \\" in out
     assert "--set image.repository=bitnami/redis \\" in out
     assert "--set metrics.image.repository=m.daocloud.io/quay.io/prometheus/node-exporter" in out
-    assert "--set proxy\\.io.initImage=m.daocloud.io/docker.io/library/busybox:1.36" in out
+    assert "--set 'proxy\\.io.initImage=m.daocloud.io/docker.io/library/busybox:1.36'" in out
     assert "sidecars[0].image" in out and "does not hold ghcr.io/acme-shop/x" in out
     assert not out.rstrip().endswith("\\")
 

@@ -88,10 +88,11 @@ def make_patch(lr: ListRequest) -> ListPatch:
     old = text.splitlines()
     new, removed = patched(old, lr.added(), lr.format)
     appended = not is_sorted(old)
+    before = [f"{line}\n" for line in old]
+    if before and not text.endswith("\n"):
+        before[-1] = before[-1][:-1]  # the diff adds the missing final newline, and says so
     diff = difflib.unified_diff(
-        [f"{line}\n" for line in old],
-        [f"{line}\n" for line in new],
-        fromfile=f"a/{label}",
-        tofile=f"b/{label}",
+        before, [f"{line}\n" for line in new], fromfile=f"a/{label}", tofile=f"b/{label}"
     )
-    return ListPatch(label, "".join(diff), tuple(removed), appended)
+    lines = [d if d.endswith("\n") else d + "\n\\ No newline at end of file\n" for d in diff]
+    return ListPatch(label, "".join(lines), tuple(removed), appended)

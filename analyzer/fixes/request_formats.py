@@ -9,6 +9,7 @@ from typing import Any
 from analyzer.fixes.issue import TEMPLATE, issue_bodies
 from analyzer.fixes.patch import PatchError, make_patch
 from analyzer.fixes.request import Broader, ListRequest, RequestPlan
+from analyzer.formats.textgrid import printable
 
 FORMATS = ("text", "patch", "issue", "json")
 
@@ -65,7 +66,7 @@ def render_text(plan: RequestPlan) -> str:
         out.append("")
     if not plan.lists and not plan.elsewhere:
         out.append("nothing to request: no image of the scan falls back or is blocked")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return "\n".join(printable(line) for line in out).rstrip("\n") + "\n"
 
 
 def render_json(plan: RequestPlan) -> str:

@@ -4,8 +4,10 @@ values; the uses that stay are listed after (as YAML comments, JSON, or text).""
 from __future__ import annotations
 
 import json
+import shlex
 
 from analyzer.fixes.rewrite import Kept, RewritePlan
+from analyzer.formats.textgrid import printable
 
 FORMATS = ("kustomize", "helm", "json")
 
@@ -15,14 +17,15 @@ def _quoted(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line, control characters from the input shown escaped."""
+    return printable(" ".join(text.split()))
 
 
 def kept_lines(kept: tuple[Kept, ...] | list[Kept], comment: str) -> list[str]:
     if not kept:
         return []
     out = [f"{comment}stay as they are ({len(kept)}):"]
-    out += [f"{comment}  {_one_line(k.raw)!r} at {k.where}: {_one_line(k.reason)}" for k in kept]
+    out += [f"{comment}  {k.raw!r} at {_one_line(k.where)}: {_one_line(k.reason)}" for k in kept]
     return out
 
 
@@ -50,7 +53,8 @@ def render_json(plan: RewritePlan) -> str:
 
 def render_helm(sets: list[str], kept: list[Kept]) -> str:
     out = ["# coverage rewrite: helm upgrade ... with these values"]
-    out += [f"--set {_quoted(s) if any(c in s for c in ' ,') else s} \\" for s in sets]
+    # keys come from the values file: quoted for the shell whenever they need it
+    out += [f"--set {shlex.quote(s)} \\" for s in sets]
     if sets:
         out[-1] = out[-1].removesuffix(" \\")
     else:
