@@ -13,8 +13,8 @@ from fixes_helpers import write_manifest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
-from analyzer.fixes.mirror_form import upstream_of
 from analyzer.mirrors import load_catalogues
+from analyzer.mirrors.mirror_form import mirror_form
 from analyzer.reference import parse_image
 
 runner = CliRunner()
@@ -36,7 +36,8 @@ def test_every_rewrite_is_held_by_the_mirror_and_names_the_same_image(style: str
     catalogues = load_catalogues()
     for old, new in images.items():
         before, after = parse_image(old), parse_image(new)
-        assert upstream_of(after) == before, (old, new)
+        form = mirror_form(after)
+        assert form is not None and form.upstream == before, (old, new)
         assert catalogues.for_host(after.domain).holds(before), new
     kept = {k["reference"]: k["reason"] for k in data["kept"]}  # type: ignore[union-attr]
     assert (

@@ -5,7 +5,7 @@ references to use instead, and the one-line advice the reports show.
 - ``advice``: a "how to fix" line for one image of a report;
 - ``request`` (+ ``request_formats``, ``patch``, ``issue``): ``coverage request``;
 - ``init`` (+ ``writers``): ``coverage mirrors init``;
-- ``rewrite`` (+ ``helm_values``): ``coverage rewrite``.
+- ``rewrite`` (+ ``rewrite_formats``, ``helm_values``, ``mirror_names``): ``coverage rewrite``.
 
 This layer sits above ``report`` (it reads reports, configurations and catalogues); the CLI
 only wires it.

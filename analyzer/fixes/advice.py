@@ -13,8 +13,9 @@ from dataclasses import replace
 
 from analyzer.fixes.catalogue_list import host_list
 from analyzer.fixes.lines import covering, request_line
-from analyzer.fixes.mirror_form import is_mirror_form, subdomain_for, upstream_of
+from analyzer.fixes.mirror_names import judged_form, subdomain_for
 from analyzer.mirrors import Catalogues, MirrorConfig
+from analyzer.mirrors.mirror_form import MirrorForm
 from analyzer.report import Advice, ImageResult, Report
 
 #: what the advice asks for
@@ -31,11 +32,10 @@ def _add_mirror(registry: str, why: str, ignore: str) -> Advice:
     return Advice("add_mirror", f"{why}: add a mirror for {registry} with {how}", ignore)
 
 
-def _mirror_form_advice(result: ImageResult, catalogues: Catalogues) -> Advice:
+def _mirror_form_advice(result: ImageResult, form: MirrorForm, catalogues: Catalogues) -> Advice:
     """An image written in a mirror's own form has no fallback: the mirror's list decides."""
-    host = result.registry.lower()
-    upstream = upstream_of(result.ref)
-    if upstream is None:
+    host = form.mirror_host
+    if form.upstream is None:
         return Advice(
             "fix_config",
             f"{result.name} is not a reference {host} can serve (write "
@@ -45,14 +45,14 @@ def _mirror_form_advice(result: ImageResult, catalogues: Catalogues) -> Advice:
         )
     catalogue = catalogues.for_host(host)
     listed = host_list(host, catalogue)
-    if catalogue.holds(upstream) or listed is None:
+    if catalogue.holds(form.upstream) or listed is None:
         return Advice(
             "check_mirror",
-            f"{host} serves {upstream.name} ({catalogue.kind}); {result.route.reason or ''}",
+            f"{host} serves {form.upstream.name} ({catalogue.kind}); {result.route.reason or ''}",
             result.name,
             host=host,
         )
-    line = str(request_line(upstream))
+    line = str(request_line(form.upstream))
     return Advice(
         "request",
         f"ask {host} to add the line {line} to its list (coverage request writes the "
@@ -68,8 +68,9 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
     ref = result.ref
     registry = result.registry
     ignore = result.name
-    if is_mirror_form(ref):
-        return _mirror_form_advice(result, catalogues)
+    form = judged_form(ref, config, catalogues)
+    if form is not None:
+        return _mirror_form_advice(result, form, catalogues)
     hosts = config.hosts_for(registry)
     if hosts.fatal is not None:
         where = hosts.file or registry

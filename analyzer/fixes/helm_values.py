@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.fixes.mirror_form import mirror_name
+from analyzer.fixes.mirror_names import mirror_name
 from analyzer.fixes.rewrite import Kept, suffix, why_not
 from analyzer.mirrors import Catalogues
 from analyzer.mirrors.embedded import DAOCLOUD_PATH_HOST

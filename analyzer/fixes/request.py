@@ -4,11 +4,12 @@ its list lacks, in that list's own syntax.
 For each image the policy fails, the advice (``analyzer.fixes.advice``) says whether a
 mirror's list lacks it (a line to request), already covers it (no request: the route's
 reason says why it is not used anyway), or whether no list can help (add a mirror, fix the
-configuration, or ``--ignore``). Images written in a mirror's form (``m.daocloud.io/...``)
-are requested by their upstream name. Lines are grouped per list (the embedded or downloaded
-DaoCloud ``allows.txt``, a ``--catalog`` file), one line per repository (every tag), never a
-line the list already covers. A ``/*`` line replacing several lines of one organisation is
-only offered, with the images it would also open up; ``wildcard=True`` applies it.
+configuration, or ``--ignore``). An image written in a mirror's form that the mirror does
+not serve (``blocked``) is requested by its upstream name. Lines are grouped per list (the
+embedded or downloaded DaoCloud ``allows.txt``, a ``--catalog`` file), one line per
+repository (every tag), never a line the list already covers. A ``/*`` line replacing
+several lines of one organisation is only offered, with the images it would also open up;
+``wildcard=True`` applies it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from analyzer.fixes.advice import advise
 from analyzer.fixes.catalogue_list import HostList, host_list
 from analyzer.fixes.lines import covered_by, covering, covers, parent_prefix, request_line
-from analyzer.fixes.mirror_form import is_mirror_form, upstream_of
+from analyzer.fixes.mirror_names import judged_form
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.daocloud_lists import DOCKER_HUB, Pattern, parse_allows, parse_patterns
 from analyzer.report import ImageResult, Report
@@ -154,7 +155,8 @@ def plan_requests(
             continue
         group = groups.setdefault(listed.patterns.source, _Group(listed))
         group.hosts[listed.host] = None
-        ref = upstream_of(result.ref) if is_mirror_form(result.ref) else result.ref
+        form = judged_form(result.ref, config, catalogues)
+        ref = form.upstream if form is not None else result.ref
         assert ref is not None  # the advice is "request" or "check_mirror" only then
         if advice.action == "check_mirror":
             pattern = covering(listed.patterns, ref)
@@ -174,10 +176,9 @@ def plan_requests(
 
 
 def _candidates(report: Report) -> Iterable[ImageResult]:
-    failing = {r.image for r in report.failures()}
-    for result in report.images:
-        if result.image in failing or (is_mirror_form(result.ref) and not result.ignored):
-            yield result
+    """The images the gate fails (a reference in a mirror's form the mirror does not serve
+    is ``blocked``: it is one of them)."""
+    return report.failures()
 
 
 def _list_request(group: _Group, report: Report, wildcard: bool) -> ListRequest:

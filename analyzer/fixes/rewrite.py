@@ -17,8 +17,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from analyzer.fixes.mirror_form import is_mirror_form, mirror_host, mirror_name
+from analyzer.fixes.mirror_names import mirror_host, mirror_name
 from analyzer.mirrors import Catalogues
+from analyzer.mirrors.mirror_form import mirror_form
 from analyzer.model import ImageUse
 from analyzer.reference import ImageRef
 
@@ -65,7 +66,7 @@ def suffix(ref: ImageRef) -> str:
 
 def why_not(ref: ImageRef, style: str, catalogues: Catalogues) -> str | None:
     """Why ``ref`` cannot be written in the mirror's form (None: it can)."""
-    if is_mirror_form(ref):
+    if mirror_form(ref, catalogues.explicit_hosts) is not None:
         return "already in a mirror's form"
     host = mirror_host(ref, style)
     if host is None:
