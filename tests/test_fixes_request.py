@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fixes_helpers import mirror_for, write_hosts, write_manifest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from analyzer.cli import app
 from analyzer.engine import build_report
@@ -38,6 +38,13 @@ def _plan(
     catalogues = load_catalogues(catalogs or [])
     report = build_report(read_sources([str(manifests)]), config, catalogues, ignore=ignore)
     return plan_requests(report, config, catalogues, wildcard=wildcard)
+
+
+def request_acme(acme: tuple[Path, Path, list[str]], *extra: str) -> Result:
+    """``coverage request`` over the acme fixture (its hosts directory and list)."""
+    manifests, hosts, catalogs = acme
+    args = ["request", str(manifests), "--hosts-dir", str(hosts), "--catalog", catalogs[0]]
+    return runner.invoke(app, [*args, *extra])
 
 
 def assert_minimal(plan: RequestPlan) -> None:
@@ -195,21 +202,8 @@ def test_registry_without_mirror_is_advice_not_a_line(tmp_path: Path) -> None:
 
 
 def test_patch_places_lines_in_order_and_removes_what_a_wildcard_covers(acme: tuple) -> None:
-    manifests, hosts, catalogs = acme
-    result = runner.invoke(
-        app,
-        [
-            "request",
-            str(manifests),
-            "--hosts-dir",
-            str(hosts),
-            "--catalog",
-            catalogs[0],
-            "-f",
-            "patch",
-            "--wildcard",
-        ],
-    )
+    catalogs = acme[2]
+    result = request_acme(acme, "-f", "patch", "--wildcard")
     assert result.exit_code == 0, result.output
     assert "-quay.io/acme/existing\n+quay.io/acme/*\n" in result.stdout
     _apply_and_check(result.stdout, LIST, Path(catalogs[0].partition("=")[2]).parent)
@@ -297,20 +291,7 @@ def test_issue_is_one_daocloud_template_body_per_organisation(tmp_path: Path) ->
 
 
 def test_json_lists_lines_covered_and_elsewhere(acme: tuple) -> None:
-    manifests, hosts, catalogs = acme
-    result = runner.invoke(
-        app,
-        [
-            "request",
-            str(manifests),
-            "--hosts-dir",
-            str(hosts),
-            "--catalog",
-            catalogs[0],
-            "-f",
-            "json",
-        ],
-    )
+    result = request_acme(acme, "-f", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     (lst,) = data["lists"]
@@ -320,20 +301,7 @@ def test_json_lists_lines_covered_and_elsewhere(acme: tuple) -> None:
 
 
 def test_text_says_what_a_broader_line_would_open_before_suggesting_it(acme: tuple) -> None:
-    manifests, hosts, catalogs = acme
-    result = runner.invoke(
-        app,
-        [
-            "request",
-            str(manifests),
-            "--hosts-dir",
-            str(hosts),
-            "--catalog",
-            catalogs[0],
-            "--ignore",
-            "quay.io/acme/c",
-        ],
-    )
+    result = request_acme(acme, "--ignore", "quay.io/acme/c")
     assert result.exit_code == 0, result.output
     assert (
         "a broader line quay.io/acme/* would replace quay.io/acme/a, quay.io/acme/b"
@@ -343,22 +311,9 @@ def test_text_says_what_a_broader_line_would_open_before_suggesting_it(acme: tup
 
 
 def test_patch_of_a_list_without_final_newline_applies(acme: tuple) -> None:
-    manifests, hosts, catalogs = acme
-    list_file = Path(catalogs[0].partition("=")[2])
+    list_file = Path(acme[2][0].partition("=")[2])
     list_file.write_text("quay.io/zeta/*")  # no final newline: DaoCloud's upload would drop it
-    result = runner.invoke(
-        app,
-        [
-            "request",
-            str(manifests),
-            "--hosts-dir",
-            str(hosts),
-            "--catalog",
-            catalogs[0],
-            "-f",
-            "patch",
-        ],
-    )
+    result = request_acme(acme, "-f", "patch")
     assert result.exit_code == 0, result.output
     assert "\\ No newline at end of file" in result.stdout
     _apply_and_check(result.stdout, "quay.io/zeta/*", list_file.parent)
