@@ -154,3 +154,27 @@ def test_unwritable_directory_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("coverage mirrors init: error: cannot write")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreadable_manifests_for_for_exit_2_after_the_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: Deployment\n  bad: [\n")
+    for extra in ([], ["--dry-run"]):
+        result = runner.invoke(
+            app,
+            [
+                "mirrors",
+                "init",
+                str(tmp_path / "d"),
+                "--preset",
+                "daocloud",
+                "--for",
+                str(bad),
+                "--for",
+                MANIFESTS,
+                *extra,
+            ],
+        )
+        assert result.exit_code == 2, extra
+        assert f"{bad}:2:" in result.stderr
+        assert "after (" in result.stdout

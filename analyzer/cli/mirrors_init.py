@@ -106,7 +106,7 @@ def init_command(
             _coverage(before, predicted, directory)
         if dry_run:
             _print_plan(plan)
-            return
+            raise typer.Exit(2 if before is not None and before.bad else 0)
         try:
             written = apply(plan)
         except OSError as exc:
