@@ -317,3 +317,35 @@ def test_patch_of_a_list_without_final_newline_applies(acme: tuple) -> None:
     assert result.exit_code == 0, result.output
     assert "\\ No newline at end of file" in result.stdout
     _apply_and_check(result.stdout, "quay.io/zeta/*", list_file.parent)
+
+
+def test_patch_against_the_downloaded_list_is_a_diff_of_allows_txt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.online.cache import store_list
+    from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
+
+    monkeypatch.setenv("IMAGE_COVERAGE_CACHE_DIR", str(tmp_path / "cache"))
+    original = (FIXTURES / "catalogs" / "daocloud-allows-2026-08.txt").read_text()
+    data = (original + "zzz.example/only-in-the-download/*\n").encode()
+    store_list(DEFAULT_NAME, DEFAULT_ALLOWS_URL, data, entries=1322, etag=None, last_modified=None)
+    result = runner.invoke(
+        app,
+        [
+            "request",
+            str(FIXTURES / "manifests"),
+            "--hosts-dir",
+            str(FIXTURES / "certs.d"),
+            "-f",
+            "patch",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("--- a/allows.txt\n+++ b/allows.txt\n")
+    work = tmp_path / "w"
+    work.mkdir()
+    diff = result.stdout.replace("a/allows.txt", "a/list.txt").replace("b/allows.txt", "b/list.txt")
+    _apply_and_check(diff, data.decode(), work)
+    patched_text = (work / "apply" / "list.txt").read_text()
+    assert "zzz.example/only-in-the-download/*" in patched_text
+    assert "ghcr.io/fluxcd/source-controller\n" in patched_text

@@ -21,6 +21,7 @@ from analyzer.mirrors.daocloud_lists import Pattern, parse_allows
 from analyzer.mirrors.embedded import embedded_allows_text
 
 EMBEDDED_SOURCE = "analyzer/data/allows.txt"
+DAOCLOUD_PATH = "allows.txt"  # the list's path in DaoCloud/public-image-mirror
 
 
 class PatchError(ValueError):
@@ -39,15 +40,20 @@ def list_text(lr: ListRequest) -> tuple[str, str]:
     """(text, label) of the list ``lr`` is for; ``PatchError`` when there is no text."""
     source = lr.listed.patterns.source
     if source == EMBEDDED_SOURCE:
-        return embedded_allows_text(), "allows.txt"
+        return embedded_allows_text(), DAOCLOUD_PATH
     if "://" in source:
         raise PatchError(
             f"{source}: a list given as a URL has no file to diff against; save it and "
             "pass --catalog HOST=FILE"
         )
+    from analyzer.online.refresh import cached_daocloud_allows
+
+    cached = cached_daocloud_allows()
+    # the downloaded copy of DaoCloud's list diffs as the file it is in DaoCloud's repository
+    label = DAOCLOUD_PATH if cached and str(cached.path) == source else os.path.basename(source)
     try:
         with open(source, encoding="utf-8") as handle:
-            return handle.read(), os.path.basename(source)
+            return handle.read(), label
     except (OSError, UnicodeDecodeError) as exc:
         raise PatchError(f"{source}: cannot read the list: {exc}") from None
 
