@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from analyzer.cli import app
 from analyzer.engine import build_report
 from analyzer.mirrors import load_catalogues, load_mirror_config
+from analyzer.mirrors.doctor import diagnose
 from analyzer.sources import read_sources
 
 runner = CliRunner()
@@ -38,6 +39,7 @@ def test_daocloud_preset_routes_exactly_as_the_embedded_defaults(tmp_path: Path)
     assert '[host."https://docker.m.daocloud.io"]\n  capabilities = ["pull", "resolve"]' in text
     assert oct((target / "docker.io" / "hosts.toml").stat().st_mode & 0o777) == "0o644"
     assert not [p for p in target.rglob("*") if p.name.endswith(".tmp")]
+    assert diagnose([str(target)]) == ()  # none of the traps `coverage doctor` knows
 
 
 def test_for_limits_to_the_manifests_registries_and_prints_before_and_after(tmp_path: Path) -> None:
