@@ -4,7 +4,7 @@ The public API::
 
     from analyzer import parse_image, ImageRef, InvalidImageReference
     report = analyzer.scan("manifests/", hosts_dir="/etc/containerd/certs.d")
-    report.images_frame()            # pandas, with the ``notebook`` extra
+    analyzer.frames.images_frame(report)   # pandas, with the ``notebook`` extra
 
 ``scan`` and ``build_report`` are imported lazily so the CLI starts fast.
 """
@@ -14,11 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.engine import build_report, scan
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ImageRef",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analyzer.model import (
     COVERED_STATUSES,
@@ -22,9 +22,6 @@ from analyzer.model import (
     SourceError,
 )
 from analyzer.reference import ImageRef
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
 
 #: bumped only when a field changes meaning or disappears (adding fields is compatible)
 SCHEMA_VERSION = 1
@@ -284,25 +281,6 @@ class Report:
         if self.has_errors:
             return 2
         return 0 if self.passed else 1
-
-    # -- DataFrames (pandas imported only when called) --------------------------------------
-    def images_frame(self) -> pd.DataFrame:
-        """One row per distinct image (columns in ``analyzer.frames.IMAGE_COLUMNS``)."""
-        from analyzer.frames import images_frame
-
-        return images_frame(self)
-
-    def uses_frame(self) -> pd.DataFrame:
-        """One row per use (columns in ``analyzer.frames.USE_COLUMNS``)."""
-        from analyzer.frames import uses_frame
-
-        return uses_frame(self)
-
-    def mirrors_frame(self) -> pd.DataFrame:
-        """One row per configured mirror host (columns in ``analyzer.frames.MIRROR_COLUMNS``)."""
-        from analyzer.frames import mirrors_frame
-
-        return mirrors_frame(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON document (``schema_version`` 1), documented in the README."""

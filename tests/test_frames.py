@@ -14,6 +14,9 @@ from analyzer.frames import (
     USE_COLUMNS,
     NotebookExtraMissing,
     changes_frame,
+    images_frame,
+    mirrors_frame,
+    uses_frame,
 )
 from analyzer.model import STATUSES
 from analyzer.whatif import compare
@@ -23,7 +26,7 @@ pd = pytest.importorskip("pandas")
 
 def test_images_frame_has_one_row_per_image_and_an_ordered_status() -> None:
     report = factory.full_report()
-    frame = report.images_frame()
+    frame = images_frame(report)
     assert tuple(frame.columns) == IMAGE_COLUMNS
     assert len(frame) == len(report.images)
     assert list(frame["status"].cat.categories) == list(STATUSES)
@@ -34,7 +37,7 @@ def test_images_frame_has_one_row_per_image_and_an_ordered_status() -> None:
 
 def test_uses_frame_includes_invalid_uses_as_invalid() -> None:
     report = factory.full_report()
-    frame = report.uses_frame()
+    frame = uses_frame(report)
     assert tuple(frame.columns) == USE_COLUMNS
     expected = sum(len(r.uses) for r in report.images) + len(report.invalid)
     assert len(frame) == expected
@@ -43,7 +46,7 @@ def test_uses_frame_includes_invalid_uses_as_invalid() -> None:
 
 
 def test_mirrors_frame() -> None:
-    frame = factory.full_report().mirrors_frame()
+    frame = mirrors_frame(factory.full_report())
     assert tuple(frame.columns) == MIRROR_COLUMNS
     assert frame["count"].sum() == 3
 
@@ -70,7 +73,7 @@ def test_compare_lists_only_changed_images() -> None:
 def test_without_pandas_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
     with pytest.raises(NotebookExtraMissing, match=r"pip install 'image-coverage\[notebook\]'"):
-        factory.full_report().images_frame()
+        images_frame(factory.full_report())
 
 
 def test_what_if_two_catalogue_snapshots_of_the_same_manifests() -> None:

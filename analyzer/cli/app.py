@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from analyzer import __version__
+from analyzer.version import __version__
 
 app = typer.Typer(
     name="coverage",

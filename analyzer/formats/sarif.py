@@ -16,7 +16,6 @@ from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from analyzer import __version__
 from analyzer.formats.common import (
     ALL_STATUS_ORDER,
     STATUS_MEANING,
@@ -29,6 +28,7 @@ from analyzer.formats.common import (
 )
 from analyzer.model import COVERED_STATUSES, ConfigError, ImageUse, SourceError
 from analyzer.report import ImageResult, Report
+from analyzer.version import __version__
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

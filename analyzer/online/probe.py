@@ -26,13 +26,13 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
-from analyzer import __version__
 from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Host
 from analyzer.online.challenge import Challenge, bearer_challenge, parse_challenges
 from analyzer.online.ratelimit import HostRateLimiter
 from analyzer.online.verdicts import VerdictCache, verdict_key
 from analyzer.reference import ImageRef
+from analyzer.version import __version__
 
 if TYPE_CHECKING:
     import requests

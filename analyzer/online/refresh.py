@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from analyzer import __version__
 from analyzer.online.cache import (
     CachedList,
     check_name,
@@ -31,6 +30,7 @@ from analyzer.online.cache import (
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
+from analyzer.version import __version__
 
 if TYPE_CHECKING:
     import requests
