@@ -28,8 +28,6 @@ USE_CLASSES: tuple[UseClass, ...] = (
     "unresolved",
     "invalid",
 )
-#: classes whose ``image`` is a pullable reference
-PULLABLE_CLASSES: frozenset[str] = frozenset({"container", "crd", "volume", "indirect"})
 
 
 @dataclass(frozen=True)
@@ -152,7 +150,6 @@ class SourceWarning(Problem):
 
 # -- mirror configuration ----------------------------------------------------------------------
 
-Capability = Literal["pull", "resolve", "push", "referrers"]
 ALL_CAPABILITIES: frozenset[str] = frozenset({"pull", "resolve", "push"})
 
 

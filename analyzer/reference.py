@@ -140,11 +140,17 @@ def parse_image(text: str) -> ImageRef:
     return _parse(text, f"{domain}/{remainder}")
 
 
+def is_domain_component(first: str) -> bool:
+    """Docker's rule (``splitDockerDomain``) for the first path component of a name: a
+    registry host when it has ``.`` or ``:``, is ``localhost``, or has upper-case letters.
+    The one "is this a host" test of the project."""
+    return first == "localhost" or "." in first or ":" in first or first.lower() != first
+
+
 def split_docker_domain(text: str) -> tuple[str, str]:
     """Docker's heuristic: ``(domain, remainder)``, with ``docker.io`` and ``library/`` added."""
     first, slash, rest = text.partition("/")
-    is_domain = first == "localhost" or "." in first or ":" in first or first.lower() != first
-    if slash and is_domain:
+    if slash and is_domain_component(first):
         domain, remainder = first, rest
     else:
         domain, remainder = DEFAULT_DOMAIN, text

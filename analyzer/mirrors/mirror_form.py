@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from analyzer.mirrors.embedded import DAOCLOUD_PATH_HOST, daocloud_host_registries
-from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,6 @@ class MirrorForm:
     by_catalogue: bool = False
 
 
-def _looks_like_registry(component: str) -> bool:
-    """Docker's rule for the first path component: a domain if it has ``.`` or ``:`` or is
-    ``localhost`` (distribution/reference ``splitDockerDomain``)."""
-    return "." in component or ":" in component or component == "localhost"
-
-
 def _with_reference(name: str, ref: ImageRef) -> ImageRef | None:
     text = name + (f":{ref.tag}" if ref.tag else "") + (f"@{ref.digest}" if ref.digest else "")
     try:
@@ -48,7 +42,7 @@ def _with_reference(name: str, ref: ImageRef) -> ImageRef | None:
 
 def _prefix_form(host: str, ref: ImageRef) -> MirrorForm | None:
     first, _, rest = ref.path.partition("/")
-    if not rest or not _looks_like_registry(first):
+    if not rest or not is_domain_component(first):
         return None
     upstream = _with_reference(f"{first}/{rest}", ref)
     return MirrorForm(host, upstream) if upstream is not None else None

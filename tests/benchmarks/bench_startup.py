@@ -25,8 +25,10 @@ def main() -> None:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(COMMAND, capture_output=True, check=False)
+        done = subprocess.run(COMMAND, capture_output=True, check=False)
         times.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1):  # a command that failed timed nothing worth having
+            sys.exit(f"the scan exited {done.returncode}: {done.stderr.decode()[-500:]}")
     bare = []
     for _ in range(runs):
         start = time.perf_counter()
