@@ -166,3 +166,17 @@ def test_mirrors_shows_the_same_findings(tmp_path: Path) -> None:
     bad = _tree(tmp_path / "bad", {"docker.io/host.toml": DAOCLOUD_HUB})
     result = CliRunner().invoke(app, ["mirrors", "--hosts-dir", str(bad), "-f", "json"])
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["misnamed-hosts-file"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("markdown", "### Mirror configuration findings (1)"), ("github", "::error file=")],
+)
+def test_findings_reach_markdown_and_github_annotations(
+    tmp_path: Path, fmt: str, expected: str
+) -> None:
+    certs = _tree(tmp_path / "certs.d", {"docker.io/host.toml": DAOCLOUD_HUB})
+    pod = _tree(tmp_path, {"pod.yaml": POD}) / "pod.yaml"
+    result = CliRunner().invoke(app, ["scan", str(pod), "--hosts-dir", str(certs), "-f", fmt])
+    assert expected in result.stdout
+    assert "misnamed-hosts-file" in result.stdout or "hosts.toml" in result.stdout

@@ -3,7 +3,8 @@
 One command per use of an image that is not mirrored: ``::error`` when the policy rejects its
 status, ``::warning`` otherwise (partial, direct, or a status the policy allows); ignored
 images get none. Invalid uses likewise (``error`` when ``invalid`` is in ``fail_on``). Inputs
-that could not be read are errors, report warnings are warnings, and a final ``::notice``
+that could not be read are errors, configuration findings (``coverage doctor``) are errors
+when they fail the gate, report warnings are warnings, and a final ``::notice``
 carries the summary and the verdict. Values are escaped exactly as ``@actions/core`` does.
 """
 
@@ -20,7 +21,7 @@ from analyzer.formats.common import (
     verdict,
 )
 from analyzer.formats.textgrid import printable
-from analyzer.model import ConfigError, ImageUse, SourceError
+from analyzer.model import COVERED_STATUSES, ConfigError, ImageUse, SourceError
 from analyzer.report import Report
 
 
@@ -62,7 +63,7 @@ def _place(use: ImageUse) -> dict[str, str | int | None]:
 def lines(report: Report) -> list[str]:
     out: list[str] = []
     for result in report.images:
-        if result.status == "mirrored" or result.ignored:
+        if result.status in COVERED_STATUSES or result.ignored:
             continue
         level = "error" if result.status in report.policy.fail_on else "warning"
         message = describe_route(result)
@@ -95,6 +96,20 @@ def lines(report: Report) -> list[str]:
                 file=error.file,
                 line=error.line,
                 title="Unreadable input",
+            )
+        )
+    failing = set(report.failing_findings())
+    for finding in report.findings:
+        level = (
+            "error" if finding in failing else "notice" if finding.severity == "info" else "warning"
+        )
+        out.append(
+            command(
+                level,
+                f"{finding.message}. Fix: {finding.fix}" if finding.fix else finding.message,
+                file=finding.file,
+                line=finding.line,
+                title=f"Mirror configuration ({finding.code})",
             )
         )
     for warning in all_warnings(report):

@@ -58,6 +58,7 @@ def lines(report: Report) -> list[str]:
     text += _summary_table(report)
     text += _failing(report)
     text += _errors(report)
+    text += _findings(report)
     text += _details(f"All images ({len(report.images)})", _all_images(report.images))
     text += _details(f"Mirrors ({len(report.mirrors)})", _mirrors(report))
     warnings = all_warnings(report)
@@ -169,6 +170,16 @@ def _errors(report: Report) -> list[str]:
         "",
         *(f"- {escape(str(e))}" for e in errors),
     ]
+
+
+def _findings(report: Report) -> list[str]:
+    if not report.findings:
+        return []
+    rows = [
+        f"- **{f.severity}** {escape(str(f))}" + (f" Fix: {escape(f.fix)}" if f.fix else "")
+        for f in report.findings
+    ]
+    return ["", f"### Mirror configuration findings ({len(rows)})", "", *rows]
 
 
 def _all_images(results: tuple[ImageResult, ...]) -> list[str]:
