@@ -25,7 +25,7 @@ from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import URGENCY, Finding, ImageUse, Route
 from analyzer.reference import ImageRef
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
-from analyzer.route import route_image
+from analyzer.route import located_ref, route_hosts, route_image
 from analyzer.sources import RenderOptions, Rule, SourceResult, read_sources
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +55,11 @@ class ScanOptions:
     rules: tuple[Rule, ...] = ()  # extraction rules of the settings file
     helm_args: tuple[str, ...] = ()  # for `helm template` of chart folders
     containerd_version: str | None = None  # "1.6", "2.1"...; None: detected, else the newest
+    runtime: str | None = None  # containerd, k3s, rke2, crio, podman, docker
+    k3s_registries: str | None = None
+    k3s_disable_default_endpoint: bool = False
+    registries_conf: str | None = None
+    registries_conf_d: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,11 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         docker_daemon=options.docker_daemon,
         node_default=options.node_default,
         containerd_version=options.containerd_version,
+        runtime=options.runtime,
+        k3s_registries=options.k3s_registries,
+        k3s_disable_default_endpoint=options.k3s_disable_default_endpoint,
+        registries_conf=options.registries_conf,
+        registries_conf_d=options.registries_conf_d,
     )
     if loader is None and any(_is_url(spec) for spec in options.catalogs):
         from analyzer.online.refresh import cached_loader
@@ -253,7 +263,7 @@ def mirror_coverage(
     }
     hosts_by_url = {h.url: h for rh in configured for h in rh.hosts}
     for result in images:
-        hosts = config.hosts_for(result.registry)
+        hosts = route_hosts(result.ref, config)
         for host in hosts.hosts:
             hosts_by_url.setdefault(host.url, host)
         route = result.route
@@ -263,7 +273,7 @@ def mirror_coverage(
             served.setdefault((route.content_host, registry), []).append(result.image)
         elif route.status in ("mirrored", "partial") and route.content_host is not None:
             # the configured name the route's hosts came from ("_default", a legacy "*")
-            registry = config.configured_name(result.registry)
+            registry = config.configured_name(located_ref(result.ref))
             served.setdefault((route.content_host, registry), []).append(result.image)
 
     coverage = []
@@ -302,6 +312,6 @@ def _hosts_in_use(config: MirrorConfig, images: Sequence[ImageResult]) -> frozen
     route, and the registries of references written in a mirror's form."""
     hosts = {h.host for rh in config.configured() for h in rh.hosts}
     for result in images:
-        hosts.update(h.host for h in config.hosts_for(result.registry).hosts)
+        hosts.update(h.host for h in route_hosts(result.ref, config).hosts)
         hosts.add(result.registry)
     return frozenset(normalise_host(h) for h in hosts)

@@ -169,6 +169,12 @@ class Host:
     # why every request to this host fails before it is sent (Go's URL rules accepted it, the
     # HTTP client does not: no host, a port above 65535...); containerd tries the next host
     unusable: str | None = None
+    # (Go regexp, replacement) pairs rewriting the repository this host is asked for, in
+    # the order written; the first that changes the name applies (k3s ``rewrite``, or a
+    # ``registries.conf`` location that replaces the matched prefix)
+    rewrites: tuple[tuple[str, str], ...] = ()
+    # why the runtime refuses to contact this host (``registries.conf`` ``blocked = true``)
+    blocked: str | None = None
 
     @property
     def url(self) -> str:
@@ -190,12 +196,19 @@ class RegistryHosts:
 
     registry: str  # the registry name as in the normalised reference ("docker.io")
     hosts: tuple[Host, ...]  # mirrors in order, then the server
-    origin: str  # "hosts-dir", "containerd-config", "docker-daemon", "embedded", "none"
+    # "hosts-dir", "containerd-config", "docker-daemon", "embedded", "k3s-registries",
+    # "registries-conf", "none"
+    origin: str
     file: str | None = None  # the hosts.toml (or other file) used, if any
     warnings: tuple[str, ...] = ()
     # why containerd cannot set these hosts up at all (a ``ca``/``client`` file missing):
     # every pull from the registry then fails, with no fallback
     fatal: str | None = None
+    namespace: bool = True  # requests to mirrors carry ``?ns=<registry>`` (containerd)
+    # how the hosts are used: "containerd" (a resolve phase that needs capabilities, then
+    # every host in order for each object) or "first-source" (containers/image: the first
+    # host whose manifest answers serves every blob, no per-blob fallback)
+    rule: str = "containerd"
 
     @property
     def mirrors(self) -> tuple[Host, ...]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from analyzer.model import Host
 from analyzer.reference import ImageRef
 from analyzer.report import ImageResult, ProbeVerdict, Report
+from analyzer.route import route_hosts
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -24,7 +25,7 @@ def probe_targets(report: Report, config: MirrorConfig) -> list[tuple[Host, str,
     """(mirror host, registry, image) for every mirror on every image's route."""
     targets = []
     for result in report.images:
-        for host in config.hosts_for(result.registry).mirrors:
+        for host in route_hosts(result.ref, config).mirrors:
             targets.append((host, result.registry, result.ref))
     return targets
 

@@ -27,6 +27,7 @@ from analyzer.mirrors.catalogues import Catalogues
 from analyzer.mirrors.config import MirrorConfig
 from analyzer.mirrors.hosts_toml import outside_registry_api
 from analyzer.mirrors.mirror_form import MirrorForm, mirror_form
+from analyzer.mirrors.rewrite import Rewritten, rewrite_path
 from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Attempt, Host, Phase, RegistryHosts, Route, Status
 from analyzer.reference import ImageRef
@@ -36,7 +37,7 @@ _DIGEST_NEEDS = frozenset({"pull"})
 
 
 def _namespace(hosts: RegistryHosts, host: Host) -> str:
-    if hosts.origin == "docker-daemon":  # Docker Engine sends no ns=
+    if not hosts.namespace:  # Docker Engine and containers/image send no ns=
         return ""
     if not sends_namespace(hosts.registry, host.host):
         return ""
@@ -66,23 +67,41 @@ def containerd_locator(ref: ImageRef) -> tuple[str, str]:
     return host, repository
 
 
+def located_ref(ref: ImageRef) -> ImageRef:
+    """The reference CRI pulls, with the registry containerd contacts as its domain
+    (``containerd_locator``): the reference runtimes are asked about."""
+    registry, repository = containerd_locator(ref)
+    pulled = ref.pulled
+    if registry == pulled.domain:
+        return pulled
+    return replace(pulled, domain=registry, path=repository)
+
+
+def route_hosts(ref: ImageRef, config: MirrorConfig) -> RegistryHosts:
+    """The hosts the route of ``ref`` is decided on: the runtime's answer for the reference
+    it pulls (a ``registries.conf`` answers by the whole name, not only the registry)."""
+    return config.hosts_for_ref(located_ref(ref))
+
+
 def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
-    """Predict containerd's attempts for ``ref`` and where each phase is served; a reference
-    written in a mirror's own form is then judged by that mirror's catalogue."""
-    route = _containerd_route(ref, config, catalogues)
+    """Predict the runtime's attempts for ``ref`` and where each phase is served; a
+    reference written in a mirror's own form is then judged by that mirror's catalogue."""
+    hosts = route_hosts(ref, config)
+    route = _containerd_route(ref, hosts, catalogues)
     form = mirror_form(ref.pulled, catalogues.explicit_hosts)
-    if form is None or (form.by_catalogue and config.hosts_for(route.registry or "").mirrors):
+    if form is None or (form.by_catalogue and hosts.mirrors):
         return route
-    return _judge_mirror_form(route, form, config, catalogues)
+    return _judge_mirror_form(route, form, hosts, catalogues)
 
 
 def _judge_mirror_form(
-    route: Route, form: MirrorForm, config: MirrorConfig, catalogues: Catalogues
+    route: Route, form: MirrorForm, hosts: RegistryHosts, catalogues: Catalogues
 ) -> Route:
-    """containerd asks the mirror host itself (the reference's registry) for what the node
-    configuration does not serve elsewhere; such a pull has no upstream to fall back to."""
+    """The runtime asks the mirror host itself (the reference's registry) for what the node
+    configuration does not serve elsewhere; such a pull has no upstream to fall back to.
+    ``hosts`` are the ones the route was decided on."""
     stands_for = str(form.upstream) if form.upstream is not None else None
-    upstream_urls = {h.url for h in config.hosts_for(route.registry or "").hosts if h.is_upstream}
+    upstream_urls = {h.url for h in hosts.hosts if h.is_upstream}
     asks_mirror = bool({route.resolve_host, route.content_host} & upstream_urls)
     if route.status == "blocked" or not asks_mirror:
         return replace(route, stands_for=stands_for)
@@ -126,10 +145,15 @@ def _judge_mirror_form(
     )
 
 
-def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
+def _containerd_route(
+    ref: ImageRef, registry_hosts: RegistryHosts, catalogues: Catalogues
+) -> Route:
     pulled = ref.pulled
     registry, repository = containerd_locator(ref)
-    registry_hosts = config.hosts_for(registry)
+    if registry_hosts.rule == "first-source":
+        from analyzer.route_first_source import route_first_source
+
+        return route_first_source(ref, registry_hosts, catalogues)
     if registry_hosts.fatal is not None:
         return Route(
             image=ref.pull_ref,
@@ -150,8 +174,14 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
         None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
     ]
     outside = [outside_registry_api(h.path) for h in hosts]
-    # the catalogue sees the tag as written, even when the pull is by digest
-    listed = [c is None or c.holds(ref) for c in catalogue_of]
+    asked = asked_paths(repository, hosts)
+    # the catalogue sees the tag as written (even when the pull is by digest), and the
+    # repository each host is asked for (after a k3s rewrite)
+    listed = [
+        c is None
+        or c.holds(ref if a.path == repository else replace(ref, domain=registry, path=a.path))
+        for c, a in zip(catalogue_of, asked, strict=True)
+    ]
     holds = [
         held and not out and h.unusable is None
         for h, held, out in zip(hosts, listed, outside, strict=True)
@@ -174,7 +204,7 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
                 )
             )
             continue
-        url = request_url(registry_hosts, host, repository, "manifests", reference)
+        url = request_url(registry_hosts, host, asked[index].path, "manifests", reference)
         if holds[index]:
             attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
             resolve_index = index
@@ -184,7 +214,7 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
     content_index: int | None = None
     if resolve_index is not None:
         for index, host in enumerate(hosts):
-            url = request_url(registry_hosts, host, repository, "manifests", "<digest>")
+            url = request_url(registry_hosts, host, asked[index].path, "manifests", "<digest>")
             if holds[index]:
                 attempts.append(
                     Attempt("content", host.url, "served", f"GET {url} (and the blobs)")
@@ -216,9 +246,15 @@ def _containerd_route(ref: ImageRef, config: MirrorConfig, catalogues: Catalogue
         content_host=content_host.url if content_host else None,
         hosts_file=registry_hosts.file,
         attempts=tuple(attempts),
-        warnings=_warnings(registry_hosts, catalogue_of, resolve_host, content_host),
+        warnings=_warnings(registry_hosts, catalogue_of, resolve_host, content_host)
+        + tuple(w for a in asked for w in a.warnings),
         reason=reason,
     )
+
+
+def asked_paths(path: str, hosts: tuple[Host, ...]) -> list[Rewritten]:
+    """The repository each host is asked for (a host's ``rewrites`` applied)."""
+    return [rewrite_path(path, h.rewrites) if h.rewrites else Rewritten(path) for h in hosts]
 
 
 def _missed(

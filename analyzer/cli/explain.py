@@ -87,15 +87,22 @@ def route_json(
     data = route.to_dict()
     data["config"] = description
     data["origin"] = hosts.origin
+    from analyzer.reference import parse_image
+    from analyzer.route import asked_paths, located_ref
+
+    path = located_ref(parse_image(route.image)).path  # the repository containerd asks for
+    data["rule"] = hosts.rule
     data["hosts"] = [
         {
             "url": h.url,
             "capabilities": sorted(h.capabilities),
             "upstream": h.is_upstream,
             "server": h.is_server,
+            "repository": asked.path,
+            "blocked": h.blocked,
             "catalogue": None if h.is_upstream else _catalogue_json(catalogues, h.host),
         }
-        for h in hosts.hosts
+        for h, asked in zip(hosts.hosts, asked_paths(path, hosts.hosts), strict=True)
     ]
     return data
 
@@ -131,12 +138,17 @@ def explain_command(
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
+    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
+    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
+    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
+    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
 ) -> None:
     """Which host resolves IMAGE and which serves its content, attempt by attempt."""
     if fmt not in _FORMATS:
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
     from analyzer.reference import InvalidImageReference, parse_image
-    from analyzer.route import route_image
+    from analyzer.route import route_hosts, route_image
 
     try:
         ref = parse_image(image)
@@ -153,6 +165,13 @@ def explain_command(
         docker_daemon=docker_daemon,
         containerd_version=containerd_version,
         catalog=catalog,
+        runtime=options.RuntimeOptions(
+            runtime,
+            k3s_registries,
+            k3s_disable_default_endpoint,
+            registries_conf,
+            registries_conf_d,
+        ),
     )
     for error in config.errors:
         typer.echo(f"coverage explain: config error: {error}", err=True)
@@ -160,7 +179,7 @@ def explain_command(
         typer.echo(f"coverage explain: warning: {warning}", err=True)
 
     route = route_image(ref, config, catalogues)
-    hosts = config.hosts_for(route.registry or ref.domain)
+    hosts = route_hosts(ref, config)
     advice = _advice(ref, route, config, catalogues)
     if fmt == "json":
         data = route_json(route, hosts, catalogues, config.description)

@@ -56,8 +56,21 @@ def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
     return data
 
 
+def generated_files(config: MirrorConfig) -> list[tuple[str, str]]:
+    """(path, text) of every hosts.toml a k3s/RKE2 runtime writes from registries.yaml."""
+    from analyzer.mirrors.k3s import K3sRuntime
+
+    return [
+        (f"{d.path}/hosts.toml", d.text)
+        for runtime in config.runtimes
+        if isinstance(runtime, K3sRuntime)
+        for d in runtime.dirs.values()
+    ]
+
+
 def mirrors_json(config: MirrorConfig, catalogues: Catalogues) -> dict[str, Any]:
     return {
+        "generated_files": [{"path": p, "text": t} for p, t in generated_files(config)],
         "description": config.description,
         "errors": [e.to_dict() for e in config.errors],
         "warnings": list(config.warnings) + list(catalogues.warnings),
@@ -86,9 +99,11 @@ def _registry_lines(rh: RegistryHosts, catalogues: Catalogues) -> list[str]:
             for flag, name in (
                 (host.override_path, "override_path"),
                 (host.skip_verify, "skip_verify"),
+                (host.blocked is not None, "blocked"),
             )
             if flag
         ]
+        extras.extend(f"rewrite {p!r} -> {r!r}" for p, r in host.rewrites)
         lines.append(
             f"  {number}. {host.url}  [{caps}]  {_role(host)}"
             + (f"  ({', '.join(extras)})" if extras else "")
@@ -113,6 +128,8 @@ def render_text(config: MirrorConfig, catalogues: Catalogues) -> str:
     if config.warnings or catalogues.warnings:
         lines.append("")
     lines.extend(f"warning: {w}" for w in (*config.warnings, *catalogues.warnings))
+    for path, text in generated_files(config):
+        lines.extend(["", f"--- {path} (written by k3s from registries.yaml)", text.rstrip("\n")])
     return "\n".join(lines)
 
 
@@ -134,6 +151,11 @@ def mirrors_command(
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
+    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
+    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
+    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
+    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
 ) -> None:
     """The mirror configuration in effect: registries, hosts, capabilities, catalogues."""
     if ctx.invoked_subcommand is not None:
@@ -148,6 +170,13 @@ def mirrors_command(
         docker_daemon=docker_daemon,
         containerd_version=containerd_version,
         catalog=catalog,
+        runtime=options.RuntimeOptions(
+            runtime,
+            k3s_registries,
+            k3s_disable_default_endpoint,
+            registries_conf,
+            registries_conf_d,
+        ),
     )
     for error in config.errors:
         typer.echo(f"{error}", err=True)

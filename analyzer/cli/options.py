@@ -10,12 +10,31 @@ then call ``mirror_setup(...)``; it raises ``analyzer.mirrors.CatalogueError`` (
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """``--runtime`` and the runtime file options, as one value."""
+
+    runtime: str | None = None
+    k3s_registries: str | None = None
+    k3s_disable_default_endpoint: bool = False
+    registries_conf: str | None = None
+    registries_conf_d: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return bool(
+            self.runtime or self.k3s_registries or self.registries_conf or self.registries_conf_d
+        )
+
 
 HOSTS_DIR = typer.Option(
     None,
@@ -46,6 +65,34 @@ CONTAINERD_VERSION = typer.Option(
         "else the newest]"
     ),
     show_default=False,
+)
+RUNTIME = typer.Option(
+    None,
+    "--runtime",
+    help=(
+        "Whose rules and files: containerd, k3s, rke2, crio, podman or docker. Without file "
+        "options it reads that runtime's usual files on this machine."
+    ),
+)
+K3S_REGISTRIES = typer.Option(
+    None,
+    "--k3s-registries",
+    help="k3s/RKE2 registries.yaml: routes follow the hosts.toml files k3s writes from it.",
+)
+K3S_DISABLE_DEFAULT = typer.Option(
+    False,
+    "--k3s-disable-default-endpoint",
+    help="k3s/RKE2 started with --disable-default-registry-endpoint (no upstream fallback).",
+)
+REGISTRIES_CONF = typer.Option(
+    None,
+    "--registries-conf",
+    help="CRI-O/Podman registries.conf (containers/image rules).",
+)
+REGISTRIES_CONF_D = typer.Option(
+    None,
+    "--registries-conf-d",
+    help="CRI-O/Podman registries.conf.d folder: its *.conf drop-ins, in name order.",
 )
 CATALOG = typer.Option(
     None,
@@ -83,17 +130,24 @@ def mirror_setup(
     loader: Callable[[str], str] | None = None,
     warn: Callable[[str], None] | None = None,
     containerd_version: str | None = None,
+    runtime: RuntimeOptions | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
     """The configuration in effect and the catalogues from the shared options
     (``analyzer.engine.setup``, the one place that builds them)."""
     from analyzer.engine import ScanOptions, setup
 
+    files = runtime or RuntimeOptions()
     options = ScanOptions(
         hosts_dirs=tuple(hosts_dir or ()),
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
         catalogs=tuple(catalog or ()),
         containerd_version=containerd_version,
+        runtime=files.runtime,
+        k3s_registries=files.k3s_registries,
+        k3s_disable_default_endpoint=files.k3s_disable_default_endpoint,
+        registries_conf=files.registries_conf,
+        registries_conf_d=files.registries_conf_d,
     )
     chosen = setup(options, loader=loader, warn=warn)
     return chosen.config, chosen.catalogues
@@ -107,6 +161,7 @@ def mirror_setup_or_exit(
     docker_daemon: str | None = None,
     catalog: Sequence[str] | None = None,
     containerd_version: str | None = None,
+    runtime: RuntimeOptions | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
     """``mirror_setup`` for one command: notes go to stderr as ``coverage COMMAND: ...``, and
     a ``--catalog`` that cannot be used ends the command with a one-line usage error (2)."""
@@ -121,6 +176,7 @@ def mirror_setup_or_exit(
             catalog=catalog,
             warn=lambda note: typer.echo(f"coverage {command}: {note}", err=True),
             containerd_version=containerd_version,
+            runtime=runtime,
         )
     except (CatalogueError, ValueError) as exc:
         raise usage_error(command, str(exc)) from None

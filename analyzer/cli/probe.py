@@ -114,13 +114,13 @@ def probe_command(
 
     from analyzer.online.compare import compare, probe_catalogues
     from analyzer.online.probe import Prober
-    from analyzer.route import route_image
+    from analyzer.route import route_hosts, route_image
 
     routes = {key: route_image(ref, config, catalogues) for key, ref in refs.items()}
     items: list[tuple[Host, str, ImageRef]] = [
         (host, ref.pulled.domain, ref)
         for ref in refs.values()
-        for host in config.hosts_for(ref.pulled.domain).mirrors
+        for host in route_hosts(ref, config).mirrors
     ]
     prober = Prober(
         timeout=timeout,
@@ -142,7 +142,7 @@ def probe_command(
             route=routes[key],
             comparisons=tuple(c for c in comparisons if c.result.image == ref.pull_ref),
             probed_status=route_image(ref, config, by_probe).status
-            if config.hosts_for(ref.pulled.domain).mirrors
+            if route_hosts(ref, config).mirrors
             else None,
         )
         for key, ref in refs.items()

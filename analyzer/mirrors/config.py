@@ -15,31 +15,22 @@ Sources, consulted in this order for each registry (the first that configures it
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import replace
 
-from analyzer.mirrors.docker_daemon import DockerDaemonConfig, docker_hosts, read_docker_daemon
+from analyzer.mirrors.containerd_runtimes import EmbeddedRuntime, HostsDirRuntime, LegacyCriRuntime
+from analyzer.mirrors.docker_daemon import DockerDaemonRuntime, read_docker_daemon
 from analyzer.mirrors.embedded import daocloud_mirror_config
-from analyzer.mirrors.hosts_dir import (
-    DEFAULT_DIR,
-    FATAL_CONSEQUENCE,
-    HostsDir,
-    HostsRoot,
-    find_dir,
-    scan_root,
-    shadowed_by,
-    split_roots,
-)
-from analyzer.mirrors.legacy_cri import (
-    WILDCARD,
-    ContainerdConfig,
-    endpoints_for,
-    legacy_hosts,
-    read_containerd_config,
-)
-from analyzer.mirrors.upstream import DOCKER_HUB, upstream_host
+from analyzer.mirrors.hosts_dir import HostsRoot, scan_root, split_roots
+from analyzer.mirrors.k3s import read_k3s_registries
+from analyzer.mirrors.legacy_cri import ContainerdConfig, read_containerd_config
+from analyzer.mirrors.node import RuntimeFiles, detect, detect_crio, usual_files
+from analyzer.mirrors.registries_conf import read_registries_conf
+from analyzer.mirrors.runtime import CATCH_ALL_NAMES, MirrorRuntime
+from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
 from analyzer.model import ConfigError, RegistryHosts
+from analyzer.reference import ImageRef
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
 #: environment variable naming another node hosts directory (tests, unusual installs)
@@ -55,39 +46,26 @@ def node_hosts_dir() -> str:
 _ROOTS = "\x00roots\x00"  # replaced by the roots and what was found in them
 
 
-@dataclass(frozen=True)
-class _Sources:
-    roots: tuple[HostsRoot, ...] = ()
-    roots_origin: str = "hosts-dir"  # "hosts-dir" or "containerd-config"
-    containerd: ContainerdConfig | None = None
-    daemon: DockerDaemonConfig | None = None
-    embedded: Mapping[str, RegistryHosts] = field(default_factory=dict)
-
-
 class MirrorConfig:
-    """How a registry name finds its ``RegistryHosts``; read-only once built."""
+    """The runtimes in effect, asked in order for each image (the first answer wins);
+    read-only once built."""
 
     def __init__(
         self,
         *,
         description: str,
-        roots: Sequence[HostsRoot] = (),
-        roots_origin: str = "hosts-dir",
-        containerd: ContainerdConfig | None = None,
-        daemon: DockerDaemonConfig | None = None,
-        embedded: Mapping[str, RegistryHosts] | None = None,
+        runtimes: Sequence[MirrorRuntime] = (),
         errors: Sequence[ConfigError] = (),
         warnings: Sequence[str] = (),
         containerd_version: ContainerdVersion = NEWEST,
     ) -> None:
         self.containerd_version = containerd_version
-        self._sources = _Sources(
-            tuple(roots), roots_origin, containerd, daemon, dict(embedded or {})
-        )
+        self._runtimes = tuple(runtimes)
+        self._by_reference = any(r.by_reference for r in self._runtimes)
         self._description = description
-        self._errors = tuple(errors)
-        self._warnings = tuple(warnings)
-        self._cache: dict[str, RegistryHosts] = {}
+        self._errors = tuple(errors) + tuple(e for r in self._runtimes for e in r.errors)
+        self._warnings = tuple(warnings) + tuple(w for r in self._runtimes for w in r.warnings)
+        self._cache: dict[str, tuple[RegistryHosts, MirrorRuntime | None]] = {}
 
     @property
     def description(self) -> str:
@@ -103,137 +81,66 @@ class MirrorConfig:
         return self._warnings
 
     @property
+    def runtimes(self) -> tuple[MirrorRuntime, ...]:
+        return self._runtimes
+
+    @property
     def roots(self) -> tuple[HostsRoot, ...]:
-        return self._sources.roots
+        """The containerd hosts-directory roots in effect (none for other runtimes)."""
+        return tuple(
+            root for r in self._runtimes if isinstance(r, HostsDirRuntime) for root in r.roots
+        )
 
     def hosts_for(self, registry: str) -> RegistryHosts:
-        """The ordered hosts containerd uses for ``registry`` (cached)."""
-        found = self._cache.get(registry)
+        """The ordered hosts for a registry as a whole (a reference with no path)."""
+        return self.hosts_for_ref(ImageRef(registry, ""))
+
+    def hosts_for_ref(self, ref: ImageRef) -> RegistryHosts:
+        """The ordered hosts the runtime uses for ``ref`` (cached)."""
+        return self._answer(ref)[0]
+
+    def configured_name(self, ref: ImageRef) -> str:
+        """The name ``configured()`` lists the entry that answers for ``ref`` under: its
+        hosts directory's registry (``_default`` for the catch-all), the legacy CRI key
+        (``*`` for the wildcard), a ``registries.conf`` prefix...; else its registry."""
+        runtime = self._answer(ref)[1]
+        return ref.domain if runtime is None else runtime.configured_name(ref)
+
+    def _answer(self, ref: ImageRef) -> tuple[RegistryHosts, MirrorRuntime | None]:
+        key = ref.name if self._by_reference else ref.domain
+        found = self._cache.get(key)
         if found is None:
-            found = self._lookup(registry)
-            self._cache[registry] = found
+            found = self._lookup(ref)
+            self._cache[key] = found
         return found
 
-    def _lookup(self, registry: str) -> RegistryHosts:
-        src = self._sources
-        directory = find_dir(src.roots, registry)
-        if directory is not None:
-            return _from_dir(directory, registry, src.roots_origin)
-        if src.containerd is not None and src.containerd.mirrors:
-            endpoints = endpoints_for(src.containerd.mirrors, registry)
-            if endpoints is not None:
-                return _from_legacy(src.containerd, registry, endpoints)
-        if src.daemon is not None and src.daemon.mirrors and registry == DOCKER_HUB:
-            return RegistryHosts(
-                registry, docker_hosts(src.daemon.mirrors), "docker-daemon", file=src.daemon.file
-            )
-        if registry in src.embedded:
-            return src.embedded[registry]
-        return RegistryHosts(registry, (upstream_host(registry),), "none")
-
-    def configured_name(self, registry: str) -> str:
-        """The name ``configured()`` lists ``registry``'s configuration under: its hosts
-        directory's registry (``_default`` for the catch-all), the legacy CRI key (``*``
-        for the wildcard), else ``registry`` itself."""
-        src = self._sources
-        directory = find_dir(src.roots, registry)
-        if directory is not None:
-            return directory.registry
-        if src.containerd is not None and src.containerd.mirrors:
-            if registry in src.containerd.mirrors:
-                return registry
-            if WILDCARD in src.containerd.mirrors:
-                return WILDCARD
-        return registry
+    def _lookup(self, ref: ImageRef) -> tuple[RegistryHosts, MirrorRuntime | None]:
+        for runtime in self._runtimes:
+            found = runtime.hosts_for(ref)
+            if found is not None:
+                return found, runtime
+        return RegistryHosts(ref.domain, (upstream_host(ref.domain),), "none"), None
 
     def configured(self) -> tuple[RegistryHosts, ...]:
-        """Every registry with explicit configuration (``_default`` shows as "_default",
-        the legacy wildcard as "*"), in the order containerd would consult them."""
-        src = self._sources
+        """Every configured entry (``_default`` shows as "<registry>", the legacy wildcard
+        as "*"), in the order the runtimes would consult them; an entry that a runtime asked
+        earlier answers for says it is never used."""
         out: list[RegistryHosts] = []
-        for root in src.roots:
-            for directory in root.dirs.values():
-                if not directory.is_dir:
-                    continue  # a stray file: _check_roots warns, a route through it is blocked
-                shown = directory.registry
-                item = _from_dir(
-                    directory, shown if shown != DEFAULT_DIR else "<registry>", src.roots_origin
-                )
-                winner = shadowed_by(src.roots, directory)
-                extra = (
-                    ()
-                    if winner is None
-                    else (f"never used: {winner.path} comes first for {shown}",)
-                )
-                out.append(
-                    RegistryHosts(
-                        shown,
-                        item.hosts,
-                        item.origin,
-                        item.file,
-                        item.warnings + extra,
-                        fatal=item.fatal,
-                    )
-                )
-        if src.containerd is not None:
-            for name, endpoints in src.containerd.mirrors.items():
-                shown = name if name != WILDCARD else "<registry>"
-                item = _from_legacy(src.containerd, shown, endpoints)
-                out.append(RegistryHosts(name, item.hosts, item.origin, item.file, item.warnings))
-        if src.daemon is not None and src.daemon.mirrors:
-            used = self.hosts_for(DOCKER_HUB).origin == "docker-daemon"
-            out.append(
-                RegistryHosts(
-                    DOCKER_HUB,
-                    docker_hosts(src.daemon.mirrors),
-                    "docker-daemon",
-                    file=src.daemon.file,
-                    warnings=()
-                    if used
-                    else ("never used: containerd configuration for docker.io comes first",),
-                )
-            )
-        out.extend(src.embedded.values())
+        for index, runtime in enumerate(self._runtimes):
+            for item in runtime.configured():
+                if index and item.registry not in CATCH_ALL_NAMES:
+                    winner = self.hosts_for(item.registry)
+                    if winner.origin != item.origin:
+                        item = replace(
+                            item,
+                            warnings=(
+                                *item.warnings,
+                                f"never used: the {winner.origin} configuration for "
+                                f"{item.registry} comes first",
+                            ),
+                        )
+                out.append(item)
         return tuple(out)
-
-
-def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
-    warnings: list[str] = []
-    if not directory.is_dir:
-        file = None
-    elif directory.file is None:
-        warnings.append(
-            f"{directory.path} has no hosts.toml (certificates only): "
-            "the registry's own host serves everything"
-        )
-        file = None
-    else:
-        file = directory.file.path
-        warnings.extend(f"{file}: {w}" for w in directory.file.warnings)
-        warnings.extend(f"{e} (upstream only)" for e in directory.file.errors)
-    fatal = directory.fatal + (directory.file.fatal if directory.file is not None else ())
-    return RegistryHosts(
-        registry,
-        directory.hosts_for(registry),
-        origin,
-        file,
-        tuple(warnings),
-        fatal=str(fatal[0]).removesuffix(FATAL_CONSEQUENCE) if fatal else None,
-    )
-
-
-def _from_legacy(
-    config: ContainerdConfig, registry: str, endpoints: tuple[str, ...]
-) -> RegistryHosts:
-    hosts, problems, fatal = legacy_hosts(registry, endpoints)
-    return RegistryHosts(
-        registry,
-        hosts or (upstream_host(registry),),
-        "containerd-config",
-        config.file,
-        tuple(f"{config.file}: {p}" for p in problems),
-        fatal=fatal,
-    )
 
 
 def _roots_description(roots: Sequence[HostsRoot]) -> str:
@@ -332,6 +239,12 @@ def load_mirror_config(
     docker_daemon: str | None = None,
     node_default: str | None = NODE_DEFAULT,
     containerd_version: ContainerdVersion | str | None = None,
+    k3s_registries: str | None = None,
+    k3s_disable_default_endpoint: bool = False,
+    k3s_program: str = "k3s",
+    registries_conf: str | None = None,
+    registries_conf_d: str | None = None,
+    runtime: str | None = None,
 ) -> MirrorConfig:
     """Read the configuration in effect. Never raises for bad files: they become
     ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
@@ -340,9 +253,36 @@ def load_mirror_config(
     ``"2.1"``...; raises ``ValueError`` for a bad one) chooses the rules; None: the version
     of this machine's containerd when this machine's hosts directory is read, else the
     newest."""
+    runtime_note = ""
+    chosen: RuntimeFiles | None = None
+    if runtime is not None:
+        chosen = usual_files(runtime)  # ValueError for an unknown name
+        runtime_note = f"runtime {runtime}: "
+    elif (
+        node_default == NODE_DEFAULT
+        and not (hosts_dirs or containerd_config or docker_daemon or k3s_registries)
+        and not (registries_conf or registries_conf_d)
+    ):
+        chosen = detect() or (None if os.path.isdir(node_hosts_dir()) else detect_crio())
+        if chosen is not None:
+            runtime_note = f"runtime {chosen.runtime} (detected on this machine): "
+    if chosen is not None:
+        if chosen.runtime in ("k3s", "rke2"):
+            k3s_program = chosen.runtime
+            k3s_registries = k3s_registries or chosen.k3s_registries
+        elif registries_conf is None and registries_conf_d is None:
+            registries_conf, registries_conf_d = chosen.registries_conf, chosen.registries_conf_d
+        docker_daemon = docker_daemon or chosen.docker_daemon
     if node_default == NODE_DEFAULT:
         node_default = node_hosts_dir()
-    given = bool(hosts_dirs) or containerd_config is not None or docker_daemon is not None
+    given = (
+        bool(hosts_dirs)
+        or containerd_config is not None
+        or docker_daemon is not None
+        or k3s_registries is not None
+        or registries_conf is not None
+        or registries_conf_d is not None
+    )
     version, version_origin = _choose_version(containerd_version, given, node_default)
     errors: list[ConfigError] = []
     warnings: list[str] = []
@@ -392,9 +332,26 @@ def load_mirror_config(
                 f"registries) from {containerd.file}"
             )
     if daemon is not None:
-        errors.extend(daemon.errors)
         pieces.append(f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)")
 
+    first: list[MirrorRuntime] = []
+    if k3s_registries is not None:
+        k3s = read_k3s_registries(
+            k3s_registries,
+            disable_default_endpoint=k3s_disable_default_endpoint,
+            program=k3s_program,
+            version=version,
+        )
+        first.append(k3s)
+        flag = ", --disable-default-registry-endpoint" if k3s_disable_default_endpoint else ""
+        pieces.append(
+            f"{k3s_program} registries.yaml {k3s_registries} ({len(k3s.dirs)} hosts.toml "
+            f"written{flag})"
+        )
+    if registries_conf is not None or registries_conf_d is not None:
+        conf = read_registries_conf(registries_conf, registries_conf_d)
+        first.append(conf)
+        pieces.append(f"containers registries.conf ({conf.describe()})")
     embedded: dict[str, RegistryHosts] = {}
     if not given:
         if node_default is not None and os.path.isdir(node_default):
@@ -419,17 +376,24 @@ def load_mirror_config(
     )
     errors.extend(root_errors)
     warnings.extend(root_warnings)
-    description = "; ".join(pieces) if pieces else "no mirror configuration"
+    description = runtime_note + ("; ".join(pieces) if pieces else "no mirror configuration")
     description = description.replace(_ROOTS, _roots_description(roots))
-    description += f"; containerd {version} rules ({version_origin})"
+    runtimes: list[MirrorRuntime] = list(first)
+    if roots:
+        runtimes.append(HostsDirRuntime(roots, roots_origin))
+    if containerd is not None and containerd.mirrors:
+        runtimes.append(LegacyCriRuntime(containerd))
+    if daemon is not None:
+        runtimes.append(DockerDaemonRuntime(daemon))
+    if embedded:
+        runtimes.append(EmbeddedRuntime(embedded))
+    if roots or containerd is not None or k3s_registries is not None or not first:
+        # registries.conf alone: containers/image's rules, no containerd release involved
+        description += f"; containerd {version} rules ({version_origin})"
     return MirrorConfig(
         containerd_version=version,
         description=description,
-        roots=roots,
-        roots_origin=roots_origin,
-        containerd=containerd,
-        daemon=daemon,
-        embedded=embedded,
+        runtimes=runtimes,
         errors=errors,
         warnings=warnings,
     )

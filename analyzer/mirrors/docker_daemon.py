@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.mirrors.url_userinfo import redact, redacted, userinfo
-from analyzer.model import ConfigError, Host
+from analyzer.model import ConfigError, Host, RegistryHosts
+from analyzer.reference import ImageRef
 
 _PULL_RESOLVE = frozenset({"pull", "resolve"})
 
@@ -116,3 +117,38 @@ def docker_hosts(mirrors: tuple[str, ...]) -> tuple[Host, ...]:
         )
     )
     return tuple(hosts)
+
+
+class DockerDaemonRuntime:
+    """``daemon.json`` as a ``MirrorRuntime``: Docker Hub only, no ``?ns=``."""
+
+    origin = "docker-daemon"
+    by_reference = False
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, config: DockerDaemonConfig) -> None:
+        self.config = config
+
+    @property
+    def errors(self) -> tuple[ConfigError, ...]:
+        return self.config.errors
+
+    def hosts_for(self, ref: ImageRef) -> RegistryHosts | None:
+        if ref.domain != DOCKER_HUB or not self.config.mirrors:
+            return None
+        return self._hub()
+
+    def configured_name(self, ref: ImageRef) -> str:
+        return DOCKER_HUB
+
+    def configured(self) -> tuple[RegistryHosts, ...]:
+        return (self._hub(),) if self.config.mirrors else ()
+
+    def _hub(self) -> RegistryHosts:
+        return RegistryHosts(
+            DOCKER_HUB,
+            docker_hosts(self.config.mirrors),
+            self.origin,
+            file=self.config.file,
+            namespace=False,
+        )

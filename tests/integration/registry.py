@@ -528,7 +528,10 @@ def _make_recording_handler(owner: RecordingServer) -> type[BaseHTTPRequestHandl
             connection = http.client.HTTPConnection(
                 target.hostname or LOOPBACK, target.port, timeout=REQUEST_TIMEOUT
             )
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+            headers: dict[str, str] = {}
+            for key, value in self.headers.items():  # repeated headers (skopeo sends one
+                if key.lower() not in _HOP_BY_HOP:  # Accept line per type) are joined
+                    headers[key] = f"{headers[key]}, {value}" if key in headers else value
             try:
                 connection.request(self.command, path, body=self._body or None, headers=headers)
                 response = connection.getresponse()

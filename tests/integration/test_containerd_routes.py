@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.model import RegistryHosts, Route
-from analyzer.reference import parse_image
+from analyzer.reference import ImageRef, parse_image
 
 from .comparison import disagreements, url_disagreements
 from .containerd import Containerd
@@ -299,7 +299,7 @@ def predict(
     specs = world.catalogue_specs() if catalogue_specs is None else catalogue_specs
     catalogues = load_catalogues(specs)
     image = parse_image(reference)
-    return route_image(image, config, catalogues), config.hosts_for(image.domain)
+    return route_image(image, config, catalogues), config.hosts_for_ref(image.pulled)
 
 
 def assert_oracle_behaviour(world: World, situation: Situation, seen: Observation) -> None:
@@ -395,17 +395,17 @@ def test_flipped_capability_rule_is_caught(
     """A test double that lets pull-only mirrors resolve tags must disagree with containerd."""
     from analyzer.mirrors import MirrorConfig
 
-    original = MirrorConfig.hosts_for
+    original = MirrorConfig.hosts_for_ref
 
-    def pull_means_resolve(self: MirrorConfig, registry: str) -> RegistryHosts:
-        found = original(self, registry)
+    def pull_means_resolve(self: MirrorConfig, ref: ImageRef) -> RegistryHosts:
+        found = original(self, ref)
         flipped = tuple(
             replace(h, capabilities=h.capabilities | {"resolve"}) if h.can("pull") else h
             for h in found.hosts
         )
         return replace(found, hosts=flipped)
 
-    monkeypatch.setattr(MirrorConfig, "hosts_for", pull_means_resolve)
+    monkeypatch.setattr(MirrorConfig, "hosts_for_ref", pull_means_resolve)
     trial = run_trial(world, containerd, FLIPPED["pull-means-resolve"], tmp_path)
     problems = trial.problems(world)
     assert any(p.startswith("resolve: containerd used") for p in problems), problems

@@ -1,0 +1,79 @@
+"""Which runtime a machine runs, and where that runtime keeps its mirror configuration.
+
+``--runtime NAME`` without file options reads NAME's usual files; with no option at all,
+``detect`` looks at this machine: a k3s or RKE2 ``registries.yaml``, then containerd's
+``/etc/containerd/certs.d``, then CRI-O (its ``/etc/crio`` next to
+``/etc/containers/registries.conf``). A ``registries.conf`` alone is not taken as CRI-O:
+Podman and skopeo install it on CI runners and laptops that are no cluster node.
+``$IMAGE_COVERAGE_NODE_ROOT`` moves ``/`` (tests, inspecting a mounted node image).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+RUNTIMES = ("containerd", "k3s", "rke2", "crio", "podman", "docker")
+NODE_ROOT_ENV = "IMAGE_COVERAGE_NODE_ROOT"
+
+
+@dataclass(frozen=True)
+class RuntimeFiles:
+    """The files one runtime reads (None: not that runtime's)."""
+
+    runtime: str
+    k3s_registries: str | None = None
+    registries_conf: str | None = None
+    registries_conf_d: str | None = None
+    docker_daemon: str | None = None
+
+
+def node_root() -> str:
+    return os.environ.get(NODE_ROOT_ENV) or "/"
+
+
+def _at(root: str, path: str) -> str:
+    return os.path.join(root, path.lstrip("/"))
+
+
+def usual_files(runtime: str, root: str | None = None) -> RuntimeFiles:
+    """The files ``runtime`` reads on a machine (they may not exist)."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown --runtime {runtime!r} (choose from {', '.join(RUNTIMES)})")
+    base = root or node_root()
+    if runtime in ("k3s", "rke2"):
+        return RuntimeFiles(
+            runtime, k3s_registries=_at(base, f"/etc/rancher/{runtime}/registries.yaml")
+        )
+    if runtime in ("crio", "podman"):
+        return RuntimeFiles(
+            runtime,
+            registries_conf=_at(base, "/etc/containers/registries.conf"),
+            registries_conf_d=_at(base, "/etc/containers/registries.conf.d"),
+        )
+    if runtime == "docker":
+        return RuntimeFiles(runtime, docker_daemon=_at(base, "/etc/docker/daemon.json"))
+    return RuntimeFiles(runtime)
+
+
+def detect(root: str | None = None) -> RuntimeFiles | None:
+    """The runtime this machine evidently runs, other than containerd's hosts directory
+    (which ``load_mirror_config`` looks for itself); None when nothing is found."""
+    base = root or node_root()
+    for runtime in ("k3s", "rke2"):
+        files = usual_files(runtime, base)
+        if files.k3s_registries and os.path.isfile(files.k3s_registries):
+            return files
+    return None
+
+
+def detect_crio(root: str | None = None) -> RuntimeFiles | None:
+    """CRI-O, when its own configuration sits next to ``registries.conf``."""
+    base = root or node_root()
+    crio = any(
+        os.path.exists(_at(base, p)) for p in ("/etc/crio/crio.conf", "/etc/crio/crio.conf.d")
+    )
+    files = usual_files("crio", base)
+    if crio and files.registries_conf and os.path.isfile(files.registries_conf):
+        return files
+    return None

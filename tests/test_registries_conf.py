@@ -1,0 +1,183 @@
+"""registries.conf (v2) rules, each pinned on containers/image's
+``pkg/sysregistriesv2/system_registries_v2.go`` (function named) or proven with skopeo in
+``tests/integration/test_skopeo_routes.py``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.mirrors import load_catalogues, load_mirror_config
+from analyzer.mirrors.registries_conf import find_entry, matching_prefix, parse_conf
+from analyzer.reference import parse_image
+from analyzer.route import route_image
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "runtimes"
+
+
+def test_prefix_matches_at_slash_colon_at_boundaries_only() -> None:
+    # refMatchingPrefix
+    assert matching_prefix("example.com/foo/bar", "example.com/foo") == len("example.com/foo")
+    assert matching_prefix("example.com/foobar/x", "example.com/foo") == -1
+    assert matching_prefix("example.com:5000/x", "example.com") == len("example.com")
+    assert matching_prefix("example.com", "example.com") == len("example.com")
+
+
+def test_wildcard_matches_subdomains_at_any_depth_not_the_domain() -> None:
+    # refMatchingSubdomainPrefix
+    assert matching_prefix("a.b.example.com/x", "*.example.com") == len("a.b.example.com")
+    assert matching_prefix("example.com/x", "*.example.com") == -1
+    assert matching_prefix("other.com/a.example.com/x", "*.example.com") == -1
+
+
+def _conf(text: str) -> list:  # type: ignore[type-arg]
+    return list(parse_conf(text, "r.conf", drop_in=False).entries)
+
+
+def test_longest_prefix_wins_and_equal_lengths_go_to_the_first_sorted() -> None:
+    # findRegistryWithParsedConfig: length > best; Registries sorted by prefix
+    entries = _conf(
+        '[[registry]]\nprefix = "a.example.com"\nlocation = "x.example"\n'
+        '[[registry]]\nprefix = "*.example.com"\n'
+        '[[registry]]\nprefix = "ab.example.com"\nlocation = "y.example"\n'
+    )
+    assert find_entry(entries, "a.example.com/r").prefix == "*.example.com"  # type: ignore[union-attr]
+    assert find_entry(entries, "ab.example.com/r").prefix == "ab.example.com"  # type: ignore[union-attr]
+
+
+def test_docker_hub_is_normalised_before_matching(tmp_path: Path) -> None:
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "docker.io/app"\nlocation = "docker.io/app"\n'
+        '[[registry.mirror]]\nlocation = "never.example"\n'
+        '[[registry]]\nprefix = "docker.io/library/app"\nlocation = "docker.io/library/app"\n'
+        '[[registry.mirror]]\nlocation = "hub.example/library/app"\n'
+    )
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    route = route_image(parse_image("app:1"), config, load_catalogues(["hub.example=all"]))
+    assert route.status == "mirrored" and route.content_host == "https://hub.example/v2"
+    # requests carry no ?ns= (containers/image sends none)
+    assert "?ns=" not in (route.attempts[0].detail or "")
+
+
+def test_v1_and_v2_mixed_and_v1_drop_ins_are_refused(tmp_path: Path) -> None:
+    # loadConfigFile
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[registries.search]\nregistries = ["docker.io"]\n[[registry]]\nlocation = "a.example"\n'
+    )
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    assert config.errors and "mixing" in config.errors[0].message
+    assert route_image(parse_image("nginx"), config, load_catalogues([])).status == "blocked"
+    drop = tmp_path / "d"
+    drop.mkdir()
+    (drop / "10.conf").write_text('[registries.block]\nregistries = ["x.example"]\n')
+    only = load_mirror_config(registries_conf_d=str(drop), node_default=None)
+    assert "v2 format" in only.errors[0].message
+
+
+def test_v1_block_blocks_the_registry(tmp_path: Path) -> None:
+    # ConvertToV2: [registries.block] -> blocked entries
+    conf = tmp_path / "registries.conf"
+    conf.write_text('[registries.block]\nregistries = ["quay.io"]\n')
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    route = route_image(parse_image("quay.io/a/b:1"), config, load_catalogues([]))
+    assert route.status == "blocked" and "is blocked" in (route.reason or "")
+
+
+def test_bad_toml_names_the_line(tmp_path: Path) -> None:
+    conf = tmp_path / "registries.conf"
+    conf.write_text('[[registry]]\nprefix = "a\n')
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    assert config.errors[0].line == 2
+
+
+def test_daocloud_fixture_explain_json_keeps_hosts_in_order() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "explain",
+            "quay.io/prometheus/node-exporter:v1.8.2",
+            "-f",
+            "json",
+            "--registries-conf",
+            str(FIXTURES / "registries.conf"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [h["url"] for h in data["hosts"]] == [
+        "https://quay.m.daocloud.io/v2",
+        "https://quay.io/v2",
+    ]
+    assert data["rule"] == "first-source"
+    assert data["resolve_host"] == data["content_host"] == "https://quay.m.daocloud.io/v2"
+    assert data["status"] == "mirrored"
+
+
+def test_runtime_podman_reads_the_usual_files_under_the_node_root(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    etc = tmp_path / "etc" / "containers"
+    etc.mkdir(parents=True)
+    (etc / "registries.conf").write_text((FIXTURES / "registries.conf").read_text())
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(tmp_path))
+    config = load_mirror_config(runtime="podman")
+    assert config.description.startswith("runtime podman: ")
+    assert config.hosts_for_ref(parse_image("ghcr.io/a/b:1").pulled).hosts[0].host == (
+        "ghcr.m.daocloud.io"
+    )
+
+
+def test_a_source_that_is_not_a_canonical_reference_fails_the_pull(tmp_path: Path) -> None:
+    # rewriteReference: reference.ParseNamed(location + rest) must give the same name
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "docker.io/library/app"\nlocation = "docker.io/library/app"\n'
+        '[[registry.mirror]]\nlocation = "hub.example"\n'
+    )
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    route = route_image(parse_image("app:1"), config, load_catalogues(["hub.example=all"]))
+    assert route.status == "blocked" and "not a canonical reference" in (route.reason or "")
+
+
+def _two_entries(tmp_path: Path) -> Path:
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
+        '[[registry.mirror]]\nlocation = "hub.example"\n'
+        '[[registry]]\nprefix = "quay.io/x"\nlocation = "quay.io/x"\n'
+        '[[registry.mirror]]\nlocation = "quay.example"\n'
+    )
+    return conf
+
+
+def test_per_mirror_rows_are_the_entries_that_answered(tmp_path: Path) -> None:
+    # MirrorConfig.configured_name: the prefix configured() lists, not the registry (nor
+    # the last entry of the same file)
+    from analyzer.engine import ScanOptions, run
+
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: a, image: nginx:1}\n  - {name: b, image: quay.io/x/y:1}\n"
+    )
+    options = ScanOptions(
+        paths=(str(manifest),),
+        registries_conf=str(_two_entries(tmp_path)),
+        catalogs=("hub.example=all", "quay.example=all"),
+        node_default=None,
+    )
+    report = run(options)
+    assert [r.status for r in report.images] == ["mirrored", "mirrored"]
+    rows = {(m.host, m.registry): m.images for m in report.mirrors}
+    assert rows == {
+        ("https://hub.example/v2", "docker.io"): ("docker.io/library/nginx:1",),
+        ("https://quay.example/v2", "quay.io/x"): ("quay.io/x/y:1",),
+    }
