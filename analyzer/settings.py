@@ -36,8 +36,20 @@ _STR_KEYS = (
     "output",
     "ignore-file",
     "containerd-version",
+    "runtime",
+    "k3s-registries",
+    "registries-conf",
+    "registries-conf-d",
 )
-_PATH_KEYS = ("containerd-config", "docker-daemon", "output", "ignore-file")
+_PATH_KEYS = (
+    "containerd-config",
+    "docker-daemon",
+    "output",
+    "ignore-file",
+    "k3s-registries",
+    "registries-conf",
+    "registries-conf-d",
+)
 
 
 class SettingsError(ValueError):
@@ -62,6 +74,11 @@ class Settings:
     ignore_file: str | None = None
     include: tuple[str, ...] = ()
     probe: bool | None = None
+    runtime: str | None = None
+    k3s_registries: str | None = None
+    k3s_disable_default_endpoint: bool | None = None
+    registries_conf: str | None = None
+    registries_conf_d: str | None = None
     helm_arg: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     containerd_version: str | None = None
@@ -143,10 +160,10 @@ def _settings_from_table(table: dict[str, Any], path: Path) -> Settings:
                 values["rules"] = parse_rules(value, str(path))
             except RuleError as exc:
                 raise SettingsError(str(exc)) from None
-        elif key == "probe":
+        elif key in ("probe", "k3s-disable-default-endpoint"):
             if not isinstance(value, bool):
-                raise SettingsError(f"{path}: 'probe' must be true or false")
-            values["probe"] = value
+                raise SettingsError(f"{path}: '{key}' must be true or false")
+            values[key.replace("-", "_")] = value
         else:
             unknown.append(key)
     if unknown:

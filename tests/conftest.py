@@ -30,6 +30,7 @@ def _no_user_state(
     base = tmp_path_factory.mktemp("user-state")
     monkeypatch.setenv("IMAGE_COVERAGE_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("IMAGE_COVERAGE_NODE_HOSTS_DIR", str(Path(base) / "no-certs.d"))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(Path(base) / "no-node-root"))
 
 
 def _version(command: list[str]) -> str:

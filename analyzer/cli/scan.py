@@ -39,6 +39,11 @@ def scan_command(
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
+    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
+    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
+    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
+    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
     fmt: Optional[str] = typer.Option(  # noqa: UP045
         None,
         "--format",
@@ -130,10 +135,24 @@ def scan_command(
         raise _usage("give at least one manifest file or folder ('-' for stdin)")
 
     # The mirror configuration is one choice: any of its flags replaces all of the file's.
-    if not (hosts_dir or containerd_config or docker_daemon):
+    files = options.RuntimeOptions(
+        runtime, k3s_registries, k3s_disable_default_endpoint, registries_conf, registries_conf_d
+    )
+    if not (hosts_dir or containerd_config or docker_daemon or files.given):
         hosts_dir = list(settings.hosts_dir)
         containerd_config = settings.containerd_config
         docker_daemon = settings.docker_daemon
+        files = options.RuntimeOptions(
+            settings.runtime,
+            settings.k3s_registries,
+            bool(settings.k3s_disable_default_endpoint),
+            settings.registries_conf,
+            settings.registries_conf_d,
+        )
+    from analyzer.mirrors.node import RUNTIMES
+
+    if files.runtime is not None and files.runtime not in RUNTIMES:
+        raise _usage(f"unknown --runtime {files.runtime!r} (choose from {', '.join(RUNTIMES)})")
 
     from analyzer.engine import ScanOptions, run, setup
     from analyzer.fixes.advice import attach_advice
@@ -152,6 +171,11 @@ def scan_command(
         probe=probe if probe is not None else bool(settings.probe),
         rules=settings.rules,
         helm_args=tuple(helm_arg or settings.helm_arg),
+        runtime=files.runtime,
+        k3s_registries=files.k3s_registries,
+        k3s_disable_default_endpoint=files.k3s_disable_default_endpoint,
+        registries_conf=files.registries_conf,
+        registries_conf_d=files.registries_conf_d,
     )
     progress = _Progress() if sys.stderr.isatty() else None
     try:

@@ -1,0 +1,69 @@
+"""--runtime and the runtime file options on scan, the settings file, and detection."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "runtimes"
+MANIFESTS = str(ROOT / "fixtures" / "manifests")
+
+
+def test_scan_with_registries_conf_says_so_first() -> None:
+    result = CliRunner().invoke(
+        app, ["scan", MANIFESTS, "--registries-conf", str(FIXTURES / "registries.conf")]
+    )
+    assert result.stdout.splitlines()[0].startswith("Configuration: containers registries.conf")
+    assert result.exit_code == 1  # the sample manifests use images DaoCloud does not serve
+
+
+def test_settings_file_takes_the_runtime_keys(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "k3s-registries.yaml", tmp_path / "registries.yaml")
+    (tmp_path / "image-coverage.toml").write_text(
+        f'paths = ["{MANIFESTS}"]\nruntime = "rke2"\nk3s-registries = "registries.yaml"\n'
+        "k3s-disable-default-endpoint = true\n"
+    )
+    result = CliRunner().invoke(app, ["scan", "--config", str(tmp_path / "image-coverage.toml")])
+    first = result.stdout.splitlines()[0]
+    assert "runtime rke2" in first and "--disable-default-registry-endpoint" in first
+    assert str(tmp_path / "registries.yaml") in first
+
+
+def test_detects_k3s_on_this_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    node = tmp_path / "node"
+    (node / "etc" / "rancher" / "k3s").mkdir(parents=True)
+    shutil.copy(FIXTURES / "k3s-registries.yaml", node / "etc/rancher/k3s/registries.yaml")
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(node))
+    result = CliRunner().invoke(app, ["scan", MANIFESTS])
+    assert result.stdout.splitlines()[0].startswith(
+        "Configuration: runtime k3s (detected on this machine): k3s registries.yaml"
+    )
+
+
+def test_registries_conf_alone_is_not_taken_for_crio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = tmp_path / "node"
+    (node / "etc" / "containers").mkdir(parents=True)
+    shutil.copy(FIXTURES / "registries.conf", node / "etc/containers/registries.conf")
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(node))
+    result = CliRunner().invoke(app, ["scan", MANIFESTS])
+    assert "embedded DaoCloud defaults" in result.stdout.splitlines()[0]
+    (node / "etc" / "crio").mkdir()
+    (node / "etc" / "crio" / "crio.conf").write_text("")
+    result = CliRunner().invoke(app, ["scan", MANIFESTS])
+    assert result.stdout.splitlines()[0].startswith(
+        "Configuration: runtime crio (detected on this machine): containers registries.conf"
+    )
+
+
+def test_unknown_runtime_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["explain", "nginx", "--runtime", "cri-o"])
+    assert result.exit_code == 2
+    assert "unknown --runtime" in result.output and "Traceback" not in result.output
