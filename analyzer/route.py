@@ -155,15 +155,10 @@ def _containerd_route(
 
         return route_first_source(ref, registry_hosts, catalogues)
     if registry_hosts.fatal is not None:
-        return Route(
-            image=ref.pull_ref,
-            registry=registry,
-            status="blocked",
-            resolve_host=None,
-            content_host=None,
-            hosts_file=registry_hosts.file,
-            warnings=registry_hosts.warnings,
-            reason=(
+        return blocked_route(
+            ref,
+            registry_hosts,
+            (
                 f"containerd cannot set up the hosts of {registry} "
                 f"({registry_hosts.fatal}), so every pull from {registry} fails, "
                 "with no fallback"
@@ -248,6 +243,22 @@ def _containerd_route(
         attempts=tuple(attempts),
         warnings=_warnings(registry_hosts, catalogue_of, resolve_host, content_host)
         + tuple(w for a in asked for w in a.warnings),
+        reason=reason,
+    )
+
+
+def blocked_route(ref: ImageRef, hosts: RegistryHosts, reason: str) -> Route:
+    """The route of an image no host is even tried for (the runtime cannot set up the
+    registry's hosts, or refuses its configuration); ``hosts.registry`` is the registry
+    they were looked up for (the host containerd contacts, ``containerd_locator``)."""
+    return Route(
+        image=ref.pull_ref,
+        registry=hosts.registry,
+        status="blocked",
+        resolve_host=None,
+        content_host=None,
+        hosts_file=hosts.file,
+        warnings=hosts.warnings,
         reason=reason,
     )
 

@@ -37,16 +37,9 @@ def route_first_source(ref: ImageRef, hosts: RegistryHosts, catalogues: Catalogu
     """Predict which pull source serves ``ref`` (all of it), source by source."""
     pulled = ref.pulled
     if hosts.fatal is not None:
-        return Route(
-            image=ref.pull_ref,
-            registry=pulled.domain,
-            status="blocked",
-            resolve_host=None,
-            content_host=None,
-            hosts_file=hosts.file,
-            warnings=hosts.warnings,
-            reason=f"{hosts.fatal}: the pull of {ref} fails",
-        )
+        from analyzer.route import blocked_route
+
+        return blocked_route(ref, hosts, f"{hosts.fatal}: the pull of {ref} fails")
     attempts: list[Attempt] = []
     warnings = list(hosts.warnings)
     served: Host | None = None
