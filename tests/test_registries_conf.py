@@ -181,3 +181,22 @@ def test_per_mirror_rows_are_the_entries_that_answered(tmp_path: Path) -> None:
         ("https://hub.example/v2", "docker.io"): ("docker.io/library/nginx:1",),
         ("https://quay.example/v2", "quay.io/x"): ("quay.io/x/y:1",),
     }
+
+
+def test_tag_and_digest_of_one_name_get_their_own_sources(tmp_path: Path) -> None:
+    # pull-from-mirror = "digest-only": the mirror is a source for the digest reference
+    # only, so the answer for one reference of a name must not be reused for the other
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "quay.io"\nlocation = "quay.io"\n'
+        '[[registry.mirror]]\nlocation = "mirror.example"\npull-from-mirror = "digest-only"\n'
+    )
+    digest = "sha256:" + "a" * 64
+    catalogues = load_catalogues(["mirror.example=all"])
+    for order in (
+        ("quay.io/x/y:1", f"quay.io/x/y@{digest}"),
+        (f"quay.io/x/y@{digest}", "quay.io/x/y:1"),
+    ):
+        config = load_mirror_config(registries_conf=str(conf), node_default=None)
+        statuses = {ref: route_image(parse_image(ref), config, catalogues).status for ref in order}
+        assert statuses == {"quay.io/x/y:1": "fallback", f"quay.io/x/y@{digest}": "mirrored"}

@@ -107,7 +107,12 @@ class MirrorConfig:
         return ref.domain if runtime is None else runtime.configured_name(ref)
 
     def _answer(self, ref: ImageRef) -> tuple[RegistryHosts, MirrorRuntime | None]:
-        key = ref.name if self._by_reference else ref.domain
+        # registries.conf answers by the whole name, and by whether it is pulled by digest
+        # (mirror-by-digest-only, pull-from-mirror)
+        if self._by_reference:
+            key = ref.name + ("@" if ref.digest is not None else "")
+        else:
+            key = ref.domain
         found = self._cache.get(key)
         if found is None:
             found = self._lookup(ref)
