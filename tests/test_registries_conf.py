@@ -200,3 +200,19 @@ def test_tag_and_digest_of_one_name_get_their_own_sources(tmp_path: Path) -> Non
         config = load_mirror_config(registries_conf=str(conf), node_default=None)
         statuses = {ref: route_image(parse_image(ref), config, catalogues).status for ref in order}
         assert statuses == {"quay.io/x/y:1": "fallback", f"quay.io/x/y@{digest}": "mirrored"}
+
+
+def test_advice_asks_the_mirror_of_the_entry_that_answered(tmp_path: Path) -> None:
+    # the entry is for quay.io/x, not for quay.io as a whole: the advice must see its mirror
+    from analyzer.fixes.advice import advise
+    from analyzer.report import ImageResult
+
+    config = load_mirror_config(registries_conf=str(_two_entries(tmp_path)), node_default=None)
+    lists = tmp_path / "quay.txt"
+    lists.write_text("quay.io/x/other\n")
+    catalogues = load_catalogues([f"quay.example={lists}"])
+    ref = parse_image("quay.io/x/y:1")
+    route = route_image(ref, config, catalogues)
+    assert route.status == "fallback"
+    advice = advise(ImageResult(ref=ref, route=route, uses=()), config, catalogues)
+    assert advice.action == "request" and advice.host == "quay.example", advice

@@ -17,6 +17,7 @@ from analyzer.fixes.mirror_names import judged_form, subdomain_for
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.mirror_form import MirrorForm
 from analyzer.report import Advice, ImageResult, Report
+from analyzer.route import route_hosts
 
 #: what the advice asks for
 ACTIONS = ("request", "add_mirror", "check_mirror", "fix_config")
@@ -71,7 +72,7 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
     form = judged_form(ref, config, catalogues)
     if form is not None:
         return _mirror_form_advice(result, form, catalogues)
-    hosts = config.hosts_for(registry)
+    hosts = route_hosts(ref, config)  # what the route was decided on
     if hosts.fatal is not None:
         where = hosts.file or registry
         return Advice("fix_config", f"fix {where}: {hosts.fatal}", ignore)

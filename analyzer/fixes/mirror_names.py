@@ -12,6 +12,7 @@ from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.embedded import DAOCLOUD_PATH_HOST, daocloud_domains
 from analyzer.mirrors.mirror_form import MirrorForm, mirror_form
 from analyzer.reference import ImageRef
+from analyzer.route import route_hosts
 
 
 def subdomain_for(registry: str) -> str | None:
@@ -22,7 +23,7 @@ def subdomain_for(registry: str) -> str | None:
 def judged_form(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> MirrorForm | None:
     """``ref``'s mirror form when the route judges it as one (as ``route_image`` does)."""
     form = mirror_form(ref.pulled, catalogues.explicit_hosts)
-    if form is None or (form.by_catalogue and config.hosts_for(ref.domain).mirrors):
+    if form is None or (form.by_catalogue and route_hosts(ref, config).mirrors):
         return None
     return form
 
