@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from analyzer.fixes.advice import attach_advice
 from analyzer.mirrors import (
     NODE_DEFAULT,
     Catalogues,
@@ -135,6 +136,7 @@ def run(
         policy=options.policy,
         findings=chosen.findings,
     )
+    report = attach_advice(report, chosen.config, chosen.catalogues)
     if options.probe:
         from analyzer.probing import attach_probes
 
@@ -157,11 +159,20 @@ def scan(
     include_indirect: bool = False,
     ignore: Sequence[str] = (),
     policy: Policy | None = None,
+    containerd_version: str | None = None,
+    runtime: str | None = None,
+    k3s_registries: str | None = None,
+    k3s_disable_default_endpoint: bool = False,
+    registries_conf: str | None = None,
+    registries_conf_d: str | None = None,
+    helm_args: Sequence[str] = (),
+    probe: bool = False,
     stdin: TextIO | None = None,
     on_file: Callable[[str], None] | None = None,
     loader: Loader | None = None,
 ) -> Report:
-    """Scan manifests and predict, for every image, which host serves it (the Python API).
+    """Scan manifests and predict, for every image, which host serves it (the Python API,
+    with the options of ``coverage scan``: both end in ``run(ScanOptions(...))``).
 
     With no configuration options the node's ``/etc/containerd/certs.d`` is used when it
     exists, otherwise the embedded DaoCloud mirror set. ``hosts_dir`` is one hosts root or
@@ -182,6 +193,14 @@ def scan(
         include_indirect=include_indirect,
         ignore=tuple(ignore),
         policy=policy or Policy(),
+        containerd_version=containerd_version,
+        runtime=runtime,
+        k3s_registries=k3s_registries,
+        k3s_disable_default_endpoint=k3s_disable_default_endpoint,
+        registries_conf=registries_conf,
+        registries_conf_d=registries_conf_d,
+        helm_args=tuple(helm_args),
+        probe=probe,
     )
     return run(options, stdin=stdin, on_file=on_file, loader=loader)
 

@@ -280,3 +280,15 @@ def test_a_catalog_for_a_host_nothing_uses_is_a_warning(tmp_path: Path) -> None:
     assert any(w.startswith("--catalog docker.m.daocloud.ioo: ") for w in warnings)
     used = run(str(pod), "-f", "json", "--catalog", "docker.m.daocloud.io=all")
     assert not any("--catalog" in w for w in json.loads(used.stdout)["warnings"])
+
+
+# -- one engine behind every door ------------------------------------------------------------------
+
+
+def test_the_api_and_the_cli_give_the_same_report_for_another_runtime() -> None:
+    import analyzer
+
+    conf = ROOT / "fixtures" / "runtimes" / "registries.conf"
+    cli = run(str(MANIFESTS), "--runtime", "crio", "--registries-conf", str(conf), "-f", "json")
+    api = analyzer.scan(str(MANIFESTS), runtime="crio", registries_conf=str(conf))
+    assert json.loads(cli.stdout) == json.loads(json.dumps(api.to_dict()))

@@ -155,7 +155,6 @@ def scan_command(
         raise _usage(f"unknown --runtime {files.runtime!r} (choose from {', '.join(RUNTIMES)})")
 
     from analyzer.engine import ScanOptions, run, setup
-    from analyzer.fixes.advice import attach_advice
     from analyzer.mirrors import CatalogueError
 
     scan_options = ScanOptions(
@@ -177,10 +176,16 @@ def scan_command(
         registries_conf=files.registries_conf,
         registries_conf_d=files.registries_conf_d,
     )
+
+    def warn(note: str) -> None:
+        typer.echo(f"coverage scan: {note}", err=True)
+
+    try:
+        prepared = setup(scan_options, warn=warn)
+    except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
+        raise _usage(str(exc)) from None
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        warn = lambda note: typer.echo(f"coverage scan: {note}", err=True)  # noqa: E731
-        prepared = setup(scan_options, warn=warn)
         report = run(
             scan_options,
             prepared=prepared,
@@ -188,9 +193,6 @@ def scan_command(
             on_file=progress.file if progress else None,
             warn=warn,
         )
-        report = attach_advice(report, prepared.config, prepared.catalogues)
-    except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
-        raise _usage(str(exc)) from None
     finally:
         if progress:
             progress.done()
