@@ -11,6 +11,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -20,7 +21,9 @@ from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.engine import ScanOptions
     from analyzer.report import Policy, Report
+    from analyzer.settings import Settings
 
 _INCLUDE_VALUES = ("indirect",)
 
@@ -98,28 +101,84 @@ def scan_command(
     ),
 ) -> None:
     """Which images each configured mirror serves, and which fall back to upstream."""
+    settings = _settings(config)
+    chosen_format = _format(fmt, settings)
+    targets = list(paths or settings.paths)
+    if not targets:
+        raise _usage("give at least one manifest file or folder ('-' for stdin)")
+    mirror = _mirror_choice(
+        settings,
+        hosts_dir,
+        containerd_config,
+        docker_daemon,
+        options.RuntimeOptions(
+            runtime,
+            k3s_registries,
+            k3s_disable_default_endpoint,
+            registries_conf,
+            registries_conf_d,
+        ),
+    )
+    from analyzer.engine import ScanOptions
+
+    scan_options = ScanOptions(
+        paths=tuple(targets),
+        hosts_dirs=mirror.hosts_dirs,
+        containerd_config=mirror.containerd_config,
+        docker_daemon=mirror.docker_daemon,
+        catalogs=tuple(catalog or settings.catalog),
+        containerd_version=containerd_version or settings.containerd_version,
+        include_indirect="indirect" in _includes(include, settings),
+        ignore=tuple(_ignore_patterns(ignore, ignore_file, settings)),
+        policy=_policy(
+            _split(fail_on) if fail_on is not None else settings.fail_on,
+            min_coverage if min_coverage is not None else settings.min_coverage,
+        ),
+        probe=probe if probe is not None else bool(settings.probe),
+        rules=settings.rules,
+        helm_args=tuple(helm_arg or settings.helm_arg),
+        runtime=mirror.files.runtime,
+        k3s_registries=mirror.files.k3s_registries,
+        k3s_disable_default_endpoint=mirror.files.k3s_disable_default_endpoint,
+        registries_conf=mirror.files.registries_conf,
+        registries_conf_d=mirror.files.registries_conf_d,
+    )
+    report = _run(scan_options)
+    _write(report, chosen_format, output or settings.output, color)
+    raise typer.Exit(report.exit_code)
+
+
+def _settings(config: str | None) -> Settings:
+    """``--config FILE``, else the settings file found upward, else the defaults."""
     from analyzer.settings import Settings, SettingsError, find_settings_file, load_settings
 
     try:
         settings_path = Path(config) if config else find_settings_file()
-        settings = load_settings(settings_path) if settings_path else Settings()
+        return load_settings(settings_path) if settings_path else Settings()
     except SettingsError as exc:
         raise _usage(str(exc)) from None
 
+
+def _format(fmt: str | None, settings: Settings) -> str:
     from analyzer.formats import FORMAT_NAMES
 
-    chosen_format = fmt or settings.format or "table"
-    if chosen_format not in FORMAT_NAMES:
-        raise _usage(f"unknown --format {chosen_format!r} (choose from {', '.join(FORMAT_NAMES)})")
-    fail_on_values = _split(fail_on) if fail_on is not None else settings.fail_on
-    policy = _policy(
-        fail_on_values, min_coverage if min_coverage is not None else settings.min_coverage
-    )
-    includes = [c for item in (include or settings.include) for c in _split(item)]
-    bad_include = [c for c in includes if c not in _INCLUDE_VALUES]
-    if bad_include:
-        raise _usage(f"unknown --include {', '.join(bad_include)} (choose from indirect)")
+    chosen = fmt or settings.format or "table"
+    if chosen not in FORMAT_NAMES:
+        raise _usage(f"unknown --format {chosen!r} (choose from {', '.join(FORMAT_NAMES)})")
+    return chosen
 
+
+def _includes(include: list[str] | None, settings: Settings) -> list[str]:
+    includes = [c for item in (include or settings.include) for c in _split(item)]
+    bad = [c for c in includes if c not in _INCLUDE_VALUES]
+    if bad:
+        raise _usage(f"unknown --include {', '.join(bad)} (choose from indirect)")
+    return includes
+
+
+def _ignore_patterns(
+    ignore: list[str] | None, ignore_file: str | None, settings: Settings
+) -> list[str]:
     patterns = list(ignore or settings.ignore)
     pattern_file = ignore_file or settings.ignore_file
     if pattern_file:
@@ -129,15 +188,27 @@ def scan_command(
             raise _usage(f"{pattern_file}: cannot read: {exc.strerror or exc}") from None
         except UnicodeDecodeError:
             raise _usage(f"{pattern_file}: not UTF-8 text") from None
+    return patterns
 
-    targets = list(paths or settings.paths)
-    if not targets:
-        raise _usage("give at least one manifest file or folder ('-' for stdin)")
 
-    # The mirror configuration is one choice: any of its flags replaces all of the file's.
-    files = options.RuntimeOptions(
-        runtime, k3s_registries, k3s_disable_default_endpoint, registries_conf, registries_conf_d
-    )
+@dataclass(frozen=True)
+class _MirrorChoice:
+    hosts_dirs: tuple[str, ...]
+    containerd_config: str | None
+    docker_daemon: str | None
+    files: options.RuntimeOptions
+
+
+def _mirror_choice(
+    settings: Settings,
+    hosts_dir: list[str] | None,
+    containerd_config: str | None,
+    docker_daemon: str | None,
+    files: options.RuntimeOptions,
+) -> _MirrorChoice:
+    """The mirror configuration is one choice: any of its flags replaces all of the file's."""
+    from analyzer.mirrors.node import RUNTIMES
+
     if not (hosts_dir or containerd_config or docker_daemon or files.given):
         hosts_dir = list(settings.hosts_dir)
         containerd_config = settings.containerd_config
@@ -149,33 +220,16 @@ def scan_command(
             settings.registries_conf,
             settings.registries_conf_d,
         )
-    from analyzer.mirrors.node import RUNTIMES
-
     if files.runtime is not None and files.runtime not in RUNTIMES:
         raise _usage(f"unknown --runtime {files.runtime!r} (choose from {', '.join(RUNTIMES)})")
+    return _MirrorChoice(tuple(hosts_dir or ()), containerd_config, docker_daemon, files)
 
-    from analyzer.engine import ScanOptions, run, setup
+
+def _run(scan_options: ScanOptions) -> Report:
+    """``engine.run``, with notes and a progress line on stderr; a ``--catalog`` or
+    ``--containerd-version`` that cannot be used is a usage error (2)."""
+    from analyzer.engine import run, setup
     from analyzer.mirrors import CatalogueError
-
-    scan_options = ScanOptions(
-        paths=tuple(targets),
-        hosts_dirs=tuple(hosts_dir or ()),
-        containerd_config=containerd_config,
-        docker_daemon=docker_daemon,
-        catalogs=tuple(catalog or settings.catalog),
-        containerd_version=containerd_version or settings.containerd_version,
-        include_indirect="indirect" in includes,
-        ignore=tuple(patterns),
-        policy=policy,
-        probe=probe if probe is not None else bool(settings.probe),
-        rules=settings.rules,
-        helm_args=tuple(helm_arg or settings.helm_arg),
-        runtime=files.runtime,
-        k3s_registries=files.k3s_registries,
-        k3s_disable_default_endpoint=files.k3s_disable_default_endpoint,
-        registries_conf=files.registries_conf,
-        registries_conf_d=files.registries_conf_d,
-    )
 
     def warn(note: str) -> None:
         typer.echo(f"coverage scan: {note}", err=True)
@@ -186,7 +240,7 @@ def scan_command(
         raise _usage(str(exc)) from None
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        report = run(
+        return run(
             scan_options,
             prepared=prepared,
             stdin=sys.stdin,
@@ -196,8 +250,6 @@ def scan_command(
     finally:
         if progress:
             progress.done()
-    _write(report, chosen_format, output or settings.output, color)
-    raise typer.Exit(report.exit_code)
 
 
 def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy:
