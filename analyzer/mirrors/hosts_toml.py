@@ -458,17 +458,7 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
-        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
-        return HostsFile(
-            path=path,
-            errors=(
-                ConfigError(
-                    path,
-                    syntax_error_line(exc, text),
-                    f"not valid TOML ({reason}): containerd ignores the whole file",
-                ),
-            ),
-        )
+        return _syntax_error(exc, text, path)
     layout = scan_layout(text)
     problems = _Problems(path, layout, version)
     warnings: list[str] = []
@@ -490,9 +480,63 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
         problems.add(("host",), f"host must be a table, not {_type_name(host_tables)}")
         host_tables = {}
 
-    mirrors: list[Host] = []
     header_urls = _host_order(layout)
     ordered = header_urls if not version.is_v1 else _v1_host_order(host_tables, layout)
+    mirrors = _mirror_hosts(ordered, header_urls, host_tables, version, problems, warnings)
+    _unused_hosts(host_tables, set(ordered), path, layout, problems, warnings)
+
+    root_settings = _host_settings(doc, (), problems, warnings)
+    server = _server_host(server_url, root_settings, problems, warnings)
+    if server_url and "host" not in doc and version.at_least(1, 7, 32):
+        warnings.append(_V16_NO_HOST_TABLE)
+
+    tls_files = [
+        f
+        for url in dict.fromkeys(ordered)
+        if isinstance(host_tables.get(url), dict)
+        for f in _tls_files(host_tables[url], ("host", url), layout)
+    ]
+    tls_files.extend(_tls_files(doc, (), layout))
+    warnings += _credential_warnings([*ordered, server_url], server_url)
+    # a safety net: no message carries a password, whatever wrote it
+    urls = [*host_tables, server_url]
+    warnings = [redact(w, urls) for w in warnings]
+    if problems.errors:
+        errors = tuple(
+            replace(e, message=redact(e.message, urls) + ": containerd ignores the whole file")
+            for e in problems.errors
+        )
+        return HostsFile(path=path, errors=errors, warnings=tuple(warnings))
+    return HostsFile(
+        path=path,
+        mirrors=tuple(mirrors),
+        server=server,
+        server_header_names=root_settings[3],
+        warnings=tuple(warnings),
+        tls_files=tuple(tls_files),
+    )
+
+
+def _syntax_error(exc: TOMLDecodeError, text: str, path: str) -> HostsFile:
+    reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+    error = ConfigError(
+        path,
+        syntax_error_line(exc, text),
+        f"not valid TOML ({reason}): containerd ignores the whole file",
+    )
+    return HostsFile(path=path, errors=(error,))
+
+
+def _mirror_hosts(
+    ordered: list[str],
+    header_urls: list[str],
+    host_tables: dict[str, Any],
+    version: ContainerdVersion,
+    problems: _Problems,
+    warnings: list[str],
+) -> list[Host]:
+    """The ``[host."URL"]`` hosts containerd uses, in its order."""
+    mirrors: list[Host] = []
     seen: set[str] = set()
     for url in ordered:
         table = host_tables.get(url, {})
@@ -517,6 +561,18 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
         host = _build_host(url, table, ("host", url), problems, warnings, is_server=False)
         if host is not None:
             mirrors.append(host)
+    return mirrors
+
+
+def _unused_hosts(
+    host_tables: dict[str, Any],
+    seen: set[str],
+    path: str,
+    layout: TomlLayout,
+    problems: _Problems,
+    warnings: list[str],
+) -> None:
+    """Hosts written inline, which containerd 2.x type-checks but never uses."""
     for url, table in host_tables.items():
         if url in seen:
             continue
@@ -539,54 +595,32 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
             f"table{rejected}"
         )
 
-    root_settings = _host_settings(doc, (), problems, warnings)
-    root_headers = root_settings[3]
-    server: Host | None = None
-    if server_url:
-        parts = split_url(server_url)
-        if isinstance(parts, str):
-            problems.add(("server",), parts)
-        else:
-            if not parts[1]:
-                # ConfigureHosts (hosts.go, v1.6.20 and 2.x) fills in a last host whose name
-                # is empty: the registry's own host, path /v2, every capability
-                warnings.append(
-                    f"server {redacted(server_url)!r} has no host: containerd uses the "
-                    "registry's own host in its place (with all capabilities)"
-                )
-            else:
-                server = _make_host(server_url, parts, root_settings, True, warnings)
-        if "host" not in doc and version.at_least(1, 7, 32):
-            warnings.append(_V16_NO_HOST_TABLE)
 
-    tls_files = [
-        f
-        for url in dict.fromkeys(ordered)
-        if isinstance(host_tables.get(url), dict)
-        for f in _tls_files(host_tables[url], ("host", url), layout)
-    ]
-    tls_files.extend(_tls_files(doc, (), layout))
-    for url in dict.fromkeys([*ordered, server_url]):
-        if url and userinfo(url):
-            warnings.append(
-                credentials_warning(
-                    f'server "{redacted(url)}"' if url == server_url else _describe(("host", url))
-                )
-            )
-    # a safety net: no message carries a password, whatever wrote it
-    urls = [*host_tables, server_url]
-    warnings = [redact(w, urls) for w in warnings]
-    if problems.errors:
-        errors = tuple(
-            replace(e, message=redact(e.message, urls) + ": containerd ignores the whole file")
-            for e in problems.errors
+def _server_host(
+    server_url: str, root_settings: Any, problems: _Problems, warnings: list[str]
+) -> Host | None:
+    if not server_url:
+        return None
+    parts = split_url(server_url)
+    if isinstance(parts, str):
+        problems.add(("server",), parts)
+        return None
+    if not parts[1]:
+        # ConfigureHosts (hosts.go, v1.6.20 and 2.x) fills in a last host whose name
+        # is empty: the registry's own host, path /v2, every capability
+        warnings.append(
+            f"server {redacted(server_url)!r} has no host: containerd uses the "
+            "registry's own host in its place (with all capabilities)"
         )
-        return HostsFile(path=path, errors=errors, warnings=tuple(warnings))
-    return HostsFile(
-        path=path,
-        mirrors=tuple(mirrors),
-        server=server,
-        server_header_names=root_headers,
-        warnings=tuple(warnings),
-        tls_files=tuple(tls_files),
-    )
+        return None
+    return _make_host(server_url, parts, root_settings, True, warnings)
+
+
+def _credential_warnings(urls: list[str], server_url: str) -> list[str]:
+    return [
+        credentials_warning(
+            f'server "{redacted(url)}"' if url == server_url else _describe(("host", url))
+        )
+        for url in dict.fromkeys(urls)
+        if url and userinfo(url)
+    ]
