@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from analyzer.mirrors.containerd_runtimes import EmbeddedRuntime, HostsDirRuntime, LegacyCriRuntime
-from analyzer.mirrors.docker_daemon import DockerDaemonRuntime, read_docker_daemon
+from analyzer.mirrors.docker_daemon import (
+    DockerDaemonConfig,
+    DockerDaemonRuntime,
+    read_docker_daemon,
+)
 from analyzer.mirrors.embedded import daocloud_mirror_config
 from analyzer.mirrors.hosts_dir import HostsRoot, scan_root, split_roots
 from analyzer.mirrors.k3s import read_k3s_registries
@@ -258,111 +262,35 @@ def load_mirror_config(
     ``"2.1"``...; raises ``ValueError`` for a bad one) chooses the rules; None: the version
     of this machine's containerd when this machine's hosts directory is read, else the
     newest."""
-    runtime_note = ""
-    chosen: RuntimeFiles | None = None
-    if runtime is not None:
-        chosen = usual_files(runtime)  # ValueError for an unknown name
-        runtime_note = f"runtime {runtime}: "
-    elif (
-        node_default == NODE_DEFAULT
-        and not (hosts_dirs or containerd_config or docker_daemon or k3s_registries)
-        and not (registries_conf or registries_conf_d)
-    ):
-        chosen = detect() or (None if os.path.isdir(node_hosts_dir()) else detect_crio())
-        if chosen is not None:
-            runtime_note = f"runtime {chosen.runtime} (detected on this machine): "
-    if chosen is not None:
-        if chosen.runtime in ("k3s", "rke2"):
-            k3s_program = chosen.runtime
-            k3s_registries = k3s_registries or chosen.k3s_registries
-        elif registries_conf is None and registries_conf_d is None:
-            registries_conf, registries_conf_d = chosen.registries_conf, chosen.registries_conf_d
-        docker_daemon = docker_daemon or chosen.docker_daemon
+    files = _Files(
+        hosts_dirs,
+        containerd_config,
+        docker_daemon,
+        k3s_registries,
+        k3s_disable_default_endpoint,
+        k3s_program,
+        registries_conf,
+        registries_conf_d,
+    )
+    files, runtime_note = _runtime_files(files, runtime, node_default)
     if node_default == NODE_DEFAULT:
         node_default = node_hosts_dir()
-    given = (
-        bool(hosts_dirs)
-        or containerd_config is not None
-        or docker_daemon is not None
-        or k3s_registries is not None
-        or registries_conf is not None
-        or registries_conf_d is not None
-    )
+    given = files.given
     version, version_origin = _choose_version(containerd_version, given, node_default)
-    errors: list[ConfigError] = []
-    warnings: list[str] = []
-    pieces: list[str] = []
-    containerd = read_containerd_config(containerd_config) if containerd_config else None
-    daemon = read_docker_daemon(docker_daemon) if docker_daemon else None
-
-    root_paths = split_roots(hosts_dirs)
-    roots_origin = "hosts-dir"
-    given_as = "--hosts-dir"
-    for value in hosts_dirs:
-        if not split_roots([value]):
-            errors.append(
-                ConfigError(
-                    f'"{value}"',
-                    None,
-                    "hosts directory does not exist (an empty path was given to --hosts-dir)",
-                )
-            )
-    if hosts_dirs:
-        pieces.append(f"hosts directories {_ROOTS} (--hosts-dir)")
-    if containerd is not None:
-        errors.extend(containerd.errors)
-        warnings.extend(containerd.warnings)
-        if containerd.config_path and not root_paths:
-            root_paths = split_roots([containerd.config_path])
-            roots_origin = "containerd-config"
-            line = containerd.config_path_line
-            given_as = f"config_path of {containerd.file}" + (f":{line}" if line else "")
-            if len(root_paths) > 1:
-                warnings.append(_several_roots_warning(containerd.file, line, len(root_paths)))
-            pieces.append(f"hosts directories {_ROOTS} (config_path of {containerd.file})")
-        elif containerd.config_path:
-            warnings.append(
-                f"{containerd.file}: config_path {containerd.config_path} not "
-                "used: --hosts-dir given"
-            )
-        if containerd.mirrors and root_paths:
-            warnings.append(
-                f"{containerd.file}: legacy registry.mirrors not used: CRI ignores "
-                "them when a hosts directory (config_path) is set"
-            )
-            containerd = ContainerdConfig(containerd.file, containerd.config_path)
-        elif containerd.mirrors:
-            pieces.append(
-                f"legacy CRI registry.mirrors ({len(containerd.mirrors)} "
-                f"registries) from {containerd.file}"
-            )
-    if daemon is not None:
-        pieces.append(f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)")
-
-    first: list[MirrorRuntime] = []
-    if k3s_registries is not None:
-        k3s = read_k3s_registries(
-            k3s_registries,
-            disable_default_endpoint=k3s_disable_default_endpoint,
-            program=k3s_program,
-            version=version,
-        )
-        first.append(k3s)
-        flag = ", --disable-default-registry-endpoint" if k3s_disable_default_endpoint else ""
-        pieces.append(
-            f"{k3s_program} registries.yaml {k3s_registries} ({len(k3s.dirs)} hosts.toml "
-            f"written{flag})"
-        )
-    if registries_conf is not None or registries_conf_d is not None:
-        conf = read_registries_conf(registries_conf, registries_conf_d)
-        first.append(conf)
-        pieces.append(f"containers registries.conf ({conf.describe()})")
+    gathered = _Gathered()
+    containerd, daemon, located = _containerd_files(files, gathered)
+    first = _other_runtimes(files, version, gathered)
     embedded: dict[str, RegistryHosts] = {}
     if not given:
         if node_default is not None and os.path.isdir(node_default):
-            root_paths = (node_default,)
-            given_as = "this machine's containerd configuration"
-            pieces.append(f"hosts directory {_ROOTS} (this machine's containerd configuration)")
+            located = replace(
+                located,
+                root_paths=(node_default,),
+                given_as="this machine's containerd configuration",
+            )
+            gathered.pieces.append(
+                f"hosts directory {_ROOTS} (this machine's containerd configuration)"
+            )
         else:
             embedded = daocloud_mirror_config()
             why = (
@@ -370,35 +298,195 @@ def load_mirror_config(
                 if node_default is not None
                 else "no configuration given"
             )
-            pieces.append(f"embedded DaoCloud defaults ({why})")
+            gathered.pieces.append(f"embedded DaoCloud defaults ({why})")
 
-    roots = tuple(scan_root(path, version) for path in root_paths)
+    roots = tuple(scan_root(path, version) for path in located.root_paths)
     root_errors, root_warnings = _check_roots(
         roots,
         explicit=given,
-        given_as=given_as,
-        from_config_path=roots_origin == "containerd-config",
+        given_as=located.given_as,
+        from_config_path=located.origin == "containerd-config",
     )
-    errors.extend(root_errors)
-    warnings.extend(root_warnings)
-    description = runtime_note + ("; ".join(pieces) if pieces else "no mirror configuration")
+    gathered.errors.extend(root_errors)
+    gathered.warnings.extend(root_warnings)
+    description = runtime_note + (
+        "; ".join(gathered.pieces) if gathered.pieces else "no mirror configuration"
+    )
     description = description.replace(_ROOTS, _roots_description(roots))
     runtimes: list[MirrorRuntime] = list(first)
     if roots:
-        runtimes.append(HostsDirRuntime(roots, roots_origin))
+        runtimes.append(HostsDirRuntime(roots, located.origin))
     if containerd is not None and containerd.mirrors:
         runtimes.append(LegacyCriRuntime(containerd))
     if daemon is not None:
         runtimes.append(DockerDaemonRuntime(daemon))
     if embedded:
         runtimes.append(EmbeddedRuntime(embedded))
-    if roots or containerd is not None or k3s_registries is not None or not first:
+    if roots or containerd is not None or files.k3s_registries is not None or not first:
         # registries.conf alone: containers/image's rules, no containerd release involved
         description += f"; containerd {version} rules ({version_origin})"
     return MirrorConfig(
         containerd_version=version,
         description=description,
         runtimes=runtimes,
-        errors=errors,
-        warnings=warnings,
+        errors=gathered.errors,
+        warnings=gathered.warnings,
     )
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The configuration files given (or found for a runtime)."""
+
+    hosts_dirs: Sequence[str]
+    containerd_config: str | None
+    docker_daemon: str | None
+    k3s_registries: str | None
+    k3s_disable_default_endpoint: bool
+    k3s_program: str
+    registries_conf: str | None
+    registries_conf_d: str | None
+
+    @property
+    def given(self) -> bool:
+        return (
+            bool(self.hosts_dirs)
+            or self.containerd_config is not None
+            or self.docker_daemon is not None
+            or self.k3s_registries is not None
+            or self.registries_conf is not None
+            or self.registries_conf_d is not None
+        )
+
+
+@dataclass
+class _Gathered:
+    """What the readers found wrong, and the pieces of the one-line description."""
+
+    errors: list[ConfigError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Where the hosts directories come from."""
+
+    root_paths: tuple[str, ...]
+    origin: str  # "hosts-dir" or "containerd-config"
+    given_as: str
+
+
+def _runtime_files(
+    files: _Files, runtime: str | None, node_default: str | None
+) -> tuple[_Files, str]:
+    """The files of ``--runtime``, or of the runtime detected on this machine when nothing
+    is given; and the note that starts the description."""
+    chosen: RuntimeFiles | None = None
+    note = ""
+    if runtime is not None:
+        chosen = usual_files(runtime)  # ValueError for an unknown name
+        note = f"runtime {runtime}: "
+    elif node_default == NODE_DEFAULT and not files.given:
+        chosen = detect() or (None if os.path.isdir(node_hosts_dir()) else detect_crio())
+        if chosen is not None:
+            note = f"runtime {chosen.runtime} (detected on this machine): "
+    if chosen is None:
+        return files, note
+    if chosen.runtime in ("k3s", "rke2"):
+        files = replace(
+            files,
+            k3s_program=chosen.runtime,
+            k3s_registries=files.k3s_registries or chosen.k3s_registries,
+        )
+    elif files.registries_conf is None and files.registries_conf_d is None:
+        files = replace(
+            files,
+            registries_conf=chosen.registries_conf,
+            registries_conf_d=chosen.registries_conf_d,
+        )
+    return replace(files, docker_daemon=files.docker_daemon or chosen.docker_daemon), note
+
+
+def _containerd_files(
+    files: _Files, gathered: _Gathered
+) -> tuple[ContainerdConfig | None, DockerDaemonConfig | None, _Located]:
+    """containerd's ``config.toml`` (``config_path`` or legacy mirrors), the hosts
+    directories given, and Docker's ``daemon.json``."""
+    containerd = (
+        read_containerd_config(files.containerd_config) if files.containerd_config else None
+    )
+    daemon = read_docker_daemon(files.docker_daemon) if files.docker_daemon else None
+    located = _Located(split_roots(files.hosts_dirs), "hosts-dir", "--hosts-dir")
+    for value in files.hosts_dirs:
+        if not split_roots([value]):
+            gathered.errors.append(
+                ConfigError(
+                    f'"{value}"',
+                    None,
+                    "hosts directory does not exist (an empty path was given to --hosts-dir)",
+                )
+            )
+    if files.hosts_dirs:
+        gathered.pieces.append(f"hosts directories {_ROOTS} (--hosts-dir)")
+    if containerd is not None:
+        gathered.errors.extend(containerd.errors)
+        gathered.warnings.extend(containerd.warnings)
+        if containerd.config_path and not located.root_paths:
+            line = containerd.config_path_line
+            located = _Located(
+                split_roots([containerd.config_path]),
+                "containerd-config",
+                f"config_path of {containerd.file}" + (f":{line}" if line else ""),
+            )
+            if len(located.root_paths) > 1:
+                gathered.warnings.append(
+                    _several_roots_warning(containerd.file, line, len(located.root_paths))
+                )
+            gathered.pieces.append(f"hosts directories {_ROOTS} (config_path of {containerd.file})")
+        elif containerd.config_path:
+            gathered.warnings.append(
+                f"{containerd.file}: config_path {containerd.config_path} not "
+                "used: --hosts-dir given"
+            )
+        if containerd.mirrors and located.root_paths:
+            gathered.warnings.append(
+                f"{containerd.file}: legacy registry.mirrors not used: CRI ignores "
+                "them when a hosts directory (config_path) is set"
+            )
+            containerd = ContainerdConfig(containerd.file, containerd.config_path)
+        elif containerd.mirrors:
+            gathered.pieces.append(
+                f"legacy CRI registry.mirrors ({len(containerd.mirrors)} "
+                f"registries) from {containerd.file}"
+            )
+    if daemon is not None:
+        gathered.pieces.append(
+            f"Docker Hub mirrors from {daemon.file} ({len(daemon.mirrors)} mirrors)"
+        )
+    return containerd, daemon, located
+
+
+def _other_runtimes(
+    files: _Files, version: ContainerdVersion, gathered: _Gathered
+) -> list[MirrorRuntime]:
+    """k3s/RKE2 ``registries.yaml`` and containers ``registries.conf``: asked first."""
+    first: list[MirrorRuntime] = []
+    if files.k3s_registries is not None:
+        k3s = read_k3s_registries(
+            files.k3s_registries,
+            disable_default_endpoint=files.k3s_disable_default_endpoint,
+            program=files.k3s_program,
+            version=version,
+        )
+        first.append(k3s)
+        flag = ", --disable-default-registry-endpoint" if files.k3s_disable_default_endpoint else ""
+        gathered.pieces.append(
+            f"{files.k3s_program} registries.yaml {files.k3s_registries} ({len(k3s.dirs)} "
+            f"hosts.toml written{flag})"
+        )
+    if files.registries_conf is not None or files.registries_conf_d is not None:
+        conf = read_registries_conf(files.registries_conf, files.registries_conf_d)
+        first.append(conf)
+        gathered.pieces.append(f"containers registries.conf ({conf.describe()})")
+    return first
