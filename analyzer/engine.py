@@ -99,7 +99,9 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         from analyzer.online.refresh import cached_loader
 
         loader = cached_loader(warn=warn)
-    findings = diagnose([root.path for root in config.roots], options.containerd_config)
+    findings = diagnose(
+        [root.path for root in config.roots], options.containerd_config, options.k3s_registries
+    )
     return Setup(config, load_catalogues(options.catalogs, loader=loader), findings)
 
 

@@ -180,3 +180,12 @@ def test_findings_reach_markdown_and_github_annotations(
     result = CliRunner().invoke(app, ["scan", str(pod), "--hosts-dir", str(certs), "-f", fmt])
     assert expected in result.stdout
     assert "misnamed-hosts-file" in result.stdout or "hosts.toml" in result.stdout
+
+
+def test_a_k3s_endpoint_without_a_scheme_is_a_warning(tmp_path: Path) -> None:
+    text = 'mirrors:\n  docker.io:\n    endpoint:\n      - "docker.m.daocloud.io"\n'
+    text += '      - "https://registry-1.docker.io"\n'
+    registries = _tree(tmp_path, {"registries.yaml": text}) / "registries.yaml"
+    findings = diagnose([], None, str(registries))
+    assert [(f.code, f.line) for f in findings] == [("no-scheme", 4)]
+    assert "k3s writes https://docker.m.daocloud.io" in findings[0].message

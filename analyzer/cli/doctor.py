@@ -23,6 +23,7 @@ def doctor_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Check the mirror configuration for the traps that make a mirror silently unused."""
@@ -40,8 +41,9 @@ def doctor_command(
         hosts_dir=hosts_dir,
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        runtime=options.RuntimeOptions(k3s_registries=k3s_registries),
     )
-    findings = diagnose([root.path for root in config.roots], containerd_config)
+    findings = diagnose([root.path for root in config.roots], containerd_config, k3s_registries)
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         document = {

@@ -182,7 +182,7 @@ def mirrors_command(
         typer.echo(f"{error}", err=True)
     from analyzer.mirrors.doctor import diagnose
 
-    findings = diagnose([root.path for root in config.roots], containerd_config)
+    findings = diagnose([root.path for root in config.roots], containerd_config, k3s_registries)
     if fmt == "json":
         document = mirrors_json(config, catalogues)
         document["findings"] = [f.to_dict() for f in findings]

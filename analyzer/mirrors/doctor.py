@@ -13,7 +13,8 @@ containerd's and DaoCloud's issue trackers ("my mirror is ignored"):
   each subdomain serves only its own registry (error);
 - ``config.toml``: ``config_path`` together with CRI ``mirrors`` (error: the CRI plugin does
   not load), a registry section under the plugin key of the other containerd major version
-  (ignored: error), and ``ctr`` not reading ``config_path`` at all (info).
+  (ignored: error), and ``ctr`` not reading ``config_path`` at all (info);
+- k3s/RKE2 ``registries.yaml``: an endpoint without a scheme (warning).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+import yaml
 
 from analyzer.mirrors.embedded import daocloud_host_registries
 from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
@@ -51,14 +54,57 @@ def _finding(
     return Finding(file, line, message, severity=severity, code=code, fix=fix)
 
 
-def diagnose(roots: Sequence[str], containerd_config: str | None = None) -> tuple[Finding, ...]:
-    """Every trap in the hosts roots and the containerd ``config.toml``, in file order."""
+def diagnose(
+    roots: Sequence[str],
+    containerd_config: str | None = None,
+    k3s_registries: str | None = None,
+) -> tuple[Finding, ...]:
+    """Every trap in the hosts roots, the containerd ``config.toml`` and a k3s/RKE2
+    ``registries.yaml``, in file order."""
     findings: list[Finding] = []
     for root in roots:
         findings.extend(_root(root))
     if containerd_config is not None:
         findings.extend(_containerd_config(containerd_config, bool(roots)))
+    if k3s_registries is not None:
+        findings.extend(_k3s_registries(k3s_registries))
     return tuple(findings)
+
+
+def _k3s_registries(path: str) -> Iterator[Finding]:
+    """An endpoint without a scheme: k3s writes ``https://`` (``http://`` for a localhost
+    address on a port other than 443, pkg/agent/containerd/config.go), which is rarely
+    what a plain-HTTP mirror on the network wants."""
+    try:
+        with open(path, "rb") as handle:
+            root = yaml.compose(handle, Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError, RecursionError):
+        return  # the registries.yaml reader reports why
+    mirrors = _yaml_get(root, "mirrors")
+    if not isinstance(mirrors, yaml.MappingNode):
+        return
+    for key, entry in mirrors.value:
+        endpoints = _yaml_get(entry, "endpoint")
+        if not isinstance(endpoints, yaml.SequenceNode):
+            continue
+        for node in endpoints.value:
+            value = node.value if isinstance(node, yaml.ScalarNode) else ""
+            if value and "://" not in value:
+                yield _finding(
+                    path,
+                    node.start_mark.line + 1,
+                    "warning",
+                    "no-scheme",
+                    f"mirrors.{key.value}.endpoint {value!r} has no scheme: k3s writes "
+                    f"https://{value} (http:// only for localhost on a port other than 443)",
+                    f"write the scheme: https://{value} (or http:// for a plain-HTTP mirror)",
+                )
+
+
+def _yaml_get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
 
 
 def _listing(path: str) -> list[os.DirEntry[str]]:
