@@ -186,9 +186,26 @@ def test_tree_limits_are_configurable() -> None:
         build_yaml(b"a: &a [1, 2, 3]\nb: [*a, *a]\n", 1, Limits(max_alias_nodes=5))
 
 
-def test_tree_refuses_tags_it_cannot_build_safely() -> None:
-    # safe loading: a python tag is just an unknown tag on a scalar, never an object
-    (root,) = build_yaml(b"x: !!python/object/apply:os.system ['true']\n", 1, Limits())
+@pytest.mark.parametrize(
+    ("document", "tag", "line"),
+    [
+        (b"x: !!python/object/apply:os.system ['true']\n", "!!python/object/apply:os.system", 1),
+        (b"a: 1\nb: !!python/name:os.system\n", "!!python/name:os.system", 2),
+        (b"a: 1\nb:\n  !!python/object:x.Y {a: 1}\n", "!!python/object:x.Y", 3),
+        (b"%TAG !p! tag:yaml.org,2002:python/\n---\n!p!tuple [1]\n", "!!python/tuple", 3),
+        (b"a: !<tag:yaml.org,2002:python/str> x\n", "!!python/str", 1),
+    ],
+)
+def test_tree_refuses_python_tags_naming_them(document: bytes, tag: str, line: int) -> None:
+    # never built into objects (safe loading); refused so that the document is not ignored
+    with pytest.raises(DocumentError) as caught:
+        build_yaml(document, 1, Limits())
+    assert caught.value.line == line
+    assert caught.value.message.startswith(f"tag {tag!r} asks a YAML loader")
+
+
+def test_other_tags_are_read_as_plain_values() -> None:
+    (root,) = build_yaml(b"x: !custom/python/x 1\ny: !!str 2\n", 1, Limits())
     assert isinstance(root, MapNode)
 
 

@@ -9,7 +9,28 @@ it to refuse billion-laughs documents before anything walks them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+#: short strings kept once per run (``share``), and the most that are kept
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 1 << 16
+_SHARED_LENGTH = 96
+
+
+def share(value: str) -> str:
+    """One object for each repeated short string: kinds, names, images and fields recur
+    in every document, and each image use keeps several of them. The table is bounded
+    (emptied when full), so a stream of distinct values cannot grow it."""
+    if len(value) > _SHARED_LENGTH:
+        return value
+    found = _SHARED.get(value)
+    if found is not None:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[value] = value
+    return value
+
 
 #: plain YAML scalars that mean null (YAML 1.1 core schema, as PyYAML resolves them)
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -22,7 +43,7 @@ class ScalarNode:
     __slots__ = ("is_null", "line", "plain", "value")
     size = 1
 
-    def __init__(self, value: str, line: int, *, plain: bool, is_null: bool = False) -> None:
+    def __init__(self, value: str, line: int, plain: bool, is_null: bool = False) -> None:
         self.value = value
         self.line = line
         self.plain = plain  # written without quotes (a plain YAML scalar or a JSON literal)
@@ -54,46 +75,108 @@ class SeqNode:
 Node = ScalarNode | MapNode | SeqNode
 
 
+#: called with (index, item) for each item of a root mapping's ``items`` sequence
+TakeItem = Callable[[int, Node], None]
+
+
+class Handoff(list[Node]):
+    """The items of a root ``items`` sequence: handed over as they end, never kept.
+
+    The builders use it in place of the sequence's list of items (see ``listed``).
+    """
+
+    def __init__(self, take_item: TakeItem) -> None:
+        super().__init__()
+        self.take_item = take_item
+        self.taken = 0
+
+    def append(self, node: Node, /) -> None:
+        self.take_item(self.taken, node)
+        self.taken += 1
+
+
+def awaits_items(flat: list[Node]) -> bool:
+    """A mapping's keys and values so far end with the key ``items``, without its value."""
+    if len(flat) % 2 == 0:
+        return False
+    key = flat[-1]
+    return isinstance(key, ScalarNode) and key.value == "items"
+
+
 def key_text(node: Node) -> str | None:
     """The text of a mapping key, or None for keys that are not scalars."""
     return node.value if isinstance(node, ScalarNode) else None
 
 
 def get(mapping: MapNode, key: str) -> Node | None:
-    """The value of ``key`` (last one wins, as in PyYAML), looking into ``<<`` merges."""
-    found: Node | None = None
-    merges: list[Node] = []
-    for k, v in mapping.pairs:
-        if not isinstance(k, ScalarNode):
-            continue
-        if k.value == key:
-            found = v
-        elif k.value == MERGE_KEY and k.plain:
-            merges.append(v)
-    if found is not None or not merges:
+    """The value of ``key`` (last one wins, as in PyYAML), looking into ``<<`` merges.
+
+    Merges are searched depth first in order, as PyYAML flattens them, with a stack and
+    not by recursion: a chain of 1,000 merges is no deeper for Python than one.
+    """
+    found, merged = _own(mapping, key)
+    if found is not None or not merged:
         return found
-    for source in _merge_sources(merges):
-        value = get(source, key)
-        if value is not None:
-            return value
+    for source in _merge_order(mapping):
+        found, _ = _own(source, key)
+        if found is not None:
+            return found
     return None
+
+
+def _own(mapping: MapNode, key: str) -> tuple[Node | None, bool]:
+    """The mapping's own value of ``key``, and whether it has ``<<`` merges."""
+    found: Node | None = None
+    merged = False
+    for k, v in mapping.pairs:
+        if isinstance(k, ScalarNode):
+            if k.value == key:
+                found = v
+            elif k.value == MERGE_KEY and k.plain:
+                merged = True
+    return found, merged
 
 
 def entries(mapping: MapNode) -> Iterator[tuple[str, Node]]:
     """Every (key, value) of a mapping with scalar keys, ``<<`` merges applied."""
-    seen: dict[str, Node] = {}
-    merges: list[Node] = []
-    for k, v in mapping.pairs:
-        if not isinstance(k, ScalarNode):
-            continue
-        if k.value == MERGE_KEY and k.plain:
-            merges.append(v)
-        else:
-            seen[k.value] = v
-    for source in _merge_sources(merges):
-        for key, value in entries(source):
-            seen.setdefault(key, value)
+    seen, merged = _explicit(mapping)
+    if merged:
+        for source in _merge_order(mapping):
+            for key, value in _explicit(source)[0].items():
+                seen.setdefault(key, value)
     return iter(seen.items())
+
+
+def _explicit(mapping: MapNode) -> tuple[dict[str, Node], bool]:
+    """The mapping's own scalar keys (last wins), and whether it has ``<<`` merges."""
+    explicit: dict[str, Node] = {}
+    merged = False
+    for k, v in mapping.pairs:
+        if isinstance(k, ScalarNode):
+            if k.value == MERGE_KEY and k.plain:
+                merged = True
+            else:
+                explicit[k.value] = v
+    return explicit, merged
+
+
+def _merge_order(mapping: MapNode) -> Iterator[MapNode]:
+    """The mappings merged into ``mapping``, depth first, each once."""
+    stack = [mapping]
+    visited: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if node is not mapping:
+            yield node
+        merges = [v for k, v in node.pairs if _is_merge_key(k)]
+        stack.extend(reversed(list(_merge_sources(merges))))
+
+
+def _is_merge_key(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.value == MERGE_KEY and node.plain
 
 
 def _merge_sources(merges: list[Node]) -> Iterator[MapNode]:
