@@ -6,15 +6,20 @@ reported; the large, deep and explosive inputs are generated here, not committed
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
 from pathlib import Path
 
 import pytest
+import yaml
+from fuzz import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.model import SourceError
-from analyzer.sources import Limits, read_sources
+from analyzer.sources import Limits, SourceResult, read_sources
 
 
 def pod(name: str, image: str) -> str:
@@ -320,3 +325,290 @@ def test_empty_and_comment_only_files_are_read_without_error(tmp_path: Path) -> 
 def test_nothing_but_errors(tmp_path: Path) -> None:
     result = read_sources([str(tmp_path / "missing.yaml")])
     assert (result.files_read, len(result.errors)) == (0, 1)
+
+
+# -- merge-key chains: no reader recurses on input depth --------------------------------
+
+
+def merge_chain(links: int, *, custom: bool) -> str:
+    """``<<: *previous`` ``links`` times (about 25 bytes a link), used by a container."""
+    lines = ["x:", "  l0: &l0 {a: 1}"]
+    lines += [f"  l{i}: &l{i} {{<<: *l{i - 1}}}" for i in range(1, links)]
+    if custom:  # searched by shape: every key of the merged mapping is looked at
+        head = ["apiVersion: example.com/v1", "kind: Widget", "metadata: {name: chain}"]
+        tail = ["spec:", f"  <<: *l{links - 1}", "  image: nginx:1.25"]
+    else:  # get() of a key the chain lacks walks the whole chain
+        head = ["apiVersion: v1", "kind: Pod", "metadata: {name: chain}"]
+        tail = [
+            f"<<: *l{links - 1}",
+            "spec:",
+            "  containers:",
+            "  - name: c",
+            "    image: nginx:1.25",
+        ]
+    return "\n".join(head + lines + tail) + "\n"
+
+
+@pytest.mark.parametrize("custom", [False, True])
+def test_merge_key_chain_of_990_links(tmp_path: Path, custom: bool) -> None:
+    path = tmp_path / "chain.yaml"
+    path.write_text(merge_chain(990, custom=custom))
+    assert 24_000 < path.stat().st_size < 26_000
+    result = read_sources([str(path)])
+    assert result.errors == ()
+    assert [use.pull_ref for use in result.uses] == ["docker.io/library/nginx:1.25"]
+
+
+def test_merge_key_chain_too_long_is_an_error_with_a_line(tmp_path: Path) -> None:
+    path = sandwich(tmp_path, merge_chain(5000, custom=True))
+    error = only_error(read_sources([str(path)]))
+    assert error.line is not None and error.line > 10
+    assert "YAML bomb" in error.message
+    assert names(read_sources([str(path)])) == ["before", "after"]
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(st.integers(1, 1400), st.booleans())
+def test_merge_chains_never_crash(links: int, custom: bool) -> None:
+    result = read_sources_text(merge_chain(links, custom=custom))
+    if result.errors:
+        assert [
+            error.line is not None and "YAML bomb" in error.message for error in result.errors
+        ] == [True]
+    else:
+        assert [use.pull_ref for use in result.uses] == ["docker.io/library/nginx:1.25"]
+
+
+def read_sources_text(document: str) -> SourceResult:
+    """``document`` read as standard input."""
+    stream = io.TextIOWrapper(io.BytesIO(document.encode()), encoding="utf-8")
+    return read_sources(["-"], stdin=stream)
+
+
+# -- python tags ------------------------------------------------------------------------
+
+
+def test_python_tag_document_is_an_error_naming_the_tag(tmp_path: Path) -> None:
+    path = sandwich(tmp_path, "!!python/object/apply:os.system [echo hi]\n")
+    result = read_sources([str(path)])
+    error = only_error(result)
+    assert (error.file, error.line) == (str(path), 10)
+    assert "'!!python/object/apply:os.system'" in error.message
+    assert names(result) == ["before", "after"]
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(
+    st.sampled_from(["object/apply", "object/new", "object", "name", "module", "tuple", "str"]),
+    st.from_regex(r"[a-z][a-z0-9_.]{0,12}", fullmatch=True),
+    st.sampled_from(["{x}: {tag} [1]", "{x}:\n  - {tag} 1", "{tag}\n{x}: 1", "{x}: {tag} {{}}"]),
+)
+def test_python_tags_anywhere_are_errors(kind: str, name: str, shape: str) -> None:
+    tag = f"!!python/{kind}:{name}"
+    document = "kind: Pod\n" + shape.format(x="data", tag=tag) + "\n"
+    if shape.startswith("{tag}"):
+        document = shape.format(x="data", tag=tag).replace("\n", " ", 0) + "\n"
+    result = read_sources_text(document)
+    assert len(result.errors) == 1
+    assert f"'{tag}'" in result.errors[0].message
+
+
+# -- NUL bytes: the same wherever they are ------------------------------------------------
+
+
+@pytest.mark.parametrize("padding", [0, 20_000])
+def test_nul_byte_drops_only_its_document(tmp_path: Path, padding: int) -> None:
+    pad = "".join(f"# {n:0100d}\n" for n in range(padding // 103))
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(
+        (GOOD_BEFORE + pad + "---\n").encode()
+        + b"kind: ConfigMap\ndata: {a: \x00}\n---\n"
+        + GOOD_AFTER.encode()
+    )
+    result = read_sources([str(path)])
+    error = only_error(result)
+    assert error.line == 11 + pad.count("\n")
+    assert error.message == "binary data (NUL byte); document skipped"
+    assert names(result) == ["before", "after"]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.integers(0, 5), st.integers(0, 4), st.integers(0, 3000))
+def test_nul_anywhere_drops_its_document_only(bad: int, documents: int, pad: int) -> None:
+    bad = min(bad, documents)
+    parts = []
+    for index in range(documents + 1):
+        filler = f"  pad: '{'x' * pad}'\n"
+        text = pod(f"p{index}", "nginx:1.25").replace("spec:\n", f"x:\n{filler}spec:\n")
+        if index == bad:
+            text = text.replace("  pad: '", "  pad: '\x00")
+        parts.append(text)
+    result = read_sources_text("---\n".join(parts))
+    assert [error.message for error in result.errors] == [
+        "binary data (NUL byte); document skipped"
+    ]
+    assert names(result) == [f"p{i}" for i in range(documents + 1) if i != bad]
+
+
+# -- lines as editors count them ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("newline", "extra"),
+    [("\r\r\n", ""), ("\n", "x: 'a\u2028b'\n"), ("\n", 'x: "a\u2029b\x85c"\n')],
+)
+def test_lines_are_counted_as_editors_do(tmp_path: Path, newline: str, extra: str) -> None:
+    path = tmp_path / "lines.yaml"
+    path.write_bytes((extra + GOOD_BEFORE).replace("\n", newline).encode())
+    result = read_sources([str(path)])
+    assert result.errors == ()
+    assert [use.line for use in result.uses] == [8 + extra.count("\n")]
+
+
+ODD_BREAKS = ["\r", "\x85", "\u2028", "\u2029"]
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    st.lists(st.sampled_from(["\n", "\r\n", "\r\r\n"]), min_size=9, max_size=9),
+    st.lists(
+        st.tuples(st.integers(0, 7), st.sampled_from(ODD_BREAKS), st.sampled_from(["#", "'"])),
+        max_size=4,
+    ),
+)
+def test_image_lines_match_the_lf_count(
+    newlines: list[str], odd: list[tuple[int, str, str]]
+) -> None:
+    lines = GOOD_BEFORE.rstrip("\n").split("\n")
+    for at, brk, where in odd:  # odd breaks inside comments and quoted scalars
+        if where == "#":
+            lines[at] += f" # note{brk}more"
+        else:
+            lines.insert(at, f"z{at}: 'x{brk}y'")
+    text = "".join(line + newlines[min(i, 8)] for i, line in enumerate(lines))
+    result = read_sources_text(text)
+    if result.errors:  # a lone CR ends a comment for libyaml: the rest may be invalid
+        assert all(error.line is not None for error in result.errors)
+        return
+    image_at = text.index("image: nginx")
+    assert [use.line for use in result.uses] == [1 + text.count("\n", 0, image_at)]
+
+
+# -- JSON: a value cut short does not take the next one with it ------------------------------
+
+
+@pytest.mark.parametrize("cut_after", ['"metadata": {"name": "broken"},', '"metadata":'])
+def test_truncated_json_object_then_the_next_is_read(tmp_path: Path, cut_after: str) -> None:
+    broken = json_pod("broken", "nginx:1.26")
+    broken = broken[: broken.index(cut_after) + len(cut_after)] + "\n"
+    path = tmp_path / "stream.json"
+    path.write_text(
+        json_pod("before", "nginx:1.25")
+        + broken
+        + json_pod("after", "nginx:1.27")
+        + json_pod("last", "nginx:1.28")
+    )
+    result = read_sources([str(path)])
+    error = only_error(result)
+    assert error.line == 3
+    assert error.message.endswith("this value is cut short (the next one starts on line 4)")
+    assert names(result) == ["before", "after", "last"]
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 10_000)), min_size=1, max_size=6))
+def test_every_whole_json_object_is_read(objects: list[tuple[bool, int]]) -> None:
+    text = ""
+    whole = []
+    for index, (cut, at) in enumerate(objects):
+        one = json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"p{index}"},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1"}]},
+            }
+        )
+        if cut:
+            one = one[: 1 + at % (len(one) - 1)]
+        else:
+            whole.append(f"p{index}")
+        text += one + "\n"
+    path_result = read_sources_text(text)
+    assert names(path_result) == whole
+    # every cut value is an error (read as YAML, cut values only may make fewer errors)
+    assert bool(path_result.errors) == any(cut for cut, _ in objects)
+    if whole:
+        assert len(path_result.errors) == sum(cut for cut, _ in objects)
+
+
+# -- input with no Kubernetes object at all ------------------------------------------------
+
+
+def test_values_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "values.yaml"
+    path.write_text("# chart values\nreplicaCount: 1\nimage:\n  repository: nginx\n")
+    result = read_sources([str(path)])
+    error = only_error(result)
+    assert (error.file, error.line) == (str(path), 1)
+    assert error.message.startswith("holds no Kubernetes object")
+
+
+def test_folder_of_data_is_an_error_and_a_folder_with_objects_is_not(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.yaml").write_text("a: 1\n")
+    (data / "b.json").write_text('{"b": [1]}\n')
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "values.yaml").write_text("a: 1\n")
+    (mixed / "app.yaml").write_text(GOOD_AFTER)
+    result = read_sources([str(data), str(mixed)])
+    error = only_error(result)
+    assert (error.file, error.line) == (str(data), None)
+    assert error.message.startswith("none of its 2 files holds a Kubernetes object")
+    assert names(result) == ["after"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "# only a comment\n---\n# another\n",
+        "---\n---\n",
+        "~\n",
+        "apiVersion: v1\nkind: List\nitems: []\n",
+        '{"apiVersion": "v1", "kind": "List", "items": []}',
+        "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n",  # an object without images
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n",
+    ],
+)
+def test_empty_lists_and_objects_without_images_are_not_errors(text: str) -> None:
+    result = read_sources_text(text) if text else read_sources_text("# x\n")
+    assert result.errors == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1\n", "- 1\n- 2\n", "just text\n", '{"a": 1}\n', "[1, 2]\n", "kind: ''\n", "--- |\n x\n"],
+)
+def test_data_without_objects_on_stdin_is_an_error(text: str) -> None:
+    result = read_sources_text(text)
+    error = only_error(result)
+    assert (error.file, error.line) == ("<stdin>", 1)
+    assert "no Kubernetes object" in error.message
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcdefgkindpoxyz", min_size=1, max_size=6),
+        st.integers() | st.text(max_size=5),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_document_is_an_object_exactly_when_it_has_a_kind(data: dict[str, object]) -> None:
+    result = read_sources_text(yaml.safe_dump(data))
+    has_kind = "kind" in data and data["kind"] != ""  # kind: 0 is read as the text "0"
+    assert bool(result.errors) != has_kind

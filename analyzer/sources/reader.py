@@ -2,8 +2,10 @@
 
 YAML is streamed: the file is cut into documents as it is read, so memory holds one
 document at a time. CustomResourceDefinitions are recognised from their text and never
-parsed (their schemas are most of the bytes of real installs and hold no image). JSON is
-read whole (a JSON file is usually one object or ``List``), up to the document limit.
+parsed (``crd``: their schemas are most of the bytes of real installs and hold no image).
+JSON is read whole (a JSON file is usually one object or ``List``), up to the document
+limit. A file that holds something but no Kubernetes object at all (a values file, plain
+data) is an error: such a file must not pass a gate as "no images".
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ import codecs
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from analyzer.model import ImageUse, SourceError, SourceWarning
+from analyzer.sources.crd import skip_as_crd, tree_is_crd
 from analyzer.sources.extract import Origin, extract
 from analyzer.sources.files import ManifestFile, SkippedFile, expand
-from analyzer.sources.json_tree import read_json
+from analyzer.sources.json_tree import build_json, read_json
 from analyzer.sources.kinds import Rule
 from analyzer.sources.limits import MIB, DocumentError, Limits
+from analyzer.sources.listed import ListedItems
 from analyzer.sources.render import RenderFolder, RenderOptions
+from analyzer.sources.tree import MapNode, Node, ScalarNode, TakeItem, get, text
 from analyzer.sources.yaml_split import BLOCK_SIZE, ByteSource, RawDocument, split_documents
 from analyzer.sources.yaml_tree import build_yaml
 
@@ -28,11 +34,35 @@ STDIN_NAME = "<stdin>"
 _SNIFF_BYTES = 8192
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _HELM_SOURCE = re.compile(rb"#\s*Source:\s*(.+?)\s*")
-_CRD_KIND = re.compile(
-    rb"^kind:[ \t]*([\"']?)CustomResourceDefinition\1[ \t]*(?:#.*)?\r?$", re.MULTILINE
-)
-_CRD_GROUP = re.compile(rb"^apiVersion:[ \t]*[\"']?apiextensions\.k8s\.io/", re.MULTILINE)
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Item = ImageUse | SourceError | SourceWarning
+NO_OBJECT = (
+    "a Kubernetes object (no document has a kind): not a manifest "
+    "(a Helm values file or other data?)"
+)
+
+
+@dataclass
+class _Tally:
+    """What one path (or one way of reading a file) gave: the no-object check needs it."""
+
+    errors: int = 0
+    objects: int = 0
+    files: int = 0
+    first_content: tuple[str, int] | None = None  # file and line of the first content
+
+    def content(self, name: str, line: int) -> None:
+        if self.first_content is None:
+            self.first_content = (name, line)
+
+
+def _no_object(path: str, tally: _Tally) -> SourceError:
+    """A path (file, folder or stdin) that held something, but no Kubernetes object."""
+    assert tally.first_content is not None
+    name, line = tally.first_content
+    if name == path or tally.files <= 1:
+        return SourceError(name, line, f"holds no {NO_OBJECT.removeprefix('a ')}")
+    return SourceError(path, None, f"none of its {tally.files} files holds {NO_OBJECT}")
 
 
 class SourceScan:
@@ -66,20 +96,31 @@ class SourceScan:
 
     def _scan(self) -> Iterator[Item]:
         for path in self.paths:
-            if path == "-":
-                yield from self._read_stdin()
-                continue
-            for found in expand(path):
-                if isinstance(found, SkippedFile):
-                    self.files_skipped += 1
-                elif isinstance(found, ManifestFile):
-                    yield from self._read_file(found.path)
-                elif isinstance(found, RenderFolder):
-                    yield from self._read_rendered(found)
-                else:
-                    yield found
+            tally = _Tally()
+            for item in self._read_path(path, tally):
+                if isinstance(item, SourceError):
+                    tally.errors += 1
+                yield item
+            if not tally.errors and not tally.objects and tally.first_content is not None:
+                yield _no_object(path, tally)
 
-    def _read_stdin(self) -> Iterator[Item]:
+    def _read_path(self, path: str, tally: _Tally) -> Iterator[Item]:
+        if path == "-":
+            yield from self._read_stdin(tally)
+            return
+        for found in expand(path):
+            if isinstance(found, SkippedFile):
+                self.files_skipped += 1
+            elif isinstance(found, ManifestFile):
+                tally.files += 1
+                yield from self._read_file(found.path, tally)
+            elif isinstance(found, RenderFolder):
+                tally.files += 1
+                yield from self._read_rendered(found, tally)
+            else:
+                yield found
+
+    def _read_stdin(self, tally: _Tally) -> Iterator[Item]:
         if self.on_file is not None:
             self.on_file(STDIN_NAME)
         if self.stdin is None:
@@ -103,9 +144,11 @@ class SourceScan:
                 "standard input is empty: nothing to scan (did the command before the pipe fail?)",
             )
             return
-        yield from self._read_stream(STDIN_NAME, _Rejoined(first, stream), json_name=False)
+        yield from self._read_stream(
+            STDIN_NAME, _Rejoined(first, stream), json_name=False, tally=tally
+        )
 
-    def _read_rendered(self, folder: RenderFolder) -> Iterator[Item]:
+    def _read_rendered(self, folder: RenderFolder, tally: _Tally) -> Iterator[Item]:
         from analyzer.sources.render import render, with_source
 
         if self.on_file is not None:
@@ -114,10 +157,11 @@ class SourceScan:
         if isinstance(rendered, SourceError):
             yield rendered
             return
-        for item in self._read_stream(folder.path, io.BytesIO(rendered.output), json_name=False):
+        stream = io.BytesIO(rendered.output)
+        for item in self._read_stream(folder.path, stream, json_name=False, tally=tally):
             yield with_source(item, rendered) if isinstance(item, ImageUse) else item
 
-    def _read_file(self, path: str) -> Iterator[Item]:
+    def _read_file(self, path: str, tally: _Tally) -> Iterator[Item]:
         if self.on_file is not None:
             self.on_file(path)
         try:
@@ -126,35 +170,39 @@ class SourceScan:
             yield SourceError(path, None, f"cannot read: {exc.strerror or exc}")
             return
         try:
-            yield from self._read_stream(path, handle, json_name=path.lower().endswith(".json"))
+            yield from self._read_stream(
+                path, handle, json_name=path.lower().endswith(".json"), tally=tally
+            )
         except OSError as exc:
             yield SourceError(path, None, f"cannot read: {exc.strerror or exc}")
         finally:
             handle.close()
 
-    def _read_stream(self, name: str, stream: ByteSource, *, json_name: bool) -> Iterator[Item]:
+    def _read_stream(
+        self, name: str, stream: ByteSource, *, json_name: bool, tally: _Tally
+    ) -> Iterator[Item]:
         head = stream.read(BLOCK_SIZE)
         if head.startswith(_WIDE_BOMS):
-            yield from self._read_wide(name, head, stream, json_name=json_name)
+            yield from self._read_wide(name, head, stream, json_name=json_name, tally=tally)
             return
-        nul = head.find(b"\x00", 0, _SNIFF_BYTES)
-        if nul != -1:
+        if _is_binary(head[:_SNIFF_BYTES]):
+            nul = head.find(b"\x00")
             line = 1 + head.count(b"\n", 0, nul)
             yield SourceError(name, line, "binary data, not a YAML or JSON text (NUL byte)")
             return
         body = _Rejoined(head, stream)
         if not (json_name or _looks_like_json(head)):
             self.files_read += 1
-            yield from self._read_yaml(name, body)
+            yield from self._read_yaml(name, body, tally)
             return
         data = body.read_all(self.limits.max_document_bytes)
         if data is None:
             yield SourceError(name, 1, f"larger than {_mib(self.limits)} MiB; skipped")
             return
-        yield from self._read_whole(name, data, json_name=json_name)
+        yield from self._read_whole(name, data, json_name=json_name, tally=tally)
 
     def _read_wide(
-        self, name: str, head: bytes, stream: ByteSource, *, json_name: bool
+        self, name: str, head: bytes, stream: ByteSource, *, json_name: bool, tally: _Tally
     ) -> Iterator[Item]:
         """UTF-16 and UTF-32 files (with a byte order mark): decoded whole, then read."""
         data = _Rejoined(head, stream).read_all(self.limits.max_document_bytes)
@@ -167,12 +215,15 @@ class SourceScan:
         except UnicodeDecodeError as exc:
             yield SourceError(name, None, f"not {encoding.upper()} text ({exc.reason}); skipped")
             return
-        yield from self._read_whole(name, decoded.encode("utf-8"), json_name=json_name)
+        yield from self._read_whole(name, decoded.encode("utf-8"), json_name=json_name, tally=tally)
 
-    def _read_whole(self, name: str, data: bytes, *, json_name: bool) -> Iterator[Item]:
+    def _read_whole(
+        self, name: str, data: bytes, *, json_name: bool, tally: _Tally
+    ) -> Iterator[Item]:
         """A file held in memory. JSON if it is named ``.json``; a file that only starts
-        like JSON is read both ways when JSON fails, and the reading with fewer errors
-        wins (``{"a": 1}`` then ``---``, or a YAML flow mapping, are YAML)."""
+        like JSON is read both ways when JSON fails, and the reading that finds more
+        objects wins, then the one with fewer errors (``{"a": 1}`` then ``---``, or a YAML
+        flow mapping, are YAML; a JSON stream with a value cut short stays JSON)."""
         try:
             text = data.decode("utf-8-sig") if json_name or _looks_like_json(data) else None
         except UnicodeDecodeError as exc:
@@ -183,25 +234,48 @@ class SourceScan:
             text = None  # YAML says which documents are not UTF-8
         self.files_read += 1
         if text is None:
-            yield from self._read_yaml(name, _Rejoined(data, io.BytesIO()))
+            yield from self._read_yaml(name, _Rejoined(data, io.BytesIO()), tally)
             return
-        as_json = list(self._read_json(name, text))
-        if json_name or not _errors(as_json):
-            yield from as_json
-            return
-        as_yaml = list(self._read_yaml(name, _Rejoined(data, io.BytesIO())))
-        yield from as_yaml if _errors(as_yaml) < _errors(as_json) else as_json
+        json_tally = _Tally()
+        as_json = list(self._read_json(name, text, json_tally))
+        chosen, chosen_tally = as_json, json_tally
+        if not json_name and _errors(as_json):
+            yaml_tally = _Tally()
+            as_yaml = list(self._read_yaml(name, _Rejoined(data, io.BytesIO()), yaml_tally))
+            if (-yaml_tally.objects, _errors(as_yaml)) < (-json_tally.objects, _errors(as_json)):
+                chosen, chosen_tally = as_yaml, yaml_tally
+        tally.objects += chosen_tally.objects
+        if chosen_tally.first_content is not None:
+            tally.content(*chosen_tally.first_content)
+        yield from chosen
 
-    def _read_json(self, name: str, text: str) -> Iterator[Item]:
-        for document in read_json(text, self.limits):
+    def _read_json(self, name: str, text: str, tally: _Tally) -> Iterator[Item]:
+        limits = self.limits
+        listing: dict[int, ListedItems] = {}
+
+        def take_for(index: int) -> TakeItem:
+            listing[index] = ListedItems(Origin(name, index), limits, self.rules)
+            return listing[index].take
+
+        for document in read_json(text, limits, take_for):
+            listed = listing.pop(document.index, None)
             if document.error is not None:
                 yield SourceError(name, document.error.line, document.error.message)
-            else:
-                yield from extract(
-                    document.root, Origin(name, document.index), self.limits, self.rules
-                )
+                continue
+            root = document.root
+            uses = listed.uses([root]) if listed is not None and listed.taken else None
+            if listed is not None and listed.taken and uses is None:  # not a List: read whole
+                root = build_json(text, document.span, document.line, limits)
+            if not _counts(root, name, document.line, tally) or tree_is_crd(root):
+                continue
+            origin = Origin(name, document.index)
+            yield from (
+                uses
+                if uses is not None
+                else _extract(root, origin, document.line, limits, self.rules)
+            )
 
-    def _read_yaml(self, name: str, stream: ByteSource) -> Iterator[Item]:
+    def _read_yaml(self, name: str, stream: ByteSource, tally: _Tally) -> Iterator[Item]:
         limits = self.limits
         for raw in split_documents(stream, limits.max_document_bytes):
             if raw.oversize:
@@ -211,19 +285,71 @@ class SourceScan:
                     f"document {raw.index} is larger than {_mib(limits)} MiB; skipped",
                 )
                 continue
-            if _is_crd(raw.data):
+            nul = raw.data.find(b"\x00")
+            if nul != -1:
+                line = raw.line + raw.data.count(b"\n", 0, nul)
+                yield SourceError(name, line, "binary data (NUL byte); document skipped")
                 continue
+            if skip_as_crd(raw.data, limits):
+                tally.content(name, raw.line)
+                tally.objects += 1
+                continue
+            origin = Origin(name, raw.index, helm_source(raw))
+            listed = ListedItems(origin, limits, self.rules)
             try:
-                roots = build_yaml(raw.data, raw.line, limits)
+                roots = build_yaml(raw.data, raw.line, limits, listed.take)
+                uses = listed.uses(roots) if listed.taken else None
+                if listed.taken and uses is None:  # not a List after all: read it whole
+                    roots = build_yaml(raw.data, raw.line, limits)
             except DocumentError as exc:
                 message = exc.message
                 if message.startswith("invalid YAML") and b"{{" in raw.data:
                     message += " (a template that was not rendered?)"
                 yield SourceError(name, exc.line, message)
                 continue
-            origin = Origin(name, raw.index, helm_source(raw))
             for root in roots:
-                yield from extract(root, origin, limits, self.rules)
+                if not _counts(root, name, raw.line, tally) or tree_is_crd(root):
+                    continue
+                yield from (
+                    uses
+                    if uses is not None
+                    else _extract(root, origin, raw.line, limits, self.rules)
+                )
+
+
+def _extract(
+    root: Node | None, origin: Origin, line: int, limits: Limits, rules: Sequence[Rule]
+) -> Sequence[Item]:
+    """``extract``, with a last guard: input depth must never crash the run."""
+    try:
+        return extract(root, origin, limits, rules)
+    except RecursionError:
+        return [SourceError(origin.file, line, "nested too deeply to read; document skipped")]
+
+
+def _counts(root: Node | None, name: str, line: int, tally: _Tally) -> bool:
+    """Tally a document: False for an empty one (nothing to extract)."""
+    if root is None or (isinstance(root, ScalarNode) and root.is_null):
+        return False
+    tally.content(name, line)
+    if isinstance(root, MapNode) and text(get(root, "kind")):
+        tally.objects += 1
+    return True
+
+
+def _is_binary(head: bytes) -> bool:
+    """A NUL in text that is not UTF-8, or among many control bytes: not a text file.
+
+    A NUL in an otherwise good text file is an error of its document only (wherever it is).
+    """
+    if b"\x00" not in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the block
+            return True
+    return len(_CONTROL.findall(head)) * 8 > len(head)
 
 
 def _looks_like_json(data: bytes) -> bool:
@@ -236,15 +362,6 @@ def _errors(items: list[Item]) -> int:
 
 def _mib(limits: Limits) -> str:
     return f"{limits.max_document_bytes / MIB:g}"
-
-
-def _is_crd(data: bytes) -> bool:
-    """A CustomResourceDefinition, told from its top-level ``kind`` and ``apiVersion``."""
-    return (
-        b"CustomResourceDefinition" in data
-        and _CRD_KIND.search(data) is not None
-        and _CRD_GROUP.search(data) is not None
-    )
 
 
 def helm_source(raw: RawDocument) -> str | None:
