@@ -30,9 +30,9 @@ USE_CLASSES: tuple[UseClass, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageUse:
-    """One place a manifest names an image."""
+    """One place a manifest names an image (slots: millions of them may be held)."""
 
     raw: str  # the value as written
     image: ImageRef | None  # parsed reference; None for unresolved/invalid

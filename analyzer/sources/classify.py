@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analyzer.model import UseClass
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
@@ -70,6 +71,10 @@ _PARTIAL_WORDS = frozenset(
 )
 
 
+#: one ImageRef per distinct string: uses of the same image share it (and parse it once)
+_parse = lru_cache(maxsize=1 << 14)(parse_image)
+
+
 def placeholder_reason(
     raw: str, templating: str | None = None, parameters: Mapping[str, str] | None = None
 ) -> str | None:
@@ -118,7 +123,7 @@ def classify(
     if reason is not None:
         return Verdict("unresolved", None, reason)
     try:
-        return Verdict(direct_class, parse_image(raw))
+        return Verdict(direct_class, _parse(raw))
     except InvalidImageReference as exc:
         return Verdict("invalid", None, exc.message)
 
@@ -141,7 +146,7 @@ def indirect_image(raw: str, *, named_image: bool) -> ImageRef | None:
     if not raw or len(raw) > 512 or raw[0] in "-/.:$" or "://" in raw:
         return None
     try:
-        image = parse_image(raw)
+        image = _parse(raw)
     except InvalidImageReference:
         return None
     host = has_registry_host(raw)

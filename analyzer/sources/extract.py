@@ -26,7 +26,17 @@ from analyzer.sources import embedded, overrides
 from analyzer.sources.kinds import Parts, Rule, group_of, lookup
 from analyzer.sources.limits import DocumentError, Limits
 from analyzer.sources.parts import IMAGE_MAP, compose, siblings_for, split_signal
-from analyzer.sources.tree import MapNode, Node, ScalarNode, SeqNode, entries, get, items, text
+from analyzer.sources.tree import (
+    MapNode,
+    Node,
+    ScalarNode,
+    SeqNode,
+    entries,
+    get,
+    items,
+    share,
+    text,
+)
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _FLAG = re.compile(r"--?(?P<name>[A-Za-z][\w.-]*)(?:=(?P<value>.*))?", re.DOTALL)
@@ -574,7 +584,7 @@ class _ObjectReader:
                 file=self.origin.file,
                 line=line,
                 document=self.origin.document,
-                field=f"{self.prefix}{field}",
+                field=share(f"{self.prefix}{field}"),
                 kind=obj.kind,
                 api_version=obj.api_version,
                 namespace=obj.namespace,
