@@ -1,0 +1,149 @@
+"""Peak memory and time of reading large inputs: bounded by the largest document?
+
+Run: ``python3 tests/benchmarks/bench_memory.py [MB ...]`` (default ``100 300``; prints
+a table, asserts nothing). Each case runs in a fresh interpreter so that its peak RSS
+(``resource.getrusage``) is its own:
+
+- ``pods N MB, streamed``: ``iter_sources`` over N MB of small Pods (8 lines, one image
+  each), every use dropped as it comes: memory must not grow with N; time linear in N;
+- ``pods N MB, held``: ``read_sources``, which keeps every use: the cost of one use;
+- ``List 60 MiB (yaml|json)``: one ``kubectl get -o yaml|json`` document of 60 MiB;
+- ``ConfigMap 60 MiB``: one document that is no ``List`` (built whole).
+
+Issue 18's targets: 300 MiB of small Pods in under 300 MB, time linear with a 100 MB
+case; a 60 MiB single document read within 10x its size.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MB = 1_000_000
+MIB = 1 << 20
+
+POD = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{n}\n  namespace: default\n"
+    "spec:\n  containers:\n  - name: c\n    image: nginx:1.25\n---\n"
+)
+ITEM = (
+    "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{n}\n    namespace: default\n"
+    "  spec:\n    containers:\n    - name: c\n      image: nginx:1.25\n"
+    "      args: [--port=8080]\n"
+)
+
+CHILD = """
+import resource, sys, time
+from analyzer.sources import iter_sources, read_sources
+mode, path = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+if mode == "streamed":
+    uses = errors = 0
+    for item in iter_sources([path]):
+        uses += hasattr(item, "raw")
+        errors += not hasattr(item, "raw")
+else:
+    result = read_sources([path])
+    uses, errors = len(result.uses), len(result.errors)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+print(uses, errors, seconds, peak)
+"""
+
+
+def write_pods(path: Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        written = n = 0
+        while written < size:
+            text = POD.format(n=n)
+            handle.write(text)
+            written += len(text)
+            n += 1
+
+
+def write_list(path: Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("apiVersion: v1\nitems:\n")
+        written = n = 0
+        while written < size:
+            text = ITEM.format(n=n)
+            handle.write(text)
+            written += len(text)
+            n += 1
+        handle.write("kind: List\nmetadata:\n  resourceVersion: ''\n")
+
+
+def write_json_list(path: Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write('{\n    "apiVersion": "v1",\n    "items": [\n')
+        written = n = 0
+        while written < size:
+            pod = {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"p{n}", "namespace": "default"},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]},
+            }
+            text = ("" if n == 0 else ",\n") + json.dumps(pod, indent=4)
+            handle.write(text)
+            written += len(text)
+            n += 1
+        handle.write('\n    ],\n    "kind": "List"\n}\n')
+
+
+def write_config_map(path: Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n")
+        written = n = 0
+        while written < size:
+            text = f"  key{n}: value number {n} of the map\n"
+            handle.write(text)
+            written += len(text)
+            n += 1
+
+
+def measure(mode: str, path: Path) -> tuple[int, int, float, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    uses, errors, seconds, peak = done.stdout.split()
+    return int(uses), int(errors), float(seconds), int(peak)
+
+
+def main() -> None:
+    sizes = [float(arg) for arg in sys.argv[1:]] or [100.0, 300.0]
+    print(f"{'case':32s} {'input':>9s} {'uses':>9s} {'errors':>6s} {'time':>8s} {'peak RSS':>9s}")
+    with tempfile.TemporaryDirectory() as folder:
+        cases: list[tuple[str, str, Path]] = []
+        for megabytes in sizes:
+            path = Path(folder) / f"pods-{megabytes:g}.yaml"
+            write_pods(path, int(megabytes * MB))
+            cases.append((f"pods {megabytes:g} MB, streamed", "streamed", path))
+            cases.append((f"pods {megabytes:g} MB, held", "held", path))
+        for name, writer, suffix in (
+            ("List 60 MiB (yaml)", write_list, ".yaml"),
+            ("List 60 MiB (json)", write_json_list, ".json"),
+            ("ConfigMap 60 MiB", write_config_map, ".yaml"),
+        ):
+            path = Path(folder) / f"single{suffix}"
+            if name.startswith("ConfigMap"):
+                path = Path(folder) / "configmap.yaml"
+            writer(path, 60 * MIB)
+            cases.append((name, "streamed", path))
+        for name, mode, path in cases:
+            size = path.stat().st_size
+            uses, errors, seconds, peak = measure(mode, path)
+            print(
+                f"{name:32s} {size / MB:7.1f}MB {uses:9d} {errors:6d} {seconds:7.1f}s "
+                f"{peak / MB:7.0f}MB"
+            )
+
+
+if __name__ == "__main__":
+    main()
