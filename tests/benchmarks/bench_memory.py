@@ -20,6 +20,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 MB = 1_000_000
@@ -54,55 +55,48 @@ print(uses, errors, seconds, peak)
 """
 
 
-def write_pods(path: Path, size: int) -> None:
+def write(
+    path: Path, size: int, entry: Callable[[int], str], head: str = "", tail: str = ""
+) -> None:
+    """``head``, then ``entry(0)``, ``entry(1)``... until ``size`` bytes, then ``tail``."""
     with open(path, "w", encoding="utf-8") as handle:
+        handle.write(head)
         written = n = 0
         while written < size:
-            text = POD.format(n=n)
+            text = entry(n)
             handle.write(text)
             written += len(text)
             n += 1
+        handle.write(tail)
+
+
+def json_pod(n: int) -> str:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"p{n}", "namespace": "default"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]},
+    }
+    return ("" if n == 0 else ",\n") + json.dumps(pod, indent=4)
+
+
+def write_pods(path: Path, size: int) -> None:
+    write(path, size, lambda n: POD.format(n=n))
 
 
 def write_list(path: Path, size: int) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("apiVersion: v1\nitems:\n")
-        written = n = 0
-        while written < size:
-            text = ITEM.format(n=n)
-            handle.write(text)
-            written += len(text)
-            n += 1
-        handle.write("kind: List\nmetadata:\n  resourceVersion: ''\n")
+    head, tail = "apiVersion: v1\nitems:\n", "kind: List\nmetadata:\n  resourceVersion: ''\n"
+    write(path, size, lambda n: ITEM.format(n=n), head, tail)
 
 
 def write_json_list(path: Path, size: int) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write('{\n    "apiVersion": "v1",\n    "items": [\n')
-        written = n = 0
-        while written < size:
-            pod = {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {"name": f"p{n}", "namespace": "default"},
-                "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]},
-            }
-            text = ("" if n == 0 else ",\n") + json.dumps(pod, indent=4)
-            handle.write(text)
-            written += len(text)
-            n += 1
-        handle.write('\n    ],\n    "kind": "List"\n}\n')
+    head, tail = '{\n    "apiVersion": "v1",\n    "items": [\n', '\n    ],\n    "kind": "List"\n}\n'
+    write(path, size, json_pod, head, tail)
 
 
 def write_config_map(path: Path, size: int) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n")
-        written = n = 0
-        while written < size:
-            text = f"  key{n}: value number {n} of the map\n"
-            handle.write(text)
-            written += len(text)
-            n += 1
+    head = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n"
+    write(path, size, lambda n: f"  key{n}: value number {n} of the map\n", head)
 
 
 def measure(mode: str, path: Path) -> tuple[int, int, float, int]:
