@@ -612,3 +612,46 @@ def test_a_document_is_an_object_exactly_when_it_has_a_kind(data: dict[str, obje
     result = read_sources_text(yaml.safe_dump(data))
     has_kind = "kind" in data and data["kind"] != ""  # kind: 0 is read as the text "0"
     assert bool(result.errors) != has_kind
+
+
+# -- nodes held for one document ----------------------------------------------------------
+
+
+def test_a_document_holding_too_many_values_is_refused(tmp_path: Path) -> None:
+    limits = Limits(max_nodes=1000)
+    path = sandwich(
+        tmp_path, "kind: ConfigMap\ndata:\n" + "".join(f"  k{n}: v\n" for n in range(600))
+    )
+    as_json = tmp_path / "big.json"
+    as_json.write_text(
+        json.dumps({"kind": "ConfigMap", "data": {f"k{n}": "v" for n in range(600)}})
+    )
+    result = read_sources([str(path), str(as_json)], limits=limits)
+    assert [(error.file, error.line) for error in result.errors] == [
+        (str(path), 12 + 497),  # the value of k497 is the 1,001st node
+        (str(as_json), 1),
+    ]
+    assert all("more than 1,000 values outside a List's items" in e.message for e in result.errors)
+    assert names(result) == ["before", "after"]
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_list_may_hold_any_number_of_items(tmp_path: Path, suffix: str) -> None:
+    limits = Limits(max_nodes=1000)
+    items = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"p{n}"},
+            "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]},
+        }
+        for n in range(200)  # 13 nodes each: 2,600 in all
+    ]
+    document = {"apiVersion": "v1", "items": items, "kind": "List"}
+    path = tmp_path / f"list{suffix}"
+    path.write_text(
+        json.dumps(document, indent=1) if suffix == ".json" else yaml.safe_dump(document)
+    )
+    result = read_sources([str(path)], limits=limits)
+    assert result.errors == ()
+    assert len(result.uses) == 200

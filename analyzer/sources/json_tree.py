@@ -23,6 +23,7 @@ from analyzer.sources.tree import (
     SeqNode,
     TakeItem,
     awaits_items,
+    held_budget,
     share,
 )
 
@@ -99,6 +100,9 @@ def build_json(
     stack: list[tuple[MapNode | SeqNode, list[Node]]] = []
     root: Node | None = None
     max_depth = limits.max_depth
+    handoff: Handoff | None = None
+    held = 0
+    budget = limits.max_nodes  # see held_budget
     node: Node
     for match in _TOKEN.finditer(text, start, end):
         token = match.group()
@@ -106,6 +110,7 @@ def build_json(
         if first == '"':
             value = share(json.loads(token) if "\\" in token else token[1:-1])
             node = ScalarNode(value, line, plain=False)
+            held += 1
         elif first == "{" or first == "[":
             if len(stack) >= max_depth:
                 raise DocumentError(line, f"nested deeper than {max_depth} levels; skipped")
@@ -117,8 +122,11 @@ def build_json(
                 and isinstance(stack[0][0], MapNode)
                 and awaits_items(stack[0][1])
             ):
-                items = Handoff(take_item)
+                items = handoff = Handoff(take_item)
             stack.append((opened, items))
+            held += 1
+            if held > budget:
+                budget = held_budget(held, handoff, line, limits)
             continue
         elif first == "}" or first == "]":
             closed, flat = stack.pop()
@@ -132,6 +140,9 @@ def build_json(
             continue
         else:
             node = ScalarNode(token, line, plain=True, is_null=token == "null")
+            held += 1
+        if held > budget:
+            budget = held_budget(held, handoff, line, limits)
         if stack:
             parent, flat = stack[-1]
             flat.append(node)

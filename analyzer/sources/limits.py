@@ -21,6 +21,9 @@ class Limits:
     max_depth: int = 1000
     #: nodes reachable through aliases in one document (billion laughs stops here)
     max_alias_nodes: int = 1_000_000
+    #: nodes held for one document, the items of a ``List`` apart (they are read one at a
+    #: time): etcd stores no object over 1.5 MiB, which cannot hold a million nodes
+    max_nodes: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -45,6 +45,7 @@ from analyzer.sources.tree import (
     SeqNode,
     TakeItem,
     awaits_items,
+    held_budget,
     share,
 )
 
@@ -166,6 +167,9 @@ def _build(
     total = 0
     alias_nodes = 0
     max_depth = limits.max_depth
+    handoff: Handoff | None = None
+    held = 0  # nodes built for this document (``total`` also counts alias expansions)
+    budget = limits.max_nodes  # checked against ``held``; see held_budget
     node: Node
     next_event = _event_source(data)
     while True:
@@ -185,6 +189,9 @@ def _build(
             else:
                 node = ScalarNode(value, line + first_line, plain, tag == _NULL_TAG)
             total += 1
+            held += 1
+            if held > budget:
+                budget = held_budget(held, handoff, line + first_line, limits)
             if event.anchor is not None:
                 anchors[event.anchor] = node
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -199,8 +206,11 @@ def _build(
             )
             frame = _Open(opened, anchor, total)
             if take_item is not None and len(stack) == 1 and _is_items_value(stack[0]):
-                frame.flat = Handoff(take_item)
+                frame.flat = handoff = Handoff(take_item)
             total += 1
+            held += 1
+            if held > budget:
+                budget = held_budget(held, handoff, line, limits)
             stack.append(frame)
             flat = frame.flat
             if anchor is not None:
@@ -239,6 +249,9 @@ def _build(
         elif kind is DocumentStartEvent:
             anchors = {}
             root = None
+            handoff = None
+            held = 0
+            budget = limits.max_nodes
             continue
         elif kind is DocumentEndEvent:
             roots.append(root)

@@ -8,7 +8,8 @@ a table, asserts nothing). Each case runs in a fresh interpreter so that its pea
   each), every use dropped as it comes: memory must not grow with N; time linear in N;
 - ``pods N MB, held``: ``read_sources``, which keeps every use: the cost of one use;
 - ``List 60 MiB (yaml|json)``: one ``kubectl get -o yaml|json`` document of 60 MiB;
-- ``ConfigMap 60 MiB``: one document that is no ``List`` (built whole).
+- ``ConfigMap 60 MiB``: one document that is no ``List``: refused (an error) once it
+  holds a million values, as no Kubernetes object is that large.
 
 Issue 18's targets: 300 MiB of small Pods in under 300 MB, time linear with a 100 MB
 case; a 60 MiB single document read within 10x its size.
