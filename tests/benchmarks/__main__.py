@@ -1,0 +1,287 @@
+"""Every benchmark of issue 18, side by side with its reference, in one command.
+
+    python -m tests.benchmarks            # full sizes (100k images: several minutes)
+    python -m tests.benchmarks --quick    # tiny inputs: proves the benchmarks still work
+    python -m tests.benchmarks --only routing --runs 1
+
+Each benchmark runs the tool and its reference as child processes on the same generated
+files (written to a temporary folder, deleted afterwards), checks every exit code and that
+the output holds what the input holds, and prints the median wall time of each, their
+ratio, the goal, and each side's peak RSS. Nothing fails on time: machines are noisy, and
+``--quick`` (which CI runs) only proves that every command still works and agrees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.benchmarks import inputs
+from tests.benchmarks.harness import BenchmarkFailed, Measured, Run, measure, tool
+
+#: the reference for extraction: libyaml's parse of the same files, building plain objects
+BARE_PARSE = """
+import sys, yaml
+count = 0
+for path in sys.argv[1:]:
+    with open(path, "rb") as handle:
+        for document in yaml.load_all(handle, Loader=yaml.CSafeLoader):
+            count += document is not None
+print(count)
+"""
+
+#: the scan every benchmark runs: the JSON report, a gate that cannot fail on statuses
+SCAN = ("scan", "-f", "json", "--fail-on", "none")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    what: str  # the inputs both sides read
+    tool: Measured
+    reference: Measured
+    goal: str  # the issue's target, for people
+
+    @property
+    def ratio(self) -> float:
+        return self.tool.seconds / self.reference.seconds
+
+
+@dataclass(frozen=True)
+class Sizes:
+    images: int  # extraction and routing
+    catalogue_images: int
+    catalogue_patterns: int
+    hosts_images: int
+    hosts_many: int
+    hosts_few: int
+
+
+FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50)
+QUICK = Sizes(300, 100, 1_000, 20, 100, 5)
+
+
+def _uses(expected: int) -> Callable[[Run], object]:
+    def check(done: Run) -> object:
+        uses = json.loads(done.stdout)["uses"]
+        if len(uses) != expected:
+            raise BenchmarkFailed(f"images found {len(uses)} uses, expected {expected}")
+        return len(uses)
+
+    return check
+
+
+def _report(expected: int) -> Callable[[Run], object]:
+    def check(done: Run) -> object:
+        summary = json.loads(done.stdout)["summary"]
+        if summary["images"] != expected or summary["errors"]:
+            raise BenchmarkFailed(f"scan reported {summary}, expected {expected} images")
+        return summary["by_status"]
+
+    return check
+
+
+def _documents(expected: int) -> Callable[[Run], object]:
+    def check(done: Run) -> object:
+        if int(done.stdout) != expected:
+            raise BenchmarkFailed(f"the bare parse read {done.stdout!r}, expected {expected}")
+        return expected
+
+    return check
+
+
+def _same(comparison: Comparison) -> Comparison:
+    """Both sides must agree on what they found (the tool did the same work)."""
+    if comparison.tool.fingerprint != comparison.reference.fingerprint:
+        raise BenchmarkFailed(
+            f"{comparison.name}: the two runs disagree: {comparison.tool.fingerprint} "
+            f"vs {comparison.reference.fingerprint}"
+        )
+    return comparison
+
+
+def _megabytes(files: list[Path]) -> str:
+    return f"{sum(f.stat().st_size for f in files) / 1e6:.1f} MB"
+
+
+def extraction(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    files = inputs.deployments(work / "dense", inputs.images(sizes.images))
+    names = [str(f) for f in files]
+    count = sizes.images
+    tool_run = measure(
+        "images -f json",
+        tool("images", "-f", "json", *names),
+        work,
+        runs,
+        expect_exit=0,
+        check=_uses(count),
+    )
+    bare = measure(
+        "bare yaml.load_all (CSafeLoader)",
+        [sys.executable, "-c", BARE_PARSE, *names],
+        work,
+        runs,
+        expect_exit=0,
+        check=_documents(count),
+    )
+    what = (
+        f"{count:,} Deployments, one distinct image each, {len(files)} files, {_megabytes(files)}"
+    )
+    return _same(Comparison("extraction", what, tool_run, bare, "<= 0.5x the bare parse"))
+
+
+def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    files = sorted((work / "dense").glob("*.yaml")) or inputs.deployments(
+        work / "dense", inputs.images(sizes.images)
+    )
+    names = [str(f) for f in files]
+    count = sizes.images
+    scan = measure(
+        "scan -f json (embedded DaoCloud set)",
+        tool(*SCAN, *names),
+        work,
+        runs,
+        expect_exit=0,
+        check=_report(count),
+    )
+    images = measure(
+        "images -f json",
+        tool("images", "-f", "json", *names),
+        work,
+        runs,
+        expect_exit=0,
+        check=_uses(count),
+    )
+    what = f"{count:,} Deployments, one distinct image each, {_megabytes(files)}"
+    # different commands, different outputs: nothing to compare but the count
+    return Comparison("routing", what, scan, images, "<= 1.15x images")
+
+
+def catalogue(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    files = inputs.deployments(work / "catalogue", inputs.images(sizes.catalogue_images))
+    names = [str(f) for f in files]
+    big = inputs.big_allows(work / "big-allows.txt", sizes.catalogue_patterns)
+    small = inputs.embedded_allows_copy(work / "embedded-allows.txt")
+    count = sizes.catalogue_images
+
+    def scan(label: str, listing: Path) -> Measured:
+        return measure(
+            label,
+            tool(*SCAN, "--catalog", f"docker.m.daocloud.io={listing}", *names),
+            work,
+            runs,
+            expect_exit=0,
+            check=_report(count),
+        )
+
+    what = (
+        f"{count:,} images; --catalog docker.m.daocloud.io= the embedded list plus "
+        f"{sizes.catalogue_patterns:,} patterns none of them matches, vs the embedded list alone"
+    )
+    return _same(
+        Comparison(
+            "catalogue",
+            what,
+            scan(f"scan, embedded + {sizes.catalogue_patterns:,} patterns", big),
+            scan("scan, embedded list (1,321 patterns)", small),
+            "<= 1.1x",
+        )
+    )
+
+
+def hosts(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    many, few = work / "certs-many.d", work / "certs-few.d"
+    registries = inputs.hosts_dir(many, sizes.hosts_many)
+    inputs.hosts_dir(few, sizes.hosts_few)
+    refs = inputs.images_on(registries[: sizes.hosts_few], sizes.hosts_images)
+    files = inputs.deployments(work / "hosts", refs)
+    names = [str(f) for f in files]
+
+    def scan(label: str, root: Path) -> Measured:
+        return measure(
+            label,
+            tool(*SCAN, "--hosts-dir", str(root), *names),
+            work,
+            runs,
+            expect_exit=0,
+            check=_report(sizes.hosts_images),
+        )
+
+    what = (
+        f"{sizes.hosts_images:,} images on {sizes.hosts_few} registries; a hosts directory of "
+        f"{sizes.hosts_many:,} registries vs one of the {sizes.hosts_few} they use"
+    )
+    return _same(
+        Comparison(
+            "hosts",
+            what,
+            scan(f"scan, {sizes.hosts_many:,} registry directories", many),
+            scan(f"scan, {sizes.hosts_few} registry directories", few),
+            "<= 1.1x",
+        )
+    )
+
+
+def startup(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    manifest = inputs.ROOT / "fixtures/manifests/platform/metrics-server.yaml"
+    scan = measure(
+        "scan -f json, one small file",
+        tool("scan", "-f", "json", str(manifest)),
+        work,
+        max(runs, 5),
+        expect_exit=0,
+        check=_report(1),
+    )
+    bare = measure(
+        "python -c pass", [sys.executable, "-c", "pass"], work, max(runs, 5), expect_exit=0
+    )
+    return Comparison("startup", f"{manifest.name} (one image)", scan, bare, "scan <= 0.25 s")
+
+
+BENCHMARKS: dict[str, Callable[[Path, Sizes, int], Comparison]] = {
+    "extraction": extraction,
+    "routing": routing,
+    "catalogue": catalogue,
+    "hosts": hosts,
+    "startup": startup,
+}
+
+
+def _print(comparison: Comparison) -> None:
+    print(f"== {comparison.name}: {comparison.what}")
+    for side in (comparison.tool, comparison.reference):
+        print(
+            f"   {side.label:<44} {side.seconds:8.3f} s  peak RSS {side.peak_rss_mb:7.1f} MB"
+            f"  (median of {side.runs})"
+        )
+    print(f"   ratio {comparison.ratio:.2f}x   goal: {comparison.goal}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny inputs, one run each")
+    parser.add_argument("--runs", type=int, default=None, help="runs per command (median)")
+    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), default=None)
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    runs = args.runs or (1 if args.quick else 3)
+    chosen = args.only or list(BENCHMARKS)
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="image-coverage-bench-") as folder:
+        work = Path(folder)
+        for name in chosen:
+            try:
+                _print(BENCHMARKS[name](work, sizes, runs))
+            except BenchmarkFailed as exc:
+                failed += 1
+                print(f"== {name}: FAILED: {exc}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Run one command as a child process and measure it: wall time, peak RSS, exit code.
+
+Peak RSS is the child's own ``ru_maxrss`` (``os.wait4`` returns the ``getrusage`` of that
+child alone, so an earlier, bigger child never inflates a later measurement). Every child
+runs with a private cache folder and a node with no containerd configuration, so it never
+reads the user's downloaded lists or this machine's ``/etc/containerd``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class BenchmarkFailed(Exception):
+    """The command under measurement did not do its job (exit code, output)."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The median wall time and largest peak RSS of several runs of one command."""
+
+    label: str
+    seconds: float
+    peak_rss_mb: float
+    runs: int
+    fingerprint: object = None  # what ``check`` returned: the result, to compare
+
+
+def isolated_env(workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["IMAGE_COVERAGE_CACHE_DIR"] = str(workdir / "cache")
+    env["IMAGE_COVERAGE_NODE_HOSTS_DIR"] = str(workdir / "no-certs.d")
+    env["IMAGE_COVERAGE_NODE_ROOT"] = str(workdir / "no-node-root")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_once(command: Sequence[str], workdir: Path) -> Run:
+    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            list(command), stdout=out, stderr=err, cwd=workdir, env=isolated_env(workdir)
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
+    # ru_maxrss is in KiB on Linux, in bytes on macOS
+    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return Run(
+        seconds,
+        rss,
+        child.returncode,
+        out_path.read_text(encoding="utf-8", errors="replace"),
+        err_path.read_text(encoding="utf-8", errors="replace"),
+    )
+
+
+def measure(
+    label: str,
+    command: Sequence[str],
+    workdir: Path,
+    runs: int,
+    *,
+    expect_exit: int,
+    check: Callable[[Run], object] | None = None,
+) -> Measured:
+    """Run ``command`` ``runs`` times; every run must exit ``expect_exit`` and pass
+    ``check`` (a benchmark of a command that failed measures nothing worth having), which
+    raises ``BenchmarkFailed`` or returns a summary of the result (the fingerprint)."""
+    times, peaks = [], []
+    fingerprint: object = None
+    for _ in range(runs):
+        done = run_once(command, workdir)
+        if done.exit_code != expect_exit:
+            raise BenchmarkFailed(
+                f"{label}: exited {done.exit_code}, expected {expect_exit}: "
+                f"{done.stderr.strip()[-800:]}"
+            )
+        if check is not None:
+            fingerprint = check(done)
+        times.append(done.seconds)
+        peaks.append(done.peak_rss_mb)
+    return Measured(label, statistics.median(times), max(peaks), runs, fingerprint)
+
+
+def tool(*args: str) -> list[str]:
+    """The command line of ``coverage ARGS`` in this interpreter."""
+    return [sys.executable, "-m", "analyzer", *args]
