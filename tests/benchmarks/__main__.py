@@ -7,7 +7,8 @@
 Each benchmark runs the tool and its reference as child processes on the same generated
 files (written to a temporary folder, deleted afterwards), checks every exit code and that
 the output holds what the input holds, and prints the median wall time of each, their
-ratio, the goal, and each side's peak RSS. Nothing fails on time: machines are noisy, and
+ratio, the goal, and each side's peak RSS; CPU times (user + system) and their ratio too,
+steadier than wall times on a busy machine. Nothing fails on time: machines are noisy, and
 ``--quick`` (which CI runs) only proves that every command still works and agrees.
 """
 
@@ -18,7 +19,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tests.benchmarks import inputs
@@ -50,6 +51,10 @@ class Comparison:
     @property
     def ratio(self) -> float:
         return self.tool.seconds / self.reference.seconds
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.tool.cpu_seconds / self.reference.cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -256,10 +261,14 @@ def _print(comparison: Comparison) -> None:
     print(f"== {comparison.name}: {comparison.what}")
     for side in (comparison.tool, comparison.reference):
         print(
-            f"   {side.label:<44} {side.seconds:8.3f} s  peak RSS {side.peak_rss_mb:7.1f} MB"
-            f"  (median of {side.runs})"
+            f"   {side.label:<44} {side.seconds:8.3f} s (CPU {side.cpu_seconds:7.3f} s)"
+            f"  peak RSS {side.peak_rss_mb:7.1f} MB  (median of {side.runs})"
         )
-    print(f"   ratio {comparison.ratio:.2f}x   goal: {comparison.goal}", flush=True)
+    print(
+        f"   ratio {comparison.ratio:.2f}x (CPU {comparison.cpu_ratio:.2f}x)   "
+        f"goal: {comparison.goal}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,8 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny inputs, one run each")
     parser.add_argument("--runs", type=int, default=None, help="runs per command (median)")
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), default=None)
+    parser.add_argument("--images", type=int, default=None, help="images for extraction, routing")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.images:
+        sizes = replace(sizes, images=args.images)
     runs = args.runs or (1 if args.quick else 3)
     chosen = args.only or list(BENCHMARKS)
     failed = 0

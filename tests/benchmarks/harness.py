@@ -1,7 +1,8 @@
 """Run one command as a child process and measure it: wall time, peak RSS, exit code.
 
 Peak RSS is the child's own ``ru_maxrss`` (``os.wait4`` returns the ``getrusage`` of that
-child alone, so an earlier, bigger child never inflates a later measurement). Every child
+child alone), measured through a small launcher process so that neither an earlier, bigger
+child nor this process's own memory inflates it. Every child
 runs with a private cache folder and a node with no containerd configuration, so it never
 reads the user's downloaded lists or this machine's ``/etc/containerd``.
 """
@@ -12,7 +13,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @dataclass(frozen=True)
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system: steadier than wall time on a busy machine
     peak_rss_mb: float
     exit_code: int
     stdout: str
@@ -35,10 +36,11 @@ class BenchmarkFailed(Exception):
 
 @dataclass(frozen=True)
 class Measured:
-    """The median wall time and largest peak RSS of several runs of one command."""
+    """The median wall and CPU times and largest peak RSS of several runs of one command."""
 
     label: str
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     runs: int
     fingerprint: object = None  # what ``check`` returned: the result, to compare
@@ -53,22 +55,49 @@ def isolated_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+#: forks and execs the measured command, waits for it with ``wait4`` and writes its wall
+#: time, CPU time and ``ru_maxrss`` to the file named first. A separate small process: a
+#: child forked straight from this (possibly large) process inherits its RSS high-water mark.
+LAUNCHER = """
+import os, sys, time
+result, command = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(command[0], command)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(result, "w") as handle:
+    cpu = usage.ru_utime + usage.ru_stime
+    handle.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run_once(command: Sequence[str], workdir: Path) -> Run:
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    result = workdir / "measured.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            list(command), stdout=out, stderr=err, cwd=workdir, env=isolated_env(workdir)
+        launcher = subprocess.run(
+            [sys.executable, "-S", "-c", LAUNCHER, str(result), *command],
+            stdout=out,
+            stderr=err,
+            cwd=workdir,
+            env=isolated_env(workdir),
+            check=False,
         )
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
+    if launcher.returncode != 0:
+        raise BenchmarkFailed(f"the launcher failed ({launcher.returncode}) for {command}")
+    seconds, cpu, maxrss, code = result.read_text(encoding="utf-8").split()
     # ru_maxrss is in KiB on Linux, in bytes on macOS
-    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    rss = int(maxrss) / (1024 * 1024 if sys.platform == "darwin" else 1024)
     return Run(
-        seconds,
+        float(seconds),
+        float(cpu),
         rss,
-        child.returncode,
+        int(code),
         out_path.read_text(encoding="utf-8", errors="replace"),
         err_path.read_text(encoding="utf-8", errors="replace"),
     )
@@ -86,7 +115,7 @@ def measure(
     """Run ``command`` ``runs`` times; every run must exit ``expect_exit`` and pass
     ``check`` (a benchmark of a command that failed measures nothing worth having), which
     raises ``BenchmarkFailed`` or returns a summary of the result (the fingerprint)."""
-    times, peaks = [], []
+    times, cpus, peaks = [], [], []
     fingerprint: object = None
     for _ in range(runs):
         done = run_once(command, workdir)
@@ -98,8 +127,11 @@ def measure(
         if check is not None:
             fingerprint = check(done)
         times.append(done.seconds)
+        cpus.append(done.cpu_seconds)
         peaks.append(done.peak_rss_mb)
-    return Measured(label, statistics.median(times), max(peaks), runs, fingerprint)
+    return Measured(
+        label, statistics.median(times), statistics.median(cpus), max(peaks), runs, fingerprint
+    )
 
 
 def tool(*args: str) -> list[str]:
