@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from analyzer.mirrors.plain_patterns import plain_pattern
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
 
 PatternKind = Literal["exact", "one", "many"]
@@ -218,15 +219,18 @@ def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
                 "this line; it does not mean all of Docker Hub"
             )
             continue
-        parsed = _parse_entry(entry, fmt)
-        if isinstance(parsed, str):
-            problems.append(f"{source}:{number}: {parsed}: {entry!r}")
-            continue
-        key = Pattern(parsed.host, parsed.path, parsed.kind, parsed.tag)
-        if key in patterns:
-            duplicates += 1
-            continue
-        patterns[key] = None
+        plain = plain_pattern(entry, wildcards=fmt != "mirror.txt")
+        if plain is not None:
+            key = Pattern(*plain)
+        else:
+            parsed = _parse_entry(entry, fmt)
+            if isinstance(parsed, str):
+                problems.append(f"{source}:{number}: {parsed}: {entry!r}")
+                continue
+            key = Pattern(parsed.host, parsed.path, parsed.kind, parsed.tag)
+        known = len(patterns)
+        patterns[key] = None  # one hash: a duplicate leaves the size as it was
+        duplicates += len(patterns) == known
     ordered = tuple(patterns)
     return PatternList(
         source=source,
