@@ -100,8 +100,12 @@ class ImageRef:
     def pulled(self) -> ImageRef:
         """What CRI pulls (``ParseDockerRef``): ``:latest`` when untagged, digest over tag."""
         if self.digest is not None:
+            if self.tag is None:
+                return self  # already the pulled form (frozen: sharing is safe)
             return ImageRef(self.domain, self.path, digest=self.digest)
-        return ImageRef(self.domain, self.path, tag=self.tag or "latest")
+        if self.tag:
+            return self
+        return ImageRef(self.domain, self.path, tag="latest")
 
     @property
     def pull_ref(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from analyzer.cli.app import app
 
 # Each import registers one command on ``app``; add a new command module here.
@@ -17,8 +19,17 @@ from analyzer.cli import request as _request  # noqa: F401
 from analyzer.cli import rewrite as _rewrite  # noqa: F401
 from analyzer.cli import scan as _scan  # noqa: F401
 
+#: the collector's first threshold for a command run: a scan allocates millions of small,
+#: acyclic objects (nodes, uses, routes) that live to the end, and with the default (700)
+#: the collector walks them over and over (22 % of a 100k-image scan)
+GC_FIRST_THRESHOLD = 50_000
+
 
 def main() -> None:
+    # what the imports built lives as long as the process: keep it out of every collection
+    gc.freeze()
+    _, second, third = gc.get_threshold()
+    gc.set_threshold(GC_FIRST_THRESHOLD, second, third)
     app()
 
 

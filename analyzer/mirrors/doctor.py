@@ -20,7 +20,7 @@ containerd's and DaoCloud's issue trackers ("my mirror is ignored"):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -233,7 +233,7 @@ def _host_of(url: str) -> str:
     return host[:-4] if host.endswith(":443") else host
 
 
-def _daocloud_fix(registry: str, daocloud: dict[str, str]) -> str:
+def _daocloud_fix(registry: str, daocloud: Mapping[str, str]) -> str:
     own = next((mirror for mirror, served in daocloud.items() if served == registry), None)
     if own is not None:
         return f"use https://{own}, the DaoCloud host for {registry}"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 from analyzer.mirrors.daocloud_lists import PatternList, parse_allows
 from analyzer.mirrors.errors import CatalogueError
@@ -107,9 +109,14 @@ def daocloud_domains() -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def daocloud_host_registries() -> dict[str, str]:
-    """mirror host -> the one upstream registry it serves."""
-    return {mirror: upstream for upstream, mirror in daocloud_domains()}
+def daocloud_host_registries() -> Mapping[str, str]:
+    """mirror host -> the one upstream registry it serves (built once, read-only)."""
+    return _daocloud_host_registries()
+
+
+@lru_cache(maxsize=1)
+def _daocloud_host_registries() -> Mapping[str, str]:
+    return MappingProxyType({mirror: upstream for upstream, mirror in daocloud_domains()})
 
 
 def daocloud_mirror_config() -> dict[str, RegistryHosts]:
