@@ -114,11 +114,9 @@ def _megabytes(files: list[Path]) -> str:
     return f"{sum(f.stat().st_size for f in files) / 1e6:.1f} MB"
 
 
-def extraction(work: Path, sizes: Sizes, runs: int) -> Comparison:
-    files = inputs.deployments(work / "dense", inputs.images(sizes.images))
-    names = [str(f) for f in files]
-    count = sizes.images
-    tool_run = measure(
+def _images(names: list[str], work: Path, runs: int, count: int) -> Measured:
+    """``coverage images -f json`` over ``names``, which hold ``count`` uses."""
+    return measure(
         "images -f json",
         tool("images", "-f", "json", *names),
         work,
@@ -126,6 +124,13 @@ def extraction(work: Path, sizes: Sizes, runs: int) -> Comparison:
         expect_exit=0,
         check=_uses(count),
     )
+
+
+def extraction(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    files = inputs.deployments(work / "dense", inputs.images(sizes.images))
+    names = [str(f) for f in files]
+    count = sizes.images
+    tool_run = _images(names, work, runs, count)
     bare = measure(
         "bare yaml.load_all (CSafeLoader)",
         [sys.executable, "-c", BARE_PARSE, *names],
@@ -154,14 +159,7 @@ def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
         expect_exit=0,
         check=_report(count),
     )
-    images = measure(
-        "images -f json",
-        tool("images", "-f", "json", *names),
-        work,
-        runs,
-        expect_exit=0,
-        check=_uses(count),
-    )
+    images = _images(names, work, runs, count)
     what = f"{count:,} Deployments, one distinct image each, {_megabytes(files)}"
     # different commands, different outputs: nothing to compare but the count
     return Comparison("routing", what, scan, images, "<= 1.15x images")
