@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analyzer.mirrors.toml_lines import loads as toml_loads
+
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.sources.kinds import Rule
 
@@ -100,7 +102,7 @@ def find_settings_file(start: Path | None = None) -> Path | None:
 def load_settings(path: Path) -> Settings:
     """Read one settings file. Raises ``SettingsError`` with a one-line message."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = toml_loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -198,7 +200,7 @@ def _catalog_relative(spec: str, base: Path) -> str:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = toml_loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     tool = data.get("tool")

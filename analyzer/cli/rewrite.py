@@ -13,6 +13,7 @@ import typer
 
 from analyzer.cli import fix_inputs, options
 from analyzer.cli.app import app, usage_error
+from analyzer.nesting import TooDeep, deepest_yaml
 
 
 @app.command("rewrite")
@@ -64,9 +65,15 @@ def _helm(paths: list[str], catalogues: object, style: str) -> int:
     for path in paths:
         try:
             with open(path, encoding="utf-8") as handle:
-                tree = yaml.safe_load(handle)
+                text = handle.read()
+            deepest_yaml(text)
+            tree = yaml.safe_load(text)
         except (OSError, UnicodeDecodeError) as exc:
             typer.echo(f"coverage rewrite: {path}: cannot read: {exc}", err=True)
+            status = 2
+            continue
+        except TooDeep as exc:
+            typer.echo(f"coverage rewrite: {path}:{exc.line}: {exc}", err=True)
             status = 2
             continue
         except yaml.YAMLError as exc:

@@ -17,6 +17,7 @@ from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.mirrors.url_userinfo import redact, redacted, userinfo
 from analyzer.model import ConfigError, Host, RegistryHosts
+from analyzer.nesting import TooDeep, deepest_json
 from analyzer.reference import ImageRef
 
 _PULL_RESOLVE = frozenset({"pull", "resolve"})
@@ -43,7 +44,10 @@ def read_docker_daemon(path: str) -> DockerDaemonConfig:
 
 def parse_docker_daemon(text: str, path: str) -> DockerDaemonConfig:
     try:
+        deepest_json(text)
         doc = json.loads(text) if text.strip() else {}
+    except TooDeep as exc:
+        return DockerDaemonConfig(path, errors=(ConfigError(path, exc.line, str(exc)),))
     except json.JSONDecodeError as exc:
         return DockerDaemonConfig(
             path, errors=(ConfigError(path, exc.lineno, f"not valid JSON: {exc.msg}"),)

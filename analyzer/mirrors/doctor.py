@@ -29,6 +29,7 @@ from analyzer.mirrors.embedded import daocloud_host_registries
 from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout
 from analyzer.model import Finding, Severity
+from analyzer.nesting import TooDeep, deepest_yaml
 
 #: names people give the file that containerd only reads as ``hosts.toml``
 MISNAMED = (
@@ -77,8 +78,10 @@ def _k3s_registries(path: str) -> Iterator[Finding]:
     what a plain-HTTP mirror on the network wants."""
     try:
         with open(path, "rb") as handle:
-            root = yaml.compose(handle, Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError, RecursionError):
+            text = handle.read()
+        deepest_yaml(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError, TooDeep):
         return  # the registries.yaml reader reports why
     mirrors = _yaml_get(root, "mirrors")
     if not isinstance(mirrors, yaml.MappingNode):
@@ -159,7 +162,7 @@ def _read(path: str) -> tuple[str, dict[str, Any]] | None:
         with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
         return text, loads(text)
-    except (OSError, UnicodeDecodeError, TOMLDecodeError, RecursionError):
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
         return None  # the hosts.toml reader reports why
 
 

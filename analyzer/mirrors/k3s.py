@@ -40,6 +40,7 @@ from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_localhost
 from analyzer.mirrors.url_userinfo import redacted, strip_userinfo
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, RegistryHosts
+from analyzer.nesting import TooDeep, deepest_yaml
 from analyzer.reference import ImageRef
 
 WILDCARD = "*"
@@ -367,8 +368,9 @@ def _key_lines(text: str) -> dict[str, int]:
 
     lines: dict[str, int] = {}
     try:
+        deepest_yaml(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, TooDeep):
         return lines
     if not isinstance(root, yaml.MappingNode):
         return lines
@@ -416,6 +418,10 @@ def parse_k3s_registries(
 ) -> K3sRuntime:
     import yaml
 
+    try:
+        deepest_yaml(text)
+    except TooDeep as exc:
+        return K3sRuntime(path, {}, program, errors=(ConfigError(path, exc.line, str(exc)),))
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

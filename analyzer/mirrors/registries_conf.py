@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.mirrors.toml_lines import loads as toml_loads
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.model import ConfigError, Host, RegistryHosts
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
@@ -189,7 +190,7 @@ def _v1_entries(v1: Any, path: str) -> tuple[list[Entry], list[str] | None]:
 def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
     """One file, ``loadConfigFile`` + ``postProcessRegistries``. Raises ``ConfError``."""
     try:
-        doc = tomllib.loads(text)
+        doc = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfError(f"not valid TOML: {exc}") from None
     v1 = doc.get("registries")

@@ -1,0 +1,127 @@
+"""How deeply a configuration text nests, found by a flat scan before any parser recurses.
+
+``tomllib``, ``json`` and PyYAML's constructor build nested values recursively: a
+``hosts.toml`` with ``x = [[[...]]]`` 500 deep, or a ``daemon.json`` 100,000 deep, ends in
+``RecursionError``. The readers call ``deepest_toml``/``deepest_json``/``deepest_yaml``
+first and refuse a text nested deeper than ``MAX_DEPTH`` with its line; nothing here
+recurses. Real configuration files nest a few levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+MAX_DEPTH = 64
+
+
+class TooDeep(ValueError):
+    """A text nested deeper than the limit; ``line`` is where the limit is passed."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"nested deeper than {limit} levels (at line {line})")
+        self.line = line
+        self.limit = limit
+
+
+def _check(events: Iterable[tuple[int, int]], limit: int) -> None:
+    """``events`` are (delta, line) pairs: +1 opens a level, -1 closes one."""
+    depth = 0
+    for delta, line in events:
+        depth += delta
+        if depth > limit:
+            raise TooDeep(line, limit)
+
+
+def _toml_events(text: str) -> Iterable[tuple[int, int]]:
+    line = 1
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "\"'":
+            triple = text.startswith(ch * 3, i)
+            quote = ch * 3 if triple else ch
+            j = i + len(quote)
+            while j < n:
+                if ch == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if text.startswith(quote, j):
+                    break
+                if text[j] == "\n" and not triple:
+                    break  # an unclosed one-line string: the parser reports it
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            continue
+        elif ch in "[{":
+            yield 1, line
+        elif ch in "]}":
+            yield -1, line
+        i += 1
+
+
+def _json_events(text: str) -> Iterable[tuple[int, int]]:
+    line = 1
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            line += text.count("\n", i, j)
+            i = j + 1
+            continue
+        elif ch in "[{":
+            yield 1, line
+        elif ch in "]}":
+            yield -1, line
+        i += 1
+
+
+def deepest_toml(text: str, limit: int = MAX_DEPTH) -> None:
+    """Raise ``TooDeep`` when arrays and inline tables in ``text`` nest deeper than ``limit``."""
+    _check(_toml_events(text), limit)
+
+
+def deepest_json(text: str, limit: int = MAX_DEPTH) -> None:
+    """Raise ``TooDeep`` when arrays and objects in ``text`` nest deeper than ``limit``."""
+    _check(_json_events(text), limit)
+
+
+def deepest_yaml(text: str | bytes, limit: int = MAX_DEPTH) -> None:
+    """Raise ``TooDeep`` when collections nest deeper than ``limit``; libyaml's event stream
+    is flat, so nothing recurses (a syntax error is left to the parser that follows)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+    def events() -> Iterable[tuple[int, int]]:
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                mark = event.start_mark
+                line = mark.line + 1 if mark is not None else 0
+                if isinstance(event, opening):
+                    yield 1, line
+                elif isinstance(event, closing):
+                    yield -1, line
+        except yaml.MarkedYAMLError as exc:
+            # libyaml 0.2.6 stops at its own depth limit while scanning ahead, before the
+            # events that would have passed ours
+            if "maximum nesting depth" in str(exc.problem or ""):
+                mark = exc.problem_mark
+                raise TooDeep(mark.line + 1 if mark is not None else 0, limit) from None
+        except yaml.YAMLError:
+            return  # a syntax error: the parser that follows reports it
+
+    _check(events(), limit)
