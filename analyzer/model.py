@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from analyzer.redact import redact_url
 from analyzer.reference import ImageRef
 
 # -- sources ---------------------------------------------------------------------------------
@@ -178,8 +179,9 @@ class Host:
 
     @property
     def url(self) -> str:
-        """The base URL requests are built on: ``https://docker.m.daocloud.io/v2``."""
-        return f"{self.scheme}://{self.host}{self.path}"
+        """The base URL as shown and reported: ``https://docker.m.daocloud.io/v2`` (a password
+        that a strangely written URL left in the path is hidden: ``redact_url``)."""
+        return redact_url(f"{self.scheme}://{self.host}{self.path}")
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities

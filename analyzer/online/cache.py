@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from analyzer.redact import redact_url
+
 ENV_CACHE_DIR = "IMAGE_COVERAGE_CACHE_DIR"
 APP_DIR_NAME = "image-coverage"
 CATALOGS_DIR_NAME = "catalogs"
@@ -194,7 +196,8 @@ class CachedList:
         )
         if not all(isinstance(v, str) for v in text_fields) or not isinstance(entry.entries, int):
             return None
-        return entry
+        # metadata written before sources were redacted may hold a password: never show it
+        return replace(entry, source=redact_url(entry.source))
 
 
 _FIELDS = tuple(CachedList.__dataclass_fields__)
@@ -245,7 +248,7 @@ def store_list(
     moment = format_time(now or utc_now())
     entry = CachedList(
         name=check_name(name),
-        source=source,
+        source=redact_url(source),  # the cache never stores a password
         sha256=digest,
         entries=entries,
         fetched_at=moment,

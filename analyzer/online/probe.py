@@ -271,7 +271,7 @@ class Prober:
                 stream=True,
                 verify=not host.skip_verify,
             )
-        except requests.RequestException as error:
+        except (requests.RequestException, ValueError) as error:  # ValueError: unusable URL
             if attempt < self.retries:
                 self.limiter.defer(host.host, self.backoff * (2**attempt))
                 return None

@@ -30,6 +30,7 @@ from analyzer.online.cache import (
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
+from analyzer.redact import redact_url
 from analyzer.version import __version__
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def default_name(source: str) -> str:
     ``<file stem>-<8 hex of the URL>`` (``allows-1a2b3c4d``)."""
     if source == DEFAULT_ALLOWS_URL:
         return DEFAULT_NAME
+    source = redact_url(source)  # no hash of a password in a file name
     stem = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:40] or "list"
     return check_name(f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}")
@@ -104,7 +106,8 @@ def cached_daocloud_allows() -> CachedList | None:
 def check_source(source: str) -> str:
     parts = urlsplit(source)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidSource(f"catalogue source must be an http:// or https:// URL: {source!r}")
+        shown = redact_url(source)
+        raise InvalidSource(f"catalogue source must be an http:// or https:// URL: {shown!r}")
     return source
 
 
@@ -127,12 +130,13 @@ def update_catalog(
 
     check_source(source)
     name = check_name(name) if name is not None else default_name(source)
+    url, source = source, redact_url(source)  # fetched with the password, shown without
     previous = load_cached(name)
     moment = now or utc_now()
     client = session or requests.Session()
     try:
         response = client.get(
-            source,
+            url,
             headers=_conditional_headers(previous, source),
             timeout=timeout,
             stream=True,
@@ -160,7 +164,8 @@ def update_catalog(
             content_type = response.headers.get("Content-Type")
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
-    except requests.RequestException as error:
+    except (requests.RequestException, ValueError) as error:  # ValueError: a URL requests
+        # or urllib3 cannot use (a password that is not Latin-1 for Basic auth, ...)
         return _failed(name, source, previous, _describe_error(error, timeout), moment)
     except _TooLarge:
         return _rejected(
@@ -321,7 +326,7 @@ class CachedLoader:
             raise CatalogUnavailable(str(error)) from None
         name = default_name(url)
         cached = load_cached(name)
-        if cached is not None and cached.source != url:
+        if cached is not None and cached.source != redact_url(url):
             cached = None
         moment = self.clock()
         if (
@@ -332,8 +337,11 @@ class CachedLoader:
             return cached.read_text()
         if self.offline:
             if cached is None:
-                raise CatalogUnavailable(f"{url}: offline and there is no cached copy")
-            self._note(f"offline: using the cached copy of {url}, {_age_of(cached, moment)}")
+                shown = redact_url(url)
+                raise CatalogUnavailable(f"{shown}: offline and there is no cached copy")
+            self._note(
+                f"offline: using the cached copy of {redact_url(url)}, {_age_of(cached, moment)}"
+            )
             return cached.read_text()
         result = update_catalog(
             url, name=name, session=self.session, timeout=self.timeout, now=moment
