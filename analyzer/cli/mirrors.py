@@ -15,6 +15,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -179,21 +180,21 @@ def mirrors_command(
         ),
     )
     for error in config.errors:
-        typer.echo(f"{error}", err=True)
+        say(f"{error}", err=True)
     from analyzer.mirrors.doctor import diagnose
 
     findings = diagnose([root.path for root in config.roots], containerd_config, k3s_registries)
     if fmt == "json":
         document = mirrors_json(config, catalogues)
         document["findings"] = [f.to_dict() for f in findings]
-        typer.echo(json.dumps(document, indent=2))
+        say(json.dumps(document, indent=2))
     else:
         text = render_text(config, catalogues)
         if findings:
             text += "\n\n" + "\n".join(
                 f"{f.severity}: {f}" + (f" (fix: {f.fix})" if f.fix else "") for f in findings
             )
-        typer.echo(text)
+        say(text)
     if config.errors:
         raise typer.Exit(2)
 

@@ -21,6 +21,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.model import Host, Route
@@ -38,7 +39,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _error(message: str) -> None:
-    typer.echo(f"coverage probe: error: {message}", err=True)
+    say(f"coverage probe: error: {message}", err=True)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def probe_command(
         catalog=catalog,
     )
     for config_error in config.errors:
-        typer.echo(f"coverage probe: config error: {config_error}", err=True)
+        say(f"coverage probe: config error: {config_error}", err=True)
 
     from analyzer.online.compare import compare, probe_catalogues
     from analyzer.online.probe import Prober
@@ -148,9 +149,9 @@ def probe_command(
         for key, ref in refs.items()
     ]
     if fmt == "json":
-        typer.echo(json.dumps(_json_report(images, comparisons, config.description), indent=2))
+        say(json.dumps(_json_report(images, comparisons, config.description), indent=2))
     else:
-        typer.echo(_text_report(images, comparisons))
+        say(_text_report(images, comparisons))
     if unreadable or config.errors:
         raise typer.Exit(2)
 

@@ -35,6 +35,7 @@ from analyzer.mirrors.embedded import (
 from analyzer.mirrors.errors import CatalogueError
 from analyzer.mirrors.url_userinfo import strip_userinfo
 from analyzer.redact import redact_text, redact_url
+from analyzer.regular_file import read_regular_file
 
 Loader = Callable[[str], str]
 SOURCE_KEYWORDS = ("all", "none", "daocloud")
@@ -71,8 +72,7 @@ def _cached_catalogue(path: str, sha256: str, url: str, fetched_at: str) -> List
     from analyzer.online.cache import describe_age, parse_time
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -169,8 +169,7 @@ def _checked(patterns: PatternList, where: str) -> PatternList:
 
 def _from_file(path: str) -> tuple[ListCatalogue, tuple[str, ...]]:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError as exc:
         shown = redact_text(path)
         raise CatalogueError(f"{shown}: cannot read catalogue: {exc.strerror or exc}") from exc

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.redact import redact_url
+from analyzer.regular_file import read_regular_file, read_regular_text
 
 ENV_CACHE_DIR = "IMAGE_COVERAGE_CACHE_DIR"
 APP_DIR_NAME = "image-coverage"
@@ -124,7 +125,7 @@ def atomic_write_json(path: Path, value: Any) -> None:
 def read_json(path: Path) -> Any:
     """The JSON in ``path``, or ``None`` when it is missing or unreadable."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, ValueError):
         return None
 
@@ -173,7 +174,7 @@ class CachedList:
         return parse_time(self.fetched_at)
 
     def read_text(self) -> str:
-        return self.path.read_bytes().decode("utf-8")
+        return read_regular_text(self.path)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -213,7 +214,7 @@ def load_cached(name: str) -> CachedList | None:
     if entry is None or entry.name != name:
         return None
     try:
-        data = entry.path.read_bytes()
+        data = read_regular_file(entry.path)
     except OSError:
         return None
     return entry if sha256_hex(data) == entry.sha256 else None
