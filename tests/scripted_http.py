@@ -38,13 +38,10 @@ class Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
     ) -> None:
         """A whole answer at once (the reason phrase written as given, control codes too)."""
-        line = f"{self.protocol_version} {status} {reason or 'X'}\r\n"
-        self.wfile.write(line.encode("latin-1"))
-        for name, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
-            self.wfile.write(f"{name}: {value}\r\n".encode("latin-1"))
-        self.wfile.write(b"\r\n")
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        lines = [f"{self.protocol_version} {status} {reason or 'X'}"]
+        lines += [f"{k}: {v}" for k, v in {"Content-Length": len(body), **(headers or {})}.items()]
+        head = "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n"
+        self.wfile.write(head + (body if self.command != "HEAD" else b""))  # one send
         self.wfile.flush()
 
     def drip(self, data: bytes, every: float, *, stop: threading.Event) -> None:

@@ -4,13 +4,17 @@ Layout under :func:`cache_dir`::
 
     catalogs/<name>.json                 metadata (source, ETag, dates, sha256, entries)
     catalogs/<name>.<sha256[:16]>.txt    the list's bytes, exactly as downloaded
+    catalogs/<name>.lock                 held while an update of <name> writes
     probe-verdicts.json                  recent probe results (see ``probe``)
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
 renamed over the target, so a reader sees the old file or the new one, never half of one.
 A list is committed by its metadata: the new bytes go to a new file first and the metadata
-is switched to it last, so an update interrupted at any point leaves the previous copy
-whole and in use.
+is switched to it last, so an update interrupted at any point (kill -9 included) leaves the
+previous copy whole and in use. Writers of one list take its lock (``<name>.lock``, with
+``filelock``; the kernel drops it when a process dies), so two updates running at once cannot
+delete the data file the other one's metadata names; a reader that meets a data file deleted
+under it reads the metadata again.
 """
 
 from __future__ import annotations
@@ -210,14 +214,40 @@ def _metadata_path(name: str) -> Path:
 
 def load_cached(name: str) -> CachedList | None:
     """The cached list called ``name`` if its metadata and bytes are present and agree."""
-    entry = CachedList.from_dict(read_json(_metadata_path(name)))
-    if entry is None or entry.name != name:
-        return None
+    for _ in range(_READ_ATTEMPTS):
+        entry = CachedList.from_dict(read_json(_metadata_path(name)))
+        if entry is None or entry.name != name:
+            return None
+        try:
+            data = read_regular_file(entry.path)
+        except FileNotFoundError:  # replaced by a concurrent update: read its metadata
+            continue
+        except OSError:
+            return None
+        return entry if sha256_hex(data) == entry.sha256 else None
+    return None
+
+
+#: metadata re-reads when its data file vanished (each means another update committed)
+_READ_ATTEMPTS = 5
+#: how long an update waits for another one of the same list to finish
+LOCK_TIMEOUT = 120.0
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """Hold the write lock of list ``name`` (an ``OSError`` when it cannot be had)."""
+    import filelock
+
+    lock_path = catalogs_dir() / f"{check_name(name)}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        data = read_regular_file(entry.path)
-    except OSError:
-        return None
-    return entry if sha256_hex(data) == entry.sha256 else None
+        with filelock.FileLock(str(lock_path), timeout=LOCK_TIMEOUT):
+            yield
+    except filelock.Timeout:
+        raise TimeoutError(
+            f"another update of {name} has held {lock_path} for {LOCK_TIMEOUT:.0f} s"
+        ) from None
 
 
 def cached_lists() -> list[CachedList]:
@@ -258,9 +288,10 @@ def store_list(
         etag=etag,
         last_modified=last_modified,
     )
-    atomic_write_bytes(entry.path, data)
-    atomic_write_json(_metadata_path(name), entry.to_dict())
-    _remove_stale_data(name, keep=entry.data_file)
+    with _locked(name):
+        atomic_write_bytes(entry.path, data)
+        atomic_write_json(_metadata_path(name), entry.to_dict())
+        _remove_stale_data(name, keep=entry.data_file)
     return entry
 
 
@@ -271,14 +302,19 @@ def mark_checked(
     last_modified: str | None,
     now: datetime | None = None,
 ) -> CachedList:
-    """Record that the source confirmed ``entry`` is current (a 304)."""
-    updated = replace(
-        entry,
-        checked_at=format_time(now or utc_now()),
-        etag=etag or entry.etag,
-        last_modified=last_modified or entry.last_modified,
-    )
-    atomic_write_json(_metadata_path(entry.name), updated.to_dict())
+    """Record that the source confirmed ``entry`` is current (a 304). When another update
+    committed a different copy meanwhile, that copy stays (and is returned)."""
+    with _locked(entry.name):
+        current = load_cached(entry.name)
+        if current is not None and current.data_file != entry.data_file:
+            return current
+        updated = replace(
+            entry,
+            checked_at=format_time(now or utc_now()),
+            etag=etag or entry.etag,
+            last_modified=last_modified or entry.last_modified,
+        )
+        atomic_write_json(_metadata_path(entry.name), updated.to_dict())
     return updated
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ from analyzer.online.cache import (
     store_list,
     utc_now,
 )
+from analyzer.online.deadline import DeadlineExceeded, within_deadline
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
@@ -135,35 +136,10 @@ def update_catalog(
     moment = now or utc_now()
     client = session or requests.Session()
     try:
-        response = client.get(
-            url,
-            headers=_conditional_headers(previous, source),
-            timeout=timeout,
-            stream=True,
-        )
-        with response:
-            if response.status_code == 304 and previous is not None:
-                kept = mark_checked(
-                    previous,
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                    now=moment,
-                )
-                return UpdateResult(
-                    name,
-                    source,
-                    "unchanged",
-                    f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-                    kept,
-                    previous.entries,
-                )
-            if response.status_code != 200:
-                reason = f"the server answered HTTP {response.status_code} {response.reason or ''}"
-                return _failed(name, source, previous, reason.rstrip(), moment)
-            data = _read_limited(response)
-            content_type = response.headers.get("Content-Type")
-            etag = response.headers.get("ETag")
-            last_modified = response.headers.get("Last-Modified")
+        got = _download(client, url, _conditional_headers(previous, source), timeout)
+    except DeadlineExceeded:
+        reason = f"no complete answer within {timeout:g} s (--timeout bounds the whole download)"
+        return _failed(name, source, previous, reason, moment)
     except (requests.RequestException, ValueError) as error:  # ValueError: a URL requests
         # or urllib3 cannot use (a password that is not Latin-1 for Basic auth, ...)
         return _failed(name, source, previous, _describe_error(error, timeout), moment)
@@ -175,10 +151,24 @@ def update_catalog(
             f"the download is larger than {MAX_LIST_BYTES // (1024 * 1024)} MiB: not a list",
             moment,
         )
+    if got.status == 304 and previous is not None:
+        kept = mark_checked(previous, etag=got.etag, last_modified=got.last_modified, now=moment)
+        return UpdateResult(
+            name,
+            source,
+            "unchanged",
+            f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
+            kept,
+            previous.entries,
+        )
+    if got.status != 200:
+        reason = f"the server answered HTTP {got.status} {got.reason}".rstrip()
+        return _failed(name, source, previous, reason, moment)
+    data, etag, last_modified = got.data, got.etag, got.last_modified
     try:
         checked = check_list(
             data,
-            content_type=content_type,
+            content_type=got.content_type,
             previous_entries=previous.entries if previous is not None else None,
             allow_shrink=force,
         )
@@ -216,6 +206,44 @@ def update_catalog(
 
 class _TooLarge(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _Download:
+    status: int
+    reason: str = ""
+    data: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _download(
+    client: requests.Session, url: str, headers: dict[str, str], timeout: float
+) -> _Download:
+    """One GET, headers and body, finished within ``timeout`` seconds in all."""
+    opened: list[requests.Response] = []
+
+    def exchange() -> _Download:
+        response = client.get(url, headers=headers, timeout=timeout, stream=True)
+        opened.append(response)
+        with response:
+            answer = _Download(
+                response.status_code,
+                response.reason or "",
+                content_type=response.headers.get("Content-Type"),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )
+            if response.status_code != 200:
+                return answer
+            return replace(answer, data=_read_limited(response))
+
+    def abandon() -> None:
+        for response in opened:
+            response.close()
+
+    return within_deadline(timeout, exchange, abandon=abandon)
 
 
 def _read_limited(response: requests.Response) -> bytes:
