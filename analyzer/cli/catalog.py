@@ -87,7 +87,10 @@ def list_command(
     for spec in catalog or []:
         host, sep, source = spec.partition("=")
         if not sep or not host.strip() or not source.strip():
-            raise _fail("list", f"--catalog {spec!r}: expected HOST=SOURCE")
+            from analyzer.redact import redact_text
+
+            shown = redact_text(spec, (host, source))
+            raise _fail("list", f"--catalog {shown!r}: expected HOST=SOURCE")
         source = source.strip()
         if source not in ("all", "none", "daocloud") and "://" not in source:
             paths.append(source)  # URLs are in the cache; keywords are no lists

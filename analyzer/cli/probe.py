@@ -22,6 +22,7 @@ import typer
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
 from analyzer.cli.output import say
+from analyzer.formats.textgrid import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.model import Host, Route
@@ -265,7 +266,7 @@ class _Progress:
     def step(self, result: ProbeResult) -> None:
         self.count += 1
         text = f"probing {self.count}/{self.total}: {result.image}"
-        shown = text if len(text) <= 78 else text[:77] + "…"
+        shown = printable(text if len(text) <= 78 else text[:77] + "…")
         sys.stderr.write(f"\r\x1b[2K{shown}")
         sys.stderr.flush()
 

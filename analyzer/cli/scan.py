@@ -368,7 +368,9 @@ class _Progress:
 
     def file(self, name: str) -> None:
         self.count += 1
-        shown = name if len(name) <= 60 else "…" + name[-59:]
+        from analyzer.formats.textgrid import printable
+
+        shown = printable(name if len(name) <= 60 else "…" + name[-59:])
         sys.stderr.write(f"\r\x1b[2Kscanning {self.count}: {shown}")
         sys.stderr.flush()
 
