@@ -18,7 +18,6 @@ MIB = 1024 * 1024
 MAX_FILE_BYTES = 16 * MIB
 
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
@@ -27,7 +26,7 @@ _KINDS = (
 
 
 class NotRegularFile(OSError):
-    """The path names a FIFO, a device, a socket or a directory."""
+    """The path names a FIFO, a device or a socket (a directory is ``IsADirectoryError``)."""
 
 
 class FileTooLarge(OSError):
@@ -42,6 +41,8 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int = MAX_FILE_BYT
     descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):  # what open() says, as callers and users know it
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
         if not stat.S_ISREG(info.st_mode):
             kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
             raise NotRegularFile(errno.EINVAL, f"not a regular file ({kind})", os.fspath(path))

@@ -29,6 +29,8 @@ from analyzer.mirrors.embedded import daocloud_host_registries
 from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout
 from analyzer.model import Finding, Severity
+from analyzer.redact import redact_url
+from analyzer.regular_file import read_regular_file
 
 #: names people give the file that containerd only reads as ``hosts.toml``
 MISNAMED = (
@@ -156,8 +158,7 @@ def _registry_label(directory: str) -> str:
 
 def _read(path: str) -> tuple[str, dict[str, Any]] | None:
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
+        text = read_regular_file(path).decode("utf-8-sig")
         return text, loads(text)
     except (OSError, UnicodeDecodeError, TOMLDecodeError, RecursionError):
         return None  # the hosts.toml reader reports why
@@ -181,15 +182,16 @@ def _hosts_toml(path: str, directory: str) -> Iterator[Finding]:
             targets.append((url, ("host", url), table if isinstance(table, dict) else {}))
     for url, key, table in targets:
         line = layout.line_of(key)
-        what = "server" if table is None else f'[host."{url}"]'
+        shown = redact_url(url)  # a password in the URL is never printed
+        what = "server" if table is None else f'[host."{shown}"]'
         if "://" not in url:
             yield _finding(
                 path,
                 line,
                 "warning",
                 "no-scheme",
-                f"{what} {url!r} has no scheme: containerd uses https://{url}",
-                f"write the scheme: https://{url} (or http:// for a plain-HTTP mirror)",
+                f"{what} {shown!r} has no scheme: containerd uses https://{shown}",
+                f"write the scheme: https://{shown} (or http:// for a plain-HTTP mirror)",
             )
         host = _host_of(url)
         served = daocloud.get(host)
