@@ -1,4 +1,4 @@
-"""A total deadline for one HTTP exchange, whatever the server does.
+"""A total deadline for one HTTP exchange, whatever the server does, and a bounded body.
 
 ``requests``' ``timeout`` bounds each socket operation, not the exchange: a server that
 sends one byte of its headers or body every few seconds keeps a request alive for ever
@@ -6,7 +6,8 @@ sends one byte of its headers or body every few seconds keeps a request alive fo
 exchange (connect, headers, body) in a worker thread and stops waiting at the deadline;
 ``abandon`` is then started in a thread of its own (it closes the response, which ends the worker's
 read soon after) and ``DeadlineExceeded`` is raised. The worker is a daemon thread: an
-exchange that is still hanging never keeps the program from exiting.
+exchange that is still hanging never keeps the program from exiting. ``read_at_most``
+reads a streamed body up to a size, and no further.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import requests
 
 T = TypeVar("T")
 
@@ -32,6 +36,19 @@ class _Outcome(Generic[T]):
         self.value: T | None = None
         self.error: BaseException | None = None
         self.done = threading.Event()
+
+
+def read_at_most(response: requests.Response, limit: int) -> bytes | None:
+    """The body of a streamed ``response``, or None when it is longer than ``limit`` bytes
+    (nothing more is read)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _quietly(call: Callable[[], None]) -> None:

@@ -30,7 +30,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Host
 from analyzer.online.challenge import Challenge, bearer_challenge, parse_challenges
-from analyzer.online.deadline import DeadlineExceeded, within_deadline
+from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
 from analyzer.online.ratelimit import HostRateLimiter
 from analyzer.online.verdicts import VerdictCache, verdict_key
 from analyzer.redact import redact_url
@@ -346,7 +346,7 @@ class Prober:
             with response:
                 if response.status_code != 200:
                     return response.status_code, None
-                return 200, _read_at_most(response, MAX_TOKEN_BYTES)
+                return 200, read_at_most(response, MAX_TOKEN_BYTES)
 
         try:
             status, body = within_deadline(self.timeout, exchange)
@@ -429,18 +429,6 @@ def _no_bearer(header: str | None) -> str:
     if "basic" in schemes:
         return "the mirror requires credentials (Basic authentication)"
     return "authentication required and no anonymous token flow offered (HTTP 401)"
-
-
-def _read_at_most(response: requests.Response, limit: int) -> bytes | None:
-    """The body, or None when it is longer than ``limit`` bytes (not read further)."""
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=16384):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _same_host_redirect(url: str, response: requests.Response, followed: int) -> str:

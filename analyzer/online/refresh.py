@@ -27,7 +27,7 @@ from analyzer.online.cache import (
     store_list,
     utc_now,
 )
-from analyzer.online.deadline import DeadlineExceeded, within_deadline
+from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
@@ -153,14 +153,7 @@ def update_catalog(
         )
     if got.status == 304 and previous is not None:
         kept = mark_checked(previous, etag=got.etag, last_modified=got.last_modified, now=moment)
-        return UpdateResult(
-            name,
-            source,
-            "unchanged",
-            f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-            kept,
-            previous.entries,
-        )
+        return _unchanged(name, source, previous, kept)
     if got.status != 200:
         reason = f"the server answered HTTP {got.status} {got.reason}".rstrip()
         return _failed(name, source, previous, reason, moment)
@@ -176,14 +169,7 @@ def update_catalog(
         return _rejected(name, source, previous, rejection.reason, moment)
     if previous is not None and previous.sha256 == sha256_hex(data):
         kept = mark_checked(previous, etag=etag, last_modified=last_modified, now=moment)
-        return UpdateResult(
-            name,
-            source,
-            "unchanged",
-            f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-            kept,
-            previous.entries,
-        )
+        return _unchanged(name, source, previous, kept)
     entry = store_list(
         name,
         source,
@@ -201,6 +187,17 @@ def update_catalog(
         f"{name}: updated from {source}: {entry.entries} entries{was}, sha256 {entry.sha256[:12]}",
         entry,
         previous.entries if previous is not None else None,
+    )
+
+
+def _unchanged(name: str, source: str, previous: CachedList, kept: CachedList) -> UpdateResult:
+    return UpdateResult(
+        name,
+        source,
+        "unchanged",
+        f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
+        kept,
+        previous.entries,
     )
 
 
@@ -247,14 +244,10 @@ def _download(
 
 
 def _read_limited(response: requests.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_LIST_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    data = read_at_most(response, MAX_LIST_BYTES)
+    if data is None:
+        raise _TooLarge
+    return data
 
 
 def _conditional_headers(previous: CachedList | None, source: str) -> dict[str, str]:
