@@ -45,6 +45,16 @@ def redact_url(url: str) -> str:
     return f"{url[:start]}{REDACTED}@{host}"
 
 
+def redact_host(host: str) -> str:
+    """A ``host[:port]`` as it may be shown: without user info, and ``***`` in place of a
+    "port" that is not a number (``user:pa`` of ``user:pa/ss@host`` cut at the ``/``)."""
+    shown = redact_url(host)
+    name, colon, port = shown.rpartition(":")
+    if colon and not port.isdigit() and not shown.endswith("]") and "@" not in port:
+        return f"{name}:{REDACTED}" if name else REDACTED
+    return shown
+
+
 def redact_text(text: str, urls: Iterable[str] = ()) -> str:
     """``text`` with the userinfo of every URL-shaped word hidden, and with the secret of
     each of ``urls`` (the URLs the message was built from) hidden wherever it appears."""

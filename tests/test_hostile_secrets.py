@@ -136,3 +136,40 @@ def test_catalogue_url_passwords_reach_no_output_and_no_cache_file(
     assert not leaked([quoted], *outputs, *stored)
     listed = {item["name"]: item for item in json.loads(run("catalog", "list", "-f", "json"))}
     assert listed["l"]["source"] == "https://***@lists.example.test/list.txt"
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=10)
+@given(passwords("/#?:"))
+def test_k3s_endpoint_passwords_reach_no_output(
+    tmp_path: Path, secret: tuple[str, list[str]]
+) -> None:
+    password, pieces = secret
+    registries = tmp_path / "registries.yaml"
+    registries.write_text(
+        'mirrors:\n  docker.io:\n    endpoint:\n      - "bob:' + password + '@mirror.example"\n'
+    )
+    outputs = [
+        run("doctor", "--k3s-registries", str(registries)),
+        run("mirrors", "--k3s-registries", str(registries)),
+        run("explain", "nginx", "--k3s-registries", str(registries)),
+    ]
+    assert not leaked(pieces, *outputs)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=10)
+@given(st.sampled_from(PREFIXES), passwords("/#?:"))
+def test_registries_conf_passwords_reach_no_output(
+    tmp_path: Path, prefix: str, secret: tuple[str, list[str]]
+) -> None:
+    password, pieces = secret
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
+        f'[[registry.mirror]]\nlocation = "{prefix}bob:{password}@mirror.example"\n'
+    )
+    outputs = [
+        run("mirrors", "--registries-conf", str(conf)),
+        run("mirrors", "--registries-conf", str(conf), "-f", "json"),
+        run("explain", "nginx", "--registries-conf", str(conf)),
+    ]
+    assert not leaked(pieces, *outputs)

@@ -16,6 +16,7 @@ import typer
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
 from analyzer.cli.output import say
+from analyzer.redact import redact_host
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -37,7 +38,7 @@ def _role(host: Host) -> str:
 def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
     data: dict[str, Any] = {
         "url": host.url,
-        "host": host.host,
+        "host": redact_host(host.host),
         "role": "upstream" if host.is_upstream else "mirror",
         "server": host.is_server,
         "capabilities": sorted(host.capabilities),

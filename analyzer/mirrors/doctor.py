@@ -92,14 +92,15 @@ def _k3s_registries(path: str) -> Iterator[Finding]:
         for node in endpoints.value:
             value = node.value if isinstance(node, yaml.ScalarNode) else ""
             if value and "://" not in value:
+                shown = redact_url(value)  # a password in the endpoint is never printed
                 yield _finding(
                     path,
                     node.start_mark.line + 1,
                     "warning",
                     "no-scheme",
-                    f"mirrors.{key.value}.endpoint {value!r} has no scheme: k3s writes "
-                    f"https://{value} (http:// only for localhost on a port other than 443)",
-                    f"write the scheme: https://{value} (or http:// for a plain-HTTP mirror)",
+                    f"mirrors.{key.value}.endpoint {shown!r} has no scheme: k3s writes "
+                    f"https://{shown} (http:// only for localhost on a port other than 443)",
+                    f"write the scheme: https://{shown} (or http:// for a plain-HTTP mirror)",
                 )
 
 

@@ -37,7 +37,7 @@ from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.hosts_dir import FATAL_CONSEQUENCE, check_tls_files
 from analyzer.mirrors.hosts_toml import HostsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_localhost
-from analyzer.mirrors.url_userinfo import redacted, strip_userinfo
+from analyzer.mirrors.url_userinfo import redact, redacted, strip_userinfo
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, RegistryHosts
 from analyzer.reference import ImageRef
@@ -83,7 +83,7 @@ def normalize_endpoint(endpoint: str) -> tuple[str, str, bool] | str:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        return f"cannot parse {redacted(endpoint)!r}: {exc}"
+        return f"cannot parse {redacted(endpoint)!r}: {redact(str(exc), (endpoint,))}"
     host = strip_userinfo(parts.netloc)
     scheme = parts.scheme
     if not scheme:
