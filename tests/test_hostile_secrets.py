@@ -72,31 +72,53 @@ def test_redact_leaves_urls_without_userinfo_alone() -> None:
     assert redact_text("nginx@sha256:abc at https://h/v2") == "nginx@sha256:abc at https://h/v2"
 
 
+def write_config(kind: str, folder: Path, url: str) -> list[str]:
+    """A mirror configuration of ``kind`` whose one mirror is ``url``; its options."""
+    if kind == "hosts.toml":
+        (folder / "certs.d/docker.io").mkdir(parents=True, exist_ok=True)
+        (folder / "certs.d/docker.io/hosts.toml").write_text(
+            f'server = "https://registry-1.docker.io"\n[host."{url}"]\n'
+            '  capabilities = ["pull", "resolve"]\n'
+        )
+        return ["--hosts-dir", str(folder / "certs.d")]
+    if kind == "registries.yaml":
+        (folder / "registries.yaml").write_text(
+            f'mirrors:\n  docker.io:\n    endpoint:\n      - "{url}"\n'
+        )
+        return ["--k3s-registries", str(folder / "registries.yaml")]
+    (folder / "registries.conf").write_text(
+        '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
+        f'[[registry.mirror]]\nlocation = "{url}"\n'
+    )
+    return ["--registries-conf", str(folder / "registries.conf")]
+
+
 # A raw "@" in a password followed by "/", "?" or "#" is read by Go (and containerd) as the
 # end of the user info: the piece after it *is* the host containerd contacts, so the
 # end-to-end test leaves "@" out (the unit test above keeps it).
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.sampled_from(PREFIXES), passwords("/#?:"))
-def test_hosts_toml_passwords_reach_no_output(
-    tmp_path: Path, prefix: str, secret: tuple[str, list[str]]
+@given(
+    st.sampled_from(["hosts.toml", "registries.yaml", "registries.conf"]),
+    st.sampled_from(PREFIXES),
+    passwords("/#?:"),
+)
+def test_mirror_url_passwords_reach_no_output(
+    tmp_path_factory: pytest.TempPathFactory, kind: str, prefix: str, secret: tuple[str, list[str]]
 ) -> None:
     password, pieces = secret
-    root = tmp_path / "certs.d"
-    (root / "docker.io").mkdir(parents=True, exist_ok=True)
+    folder = tmp_path_factory.mktemp("config")
     url = f"{prefix}bob:{password}@mirror.example"
-    (root / "docker.io" / "hosts.toml").write_text(
-        f'server = "https://registry-1.docker.io"\n[host."{url}"]\n'
-        '  capabilities = ["pull", "resolve"]\n'
-    )
-    manifest = tmp_path / "pod.yaml"
+    config = write_config(kind, folder, url)
+    manifest = folder / "pod.yaml"
     manifest.write_text(MANIFEST)
     outputs = [
-        run("mirrors", "--hosts-dir", str(root)),
-        run("mirrors", "--hosts-dir", str(root), "-f", "json"),
-        run("explain", "nginx:1.25", "--hosts-dir", str(root)),
-        run("explain", "nginx:1.25", "--hosts-dir", str(root), "-f", "json"),
-        run("scan", str(manifest), "--hosts-dir", str(root), "-f", "json"),
-        run("scan", str(manifest), "--hosts-dir", str(root)),
+        run("mirrors", *config),
+        run("mirrors", *config, "-f", "json"),
+        run("explain", "nginx:1.25", *config),
+        run("explain", "nginx:1.25", *config, "-f", "json"),
+        run("scan", str(manifest), *config, "-f", "json"),
+        run("scan", str(manifest), *config),
+        run("doctor", *config) if kind != "registries.conf" else "",
     ]
     assert not leaked(pieces, *outputs), url
 
@@ -136,40 +158,3 @@ def test_catalogue_url_passwords_reach_no_output_and_no_cache_file(
     assert not leaked([quoted], *outputs, *stored)
     listed = {item["name"]: item for item in json.loads(run("catalog", "list", "-f", "json"))}
     assert listed["l"]["source"] == "https://***@lists.example.test/list.txt"
-
-
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=10)
-@given(passwords("/#?:"))
-def test_k3s_endpoint_passwords_reach_no_output(
-    tmp_path: Path, secret: tuple[str, list[str]]
-) -> None:
-    password, pieces = secret
-    registries = tmp_path / "registries.yaml"
-    registries.write_text(
-        'mirrors:\n  docker.io:\n    endpoint:\n      - "bob:' + password + '@mirror.example"\n'
-    )
-    outputs = [
-        run("doctor", "--k3s-registries", str(registries)),
-        run("mirrors", "--k3s-registries", str(registries)),
-        run("explain", "nginx", "--k3s-registries", str(registries)),
-    ]
-    assert not leaked(pieces, *outputs)
-
-
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=10)
-@given(st.sampled_from(PREFIXES), passwords("/#?:"))
-def test_registries_conf_passwords_reach_no_output(
-    tmp_path: Path, prefix: str, secret: tuple[str, list[str]]
-) -> None:
-    password, pieces = secret
-    conf = tmp_path / "registries.conf"
-    conf.write_text(
-        '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
-        f'[[registry.mirror]]\nlocation = "{prefix}bob:{password}@mirror.example"\n'
-    )
-    outputs = [
-        run("mirrors", "--registries-conf", str(conf)),
-        run("mirrors", "--registries-conf", str(conf), "-f", "json"),
-        run("explain", "nginx", "--registries-conf", str(conf)),
-    ]
-    assert not leaked(pieces, *outputs)
