@@ -47,7 +47,9 @@ def update_command(
         "source, else derived from the URL]",
         show_default=False,
     ),
-    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Seconds per request."),
+    timeout: float = typer.Option(
+        30.0, "--timeout", min=0.1, help="Seconds for the whole download."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Accept a list that shrank by more than half."
     ),

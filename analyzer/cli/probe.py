@@ -81,7 +81,9 @@ def probe_command(
     rate: int = typer.Option(
         20, "--rate", min=1, help="Requests a minute to any one host (sliding window)."
     ),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per request."),
+    timeout: float = typer.Option(
+        10.0, "--timeout", min=0.1, help="Seconds for each whole request."
+    ),
     max_errors: int = typer.Option(
         5,
         "--max-errors",
