@@ -16,7 +16,7 @@ import typer
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
 from analyzer.cli.output import say
-from analyzer.redact import redact_host
+from analyzer.redact import redact_host, redact_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -59,11 +59,12 @@ def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
 
 
 def generated_files(config: MirrorConfig) -> list[tuple[str, str]]:
-    """(path, text) of every hosts.toml a k3s/RKE2 runtime writes from registries.yaml."""
+    """(path, text) of every hosts.toml a k3s/RKE2 runtime writes from registries.yaml, as
+    shown: a password in an endpoint URL is hidden (``***``)."""
     from analyzer.mirrors.k3s import K3sRuntime
 
     return [
-        (f"{d.path}/hosts.toml", d.text)
+        (f"{d.path}/hosts.toml", redact_text(d.text))
         for runtime in config.runtimes
         if isinstance(runtime, K3sRuntime)
         for d in runtime.dirs.values()
