@@ -95,7 +95,8 @@ def normalize_endpoint(endpoint: str) -> tuple[str, str, bool] | str:
         registry = DOCKER_HUB
     if parts.path in ("", "/", "/v2"):
         return registry, f"{scheme}://{host}/v2", False
-    return registry, f"{scheme}://{host}{parts.path}", True
+    # a password cut at its "#", "?" or "/" leaves a piece in the path: hide it there
+    return registry, f"{scheme}://{host}{redact(parts.path, (endpoint,))}", True
 
 
 def _config_for(configs: Mapping[str, Any], host: str) -> Mapping[str, Any]:
