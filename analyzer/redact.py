@@ -37,6 +37,8 @@ def userinfo(url: str) -> str | None:
 
 def redact_url(url: str) -> str:
     """``url`` as it may be shown: ``https://user:pw@m.example/v2`` -> ``https://***@m.example/v2``."""
+    if "@" not in url:  # the usual case, on every Host.url: no regex
+        return url
     prefix = _PREFIX_RE.match(url)
     start = prefix.end() if prefix else 0
     secret, at, host = url[start:].rpartition("@")
@@ -59,7 +61,7 @@ def redact_text(text: str, urls: Iterable[str] = ()) -> str:
     """``text`` with the userinfo of every URL-shaped word hidden, and with the secret of
     each of ``urls`` (the URLs the message was built from) hidden wherever it appears."""
     for url in urls:
-        secret = userinfo(url)
+        secret = userinfo(url) if "@" in url else None
         if not secret:
             continue
         text = text.replace(secret, REDACTED)
@@ -71,4 +73,6 @@ def redact_text(text: str, urls: Iterable[str] = ()) -> str:
                 text = text.replace(piece, REDACTED)
             elif piece:
                 text = text.replace(f"'{piece}'", f"'{REDACTED}'")
+    if "@" not in text:  # the usual case: no regex
+        return text
     return _IN_TEXT_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
