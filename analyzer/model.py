@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from analyzer.redact import redact_text, redact_url
 from analyzer.reference import ImageRef
 
 # -- sources ---------------------------------------------------------------------------------
@@ -105,6 +106,10 @@ class Problem:
     line: int | None
     message: str
 
+    def __post_init__(self) -> None:
+        # the last guard: a password in a URL a message quotes is hidden, whoever wrote it
+        object.__setattr__(self, "message", redact_text(self.message))
+
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.message}"
@@ -178,8 +183,9 @@ class Host:
 
     @property
     def url(self) -> str:
-        """The base URL requests are built on: ``https://docker.m.daocloud.io/v2``."""
-        return f"{self.scheme}://{self.host}{self.path}"
+        """The base URL as shown and reported: ``https://docker.m.daocloud.io/v2`` (a password
+        that a strangely written URL left in the path is hidden: ``redact_url``)."""
+        return redact_url(f"{self.scheme}://{self.host}{self.path}")
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -209,6 +215,11 @@ class RegistryHosts:
     # every host in order for each object) or "first-source" (containers/image: the first
     # host whose manifest answers serves every blob, no per-blob fallback)
     rule: str = "containerd"
+
+    def __post_init__(self) -> None:  # no URL's password in what is shown of them
+        object.__setattr__(self, "warnings", tuple(redact_text(w) for w in self.warnings))
+        if self.fatal is not None:
+            object.__setattr__(self, "fatal", redact_text(self.fatal))
 
     @property
     def mirrors(self) -> tuple[Host, ...]:
@@ -254,6 +265,10 @@ class Attempt:
     outcome: str  # "served", "not_in_catalogue", "cannot_resolve", ...
     detail: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.detail is not None:  # a password in a URL it quotes is hidden
+            object.__setattr__(self, "detail", redact_text(self.detail))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "phase": self.phase,
@@ -278,6 +293,12 @@ class Route:
     reason: str | None = None  # one sentence a person can read
     # for a reference written in a mirror's own form: the upstream image it stands for
     stands_for: str | None = None
+
+    def __post_init__(self) -> None:
+        # whoever wrote them, the sentences of a route never show a URL's password
+        if self.reason is not None:
+            object.__setattr__(self, "reason", redact_text(self.reason))
+        object.__setattr__(self, "warnings", tuple(redact_text(w) for w in self.warnings))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,6 +21,7 @@ from analyzer.model import (
     Route,
     SourceError,
 )
+from analyzer.redact import redact_text
 from analyzer.reference import ImageRef
 
 #: bumped only when a field changes meaning or disappears (adding fields is compatible)
@@ -78,6 +79,9 @@ class Advice:
     ignore: str  # the --ignore pattern that accepts the image from upstream
     line: str | None = None  # the whitelist line to request (action "request")
     host: str | None = None  # the mirror host the advice is about
+
+    def __post_init__(self) -> None:  # no URL's password in the advice shown
+        object.__setattr__(self, "text", redact_text(self.text))
 
     def sentence(self) -> str:
         """The whole advice on one line, the ``--ignore`` alternative last."""

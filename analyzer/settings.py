@@ -24,6 +24,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from analyzer.regular_file import read_regular_text
+
 CONFIG_FILE = "image-coverage.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "image-coverage"
@@ -102,7 +104,7 @@ def find_settings_file(start: Path | None = None) -> Path | None:
 def load_settings(path: Path) -> Settings:
     """Read one settings file. Raises ``SettingsError`` with a one-line message."""
     try:
-        data = toml_loads(path.read_text(encoding="utf-8"))
+        data = toml_loads(read_regular_text(path))
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -200,7 +202,7 @@ def _catalog_relative(spec: str, base: Path) -> str:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        data = toml_loads(pyproject.read_text(encoding="utf-8"))
+        data = toml_loads(read_regular_text(pyproject))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
     tool = data.get("tool")

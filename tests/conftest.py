@@ -86,3 +86,12 @@ def pytest_make_collect_report(
 ) -> Generator[None, pytest.CollectReport, None]:
     outcome = yield
     _fail_ci_skip(outcome.get_result())  # type: ignore[attr-defined]
+
+
+# Property tests (hypothesis): a quick run by default; HYPOTHESIS_PROFILE=long for the long
+# fuzz run described in the README's reliability section.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("default", max_examples=25, deadline=None)
+_hypothesis_settings.register_profile("long", max_examples=2000, deadline=None)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -165,14 +165,28 @@ def test_stdin_uses_have_no_location() -> None:
     [
         ("apps/web.yaml", "apps/web.yaml"),
         ("./apps/web.yaml", "apps/web.yaml"),
-        ("apps\\web.yaml", "apps/web.yaml"),
         ("apps/my app #1.yaml", "apps/my%20app%20%231.yaml"),
         ("/srv/manifests/web.yaml", "file:///srv/manifests/web.yaml"),
-        ("C:\\manifests\\web.yaml", "file:///C:/manifests/web.yaml"),
+        # on POSIX a backslash, "C:" and a leading "\\\\" are characters of a file name
+        ("back\\slash.yaml", "back%5Cslash.yaml"),
+        ("C:x.yaml", "C%3Ax.yaml"),
+        ("\\\\server\\x.yaml", "%5C%5Cserver%5Cx.yaml"),
     ],
 )
 def test_artifact_uri(path: str, uri: str) -> None:
-    assert artifact_uri(path) == uri
+    assert artifact_uri(path, windows=False) == uri
+
+
+@pytest.mark.parametrize(
+    "path,uri",
+    [
+        ("apps\\web.yaml", "apps/web.yaml"),
+        ("C:\\manifests\\web.yaml", "file:///C:/manifests/web.yaml"),
+        ("C:x.yaml", "C%3Ax.yaml"),
+    ],
+)
+def test_artifact_uri_on_windows(path: str, uri: str) -> None:
+    assert artifact_uri(path, windows=True) == uri
 
 
 def test_undecodable_file_names_become_valid_uris() -> None:

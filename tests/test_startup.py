@@ -1,4 +1,4 @@
-"""The CLI stays quick to start: pandas and requests are imported only where they are used.
+"""The CLI stays quick to start: pandas, requests and re2 are imported only where they are used.
 
 (Time itself is measured by tests/benchmarks/bench_startup.py, not asserted here.)
 """
@@ -25,7 +25,8 @@ try:
     code = returned if isinstance(returned, int) else 0
 except SystemExit as exit:
     code = exit.code if isinstance(exit.code, int) else 1
-heavy = sorted(m for m in ("pandas", "requests", "numpy", "matplotlib", "urllib3", "re2")
+heavy = sorted(m for m in ("pandas", "requests", "numpy", "matplotlib", "urllib3", "re2",
+                           "filelock")
                if m in sys.modules)
 print("EXIT=" + str(code), file=sys.stderr)
 print("HEAVY=" + ",".join(heavy), file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from analyzer.cli.output import say
 from analyzer.version import __version__
 
 app = typer.Typer(
@@ -26,13 +27,13 @@ app = typer.Typer(
 
 def usage_error(command: str, message: str) -> typer.Exit:
     """Print ``coverage COMMAND: error: MESSAGE`` (one line) and return the exit to raise (2)."""
-    typer.echo(f"coverage {command}: error: {message}", err=True)
+    say(f"coverage {command}: error: {message}", err=True)
     return typer.Exit(2)
 
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"image-coverage {__version__}")
+        say(f"image-coverage {__version__}")
         raise typer.Exit()
 
 

@@ -15,6 +15,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +47,9 @@ def update_command(
         "source, else derived from the URL]",
         show_default=False,
     ),
-    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Seconds per request."),
+    timeout: float = typer.Option(
+        30.0, "--timeout", min=0.1, help="Seconds for the whole download."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Accept a list that shrank by more than half."
     ),
@@ -63,9 +66,9 @@ def update_command(
         raise _fail("update", f"cannot write the cache: {error.strerror or error}") from None
     if not result.ok:
         raise _fail("update", result.message)
-    typer.echo(result.message)
+    say(result.message)
     if result.entry is not None:
-        typer.echo(f"cached at {result.entry.path}")
+        say(f"cached at {result.entry.path}")
 
 
 @catalog_app.command("list")
@@ -86,13 +89,16 @@ def list_command(
     for spec in catalog or []:
         host, sep, source = spec.partition("=")
         if not sep or not host.strip() or not source.strip():
-            raise _fail("list", f"--catalog {spec!r}: expected HOST=SOURCE")
+            from analyzer.redact import redact_text
+
+            shown = redact_text(spec, (host, source))
+            raise _fail("list", f"--catalog {shown!r}: expected HOST=SOURCE")
         source = source.strip()
         if source not in ("all", "none", "daocloud") and "://" not in source:
             paths.append(source)  # URLs are in the cache; keywords are no lists
     infos = list_catalogs(paths)
     if fmt == "json":
-        typer.echo(json.dumps([info.to_dict() for info in infos], indent=2))
+        say(json.dumps([info.to_dict() for info in infos], indent=2))
     else:
         _print_table(infos)
     if any(info.problem for info in infos):
@@ -125,6 +131,6 @@ def _print_table(infos: list[CatalogInfo]) -> None:
             cell.rjust(w) if i == 2 else cell.ljust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=False))
         ]
-        typer.echo("  ".join([*cells, row[-1]]).rstrip())
+        say("  ".join([*cells, row[-1]]).rstrip())
     for problem in problems:
-        typer.echo(f"coverage catalog list: error: {problem}", err=True)
+        say(f"coverage catalog list: error: {problem}", err=True)

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from analyzer.cli import options
+from analyzer.cli import options, output
 from analyzer.cli.app import app, usage_error
 
 _FORMATS = ("text", "json")
@@ -34,7 +34,7 @@ def doctor_command(
     from analyzer.mirrors.doctor import diagnose
 
     def say(text: str) -> None:
-        typer.echo(printable(one_line(text), keep_colour=False))
+        output.say(one_line(text))
 
     config, _ = options.mirror_setup_or_exit(
         "doctor",
@@ -51,17 +51,17 @@ def doctor_command(
             "findings": [f.to_dict() for f in findings],
             "config_errors": [e.to_dict() for e in config.errors],
         }
-        typer.echo(json.dumps(document, indent=2))
+        output.say(json.dumps(document, indent=2))
     else:
         say(f"configuration: {config.description}")
         for finding in findings:
             say(f"{finding.severity}: {finding}")
             if finding.fix:
-                typer.echo("  " + printable(f"fix: {one_line(finding.fix)}", keep_colour=False))
+                output.say("  " + printable(f"fix: {one_line(finding.fix)}", keep_colour=False))
         for error in config.errors:
             say(f"error: {error} (containerd cannot use this file)")
         warnings = len(findings) - errors
-        typer.echo(
+        output.say(
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} other finding{'s' if warnings != 1 else ''}"
             + ("" if findings else ": no known trap found")

@@ -15,6 +15,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -154,9 +155,7 @@ def explain_command(
         ref = parse_image(image)
     except InvalidImageReference as exc:
         if fmt == "json":
-            typer.echo(
-                json.dumps({"image": image, "status": "invalid", "reason": str(exc)}, indent=2)
-            )
+            say(json.dumps({"image": image, "status": "invalid", "reason": str(exc)}, indent=2))
         raise _fail(f"{image!r} is not an image reference: {exc}") from None
     config, catalogues = options.mirror_setup_or_exit(
         "explain",
@@ -174,9 +173,9 @@ def explain_command(
         ),
     )
     for error in config.errors:
-        typer.echo(f"coverage explain: config error: {error}", err=True)
+        say(f"coverage explain: config error: {error}", err=True)
     for warning in catalogues.warnings:
-        typer.echo(f"coverage explain: warning: {warning}", err=True)
+        say(f"coverage explain: warning: {warning}", err=True)
 
     route = route_image(ref, config, catalogues)
     hosts = route_hosts(ref, config)
@@ -185,10 +184,10 @@ def explain_command(
         data = route_json(route, hosts, catalogues, config.description)
         data["config_errors"] = [e.to_dict() for e in config.errors]
         data["advice"] = advice.to_dict() if advice is not None else None
-        typer.echo(json.dumps(data, indent=2))
+        say(json.dumps(data, indent=2))
     else:
-        typer.echo(render_text(route, hosts, catalogues, config.description, image))
+        say(render_text(route, hosts, catalogues, config.description, image))
         if advice is not None:
-            typer.echo(f"how to fix: {advice.sentence()}")
+            say(f"how to fix: {advice.sentence()}")
     if config.errors:  # the route is still right (containerd ignores such files), but say so
         raise typer.Exit(2)

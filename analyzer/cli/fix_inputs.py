@@ -17,6 +17,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import usage_error
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -55,7 +56,7 @@ def read_inputs(
         try:
             ref = parse_image(text)
         except InvalidImageReference as exc:
-            typer.echo(f"coverage {command}: --image {text!r}: refused: {exc}", err=True)
+            say(f"coverage {command}: --image {text!r}: refused: {exc}", err=True)
             bad = True
             continue
         extra.append(ImageUse(text, ref, "container", "--image", number, 0, "--image"))
@@ -63,7 +64,7 @@ def read_inputs(
     if sources is None:
         return SourceResult(tuple(extra), (), 0, 0), bad
     for error in sources.errors:
-        typer.echo(f"coverage {command}: {error}", err=True)
+        say(f"coverage {command}: {error}", err=True)
     merged = SourceResult(
         sources.uses + tuple(extra), sources.errors, sources.files_read, sources.files_skipped
     )
@@ -102,7 +103,7 @@ def load_inputs(
         catalog=catalog,
     )
     for error in config.errors:
-        typer.echo(f"coverage {command}: config error: {error}", err=True)
+        say(f"coverage {command}: config error: {error}", err=True)
     sources, bad = read_inputs(paths, images, command)
     report = build_report(
         sources, config, catalogues, include_indirect=include_indirect, ignore=ignore

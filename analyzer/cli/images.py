@@ -16,6 +16,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.model import ImageUse
@@ -27,7 +28,7 @@ _NO_RULE = "built-in"
 
 
 def _usage(message: str) -> typer.Exit:
-    typer.echo(f"coverage images: error: {message}", err=True)
+    say(f"coverage images: error: {message}", err=True)
     return typer.Exit(2)
 
 
@@ -95,17 +96,17 @@ def images_command(
             "errors": [error.to_dict() for error in result.errors],
             "warnings": [warning.to_dict() for warning in result.warnings],
         }
-        typer.echo(json.dumps(payload, indent=2))
+        say(json.dumps(payload, indent=2))
     else:
         for line in render_table(uses, explain_rules=explain_rules):
-            typer.echo(line)
+            say(line)
         for error in result.errors:
-            typer.echo(str(error), err=True)
+            say(str(error), err=True)
         for warning in result.warnings:
-            typer.echo(f"warning: {warning}", err=True)
-        typer.echo(_summary(result, len(uses)), err=True)
+            say(f"warning: {warning}", err=True)
+        say(_summary(result, len(uses)), err=True)
     if result.files_read == 0:
-        typer.echo("coverage images: nothing could be read", err=True)
+        say("coverage images: nothing could be read", err=True)
         raise typer.Exit(2)
     if strict and result.errors:
         raise typer.Exit(2)
@@ -117,16 +118,22 @@ def _with_rule(use: ImageUse) -> dict[str, object]:
 
 def render_table(uses: list[ImageUse], *, explain_rules: bool = False) -> list[str]:
     """Plain aligned columns, one use a line (a REASON column when any use has one, and a
-    RULE column with ``explain_rules``)."""
+    RULE column with ``explain_rules``); every cell as a terminal may show it
+    (``printable``), so that the columns stay aligned."""
+    from analyzer.formats.textgrid import printable
+
     rows = [
-        (
-            use.pull_ref or use.raw or '""',
-            use.use_class,
-            use.location,
-            use.workload,
-            use.container or "",
-            *((use.rule or _NO_RULE,) if explain_rules else ()),
-            use.reason or "",
+        tuple(
+            printable(cell)
+            for cell in (
+                use.pull_ref or use.raw or '""',
+                use.use_class,
+                use.location,
+                use.workload,
+                use.container or "",
+                *((use.rule or _NO_RULE,) if explain_rules else ()),
+                use.reason or "",
+            )
         )
         for use in uses
     ]

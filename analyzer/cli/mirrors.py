@@ -15,6 +15,8 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
+from analyzer.redact import redact_host, redact_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
@@ -36,7 +38,7 @@ def _role(host: Host) -> str:
 def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
     data: dict[str, Any] = {
         "url": host.url,
-        "host": host.host,
+        "host": redact_host(host.host),
         "role": "upstream" if host.is_upstream else "mirror",
         "server": host.is_server,
         "capabilities": sorted(host.capabilities),
@@ -57,11 +59,12 @@ def _host_json(host: Host, catalogues: Catalogues) -> dict[str, Any]:
 
 
 def generated_files(config: MirrorConfig) -> list[tuple[str, str]]:
-    """(path, text) of every hosts.toml a k3s/RKE2 runtime writes from registries.yaml."""
+    """(path, text) of every hosts.toml a k3s/RKE2 runtime writes from registries.yaml, as
+    shown: a password in an endpoint URL is hidden (``***``)."""
     from analyzer.mirrors.k3s import K3sRuntime
 
     return [
-        (f"{d.path}/hosts.toml", d.text)
+        (f"{d.path}/hosts.toml", redact_text(d.text))
         for runtime in config.runtimes
         if isinstance(runtime, K3sRuntime)
         for d in runtime.dirs.values()
@@ -179,21 +182,21 @@ def mirrors_command(
         ),
     )
     for error in config.errors:
-        typer.echo(f"{error}", err=True)
+        say(f"{error}", err=True)
     from analyzer.mirrors.doctor import diagnose
 
     findings = diagnose([root.path for root in config.roots], containerd_config, k3s_registries)
     if fmt == "json":
         document = mirrors_json(config, catalogues)
         document["findings"] = [f.to_dict() for f in findings]
-        typer.echo(json.dumps(document, indent=2))
+        say(json.dumps(document, indent=2))
     else:
         text = render_text(config, catalogues)
         if findings:
             text += "\n\n" + "\n".join(
                 f"{f.severity}: {f}" + (f" (fix: {f.fix})" if f.fix else "") for f in findings
             )
-        typer.echo(text)
+        say(text)
     if config.errors:
         raise typer.Exit(2)
 

@@ -15,6 +15,7 @@ import typer
 from analyzer.cli import fix_inputs, options
 from analyzer.cli.app import usage_error
 from analyzer.cli.mirrors import mirrors_app
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.fixes.init import InitPlan
@@ -96,7 +97,7 @@ def init_command(
     used = {r.registry for r in before.report.images} if before else None
     plan = plan_init(target, specs, runtime, used=used)
     for note in plan.notes:
-        typer.echo(f"note: {note}")
+        say(f"note: {note}")
     overwrites = plan.overwrites()
     if overwrites and not force and not dry_run:
         names = ", ".join(str(c.target) for c in overwrites)
@@ -113,14 +114,14 @@ def init_command(
             raise _fail(f"cannot write: {exc.strerror or exc} ({exc.filename})") from None
         for change in plan.changes:
             state = "unchanged" if change.state == "unchanged" else "wrote"
-            typer.echo(f"{state} {change.target}")
+            say(f"{state} {change.target}")
         problems = route_differences(predicted, plan.writer.load(target), plan.registries)
     if problems:
         for problem in problems:
-            typer.echo(f"coverage {_COMMAND}: error: {problem}", err=True)
+            say(f"coverage {_COMMAND}: error: {problem}", err=True)
         raise typer.Exit(2)
     if written:
-        typer.echo(f"re-read {directory}: every registry routes as predicted")
+        say(f"re-read {directory}: every registry routes as predicted")
     if before is not None and before.bad:
         raise typer.Exit(2)
 
@@ -149,12 +150,12 @@ def _coverage(before: fix_inputs.Inputs, predicted: MirrorConfig, directory: str
     uses = tuple(u for r in report.images for u in r.uses) + report.invalid
     sources = SourceResult(uses, (), report.files_read, report.files_skipped)
     after = build_report(sources, predicted, before.catalogues)
-    typer.echo(f"before ({before.config.description}): {summary_line(report)}")
-    typer.echo(f"after ({directory}): {summary_line(after)}")
+    say(f"before ({before.config.description}): {summary_line(report)}")
+    say(f"after ({directory}): {summary_line(after)}")
 
 
 def _print_plan(plan: InitPlan) -> None:
     for change in plan.changes:
         state = {"new": "new file", "replace": "replaces the file", "unchanged": "unchanged"}
-        typer.echo(f"--- would write {change.target} ({state[change.state]})")
-        typer.echo(change.file.text, nl=False)
+        say(f"--- would write {change.target} ({state[change.state]})")
+        say(change.file.text, nl=False)

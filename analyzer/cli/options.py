@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from analyzer.cli.output import say
+
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
 
@@ -174,7 +176,7 @@ def mirror_setup_or_exit(
             containerd_config=containerd_config,
             docker_daemon=docker_daemon,
             catalog=catalog,
-            warn=lambda note: typer.echo(f"coverage {command}: {note}", err=True),
+            warn=lambda note: say(f"coverage {command}: {note}", err=True),
             containerd_version=containerd_version,
             runtime=runtime,
         )

@@ -21,6 +21,8 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
+from analyzer.formats.textgrid import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.model import Host, Route
@@ -38,7 +40,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _error(message: str) -> None:
-    typer.echo(f"coverage probe: error: {message}", err=True)
+    say(f"coverage probe: error: {message}", err=True)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ def probe_command(
     rate: int = typer.Option(
         20, "--rate", min=1, help="Requests a minute to any one host (sliding window)."
     ),
-    timeout: float = typer.Option(10.0, "--timeout", min=0.1, help="Seconds per request."),
+    timeout: float = typer.Option(
+        10.0, "--timeout", min=0.1, help="Seconds for each whole request."
+    ),
     max_errors: int = typer.Option(
         5,
         "--max-errors",
@@ -110,7 +114,7 @@ def probe_command(
         catalog=catalog,
     )
     for config_error in config.errors:
-        typer.echo(f"coverage probe: config error: {config_error}", err=True)
+        say(f"coverage probe: config error: {config_error}", err=True)
 
     from analyzer.online.compare import compare, probe_catalogues
     from analyzer.online.probe import Prober
@@ -148,9 +152,9 @@ def probe_command(
         for key, ref in refs.items()
     ]
     if fmt == "json":
-        typer.echo(json.dumps(_json_report(images, comparisons, config.description), indent=2))
+        say(json.dumps(_json_report(images, comparisons, config.description), indent=2))
     else:
-        typer.echo(_text_report(images, comparisons))
+        say(_text_report(images, comparisons))
     if unreadable or config.errors:
         raise typer.Exit(2)
 
@@ -264,7 +268,7 @@ class _Progress:
     def step(self, result: ProbeResult) -> None:
         self.count += 1
         text = f"probing {self.count}/{self.total}: {result.image}"
-        shown = text if len(text) <= 78 else text[:77] + "…"
+        shown = printable(text if len(text) <= 78 else text[:77] + "…")
         sys.stderr.write(f"\r\x1b[2K{shown}")
         sys.stderr.flush()
 

@@ -13,6 +13,7 @@ import typer
 
 from analyzer.cli import fix_inputs, options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 
 
 @app.command("request")
@@ -54,11 +55,11 @@ def request_command(
     )
     plan = plan_requests(inputs.report, inputs.config, inputs.catalogues, wildcard=wildcard)
     try:
-        typer.echo(render(plan, fmt), nl=False)
+        say(render(plan, fmt), nl=False)
     except PatchError as exc:
         raise usage_error("request", str(exc)) from None
     if fmt != "text":
         for refused in plan.refused:
-            typer.echo(f"coverage request: {refused}", err=True)
+            say(f"coverage request: {refused}", err=True)
     if inputs.bad:
         raise typer.Exit(2)

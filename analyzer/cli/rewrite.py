@@ -13,6 +13,7 @@ import typer
 
 from analyzer.cli import fix_inputs, options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 from analyzer.nesting import TooDeep, deepest_yaml
 
 
@@ -46,7 +47,7 @@ def rewrite_command(
         raise typer.Exit(_helm(paths, catalogues, style))
     sources, bad = fix_inputs.read_inputs(paths, (), "rewrite")
     plan = plan_rewrites(sources.uses, catalogues, style=style, kustomize=fmt == "kustomize")
-    typer.echo((render_json if fmt == "json" else render_kustomize)(plan), nl=False)
+    say((render_json if fmt == "json" else render_kustomize)(plan), nl=False)
     if bad:
         raise typer.Exit(2)
 
@@ -69,7 +70,7 @@ def _helm(paths: list[str], catalogues: object, style: str) -> int:
             deepest_yaml(text)
             tree = yaml.safe_load(text)
         except (OSError, UnicodeDecodeError) as exc:
-            typer.echo(f"coverage rewrite: {path}: cannot read: {exc}", err=True)
+            say(f"coverage rewrite: {path}: cannot read: {exc}", err=True)
             status = 2
             continue
         except TooDeep as exc:
@@ -80,11 +81,11 @@ def _helm(paths: list[str], catalogues: object, style: str) -> int:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}" if mark is not None else path
             problem = getattr(exc, "problem", None) or "not YAML"
-            typer.echo(f"coverage rewrite: {where}: not a values file: {problem}", err=True)
+            say(f"coverage rewrite: {where}: not a values file: {problem}", err=True)
             status = 2
             continue
         got_sets, got_kept = helm_sets(list(image_fields(tree)), catalogues, style, path)
         sets += got_sets
         kept += got_kept
-    typer.echo(render_helm(sets, kept), nl=False)
+    say(render_helm(sets, kept), nl=False)
     return status

@@ -19,6 +19,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
+from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.engine import ScanOptions
@@ -106,6 +107,9 @@ def scan_command(
     targets = list(paths or settings.paths)
     if not targets:
         raise _usage("give at least one manifest file or folder ('-' for stdin)")
+    destination = output or settings.output
+    if destination and destination != "-" and _reads(targets, destination):
+        raise _usage(f"--output {destination} is one of the manifests read: not overwriting it")
     mirror = _mirror_choice(
         settings,
         hosts_dir,
@@ -144,7 +148,7 @@ def scan_command(
         registries_conf_d=mirror.files.registries_conf_d,
     )
     report = _run(scan_options)
-    _write(report, chosen_format, output or settings.output, color)
+    _write(report, chosen_format, destination, color)
     raise typer.Exit(report.exit_code)
 
 
@@ -188,6 +192,8 @@ def _ignore_patterns(
             raise _usage(f"{pattern_file}: cannot read: {exc.strerror or exc}") from None
         except UnicodeDecodeError:
             raise _usage(f"{pattern_file}: not UTF-8 text") from None
+        except ValueError as exc:  # a pattern RE2 or the pattern syntax rejects
+            raise _usage(str(exc)) from None
     return patterns
 
 
@@ -232,7 +238,7 @@ def _run(scan_options: ScanOptions) -> Report:
     from analyzer.mirrors import CatalogueError
 
     def warn(note: str) -> None:
-        typer.echo(f"coverage scan: {note}", err=True)
+        say(f"coverage scan: {note}", err=True)
 
     try:
         prepared = setup(scan_options, warn=warn)
@@ -276,15 +282,16 @@ def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy
 
 
 def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> None:
-    from analyzer.formats import render
-
-    if output is None or output == "-":
-        use_color = color if color is not None else _wants_color(sys.stdout)
-        render(report, fmt, sys.stdout, color=use_color and fmt == "table")
-        return
     import io
 
+    from analyzer.formats import render
+
     buffer = io.StringIO()
+    if output is None or output == "-":
+        use_color = color if color is not None else _wants_color(sys.stdout)
+        render(report, fmt, buffer, color=use_color and fmt == "table")
+        say(buffer.getvalue().removesuffix("\n"), raw=True)  # each format escapes its own
+        return
     render(report, fmt, buffer, color=bool(color) and fmt == "table")
     try:
         _write_file(Path(output), buffer.getvalue().encode("utf-8", "surrogateescape"))
@@ -293,7 +300,7 @@ def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> 
     from analyzer.formats.common import verdict
 
     summary = report.summary()
-    typer.echo(
+    say(
         f"{verdict(report)} ({summary.images} images, coverage {summary.coverage_percent:g}%); "
         f"{fmt} report written to {output}",
         err=True,
@@ -315,6 +322,25 @@ def _write_file(path: Path, data: bytes) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
+def _reads(targets: list[str], output: str) -> bool:
+    """Is ``output`` an existing file this scan reads (given, or found in a given folder)?"""
+    from analyzer.sources.files import MANIFEST_SUFFIXES
+
+    if not os.path.isfile(output):
+        return False  # nothing there to lose (a FIFO or /dev/stdout is written through)
+    real = os.path.realpath(output)
+    for target in targets:
+        if target == "-" or not os.path.exists(target):
+            continue
+        if os.path.isdir(target):
+            folder = os.path.join(os.path.realpath(target), "")
+            if real.startswith(folder) and real.lower().endswith(MANIFEST_SUFFIXES):
+                return True
+        elif os.path.samefile(target, output):
+            return True
+    return False
+
+
 def _wants_color(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
@@ -325,8 +351,13 @@ def _split(value: str) -> list[str]:
 
 
 def _read_ignore_file(path: str) -> list[str]:
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
+    """The patterns of an ignore file, checked with the file's own line numbers."""
+    from analyzer.mirrors.patterns import PatternSet
+    from analyzer.regular_file import read_regular_text
+
+    lines = [line.split("#", 1)[0].strip() for line in read_regular_text(path).splitlines()]
+    PatternSet.from_lines(lines, source=path)  # CatalogueError names path:line
+    return [line for line in lines if line]
 
 
 class _Progress:
@@ -337,7 +368,9 @@ class _Progress:
 
     def file(self, name: str) -> None:
         self.count += 1
-        shown = name if len(name) <= 60 else "…" + name[-59:]
+        from analyzer.formats.textgrid import printable
+
+        shown = printable(name if len(name) <= 60 else "…" + name[-59:])
         sys.stderr.write(f"\r\x1b[2Kscanning {self.count}: {shown}")
         sys.stderr.flush()
 

@@ -4,6 +4,10 @@ Each use of a valid image carries its image's route; invalid and unresolved uses
 with status ``invalid`` and empty route columns. ``repository`` is the image's canonical name
 (``name`` in the JSON ``images``); ``name`` is the Kubernetes object's name, as in the JSON
 ``uses``. Booleans are ``true``/``false``; missing values are empty cells.
+
+Every cell passes through ``cell``: control characters and lone surrogates are written
+escaped (``\x1b``), and a cell a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, as OWASP advises.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from analyzer.formats.textgrid import printable
 from analyzer.model import ImageUse
 from analyzer.report import ImageResult, Report
 
@@ -42,9 +47,23 @@ def render(report: Report, out: TextIO, *, color: bool = False) -> None:
     writer.writeheader()
     for result in report.images:
         for use in result.uses:
-            writer.writerow(_image_row(result, use))
+            writer.writerow(_cells(_image_row(result, use)))
     for use in report.invalid:
-        writer.writerow(_invalid_row(use))
+        writer.writerow(_cells(_invalid_row(use)))
+
+
+#: what makes a spreadsheet read a cell as a formula (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """``text`` as a safe CSV cell: no terminal codes, no formula."""
+    shown = printable(text)
+    return "'" + shown if shown.startswith(FORMULA_STARTS) else shown
+
+
+def _cells(row: dict[str, str]) -> dict[str, str]:
+    return {key: cell(value) for key, value in row.items()}
 
 
 def _use_cells(use: ImageUse) -> dict[str, str]:

@@ -5,11 +5,14 @@ status, ``::warning`` otherwise (partial, direct, or a status the policy allows)
 images get none. Invalid uses likewise (``error`` when ``invalid`` is in ``fail_on``). Inputs
 that could not be read are errors, configuration findings (``coverage doctor``) are errors
 when they fail the gate, report warnings are warnings, and a final ``::notice``
-carries the summary and the verdict. Values are escaped exactly as ``@actions/core`` does.
+carries the summary and the verdict. Values are escaped exactly as ``@actions/core`` does,
+after their control characters (ESC, BEL...) are made visible (``\x1b``): the message and
+every property, file names included, since all of them come from input.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from analyzer.formats.common import (
@@ -38,7 +41,7 @@ def escape_property(text: str) -> str:
 def command(name: str, message: str, **properties: str | int | None) -> str:
     """``::name key=value,key=value::message``; properties that are None are left out."""
     given = [
-        f"{key}={escape_property(str(value))}"
+        f"{key}={escape_property(printable(str(value)))}"
         for key, value in properties.items()
         if value is not None and value != ""
     ]
@@ -54,7 +57,7 @@ def render(report: Report, out: TextIO, *, color: bool = False) -> None:
 def _place(use: ImageUse) -> dict[str, str | int | None]:
     if use.file in ("", "-", "<stdin>"):
         return {}
-    path = use.file.replace("\\", "/")
+    path = use.file.replace("\\", "/") if os.sep == "\\" else use.file  # "\\" is a character
     while path.startswith("./"):
         path = path[2:]
     return {"file": path, "line": use.line if use.line >= 1 else None}

@@ -34,13 +34,15 @@ from analyzer.report import ImageResult, Report
 SUITE_NAME = "image-coverage"
 USES_LISTED = 20  # per failure text; the rest are counted
 
-# Characters XML 1.0 cannot carry at all (control characters other than tab and line ends).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry at all (control characters other than tab and line ends),
+# and DEL and the C1 controls it allows but a terminal showing the file would obey (CSI).
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
-    """``text`` with the characters XML 1.0 forbids replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
+    """``text`` with the characters XML 1.0 forbids (and DEL, C1) replaced by U+FFFD, and
+    carriage returns as the line ends every XML parser turns them into."""
+    return _NOT_XML.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 A heading with the verdict, the summary table, the failing images and uses (what, served by,
 used where, why), errors; the full list of images, the per-mirror table and the warnings
-folded in ``<details>``. Every cell is escaped: Markdown punctuation and ``|`` cannot break
-the tables, and ``<`` cannot open HTML.
+folded in ``<details>``. Every value is escaped by ``escape``: Markdown punctuation and ``|``
+cannot break the tables, ``<`` cannot open HTML, control characters (ESC, BEL) and lone
+surrogates are written as ``\x1b``, and ``@name`` cannot notify anyone (a zero-width space
+follows the ``@``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from analyzer.formats.common import (
     uses_shown,
     verdict,
 )
+from analyzer.formats.textgrid import printable
 from analyzer.model import ImageUse
 from analyzer.report import ImageResult, Report
 
@@ -33,11 +36,15 @@ USES_SHOWN = 3
 MAX_ROWS = 300
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+#: an ``@`` GitHub and GitLab would read as a mention (not one inside ``nginx@sha256:...``)
+_MENTION = re.compile(r"(?<![A-Za-z0-9_.+-])@(?=[A-Za-z0-9_])")
+ZERO_WIDTH_SPACE = "&#8203;"
 
 
 def escape(text: str) -> str:
     """``text`` as literal Markdown inside a table cell, on one line."""
-    return _SPECIAL.sub(r"\\\1", one_line(text))
+    escaped = _SPECIAL.sub(r"\\\1", one_line(printable(text)))
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escaped)
 
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:

@@ -12,6 +12,7 @@ notifications of the run's invocation; the summary and verdict are in the run's 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -122,17 +123,30 @@ _HELP = {
 }
 
 
-def artifact_uri(path: str) -> str:
-    """A manifest path as a SARIF URI: relative paths stay relative, with ``/`` separators."""
-    if PureWindowsPath(path).drive or path.startswith("\\\\"):
-        return PureWindowsPath(path).as_uri()
-    posix = path.replace("\\", "/")
-    if posix.startswith("/"):
-        return "file://" + quote(posix, safe="/", errors="surrogateescape")
-    while posix.startswith("./"):
-        posix = posix[2:]
+def artifact_uri(path: str, *, windows: bool = os.sep == "\\") -> str:
+    """A manifest path as a SARIF URI: relative paths stay relative, with ``/`` separators.
+
+    A backslash separates folders only on Windows (``windows``); on POSIX it is a character
+    of the name (``back\\slash.yaml`` is ``back%5Cslash.yaml``), and so are ``C:`` and a
+    leading ``\\\\`` (percent-encoded, so that no part reads as a scheme or a server)."""
+    if windows:
+        native = PureWindowsPath(path)
+        if native.is_absolute():  # C:\\x.yaml, \\\\server\\share\\x.yaml
+            return native.as_uri()
+        path = native.as_posix()
+    if path.startswith("/"):
+        return "file://" + _quote(path)
+    while path.startswith("./"):
+        path = path[2:]
+    return _quote(path)
+
+
+def _quote(path: str) -> str:
     # file names are bytes on POSIX: undecodable ones arrive surrogate-escaped
-    return quote(posix, safe="/", errors="surrogateescape")
+    try:
+        return quote(path, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file system byte gave
+        return quote(path, safe="/", errors="backslashreplace")
 
 
 def _locations(use: ImageUse) -> list[dict[str, Any]]:

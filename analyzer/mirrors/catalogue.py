@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from analyzer.mirrors.daocloud_lists import PatternList
+from analyzer.redact import redact_host
 from analyzer.reference import ImageRef
 
 
@@ -73,7 +74,7 @@ class EverythingCatalogue:
 
 def assumed_catalogue(host: str) -> EverythingCatalogue:
     return EverythingCatalogue(
-        source=f"assumed: no catalogue for {host}, assumed to serve everything",
+        source=f"assumed: no catalogue for {redact_host(host)}, assumed to serve everything",
         kind="assumed",
         assumed=True,
     )

@@ -34,6 +34,8 @@ from analyzer.mirrors.embedded import (
 )
 from analyzer.mirrors.errors import CatalogueError
 from analyzer.mirrors.url_userinfo import strip_userinfo
+from analyzer.redact import redact_text, redact_url
+from analyzer.regular_file import read_regular_file
 
 Loader = Callable[[str], str]
 SOURCE_KEYWORDS = ("all", "none", "daocloud")
@@ -70,8 +72,7 @@ def _cached_catalogue(path: str, sha256: str, url: str, fetched_at: str) -> List
     from analyzer.online.cache import describe_age, parse_time
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -168,10 +169,10 @@ def _checked(patterns: PatternList, where: str) -> PatternList:
 
 def _from_file(path: str) -> tuple[ListCatalogue, tuple[str, ...]]:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read catalogue: {exc.strerror or exc}") from exc
+        shown = redact_text(path)
+        raise CatalogueError(f"{shown}: cannot read catalogue: {exc.strerror or exc}") from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -182,18 +183,20 @@ def _from_file(path: str) -> tuple[ListCatalogue, tuple[str, ...]]:
 
 
 def _from_url(url: str, loader: Loader | None) -> tuple[ListCatalogue, tuple[str, ...]]:
+    shown = redact_url(url)  # the list is fetched with the password, never shown with it
     if loader is None:
         raise CatalogueError(
-            f"{url}: catalogue URLs need the online downloader; save the list "
+            f"{shown}: catalogue URLs need the online downloader; save the list "
             "to a file and pass the file instead"
         )
     try:
         text = loader(url)
     except Exception as exc:  # the loader's own errors: one line, never a traceback
-        raise CatalogueError(f"{url}: cannot fetch catalogue: {exc}") from exc
-    patterns = _checked(parse_list(text, url), url)
+        reason = redact_text(str(exc), (url,))
+        raise CatalogueError(f"{shown}: cannot fetch catalogue: {reason}") from exc
+    patterns = _checked(parse_list(text, shown), shown)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-    source = f"{url} ({patterns.format}, {_count(patterns)}, sha256 {digest})"
+    source = f"{shown} ({patterns.format}, {_count(patterns)}, sha256 {digest})"
     return ListCatalogue(patterns, source), patterns.problems
 
 
@@ -202,7 +205,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     host, sep, source = spec.partition("=")
     if not sep or not host.strip() or not source.strip():
         raise CatalogueError(
-            f"--catalog {spec!r}: expected HOST=SOURCE, e.g. "
+            f"--catalog {redact_text(spec, (host, source))!r}: expected HOST=SOURCE, e.g. "
             "docker.m.daocloud.io=daocloud or mirror.local:5000=all"
         )
     return normalise_host(host), source.strip()
@@ -230,7 +233,8 @@ def load_catalogues(specs: Sequence[str] = (), *, loader: Loader | None = None) 
     for spec in specs:
         host, source = parse_spec(spec)
         if host in explicit:
-            raise CatalogueError(f"--catalog {spec!r}: {host} already has a catalogue")
+            shown = redact_text(spec, (source,))
+            raise CatalogueError(f"--catalog {shown!r}: {host} already has a catalogue")
         catalogue, problems = catalogue_from_source(source, loader)
         explicit[host] = catalogue
         warnings.extend(f"{p} (line skipped)" for p in problems)

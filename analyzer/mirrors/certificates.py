@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.regular_file import read_regular_file
+
 _PEM_RE = re.compile(
     rb"(?:\A|\n)-----BEGIN ([^\n]*?)-----[ \t\r]*\n(.*?)\n-----END \1-----", re.DOTALL
 )
@@ -72,8 +74,7 @@ def _parse_certificate(der: bytes) -> Any | None:
 
 def _read(path: str) -> bytes | str:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_regular_file(path)  # a FIFO named as the ca file must not hang us
     except OSError as exc:
         return exc.strerror or str(exc)
 

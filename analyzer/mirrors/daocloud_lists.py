@@ -5,7 +5,8 @@ more path segment), ``host/prefix/**`` (one or more); a pattern never matches it
 prefix. The literal ``docker.io/*`` line is an artefact the upload job deletes: skipped.
 
 ``mirror.txt`` (2021-09 to 2025-02): exact repositories, optionally ``:<tag>`` or
-``:^<tag regex>$`` (or a glob-like ``:24.04.*``); spaces removed, blank and ``#`` lines
+``:^<tag regex>$`` (or a glob-like ``:24.04.*``), matched by RE2 as DaoCloud's Go scripts
+did (``tag_rules``); spaces removed, blank and ``#`` lines
 skipped; duplicates (``docker.io/nginx`` and ``docker.io/library/nginx``) counted once.
 
 Entries are normalised with ``parse_image`` (``docker.io/x`` is ``docker.io/library/x``);
@@ -16,13 +17,12 @@ reported in ``problems`` (``file:line: reason``); the rest of the list still cou
 
 from __future__ import annotations
 
-import fnmatch
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from analyzer.mirrors.plain_patterns import plain_pattern
+from analyzer.mirrors.tag_rules import TagMatcher, TagRuleError, tag_matcher
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
 
 PatternKind = Literal["exact", "one", "many"]
@@ -31,8 +31,6 @@ DOCKER_HUB = "docker.io"
 _HOST_ALIASES = {"index.docker.io": DOCKER_HUB}
 #: the allows.txt line the upload job removes before sending the list to the server
 FORMATTER_ARTEFACT = "docker.io/*"
-
-TagMatcher = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -51,16 +49,6 @@ class Pattern:
         return base + (f":{self.tag}" if self.tag is not None else "")
 
 
-def _tag_matcher(rule: str) -> TagMatcher:
-    """A literal tag, an anchored regex (``^...$``) or a glob-like tag (``24.04.*``)."""
-    if rule.startswith("^") or rule.endswith("$"):
-        compiled = re.compile(rule)
-        return lambda tag: compiled.fullmatch(tag) is not None
-    if any(ch in rule for ch in "*?["):
-        return lambda tag: fnmatch.fnmatchcase(tag, rule)
-    return lambda tag: tag == rule
-
-
 TagRules = tuple[TagMatcher, ...] | None  # None: every tag
 
 
@@ -75,7 +63,7 @@ class PatternIndex:
         rules: dict[tuple[str, str, str], TagRules] = {}
         for p in patterns:
             key = (p.kind, p.host, p.path)
-            matcher = None if p.tag is None else _tag_matcher(p.tag)
+            matcher = None if p.tag is None else tag_matcher(p.tag)
             if key in rules and rules[key] is None:
                 continue
             if matcher is None:
@@ -184,9 +172,9 @@ def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
         return "mirror.txt entries are exact repositories (no wildcards)"
     if colon:
         try:
-            _tag_matcher(tag)
-        except re.error as exc:
-            return f"bad tag regex: {exc}"
+            tag_matcher(tag)
+        except TagRuleError as exc:
+            return f"bad tag rule: {exc}"
     if kind == "exact":
         try:
             ref = parse_image(f"{host}/{repo}")

@@ -30,6 +30,8 @@ from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout
 from analyzer.model import Finding, Severity
 from analyzer.nesting import TooDeep, deepest_yaml
+from analyzer.redact import redact_url
+from analyzer.regular_file import read_regular_file
 
 #: names people give the file that containerd only reads as ``hosts.toml``
 MISNAMED = (
@@ -77,8 +79,7 @@ def _k3s_registries(path: str) -> Iterator[Finding]:
     address on a port other than 443, pkg/agent/containerd/config.go), which is rarely
     what a plain-HTTP mirror on the network wants."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read()
+        text = read_regular_file(path)
         deepest_yaml(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, yaml.YAMLError, TooDeep):
@@ -93,14 +94,15 @@ def _k3s_registries(path: str) -> Iterator[Finding]:
         for node in endpoints.value:
             value = node.value if isinstance(node, yaml.ScalarNode) else ""
             if value and "://" not in value:
+                shown = redact_url(value)  # a password in the endpoint is never printed
                 yield _finding(
                     path,
                     node.start_mark.line + 1,
                     "warning",
                     "no-scheme",
-                    f"mirrors.{key.value}.endpoint {value!r} has no scheme: k3s writes "
-                    f"https://{value} (http:// only for localhost on a port other than 443)",
-                    f"write the scheme: https://{value} (or http:// for a plain-HTTP mirror)",
+                    f"mirrors.{key.value}.endpoint {shown!r} has no scheme: k3s writes "
+                    f"https://{shown} (http:// only for localhost on a port other than 443)",
+                    f"write the scheme: https://{shown} (or http:// for a plain-HTTP mirror)",
                 )
 
 
@@ -159,8 +161,7 @@ def _registry_label(directory: str) -> str:
 
 def _read(path: str) -> tuple[str, dict[str, Any]] | None:
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
+        text = read_regular_file(path).decode("utf-8-sig")
         return text, loads(text)
     except (OSError, UnicodeDecodeError, TOMLDecodeError):
         return None  # the hosts.toml reader reports why
@@ -184,15 +185,16 @@ def _hosts_toml(path: str, directory: str) -> Iterator[Finding]:
             targets.append((url, ("host", url), table if isinstance(table, dict) else {}))
     for url, key, table in targets:
         line = layout.line_of(key)
-        what = "server" if table is None else f'[host."{url}"]'
+        shown = redact_url(url)  # a password in the URL is never printed
+        what = "server" if table is None else f'[host."{shown}"]'
         if "://" not in url:
             yield _finding(
                 path,
                 line,
                 "warning",
                 "no-scheme",
-                f"{what} {url!r} has no scheme: containerd uses https://{url}",
-                f"write the scheme: https://{url} (or http:// for a plain-HTTP mirror)",
+                f"{what} {shown!r} has no scheme: containerd uses https://{shown}",
+                f"write the scheme: https://{shown} (or http:// for a plain-HTTP mirror)",
             )
         host = _host_of(url)
         served = daocloud.get(host)

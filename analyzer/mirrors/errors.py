@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.model import ConfigError
+from analyzer.regular_file import read_regular_text
 
 
 class CatalogueError(ValueError):
@@ -14,8 +15,7 @@ def read_config_text(path: str) -> str | ConfigError:
     """A configuration file's text, or the one-line ``ConfigError`` saying why it cannot be
     read (missing, unreadable, not UTF-8)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        return read_regular_text(path)
     except OSError as exc:
         return ConfigError(path, None, f"cannot read: {exc.strerror or exc}")
     except UnicodeDecodeError:

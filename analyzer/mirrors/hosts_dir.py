@@ -20,6 +20,7 @@ from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, Host
+from analyzer.regular_file import read_regular_file
 
 DEFAULT_DIR = "_default"
 #: ends the message of a ``ca``/``client`` file containerd cannot read
@@ -117,8 +118,7 @@ def _read_dir(root: str, name: str, version: ContainerdVersion) -> HostsDir | No
         return HostsDir(root, name, path, None, (_fatal(path, None, _oserror("stat", exc)),))
     toml_path = os.path.join(path, "hosts.toml")
     try:
-        with open(toml_path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(toml_path)
     except FileNotFoundError:
         return HostsDir(root, name, path, None, _certs_d_problems(path), is_dir)
     except OSError as exc:

@@ -290,7 +290,9 @@ def split_url(url: str) -> tuple[str, str, str] | str:
         parts = go_url_parse(with_default_scheme(url))
     except GoURLError as exc:
         return f"cannot parse URL {redacted(url)!r}: {redact(str(exc), (url,))}"
-    return parts.scheme, parts.host, parts.path
+    # "HTTPS://user:pw@h" becomes "https://HTTPS://user:pw@h" as in containerd: the
+    # password lands in the path, which is shown; hide it there
+    return parts.scheme, parts.host, redact(parts.path, (url,))
 
 
 def request_problem(url: str) -> str | None:

@@ -37,7 +37,7 @@ from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.hosts_dir import FATAL_CONSEQUENCE, check_tls_files
 from analyzer.mirrors.hosts_toml import HostsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_localhost
-from analyzer.mirrors.url_userinfo import redacted, strip_userinfo
+from analyzer.mirrors.url_userinfo import redact, redacted, strip_userinfo
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, RegistryHosts
 from analyzer.nesting import TooDeep, deepest_yaml
@@ -84,7 +84,7 @@ def normalize_endpoint(endpoint: str) -> tuple[str, str, bool] | str:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        return f"cannot parse {redacted(endpoint)!r}: {exc}"
+        return f"cannot parse {redacted(endpoint)!r}: {redact(str(exc), (endpoint,))}"
     host = strip_userinfo(parts.netloc)
     scheme = parts.scheme
     if not scheme:
@@ -96,7 +96,8 @@ def normalize_endpoint(endpoint: str) -> tuple[str, str, bool] | str:
         registry = DOCKER_HUB
     if parts.path in ("", "/", "/v2"):
         return registry, f"{scheme}://{host}/v2", False
-    return registry, f"{scheme}://{host}{parts.path}", True
+    # a password cut at its "#", "?" or "/" leaves a piece in the path: hide it there
+    return registry, f"{scheme}://{host}{redact(parts.path, (endpoint,))}", True
 
 
 def _config_for(configs: Mapping[str, Any], host: str) -> Mapping[str, Any]:

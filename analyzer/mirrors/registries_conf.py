@@ -39,6 +39,7 @@ from typing import Any
 from analyzer.mirrors.toml_lines import loads as toml_loads
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.model import ConfigError, Host, RegistryHosts
+from analyzer.redact import redact_text, redact_url
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
 
 if sys.version_info >= (3, 11):
@@ -104,7 +105,8 @@ def parse_location(value: str) -> str:
     """``parseLocation``: trailing ``/`` removed; a URI scheme is an error."""
     trimmed = value.rstrip("/")
     if trimmed.startswith(("http://", "https://")):
-        raise ConfError(f"invalid location {value!r}: URI schemes are not supported")
+        shown = redact_url(value)  # a password in the location is never printed
+        raise ConfError(f"invalid location {shown!r}: URI schemes are not supported")
     return trimmed
 
 
@@ -371,7 +373,9 @@ class RegistriesConfRuntime:
         try:
             parsed = parse_image(physical)
         except InvalidImageReference as exc:
-            return f"the source {physical!r} (prefix {entry.prefix}) is not a reference: {exc}"
+            shown = redact_url(physical)  # a location may carry user:password@
+            reason = redact_text(str(exc), (physical,))
+            return f"the source {shown!r} (prefix {entry.prefix}) is not a reference: {reason}"
         if parsed.name != physical:
             return (
                 f"the source {physical!r} (prefix {entry.prefix}) is not a canonical "

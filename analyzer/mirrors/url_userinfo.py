@@ -9,22 +9,11 @@ reach a report, a log or a terminal.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_AUTHORITY_END_RE = re.compile(r"[/?#]")
-REDACTED = "***"
+from analyzer.redact import REDACTED, redact_text, redact_url, userinfo
 
-
-def userinfo(url: str) -> str | None:
-    """The ``user[:password]`` of ``url``'s authority (with or without a scheme), or None.
-    Like Go's ``url.Parse``, it runs up to the last ``@`` of the authority."""
-    rest = _SCHEME_RE.sub("", url, count=1)
-    authority = _AUTHORITY_END_RE.split(rest, maxsplit=1)[0]
-    if "@" not in authority:
-        return None
-    return authority.rpartition("@")[0]
+__all__ = ["REDACTED", "credentials_warning", "redact", "redacted", "strip_userinfo", "userinfo"]
 
 
 def strip_userinfo(netloc: str) -> str:
@@ -33,17 +22,13 @@ def strip_userinfo(netloc: str) -> str:
 
 
 def redact(text: str, urls: Iterable[str]) -> str:
-    """``text`` with the userinfo of each of ``urls`` replaced by ``***``."""
-    for url in urls:
-        secret = userinfo(url)
-        if secret:
-            text = text.replace(secret + "@", REDACTED + "@")
-    return text
+    """``text`` with the userinfo of each of ``urls`` (and of any URL in it) hidden."""
+    return redact_text(text, urls)
 
 
 def redacted(url: str) -> str:
     """``url`` as it may be shown: ``https://***@m.example``."""
-    return redact(url, (url,))
+    return redact_url(url)
 
 
 def credentials_warning(subject: str) -> str:

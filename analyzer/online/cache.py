@@ -4,13 +4,17 @@ Layout under :func:`cache_dir`::
 
     catalogs/<name>.json                 metadata (source, ETag, dates, sha256, entries)
     catalogs/<name>.<sha256[:16]>.txt    the list's bytes, exactly as downloaded
+    catalogs/<name>.lock                 held while an update of <name> writes
     probe-verdicts.json                  recent probe results (see ``probe``)
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
 renamed over the target, so a reader sees the old file or the new one, never half of one.
 A list is committed by its metadata: the new bytes go to a new file first and the metadata
-is switched to it last, so an update interrupted at any point leaves the previous copy
-whole and in use.
+is switched to it last, so an update interrupted at any point (kill -9 included) leaves the
+previous copy whole and in use. Writers of one list take its lock (``<name>.lock``, with
+``filelock``; the kernel drops it when a process dies), so two updates running at once cannot
+delete the data file the other one's metadata names; a reader that meets a data file deleted
+under it reads the metadata again.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from analyzer.redact import redact_url
+from analyzer.regular_file import read_regular_file, read_regular_text
 
 ENV_CACHE_DIR = "IMAGE_COVERAGE_CACHE_DIR"
 APP_DIR_NAME = "image-coverage"
@@ -122,7 +129,7 @@ def atomic_write_json(path: Path, value: Any) -> None:
 def read_json(path: Path) -> Any:
     """The JSON in ``path``, or ``None`` when it is missing or unreadable."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, ValueError):
         return None
 
@@ -171,7 +178,7 @@ class CachedList:
         return parse_time(self.fetched_at)
 
     def read_text(self) -> str:
-        return self.path.read_bytes().decode("utf-8")
+        return read_regular_text(self.path)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,7 +201,8 @@ class CachedList:
         )
         if not all(isinstance(v, str) for v in text_fields) or not isinstance(entry.entries, int):
             return None
-        return entry
+        # metadata written before sources were redacted may hold a password: never show it
+        return replace(entry, source=redact_url(entry.source))
 
 
 _FIELDS = tuple(CachedList.__dataclass_fields__)
@@ -206,14 +214,40 @@ def _metadata_path(name: str) -> Path:
 
 def load_cached(name: str) -> CachedList | None:
     """The cached list called ``name`` if its metadata and bytes are present and agree."""
-    entry = CachedList.from_dict(read_json(_metadata_path(name)))
-    if entry is None or entry.name != name:
-        return None
+    for _ in range(_READ_ATTEMPTS):
+        entry = CachedList.from_dict(read_json(_metadata_path(name)))
+        if entry is None or entry.name != name:
+            return None
+        try:
+            data = read_regular_file(entry.path)
+        except FileNotFoundError:  # replaced by a concurrent update: read its metadata
+            continue
+        except OSError:
+            return None
+        return entry if sha256_hex(data) == entry.sha256 else None
+    return None
+
+
+#: metadata re-reads when its data file vanished (each means another update committed)
+_READ_ATTEMPTS = 5
+#: how long an update waits for another one of the same list to finish
+LOCK_TIMEOUT = 120.0
+
+
+@contextlib.contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """Hold the write lock of list ``name`` (an ``OSError`` when it cannot be had)."""
+    import filelock
+
+    lock_path = catalogs_dir() / f"{check_name(name)}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        data = entry.path.read_bytes()
-    except OSError:
-        return None
-    return entry if sha256_hex(data) == entry.sha256 else None
+        with filelock.FileLock(str(lock_path), timeout=LOCK_TIMEOUT):
+            yield
+    except filelock.Timeout:
+        raise TimeoutError(
+            f"another update of {name} has held {lock_path} for {LOCK_TIMEOUT:.0f} s"
+        ) from None
 
 
 def cached_lists() -> list[CachedList]:
@@ -245,7 +279,7 @@ def store_list(
     moment = format_time(now or utc_now())
     entry = CachedList(
         name=check_name(name),
-        source=source,
+        source=redact_url(source),  # the cache never stores a password
         sha256=digest,
         entries=entries,
         fetched_at=moment,
@@ -254,9 +288,10 @@ def store_list(
         etag=etag,
         last_modified=last_modified,
     )
-    atomic_write_bytes(entry.path, data)
-    atomic_write_json(_metadata_path(name), entry.to_dict())
-    _remove_stale_data(name, keep=entry.data_file)
+    with _locked(name):
+        atomic_write_bytes(entry.path, data)
+        atomic_write_json(_metadata_path(name), entry.to_dict())
+        _remove_stale_data(name, keep=entry.data_file)
     return entry
 
 
@@ -267,14 +302,19 @@ def mark_checked(
     last_modified: str | None,
     now: datetime | None = None,
 ) -> CachedList:
-    """Record that the source confirmed ``entry`` is current (a 304)."""
-    updated = replace(
-        entry,
-        checked_at=format_time(now or utc_now()),
-        etag=etag or entry.etag,
-        last_modified=last_modified or entry.last_modified,
-    )
-    atomic_write_json(_metadata_path(entry.name), updated.to_dict())
+    """Record that the source confirmed ``entry`` is current (a 304). When another update
+    committed a different copy meanwhile, that copy stays (and is returned)."""
+    with _locked(entry.name):
+        current = load_cached(entry.name)
+        if current is not None and current.data_file != entry.data_file:
+            return current
+        updated = replace(
+            entry,
+            checked_at=format_time(now or utc_now()),
+            etag=etag or entry.etag,
+            last_modified=last_modified or entry.last_modified,
+        )
+        atomic_write_json(_metadata_path(entry.name), updated.to_dict())
     return updated
 
 

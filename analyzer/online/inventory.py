@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from analyzer.online.cache import cached_lists, format_time, sha256_hex
 from analyzer.online.listcheck import count_entry_lines
+from analyzer.regular_file import read_regular_file
 
 CatalogKind = Literal["embedded", "cached", "file"]
 EMBEDDED_NAME = "embedded-allows"
@@ -98,7 +99,7 @@ def embedded_catalog() -> CatalogInfo:
 def file_catalog(path: Path) -> CatalogInfo:
     """A list file named by the user."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
         modified = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     except OSError as error:
         reason = error.strerror or type(error).__name__

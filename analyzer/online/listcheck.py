@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer.mirrors.tag_rules import TagRuleError, tag_matcher
+
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST = rf"(?:{_LABEL}(?:\.{_LABEL})*)"
 _ENTRY_RE = re.compile(
@@ -100,8 +102,23 @@ def _count_entries(text: str) -> int:
             raise ListRejected(
                 f"line {number} is not a list entry (<registry-host>/<path>): {_shorten(line)!r}"
             )
+        _check_tag_rule(line, number)
         count += 1
     return count
+
+
+def _check_tag_rule(line: str, number: int) -> None:
+    """A ``repo:<rule>`` tag rule must be one RE2 (Go's regexp) accepts, as DaoCloud's sync
+    scripts compiled it: a list with a rule they could not use is not accepted either."""
+    _, colon, rule = line.split("/", 1)[1].partition(":")
+    if not colon:
+        return
+    try:
+        tag_matcher(rule)
+    except TagRuleError as error:
+        raise ListRejected(
+            f"line {number} has a bad tag rule {_shorten(rule)!r}: {error}"
+        ) from None
 
 
 def _looks_like_html(data: bytes, content_type: str | None) -> bool:

@@ -17,6 +17,7 @@ results or messages.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,13 +25,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Host
 from analyzer.online.challenge import Challenge, bearer_challenge, parse_challenges
+from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
 from analyzer.online.ratelimit import HostRateLimiter
 from analyzer.online.verdicts import VerdictCache, verdict_key
+from analyzer.redact import redact_url
 from analyzer.reference import ImageRef
 from analyzer.version import __version__
 
@@ -58,6 +61,10 @@ MANIFEST_ACCEPT = ", ".join(
 )
 USER_AGENT = f"image-coverage/{__version__} (containerd-compatible probe)"
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5  # on the same host, each one a request the rate limit counts
+#: a registry token is a few kilobytes; a token server answering more is not one
+MAX_TOKEN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -226,13 +233,17 @@ class Prober:
         method = "HEAD"
         authorization = self._cached_token(host.host, scope)
         tried_token = False
-        attempt = 0
+        attempt = redirects = 0
         while True:
             response = self._send(method, url, host, authorization, attempt)
             if response is None:  # transport error, retry budget left
                 attempt += 1
                 continue
             status = response.status_code
+            if status in _REDIRECTS and response.headers.get("Location"):
+                url = _same_host_redirect(url, response, redirects)
+                redirects += 1
+                continue
             if status == 401 and not tried_token:
                 tried_token = True
                 challenge_header = response.headers.get("WWW-Authenticate")
@@ -260,24 +271,29 @@ class Prober:
             headers["Authorization"] = authorization
         if host.skip_verify:  # hosts.toml skip_verify: containerd does not verify, nor do we
             _silence_insecure_request_warnings()
-        self.limiter.wait(host.host)
-        try:
+        self.limiter.wait(host.host)  # every request: retries and redirects count too
+
+        def exchange() -> requests.Response:
             response = self.session.request(
                 method,
                 url,
                 headers=headers,
                 timeout=self.timeout,
-                allow_redirects=True,
+                allow_redirects=False,  # _ask follows them, on the same host only
                 stream=True,
                 verify=not host.skip_verify,
             )
-        except requests.RequestException as error:
+            response.close()  # the answer is in the status line; never read a body
+            return response
+
+        try:
+            return within_deadline(self.timeout, exchange)
+        except (requests.RequestException, ValueError, DeadlineExceeded) as error:
+            # ValueError: a URL requests cannot use
             if attempt < self.retries:
                 self.limiter.defer(host.host, self.backoff * (2**attempt))
                 return None
             raise _Answer("error", None, describe_transport_error(error, self.timeout)) from None
-        response.close()  # the answer is in the status line; never read a body
-        return response
 
     def _pause(self, netloc: str, response: requests.Response, attempt: int) -> None:
         """Wait before a retry: ``Retry-After`` if given (for every request to the host),
@@ -317,33 +333,40 @@ class Prober:
         if challenge.params.get("service"):
             params["service"] = challenge.params["service"]
         self.limiter.wait(realm_host)
-        try:
+
+        def exchange() -> tuple[int, bytes | None]:
             response = self.session.get(
                 realm,
                 params=params,
                 timeout=self.timeout,
                 headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+                allow_redirects=False,
+                stream=True,
             )
-        except requests.RequestException as error:
+            with response:
+                if response.status_code != 200:
+                    return response.status_code, None
+                return 200, read_at_most(response, MAX_TOKEN_BYTES)
+
+        try:
+            status, body = within_deadline(self.timeout, exchange)
+        except (requests.RequestException, ValueError, DeadlineExceeded) as error:
             raise _Answer(
                 "error", None, f"token request: {describe_transport_error(error, self.timeout)}"
             ) from None
-        with response:
-            if response.status_code in (401, 403):
-                raise _Answer(
-                    "denied",
-                    response.status_code,
-                    f"the token server refused an anonymous token (HTTP {response.status_code})",
-                )
-            if response.status_code == 429:
-                raise _Answer("rate_limited", 429, "the token server answered HTTP 429")
-            if response.status_code != 200:
-                raise _Answer(
-                    "error",
-                    response.status_code,
-                    f"the token server answered HTTP {response.status_code}",
-                )
-            token, lifetime = _token_from(response)
+        if status in (401, 403):
+            raise _Answer(
+                "denied", status, f"the token server refused an anonymous token (HTTP {status})"
+            )
+        if status == 429:
+            raise _Answer("rate_limited", 429, "the token server answered HTTP 429")
+        if status != 200:
+            raise _Answer("error", status, f"the token server answered HTTP {status}")
+        if body is None:
+            raise _Answer(
+                "error", 200, f"the token server's answer is larger than {MAX_TOKEN_BYTES} bytes"
+            )
+        token, lifetime = _token_from(body)
         if token is None:
             raise _Answer("error", 200, "the token server's answer has no token")
         value = f"Bearer {token}"
@@ -408,9 +431,31 @@ def _no_bearer(header: str | None) -> str:
     return "authentication required and no anonymous token flow offered (HTTP 401)"
 
 
-def _token_from(response: requests.Response) -> tuple[str | None, float]:
+def _same_host_redirect(url: str, response: requests.Response, followed: int) -> str:
+    """Where a manifest redirect leads, when it may be followed: on the same host (scheme,
+    host and port), at most ``MAX_REDIRECTS`` times. A redirect elsewhere is an answer: the
+    probe asks the mirror, not whatever a mirror points at (an internal address...).
+    Blob redirects to storage are normal in the distribution spec, but the probe never
+    fetches a blob."""
+    status = response.status_code
+    target = urljoin(url, response.headers.get("Location", ""))
+    here, there = urlsplit(url), urlsplit(target)
+    if (there.scheme, there.netloc.lower()) != (here.scheme, here.netloc.lower()):
+        shown = f"{there.scheme}://{there.netloc}" if there.netloc else target
+        raise _Answer(
+            "error",
+            status,
+            f"the mirror redirects (HTTP {status}) to another host, {redact_url(shown)}: "
+            "not followed, so the probe proves nothing",
+        )
+    if followed >= MAX_REDIRECTS:
+        raise _Answer("error", status, f"more than {MAX_REDIRECTS} redirects: not followed")
+    return target
+
+
+def _token_from(body: bytes) -> tuple[str | None, float]:
     try:
-        document = response.json()
+        document = json.loads(body)
     except ValueError:
         return None, 0.0
     if not isinstance(document, dict):
@@ -439,7 +484,7 @@ def describe_transport_error(error: Exception, timeout: float) -> str:
     """``timeout``, ``TLS``, ``DNS``, ``connection refused``...: without header values."""
     import requests
 
-    if isinstance(error, requests.Timeout):
+    if isinstance(error, (requests.Timeout, DeadlineExceeded)):
         return f"timeout after {timeout:g} s"
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS error: " + _last_reason(error)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -27,9 +27,11 @@ from analyzer.online.cache import (
     store_list,
     utc_now,
 )
+from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
 from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
+from analyzer.redact import redact_url
 from analyzer.version import __version__
 
 if TYPE_CHECKING:
@@ -89,6 +91,7 @@ def default_name(source: str) -> str:
     ``<file stem>-<8 hex of the URL>`` (``allows-1a2b3c4d``)."""
     if source == DEFAULT_ALLOWS_URL:
         return DEFAULT_NAME
+    source = redact_url(source)  # no hash of a password in a file name
     stem = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:40] or "list"
     return check_name(f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}")
@@ -104,7 +107,8 @@ def cached_daocloud_allows() -> CachedList | None:
 def check_source(source: str) -> str:
     parts = urlsplit(source)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidSource(f"catalogue source must be an http:// or https:// URL: {source!r}")
+        shown = redact_url(source)
+        raise InvalidSource(f"catalogue source must be an http:// or https:// URL: {shown!r}")
     return source
 
 
@@ -127,40 +131,17 @@ def update_catalog(
 
     check_source(source)
     name = check_name(name) if name is not None else default_name(source)
+    url, source = source, redact_url(source)  # fetched with the password, shown without
     previous = load_cached(name)
     moment = now or utc_now()
     client = session or requests.Session()
     try:
-        response = client.get(
-            source,
-            headers=_conditional_headers(previous, source),
-            timeout=timeout,
-            stream=True,
-        )
-        with response:
-            if response.status_code == 304 and previous is not None:
-                kept = mark_checked(
-                    previous,
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                    now=moment,
-                )
-                return UpdateResult(
-                    name,
-                    source,
-                    "unchanged",
-                    f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-                    kept,
-                    previous.entries,
-                )
-            if response.status_code != 200:
-                reason = f"the server answered HTTP {response.status_code} {response.reason or ''}"
-                return _failed(name, source, previous, reason.rstrip(), moment)
-            data = _read_limited(response)
-            content_type = response.headers.get("Content-Type")
-            etag = response.headers.get("ETag")
-            last_modified = response.headers.get("Last-Modified")
-    except requests.RequestException as error:
+        got = _download(client, url, _conditional_headers(previous, source), timeout)
+    except DeadlineExceeded:
+        reason = f"no complete answer within {timeout:g} s (--timeout bounds the whole download)"
+        return _failed(name, source, previous, reason, moment)
+    except (requests.RequestException, ValueError) as error:  # ValueError: a URL requests
+        # or urllib3 cannot use (a password that is not Latin-1 for Basic auth, ...)
         return _failed(name, source, previous, _describe_error(error, timeout), moment)
     except _TooLarge:
         return _rejected(
@@ -170,10 +151,17 @@ def update_catalog(
             f"the download is larger than {MAX_LIST_BYTES // (1024 * 1024)} MiB: not a list",
             moment,
         )
+    if got.status == 304 and previous is not None:
+        kept = mark_checked(previous, etag=got.etag, last_modified=got.last_modified, now=moment)
+        return _unchanged(name, source, previous, kept)
+    if got.status != 200:
+        reason = f"the server answered HTTP {got.status} {got.reason}".rstrip()
+        return _failed(name, source, previous, reason, moment)
+    data, etag, last_modified = got.data, got.etag, got.last_modified
     try:
         checked = check_list(
             data,
-            content_type=content_type,
+            content_type=got.content_type,
             previous_entries=previous.entries if previous is not None else None,
             allow_shrink=force,
         )
@@ -181,14 +169,7 @@ def update_catalog(
         return _rejected(name, source, previous, rejection.reason, moment)
     if previous is not None and previous.sha256 == sha256_hex(data):
         kept = mark_checked(previous, etag=etag, last_modified=last_modified, now=moment)
-        return UpdateResult(
-            name,
-            source,
-            "unchanged",
-            f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
-            kept,
-            previous.entries,
-        )
+        return _unchanged(name, source, previous, kept)
     entry = store_list(
         name,
         source,
@@ -209,19 +190,64 @@ def update_catalog(
     )
 
 
+def _unchanged(name: str, source: str, previous: CachedList, kept: CachedList) -> UpdateResult:
+    return UpdateResult(
+        name,
+        source,
+        "unchanged",
+        f"{name}: unchanged since {previous.fetched_at} ({previous.entries} entries)",
+        kept,
+        previous.entries,
+    )
+
+
 class _TooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _Download:
+    status: int
+    reason: str = ""
+    data: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _download(
+    client: requests.Session, url: str, headers: dict[str, str], timeout: float
+) -> _Download:
+    """One GET, headers and body, finished within ``timeout`` seconds in all."""
+    opened: list[requests.Response] = []
+
+    def exchange() -> _Download:
+        response = client.get(url, headers=headers, timeout=timeout, stream=True)
+        opened.append(response)
+        with response:
+            answer = _Download(
+                response.status_code,
+                response.reason or "",
+                content_type=response.headers.get("Content-Type"),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+            )
+            if response.status_code != 200:
+                return answer
+            return replace(answer, data=_read_limited(response))
+
+    def abandon() -> None:
+        for response in opened:
+            response.close()
+
+    return within_deadline(timeout, exchange, abandon=abandon)
+
+
 def _read_limited(response: requests.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_LIST_BYTES:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    data = read_at_most(response, MAX_LIST_BYTES)
+    if data is None:
+        raise _TooLarge
+    return data
 
 
 def _conditional_headers(previous: CachedList | None, source: str) -> dict[str, str]:
@@ -321,7 +347,7 @@ class CachedLoader:
             raise CatalogUnavailable(str(error)) from None
         name = default_name(url)
         cached = load_cached(name)
-        if cached is not None and cached.source != url:
+        if cached is not None and cached.source != redact_url(url):
             cached = None
         moment = self.clock()
         if (
@@ -332,8 +358,11 @@ class CachedLoader:
             return cached.read_text()
         if self.offline:
             if cached is None:
-                raise CatalogUnavailable(f"{url}: offline and there is no cached copy")
-            self._note(f"offline: using the cached copy of {url}, {_age_of(cached, moment)}")
+                shown = redact_url(url)
+                raise CatalogUnavailable(f"{shown}: offline and there is no cached copy")
+            self._note(
+                f"offline: using the cached copy of {redact_url(url)}, {_age_of(cached, moment)}"
+            )
             return cached.read_text()
         result = update_catalog(
             url, name=name, session=self.session, timeout=self.timeout, now=moment

@@ -1,0 +1,80 @@
+"""Everything a command prints goes through ``say``: one escaping point for the terminal and
+one place where output errors end the run.
+
+- Text for a terminal or a CI log passes through ``printable``: control characters that came
+  from manifests, hosts.toml strings or HTTP reason phrases (``ESC]52`` writes the
+  clipboard, ``ESC[2J`` clears the screen) are shown escaped, and so are lone surrogates.
+  Documents (the formats of ``scan``, JSON) are escaped by their own writer and are
+  printed as they are (``raw``).
+- A closed pipe (``coverage images . | head``) ends the command quietly; any other write
+  error (``> /dev/full``) prints one line. Both exit 2: the output is incomplete, which is
+  never the "policy fails" of exit 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import TextIO
+
+import typer
+
+from analyzer.formats.textgrid import printable
+
+#: the exit code of a command whose output could not be written
+OUTPUT_ERROR = 2
+
+
+def say(text: str = "", *, err: bool = False, raw: bool = False, nl: bool = True) -> None:
+    """Print ``text`` and a newline (unless not ``nl``) on stdout (or stderr with ``err``);
+    terminal control characters escaped unless ``raw``. Raises ``typer.Exit(2)`` when stdout
+    cannot be written; a failing stderr is ignored (there is nowhere left to say anything)."""
+    shown = text if raw else printable(text)
+    stream = sys.stderr if err else sys.stdout
+    try:
+        _write(stream, shown + ("\n" if nl else ""))
+    except OSError as exc:
+        if err:
+            return
+        raise output_failed(exc) from None
+
+
+def flush_stdout() -> None:
+    """Flush what is still buffered for stdout; ``typer.Exit(2)`` when that fails."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        raise output_failed(exc) from None
+
+
+def output_failed(exc: OSError) -> typer.Exit:
+    """The exit for a stdout that cannot be written: quiet for a closed pipe, else one line."""
+    _detach_stdout()
+    if not isinstance(exc, BrokenPipeError):
+        reason = exc.strerror or type(exc).__name__
+        with contextlib.suppress(OSError):
+            _write(sys.stderr, f"coverage: error: cannot write the output: {reason}\n")
+    return typer.Exit(OUTPUT_ERROR)
+
+
+def _write(stream: TextIO, text: str) -> None:
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:  # a terminal whose encoding cannot show every character
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    stream.flush()
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again
+    (which would print "Exception ignored ... BrokenPipeError")."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests)
+        return
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)

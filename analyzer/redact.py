@@ -1,0 +1,82 @@
+"""The one place a URL's user name and password are hidden before anything shows or stores it.
+
+A mirror or list URL may carry ``user:password@`` however it is spelled: ``HTTPS://``,
+`` https://`` (with a space), ``https:/`` (one slash), ``ftp://``, no scheme at all, or a
+password holding ``/``, ``#``, ``?`` or ``@`` that a URL parser would cut in the wrong place.
+``redact_url`` treats everything between the scheme's slashes and the **last** ``@`` as the
+secret: a URL the tool shows never has a legitimate ``@`` before its host, so hiding too much
+costs a few characters of a strange URL, and hiding too little would leak a password.
+``redact_text`` does the same for every URL-shaped word of a message (``scheme:/...@``).
+
+Every URL the tool prints, writes to a report or stores in its cache passes through here
+(``Host.url``, catalogue sources, the cache metadata, error messages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+REDACTED = "***"
+
+#: leading blanks and a scheme followed by at least one slash (``https://``, ``HTTPS:/``)
+_PREFIX_RE = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.\-]*:[/\\]+)?")
+#: a URL-shaped word of free text that has an ``@``: scheme, slashes, up to its last ``@``
+_IN_TEXT_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*:[/\\]+)[^\s'\"<>`]*@")
+_PIECES_RE = re.compile(r"[/?#@:]")
+_MIN_PIECE = 3  # shorter pieces are hidden only where a message quotes them
+
+
+def userinfo(url: str) -> str | None:
+    """What ``redact_url`` hides in ``url`` (the ``user[:password]`` part), or None."""
+    prefix = _PREFIX_RE.match(url)
+    rest = url[prefix.end() if prefix else 0 :]
+    secret, at, _ = rest.rpartition("@")
+    return secret if at and secret else None
+
+
+def redact_url(url: str) -> str:
+    """``url`` as it may be shown: ``https://user:pw@m.example/v2`` -> ``https://***@m.example/v2``."""
+    if "@" not in url:  # the usual case, on every Host.url: no regex
+        return url
+    prefix = _PREFIX_RE.match(url)
+    start = prefix.end() if prefix else 0
+    secret, at, host = url[start:].rpartition("@")
+    if not at or not secret:
+        return url
+    return f"{url[:start]}{REDACTED}@{host}"
+
+
+def redact_host(host: str) -> str:
+    """A ``host[:port]`` as it may be shown: without user info, and ``***`` in place of a
+    "port" that is not a number (``user:pa`` of ``user:pa/ss@host`` cut at the ``/``)."""
+    shown = redact_url(host)
+    if shown.startswith("["):  # an IPv6 literal, [::1]:5000
+        return shown
+    name, colon, port = shown.partition(":")
+    if colon and not port.isdigit() and "@" not in port:
+        # not host:port: the user:password of a URL cut at a ``/`` (the password itself
+        # may hold more colons), shown as neither
+        return REDACTED
+    return shown
+
+
+def redact_text(text: str, urls: Iterable[str] = ()) -> str:
+    """``text`` with the userinfo of every URL-shaped word hidden, and with the secret of
+    each of ``urls`` (the URLs the message was built from) hidden wherever it appears."""
+    for url in urls:
+        secret = userinfo(url) if "@" in url else None
+        if not secret:
+            continue
+        text = text.replace(secret, REDACTED)
+        # a parser that cut the URL at a "/", "#" or "?" of the password quotes a piece of it
+        # ("port 'pa' is not a number"): hide each piece too
+        _, _, password = secret.partition(":")
+        for piece in sorted(set(_PIECES_RE.split(password)), key=len, reverse=True):
+            if len(piece) >= _MIN_PIECE:
+                text = text.replace(piece, REDACTED)
+            elif piece:
+                text = text.replace(f"'{piece}'", f"'{REDACTED}'")
+    if "@" not in text:  # the usual case: no regex
+        return text
+    return _IN_TEXT_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
