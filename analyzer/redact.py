@@ -53,7 +53,7 @@ def redact_host(host: str) -> str:
     shown = redact_url(host)
     if shown.startswith("["):  # an IPv6 literal, [::1]:5000
         return shown
-    name, colon, port = shown.partition(":")
+    _, colon, port = shown.partition(":")
     if colon and not port.isdigit() and "@" not in port:
         # not host:port: the user:password of a URL cut at a ``/`` (the password itself
         # may hold more colons), shown as neither
