@@ -8,8 +8,8 @@ import pytest
 
 from analyzer import parse_image
 from analyzer.mirrors import load_catalogues
-from analyzer.online.cache import store_list
-from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
+from analyzer.store.cache import store_list
+from analyzer.store.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 
 NEW_LIST = b"docker.io/acme-newly-added/*\nquay.io/prometheus/*\n"
 

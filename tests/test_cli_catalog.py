@@ -11,7 +11,7 @@ import responses
 from typer.testing import CliRunner
 
 from analyzer.cli import app
-from analyzer.online.defaults import DEFAULT_ALLOWS_URL
+from analyzer.store.defaults import DEFAULT_ALLOWS_URL
 
 LIST = b"docker.io/library/nginx\nquay.io/prometheus/*\nregistry.k8s.io/**\n"
 

@@ -329,8 +329,8 @@ def test_patch_of_a_list_without_final_newline_applies(acme: tuple) -> None:
 def test_patch_against_the_downloaded_list_is_a_diff_of_allows_txt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analyzer.online.cache import store_list
-    from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
+    from analyzer.store.cache import store_list
+    from analyzer.store.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 
     monkeypatch.setenv("IMAGE_COVERAGE_CACHE_DIR", str(tmp_path / "cache"))
     original = (FIXTURES / "catalogs" / "daocloud-allows-2026-08.txt").read_text()

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from scripted_http import Handler, ScriptedServer
 
 from analyzer.model import ALL_CAPABILITIES, Host
-from analyzer.online.cache import load_cached
 from analyzer.online.probe import MAX_REDIRECTS, MAX_TOKEN_BYTES, Prober
 from analyzer.online.refresh import update_catalog
 from analyzer.reference import parse_image
+from analyzer.store.cache import load_cached
 
 
 @pytest.fixture

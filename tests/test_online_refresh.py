@@ -10,7 +10,6 @@ import requests
 import responses
 from responses import matchers
 
-from analyzer.online.cache import InvalidCacheName, load_cached
 from analyzer.online.refresh import (
     DEFAULT_ALLOWS_URL,
     CatalogUnavailable,
@@ -20,6 +19,7 @@ from analyzer.online.refresh import (
     list_catalogs,
     update_catalog,
 )
+from analyzer.store.cache import InvalidCacheName, load_cached
 
 URL = "https://lists.example.test/allows.txt"
 NAME = "test-list"

@@ -16,7 +16,7 @@ import typer
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
 from analyzer.cli.output import say
-from analyzer.online.defaults import DEFAULT_ALLOWS_URL
+from analyzer.store.defaults import DEFAULT_ALLOWS_URL
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.online.inventory import CatalogInfo
@@ -55,8 +55,8 @@ def update_command(
     ),
 ) -> None:
     """Download a list into the cache (one small request when it has not changed)."""
-    from analyzer.online.cache import InvalidCacheName
     from analyzer.online.refresh import InvalidSource, update_catalog
+    from analyzer.store.cache import InvalidCacheName
 
     try:
         result = update_catalog(source, name=name, timeout=timeout, force=force)
@@ -106,7 +106,7 @@ def list_command(
 
 
 def _print_table(infos: list[CatalogInfo]) -> None:
-    from analyzer.online.cache import describe_age, parse_time
+    from analyzer.store.cache import describe_age, parse_time
 
     rows = [("NAME", "KIND", "ENTRIES", "DATE", "CHECKED", "SHA256", "SOURCE")]
     problems = []

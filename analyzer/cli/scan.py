@@ -314,7 +314,7 @@ def _write_file(path: Path, data: bytes) -> None:
         with open(path, "wb") as stream:
             stream.write(data)
         return
-    from analyzer.online.cache import atomic_write_bytes  # creates missing folders, as CI wants
+    from analyzer.store.cache import atomic_write_bytes  # creates missing folders, as CI wants
 
     atomic_write_bytes(path, data)
     umask = os.umask(0)

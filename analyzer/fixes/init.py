@@ -98,7 +98,7 @@ def staged(plan: InitPlan) -> Iterator[MirrorConfig]:
 
 def apply(plan: InitPlan) -> list[Path]:
     """Write every new or changed file atomically (mode 0644); the paths written."""
-    from analyzer.online.cache import atomic_write_bytes
+    from analyzer.store.cache import atomic_write_bytes
 
     written = []
     for change in plan.changes:

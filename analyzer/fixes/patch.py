@@ -46,7 +46,7 @@ def list_text(lr: ListRequest) -> tuple[str, str]:
             f"{source}: a list given as a URL has no file to diff against; save it and "
             "pass --catalog HOST=FILE"
         )
-    from analyzer.online.refresh import cached_daocloud_allows
+    from analyzer.store import cached_daocloud_allows
 
     cached = cached_daocloud_allows()
     # the downloaded copy of DaoCloud's list diffs as the file it is in DaoCloud's repository

@@ -55,7 +55,7 @@ def daocloud_catalogue() -> ListCatalogue:
     """DaoCloud's whitelist: the copy ``coverage catalog update`` downloaded, when there is
     an intact one, else the snapshot embedded in the package. The source says which, and
     how old it is."""
-    from analyzer.online.refresh import cached_daocloud_allows
+    from analyzer.store import cached_daocloud_allows
 
     entry = cached_daocloud_allows()
     if entry is not None:
@@ -69,7 +69,7 @@ def daocloud_catalogue() -> ListCatalogue:
 
 @lru_cache(maxsize=4)
 def _cached_catalogue(path: str, sha256: str, url: str, fetched_at: str) -> ListCatalogue | None:
-    from analyzer.online.cache import describe_age, parse_time
+    from analyzer.store.cache import describe_age, parse_time
 
     try:
         data = read_regular_file(path)

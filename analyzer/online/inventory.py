@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from analyzer.online.cache import cached_lists, format_time, sha256_hex
 from analyzer.online.listcheck import count_entry_lines
 from analyzer.regular_file import read_regular_file
+from analyzer.store.cache import cached_lists, format_time, sha256_hex
 
 CatalogKind = Literal["embedded", "cached", "file"]
 EMBEDDED_NAME = "embedded-allows"

@@ -17,7 +17,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from analyzer.online.cache import (
+from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
+from analyzer.online.inventory import CatalogInfo, list_catalogs
+from analyzer.online.listcheck import ListRejected, check_list
+from analyzer.redact import redact_url
+from analyzer.store.cache import (
     CachedList,
     check_name,
     describe_age,
@@ -27,11 +31,7 @@ from analyzer.online.cache import (
     store_list,
     utc_now,
 )
-from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
-from analyzer.online.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
-from analyzer.online.inventory import CatalogInfo, list_catalogs
-from analyzer.online.listcheck import ListRejected, check_list
-from analyzer.redact import redact_url
+from analyzer.store.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
 from analyzer.version import __version__
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ __all__ = [
     "CatalogUnavailable",
     "InvalidSource",
     "UpdateResult",
-    "cached_daocloud_allows",
     "cached_loader",
     "default_name",
     "list_catalogs",
@@ -95,13 +94,6 @@ def default_name(source: str) -> str:
     stem = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_")[:40] or "list"
     return check_name(f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}")
-
-
-def cached_daocloud_allows() -> CachedList | None:
-    """The copy of DaoCloud's ``allows.txt`` that ``coverage catalog update`` downloaded, if
-    there is one and it is intact (newer than the embedded snapshot, as a rule)."""
-    entry = load_cached(DEFAULT_NAME)
-    return entry if entry is not None and entry.source == DEFAULT_ALLOWS_URL else None
 
 
 def check_source(source: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer.online.cache import atomic_write_json, cache_dir, read_json
+from analyzer.store.cache import atomic_write_json, cache_dir, read_json
 
 VERDICTS_FILE = "probe-verdicts.json"
 CACHEABLE_OUTCOMES: frozenset[str] = frozenset({"served", "not_found", "denied"})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.online import cache
-from analyzer.online.cache import (
+from analyzer.store import cache
+from analyzer.store.cache import (
     CachedList,
     InvalidCacheName,
     atomic_write_bytes,
@@ -132,7 +132,7 @@ def test_update_interrupted_before_the_metadata_switch_keeps_the_old_copy(
 CHILD = textwrap.dedent(
     """
     import os, sys, time
-    from analyzer.online import cache
+    from analyzer.store import cache
 
     stop_at = int(sys.argv[1])
     calls = 0
