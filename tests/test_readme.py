@@ -74,3 +74,13 @@ def test_the_pre_commit_rev_is_this_release_and_it_is_in_the_changelog() -> None
     assert f"## v{__version__}" in changelog
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert f'version = "{__version__}"' in pyproject
+
+
+def test_the_architecture_table_names_every_module() -> None:
+    table = README[README.index("## Architecture") : README.index("**Dependencies.**")]
+    missing = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "analyzer").rglob("*.py"))
+        if path.stem not in ("__init__", "__main__") and f"{path.stem}" not in table
+    ]
+    assert missing == []
