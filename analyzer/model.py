@@ -156,6 +156,8 @@ class SourceWarning(Problem):
 # -- mirror configuration ----------------------------------------------------------------------
 
 ALL_CAPABILITIES: frozenset[str] = frozenset({"pull", "resolve", "push"})
+#: what a mirror needs to serve a pull by tag (and what runtimes give a mirror they write)
+PULL_RESOLVE: frozenset[str] = frozenset({"pull", "resolve"})
 
 
 @dataclass(frozen=True)

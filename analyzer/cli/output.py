@@ -78,3 +78,30 @@ def _detach_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, descriptor)
         os.close(null)
+
+
+class ProgressLine:
+    """One line on stderr that rewrites itself (``scanning 3: file``, ``probing 3/10: image``),
+    shown only on a terminal; ``done()`` clears it."""
+
+    WIDTH = 78
+
+    def __init__(self, template: str, total: int | None = None) -> None:
+        self.template = template  # with {count}, {total} and {what}
+        self.total = total
+        self.count = 0
+
+    @classmethod
+    def on_terminal(cls, template: str, total: int | None = None) -> ProgressLine | None:
+        return cls(template, total) if sys.stderr.isatty() else None
+
+    def step(self, what: str) -> None:
+        self.count += 1
+        text = self.template.format(count=self.count, total=self.total, what=what)
+        shown = printable(text if len(text) <= self.WIDTH else text[: self.WIDTH - 1] + "…")
+        sys.stderr.write(f"\r\x1b[2K{shown}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r\x1b[2K")
+        sys.stderr.flush()

@@ -21,8 +21,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
-from analyzer.cli.output import say
-from analyzer.formats.textgrid import printable
+from analyzer.cli.output import ProgressLine, say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.model import Host, Route
@@ -133,8 +132,12 @@ def probe_command(
         max_errors=max_errors,
         cache_ttl=cache_ttl,
     )
-    progress = _Progress(len(items)) if sys.stderr.isatty() and items else None
-    results = prober.probe_many(items, on_result=progress.step if progress else None)
+    progress = (
+        ProgressLine.on_terminal("probing {count}/{total}: {what}", len(items)) if items else None
+    )
+    results = prober.probe_many(
+        items, on_result=(lambda result: progress.step(result.image)) if progress else None
+    )
     if progress:
         progress.done()
 
@@ -256,22 +259,3 @@ def _json_report(
             "disagreements": sum(1 for c in comparisons if c.disagrees),
         },
     }
-
-
-class _Progress:
-    """``probing 3/10: host image`` on stderr (only on a terminal)."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.count = 0
-
-    def step(self, result: ProbeResult) -> None:
-        self.count += 1
-        text = f"probing {self.count}/{self.total}: {result.image}"
-        shown = printable(text if len(text) <= 78 else text[:77] + "…")
-        sys.stderr.write(f"\r\x1b[2K{shown}")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        sys.stderr.write("\r\x1b[2K")
-        sys.stderr.flush()

@@ -19,7 +19,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app, usage_error
-from analyzer.cli.output import say
+from analyzer.cli.output import ProgressLine, say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.engine import ScanOptions
@@ -244,13 +244,13 @@ def _run(scan_options: ScanOptions) -> Report:
         prepared = setup(scan_options, warn=warn)
     except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
         raise _usage(str(exc)) from None
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = ProgressLine.on_terminal("scanning {count}: {what}")
     try:
         return run(
             scan_options,
             prepared=prepared,
             stdin=sys.stdin,
-            on_file=progress.file if progress else None,
+            on_file=progress.step if progress else None,
             warn=warn,
         )
     finally:
@@ -358,22 +358,3 @@ def _read_ignore_file(path: str) -> list[str]:
     lines = [line.split("#", 1)[0].strip() for line in read_regular_text(path).splitlines()]
     PatternSet.from_lines(lines, source=path)  # CatalogueError names path:line
     return [line for line in lines if line]
-
-
-class _Progress:
-    """A one-line file counter on stderr (only on a terminal)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def file(self, name: str) -> None:
-        self.count += 1
-        from analyzer.formats.textgrid import printable
-
-        shown = printable(name if len(name) <= 60 else "…" + name[-59:])
-        sys.stderr.write(f"\r\x1b[2Kscanning {self.count}: {shown}")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        sys.stderr.write("\r\x1b[2K")
-        sys.stderr.flush()

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.fixes.request import ListRequest, Requested
-from analyzer.mirrors.daocloud_lists import DOCKER_HUB, Pattern
+from analyzer.mirrors.daocloud_lists import Pattern
+from analyzer.mirrors.upstream import DOCKER_HUB
 
 TEMPLATE = "DaoCloud/public-image-mirror .github/ISSUE_TEMPLATE/allows-image.yml (Allows Image)"
 _LEVEL = "白名单级别"

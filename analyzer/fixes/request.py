@@ -22,7 +22,8 @@ from analyzer.fixes.catalogue_list import HostList, host_list
 from analyzer.fixes.lines import covered_by, covering, covers, parent_prefix, request_line
 from analyzer.fixes.mirror_names import judged_form
 from analyzer.mirrors import Catalogues, MirrorConfig
-from analyzer.mirrors.daocloud_lists import DOCKER_HUB, Pattern, parse_allows, parse_patterns
+from analyzer.mirrors.daocloud_lists import Pattern, parse_allows, parse_patterns
+from analyzer.mirrors.upstream import DOCKER_HUB
 from analyzer.report import ImageResult, Report
 
 #: prefixes a ``/*`` line is never offered for: it would open a whole registry's officials

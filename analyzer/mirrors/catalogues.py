@@ -38,7 +38,6 @@ from analyzer.redact import redact_text, redact_url
 from analyzer.regular_file import read_regular_file
 
 Loader = Callable[[str], str]
-SOURCE_KEYWORDS = ("all", "none", "daocloud")
 
 
 def normalise_host(host: str) -> str:

@@ -23,11 +23,11 @@ from typing import Literal
 
 from analyzer.mirrors.plain_patterns import plain_pattern
 from analyzer.mirrors.tag_rules import TagMatcher, TagRuleError, tag_matcher
-from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.mirrors.upstream import DOCKER_HUB
+from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
 
 PatternKind = Literal["exact", "one", "many"]
 ListFormat = Literal["allows.txt", "mirror.txt", "patterns"]
-DOCKER_HUB = "docker.io"
 _HOST_ALIASES = {"index.docker.io": DOCKER_HUB}
 #: the allows.txt line the upload job removes before sending the list to the server
 FORMATTER_ARTEFACT = "docker.io/*"
@@ -140,20 +140,16 @@ class PatternList:
         return self.index.holds(ref)
 
 
-def _looks_like_host(host: str) -> bool:
-    return host == "localhost" or "." in host or ":" in host
-
-
 def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
     """One entry line (already stripped) -> Pattern, or the reason it is not one."""
     first, has_slash, _ = text.partition("/")
-    if fmt == "patterns" and not (has_slash and _looks_like_host(first)):
+    if fmt == "patterns" and not (has_slash and is_domain_component(first)):
         text = f"{DOCKER_HUB}/{text}"  # a short Docker Hub name, as users write it
     host_part, slash, rest = text.partition("/")
     if not slash or not rest:
         return "not a host/path pattern"
     host = host_part.lower()
-    if not _looks_like_host(host):
+    if not is_domain_component(host):
         return f"{host_part!r} is not a registry host"
     host = _HOST_ALIASES.get(host, host)
     repo, colon, tag = rest.partition(":")

@@ -16,11 +16,9 @@ from urllib.parse import urlsplit
 from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.mirrors.url_userinfo import redact, redacted, userinfo
-from analyzer.model import ConfigError, Host, RegistryHosts
+from analyzer.model import PULL_RESOLVE, ConfigError, Host, RegistryHosts
 from analyzer.nesting import TooDeep, deepest_json
 from analyzer.reference import ImageRef
-
-_PULL_RESOLVE = frozenset({"pull", "resolve"})
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ def docker_hosts(mirrors: tuple[str, ...]) -> tuple[Host, ...]:
             scheme=urlsplit(m).scheme,
             host=urlsplit(m).netloc,
             path="/v2",
-            capabilities=_PULL_RESOLVE,
+            capabilities=PULL_RESOLVE,
             is_upstream=is_real_upstream(DOCKER_HUB, urlsplit(m).netloc),
         )
         for m in mirrors
@@ -115,7 +113,7 @@ def docker_hosts(mirrors: tuple[str, ...]) -> tuple[Host, ...]:
             scheme="https",
             host=DOCKER_HUB_HOST,
             path="/v2",
-            capabilities=_PULL_RESOLVE,
+            capabilities=PULL_RESOLVE,
             is_server=True,
             is_upstream=True,
         )

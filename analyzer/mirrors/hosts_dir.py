@@ -71,10 +71,6 @@ class HostsDir:
     def registry(self) -> str:
         return registry_of_directory(self.name)
 
-    @property
-    def hosts_toml(self) -> str | None:
-        return self.file.path if self.file is not None else None
-
     def hosts_for(self, registry: str) -> tuple[Host, ...]:
         if self.file is None or self.file.rejected:  # certificates only: the default host
             return (upstream_host(registry),)

@@ -36,13 +36,12 @@ from analyzer.mirrors.url_userinfo import (
     redacted,
     userinfo,
 )
-from analyzer.model import ConfigError, Host
+from analyzer.model import PULL_RESOLVE, ConfigError, Host
 
 PLUGIN_NAMES = ("io.containerd.grpc.v1.cri", "cri", "io.containerd.cri.v1.images")
 #: containerd 2.2+'s default ``config_path`` on Linux when neither it nor mirrors is set
 V2_DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d:/etc/docker/certs.d"
 WILDCARD = "*"
-_PULL_RESOLVE = frozenset({"pull", "resolve"})
 
 
 @dataclass(frozen=True)
@@ -203,7 +202,7 @@ def legacy_hosts(
             scheme=parts.scheme,
             host=netloc,
             path=path,
-            capabilities=_PULL_RESOLVE,
+            capabilities=PULL_RESOLVE,
             is_upstream=unusable is None and is_real_upstream(registry, netloc) and path == "/v2",
             override_path=bool(parts.path),
             unusable=unusable,
@@ -229,7 +228,7 @@ def legacy_hosts(
                 scheme=default_scheme(name),
                 host=name,
                 path="/v2",
-                capabilities=_PULL_RESOLVE,
+                capabilities=PULL_RESOLVE,
                 is_server=True,
                 is_upstream=True,
             )

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer.mirrors.tag_rules import TagRuleError, tag_matcher
+from analyzer.reference import is_domain_component
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST = rf"(?:{_LABEL}(?:\.{_LABEL})*)"
@@ -84,7 +85,7 @@ def is_entry(line: str) -> bool:
     if match is None:
         return False
     host = match.group("host")
-    return "." in host or ":" in host or host == "localhost"
+    return is_domain_component(host)
 
 
 def count_entry_lines(text: str) -> int:

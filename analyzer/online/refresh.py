@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from analyzer.online.deadline import DeadlineExceeded, read_at_most, within_deadline
 from analyzer.online.inventory import CatalogInfo, list_catalogs
 from analyzer.online.listcheck import ListRejected, check_list
+from analyzer.online.transport import describe_transport_error
 from analyzer.redact import redact_url
 from analyzer.store.cache import (
     CachedList,
@@ -134,7 +135,7 @@ def update_catalog(
         return _failed(name, source, previous, reason, moment)
     except (requests.RequestException, ValueError) as error:  # ValueError: a URL requests
         # or urllib3 cannot use (a password that is not Latin-1 for Basic auth, ...)
-        return _failed(name, source, previous, _describe_error(error, timeout), moment)
+        return _failed(name, source, previous, describe_transport_error(error, timeout), moment)
     except _TooLarge:
         return _rejected(
             name,
@@ -292,28 +293,6 @@ def _not_updated(
         previous,
         previous.entries if previous is not None else None,
     )
-
-
-def _describe_error(error: Exception, timeout: float) -> str:
-    """A short reason that names the failure, never a header value."""
-    import requests
-
-    if isinstance(error, requests.Timeout):
-        return f"timed out after {timeout:g} s"
-    if isinstance(error, requests.exceptions.SSLError):
-        return "TLS error (certificate or protocol)"
-    if isinstance(error, requests.exceptions.ProxyError):
-        return "the proxy refused or failed the connection"
-    if isinstance(error, requests.ConnectionError):
-        text = str(error)
-        if "Name or service not known" in text or "getaddrinfo" in text or "resolve" in text:
-            return "DNS lookup failed (offline?)"
-        if "refused" in text.lower():
-            return "connection refused"
-        return "connection failed (offline?)"
-    if isinstance(error, requests.exceptions.ChunkedEncodingError):
-        return "the download was cut off"
-    return type(error).__name__
 
 
 # -- the loader load_catalogues uses -----------------------------------------------------------

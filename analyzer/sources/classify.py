@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from analyzer.model import UseClass
-from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def says_image(name: str) -> bool:
 
 def has_registry_host(raw: str) -> bool:
     first, slash, _ = raw.partition("/")
-    return bool(slash) and (first == "localhost" or "." in first or ":" in first)
+    return bool(slash) and is_domain_component(first)
 
 
 def indirect_image(raw: str, *, named_image: bool) -> ImageRef | None:

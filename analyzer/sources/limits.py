@@ -26,9 +26,6 @@ class Limits:
     max_nodes: int = 1_000_000
 
 
-DEFAULT_LIMITS = Limits()
-
-
 class DocumentError(Exception):
     """One document could not be read; ``line`` is 1-based within the file."""
 

@@ -122,11 +122,6 @@ def awaits_items(flat: list[Node]) -> bool:
     return isinstance(key, ScalarNode) and key.value == "items"
 
 
-def key_text(node: Node) -> str | None:
-    """The text of a mapping key, or None for keys that are not scalars."""
-    return node.value if isinstance(node, ScalarNode) else None
-
-
 def get(mapping: MapNode, key: str) -> Node | None:
     """The value of ``key`` (last one wins, as in PyYAML), looking into ``<<`` merges.
 
