@@ -32,53 +32,34 @@ def _check(events: Iterable[tuple[int, int]], limit: int) -> None:
             raise TooDeep(line, limit)
 
 
-def _toml_events(text: str) -> Iterable[tuple[int, int]]:
+def _events(text: str, *, toml: bool) -> Iterable[tuple[int, int]]:
+    """Brackets and braces outside strings (and, in TOML, comments), with their lines.
+    JSON strings are ``"..."`` with escapes; TOML adds ``'...'`` (no escapes), the
+    triple-quoted multi-line forms and ``#`` comments."""
+    quotes = "\"'" if toml else '"'
     line = 1
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch == "\n":
             line += 1
-        elif ch == "#":
+        elif ch == "#" and toml:
             end = text.find("\n", i)
             i = n if end < 0 else end
             continue
-        elif ch in "\"'":
-            triple = text.startswith(ch * 3, i)
+        elif ch in quotes:
+            triple = toml and text.startswith(ch * 3, i)
             quote = ch * 3 if triple else ch
             j = i + len(quote)
             while j < n:
                 if ch == '"' and text[j] == "\\":
                     j += 2
                     continue
-                if text.startswith(quote, j):
-                    break
-                if text[j] == "\n" and not triple:
-                    break  # an unclosed one-line string: the parser reports it
+                if text.startswith(quote, j) or (text[j] == "\n" and toml and not triple):
+                    break  # the end, or an unclosed one-line string the parser reports
                 j += 1
             line += text.count("\n", i, j)
-            i = j + len(quote)
-            continue
-        elif ch in "[{":
-            yield 1, line
-        elif ch in "]}":
-            yield -1, line
-        i += 1
-
-
-def _json_events(text: str) -> Iterable[tuple[int, int]]:
-    line = 1
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-        elif ch == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            line += text.count("\n", i, j)
-            i = j + 1
+            i = j if j < n and text[j] == "\n" else j + len(quote)
             continue
         elif ch in "[{":
             yield 1, line
@@ -89,12 +70,12 @@ def _json_events(text: str) -> Iterable[tuple[int, int]]:
 
 def deepest_toml(text: str, limit: int = MAX_DEPTH) -> None:
     """Raise ``TooDeep`` when arrays and inline tables in ``text`` nest deeper than ``limit``."""
-    _check(_toml_events(text), limit)
+    _check(_events(text, toml=True), limit)
 
 
 def deepest_json(text: str, limit: int = MAX_DEPTH) -> None:
     """Raise ``TooDeep`` when arrays and objects in ``text`` nest deeper than ``limit``."""
-    _check(_json_events(text), limit)
+    _check(_events(text, toml=False), limit)
 
 
 def deepest_yaml(text: str | bytes, limit: int = MAX_DEPTH) -> None:
