@@ -214,3 +214,15 @@ def test_a_plain_list_does_not_lend_its_api_version_to_items(tmp_path: Path) -> 
     result = read_sources([str(path)])
     assert result.warnings == ()
     assert [use.pull_ref for use in result.uses] == ["docker.io/library/nginx:1.25"]
+
+
+def test_eck_resources_without_spec_image_pull_the_kinds_elastic_image() -> None:
+    # an Elasticsearch with only spec.version still pulls an image: a report without it
+    # would be a gate with a hole
+    uses, warnings = read("eck.yaml")
+    assert warnings == []
+    assert table(uses) == [
+        (8, "crd", "spec.image", "docker.elastic.co/elasticsearch/elasticsearch:8.15.0"),
+        (18, "crd", "spec.image", "docker.elastic.co/kibana/kibana:8.15.0"),
+        (29, "crd", "spec.image", "registry.example.com/elastic/elasticsearch:8.15.0-hardened"),
+    ]

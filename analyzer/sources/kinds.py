@@ -58,6 +58,9 @@ class Parts:
     tag_edits: tuple[tuple[str, str], ...] = ()
     run_time_tag: str | None = None
     tag_suffix: str | None = None
+    # the image the controller uses when the name field is absent (ECK: the Elastic image of
+    # the kind, tagged with ``tag_path``); a name that is given is then used as written
+    default_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,42 @@ RULES: tuple[Rule, ...] = (
         parts=(
             Parts(at="spec", registry=None, tag=("version",), digest=None, tag_suffix=_OS_SUFFIX),
         ),
+    ),
+    # -- Elastic Cloud on Kubernetes: spec.image as written, else the kind's Elastic image
+    #    tagged with spec.version (the operator's defaults, pkg/controller/common/container)
+    *(
+        Rule(
+            (kind,),
+            (group,),
+            parts=(
+                Parts(
+                    at="spec",
+                    repository=None,
+                    registry=None,
+                    tag=(),
+                    digest=None,
+                    tag_path="spec.version",
+                    default_name=f"docker.elastic.co/{image}",
+                ),
+            ),
+        )
+        for kind, group, image in (
+            ("Elasticsearch", "elasticsearch.k8s.elastic.co", "elasticsearch/elasticsearch"),
+            ("Kibana", "kibana.k8s.elastic.co", "kibana/kibana"),
+            ("ApmServer", "apm.k8s.elastic.co", "apm/apm-server"),
+            (
+                "EnterpriseSearch",
+                "enterprisesearch.k8s.elastic.co",
+                "enterprise-search/enterprise-search",
+            ),
+            ("Agent", "agent.k8s.elastic.co", "beats/elastic-agent"),
+            ("Logstash", "logstash.k8s.elastic.co", "logstash/logstash"),
+            (
+                "ElasticMapsServer",
+                "maps.k8s.elastic.co",
+                "elastic-maps-service/elastic-maps-server",
+            ),
+        )
     ),
     # -- OpenKruise ----------------------------------------------------------------------
     Rule(

@@ -46,6 +46,8 @@ def compose(holder: MapNode, parts: Parts, root: MapNode) -> Composed | None:
     """The reference ``parts`` describe in ``holder`` (None when there is no name part)."""
     node = get(holder, parts.name)
     name = text(node)
+    if parts.default_name is not None:
+        return _default_or_given(node, name, parts, root)
     if not isinstance(node, ScalarNode) or not name:
         return None
     given = [parts.name]
@@ -93,13 +95,31 @@ def _missing_tag(parts: Parts, given: list[str]) -> str:
     )
 
 
+def _default_or_given(
+    node: Node | None, name: str | None, parts: Parts, root: MapNode
+) -> Composed | None:
+    """The name as written when there is one, else ``default_name`` tagged from
+    ``tag_path`` (the line of the use is the tag's); nothing when neither is there."""
+    if isinstance(node, ScalarNode) and name:
+        return Composed(name, node)
+    tag_node = _node_at(root, parts.tag_path or "")
+    tag = text(tag_node)
+    if not isinstance(tag_node, ScalarNode) or not tag or parts.default_name is None:
+        return None
+    return Composed(f"{parts.default_name}:{tag}", tag_node)
+
+
+def _node_at(root: MapNode, path: str) -> Node | None:
+    node: Node | None = root
+    for key in path.split("."):
+        node = get(node, key) if isinstance(node, MapNode) else None
+    return node
+
+
 def _has_version(name: str) -> bool:
     """``name`` carries its own tag or digest (``x:1``, ``host:5000/x@sha256:...``)."""
     return "@" in name or ":" in name.rpartition("/")[2]
 
 
 def _at(root: MapNode, path: str) -> str | None:
-    node: Node | None = root
-    for key in path.split("."):
-        node = get(node, key) if isinstance(node, MapNode) else None
-    return text(node)
+    return text(_node_at(root, path))
