@@ -183,40 +183,10 @@ def _containerd_route(
     ]
     by_digest = pulled.digest is not None
     needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
-    reference = pulled.reference
-
+    known = _Known(registry_hosts, [a.path for a in asked], holds, outside, catalogue_of)
     attempts: list[Attempt] = []
-    resolve_index: int | None = None
-    for index, host in enumerate(hosts):
-        if not needs <= host.capabilities:
-            what = "a digest needs pull" if by_digest else "a tag needs pull and resolve"
-            attempts.append(
-                Attempt(
-                    "resolve",
-                    host.url,
-                    "cannot_resolve",
-                    f"capabilities {_caps(host)}: {what}; not asked",
-                )
-            )
-            continue
-        url = request_url(registry_hosts, host, asked[index].path, "manifests", reference)
-        if holds[index]:
-            attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
-            resolve_index = index
-            break
-        attempts.append(_missed("resolve", host, url, outside[index], catalogue_of[index]))
-
-    content_index: int | None = None
-    if resolve_index is not None:
-        for index, host in enumerate(hosts):
-            url = request_url(registry_hosts, host, asked[index].path, "manifests", "<digest>")
-            if holds[index]:
-                attempts.append(
-                    Attempt("content", host.url, "served", f"GET {url} (and the blobs)")
-                )
-                content_index = index
-                break
-            attempts.append(_missed("content", host, url, outside[index], catalogue_of[index]))
+    resolve_index = _resolve_phase(known, needs, by_digest, pulled.reference, attempts)
+    content_index = _content_phase(known, attempts) if resolve_index is not None else None
 
     resolve_host = hosts[resolve_index] if resolve_index is not None else None
     content_host = hosts[content_index] if content_index is not None else None
@@ -245,6 +215,57 @@ def _containerd_route(
         + tuple(w for a in asked for w in a.warnings),
         reason=reason,
     )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the route knows of each host, in containerd's order."""
+
+    registry_hosts: RegistryHosts
+    paths: list[str]  # the repository each host is asked for
+    holds: list[bool]  # it serves the image (catalogue, Registry API, usable)
+    outside: list[bool]  # asked outside the Registry API (no /v2)
+    catalogues: list[Catalogue | None]  # None for the upstream
+
+
+def _resolve_phase(
+    known: _Known, needs: frozenset[str], by_digest: bool, reference: str, attempts: list[Attempt]
+) -> int | None:
+    """The tag (or digest) HEAD: the first host with ``needs`` that holds the image."""
+    for index, host in enumerate(known.registry_hosts.hosts):
+        if not needs <= host.capabilities:
+            what = "a digest needs pull" if by_digest else "a tag needs pull and resolve"
+            attempts.append(
+                Attempt(
+                    "resolve",
+                    host.url,
+                    "cannot_resolve",
+                    f"capabilities {_caps(host)}: {what}; not asked",
+                )
+            )
+            continue
+        url = request_url(known.registry_hosts, host, known.paths[index], "manifests", reference)
+        if known.holds[index]:
+            attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
+            return index
+        attempts.append(
+            _missed("resolve", host, url, known.outside[index], known.catalogues[index])
+        )
+    return None
+
+
+def _content_phase(known: _Known, attempts: list[Attempt]) -> int | None:
+    """The manifest by digest and the blobs: every host in order, capabilities not checked
+    (containerd's fetcher walks the whole list), the first that holds it."""
+    for index, host in enumerate(known.registry_hosts.hosts):
+        url = request_url(known.registry_hosts, host, known.paths[index], "manifests", "<digest>")
+        if known.holds[index]:
+            attempts.append(Attempt("content", host.url, "served", f"GET {url} (and the blobs)"))
+            return index
+        attempts.append(
+            _missed("content", host, url, known.outside[index], known.catalogues[index])
+        )
+    return None
 
 
 def blocked_route(ref: ImageRef, hosts: RegistryHosts, reason: str) -> Route:
