@@ -51,7 +51,12 @@ def _specs(preset: str | None, mirrors: list[str]) -> list[MirrorSpec]:
 @mirrors_app.command("init")
 def init_command(
     directory: str = typer.Argument(
-        ..., help="Where to write: the hosts directory (containerd), or daemon.json's folder."
+        ...,
+        help=(
+            "Where to write: the hosts directory (containerd); the folder of daemon.json "
+            "(docker) or registries.yaml (k3s, rke2); /etc/containers (crio, podman: a "
+            "registries.conf.d drop-in)."
+        ),
     ),
     preset: Optional[str] = typer.Option(  # noqa: UP045 - typer needs Optional here
         None, "--preset", help="daocloud: one *.m.daocloud.io mirror per registry it serves."
@@ -59,7 +64,9 @@ def init_command(
     mirror: Optional[list[str]] = typer.Option(  # noqa: UP045
         None, "--mirror", help="REGISTRY=URL, e.g. docker.io=https://mirror.example (repeatable)."
     ),
-    runtime: str = typer.Option("containerd", "--runtime", help="containerd or docker."),
+    runtime: str = typer.Option(
+        "containerd", "--runtime", help="containerd, docker, k3s, rke2, crio or podman."
+    ),
     for_paths: Optional[list[str]] = typer.Option(  # noqa: UP045
         None,
         "--for",

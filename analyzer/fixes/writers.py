@@ -10,6 +10,14 @@ containerd: one ``<registry>/hosts.toml`` per registry (``host_port_`` for a reg
 port, the name containerd looks up first) with the real upstream as ``server`` (tried last),
 each mirror as ``[host."URL"]`` with ``capabilities = ["pull", "resolve"]``, in the order
 given. Docker Engine: ``daemon.json`` with ``registry-mirrors`` (Docker Hub only).
+
+k3s/RKE2: ``registries.yaml`` with ``mirrors: {<registry>: {endpoint: [URL...]}}``, the
+URLs with their scheme; never the registry itself as an endpoint, because k3s adds it as
+the ``server`` (unless the node runs with ``--disable-default-registry-endpoint``).
+CRI-O/Podman: the drop-in ``registries.conf.d/50-image-coverage-mirrors.conf`` (v2), one
+``[[registry]]`` per registry with ``prefix`` and ``location`` the registry and one
+``[[registry.mirror]]`` per mirror, its ``location`` the host without a scheme
+(containers/image refuses a URI scheme there); an ``http://`` mirror is ``insecure = true``.
 """
 
 from __future__ import annotations
@@ -51,16 +59,21 @@ def _toml_string(text: str) -> str:
     return json.dumps(text)  # a TOML basic string is a JSON string for these characters
 
 
+def _by_registry(specs: Sequence[MirrorSpec]) -> dict[str, list[MirrorSpec]]:
+    """The specs per registry, in the order given, each once."""
+    out: dict[str, list[MirrorSpec]] = {}
+    for spec in specs:
+        if spec not in out.setdefault(spec.registry, []):
+            out[spec.registry].append(spec)
+    return out
+
+
 class ContainerdWriter:
     name = "containerd"
 
     def files(self, specs: Sequence[MirrorSpec]) -> tuple[tuple[PlannedFile, ...], list[str]]:
-        by_registry: dict[str, list[MirrorSpec]] = {}
-        for spec in specs:
-            if spec not in by_registry.setdefault(spec.registry, []):
-                by_registry[spec.registry].append(spec)
         out = []
-        for registry, mirrors in by_registry.items():
+        for registry, mirrors in _by_registry(specs).items():
             upstream = upstream_host(registry)
             lines = [
                 HEADER,
@@ -103,4 +116,85 @@ class DockerWriter:
         return load_mirror_config(docker_daemon=str(directory / "daemon.json"), node_default=None)
 
 
-WRITERS: dict[str, Writer] = {"containerd": ContainerdWriter(), "docker": DockerWriter()}
+class K3sWriter:
+    """``registries.yaml`` for k3s or RKE2 (the same format, another path on the node)."""
+
+    def __init__(self, program: str) -> None:
+        self.name = program
+
+    def files(self, specs: Sequence[MirrorSpec]) -> tuple[tuple[PlannedFile, ...], list[str]]:
+        by_registry = _by_registry(specs)
+        if not by_registry:
+            return (), []
+        lines = [
+            HEADER,
+            f"# {self.name} adds each registry itself as the last endpoint (unless the node runs",
+            "# with --disable-default-registry-endpoint): only the mirrors are listed.",
+            "mirrors:",
+        ]
+        for registry, mirrors in by_registry.items():
+            lines += [f"  {_toml_string(registry)}:", "    endpoint:"]
+            lines += [f"      - {_toml_string(spec.url)}" for spec in mirrors]
+        text = "\n".join(lines) + "\n"  # JSON strings are YAML double-quoted scalars
+        notes = [f"{self.name} reads registries.yaml when it starts: restart it to apply"]
+        return (PlannedFile("registries.yaml", text, tuple(by_registry)),), notes
+
+    def load(self, directory: Path) -> MirrorConfig:
+        return load_mirror_config(
+            k3s_registries=str(directory / "registries.yaml"),
+            k3s_program=self.name,
+            node_default=None,
+        )
+
+
+class RegistriesConfWriter:
+    """A ``registries.conf.d`` drop-in for CRI-O or Podman (containers/image)."""
+
+    DROP_IN = "registries.conf.d/50-image-coverage-mirrors.conf"
+
+    def __init__(self, program: str) -> None:
+        self.name = program
+
+    def files(self, specs: Sequence[MirrorSpec]) -> tuple[tuple[PlannedFile, ...], list[str]]:
+        by_registry = _by_registry(specs)
+        if not by_registry:
+            return (), []
+        lines = [
+            HEADER,
+            "# One [[registry]] per registry: its mirrors in order, then the registry itself.",
+            "# An entry here replaces registries.conf's for the same prefix, and a later",
+            "# drop-in's (by file name) replaces the one here.",
+        ]
+        for registry, mirrors in by_registry.items():
+            lines += ["", "[[registry]]", f"prefix = {_toml_string(registry)}"]
+            lines.append(f"location = {_toml_string(registry)}")
+            for spec in mirrors:
+                lines += ["", "[[registry.mirror]]", f"location = {_toml_string(spec.host)}"]
+                if spec.scheme == "http":
+                    lines.append("insecure = true")
+        notes = []
+        if any(s.scheme == "http" for s in specs):
+            notes.append(
+                "an http:// mirror is written insecure = true: containers/image tries HTTPS "
+                "without verifying the certificate, then plain HTTP"
+            )
+        text = "\n".join(lines) + "\n"
+        return (PlannedFile(self.DROP_IN, text, tuple(by_registry)),), notes
+
+    def load(self, directory: Path) -> MirrorConfig:
+        main = directory / "registries.conf"
+        return load_mirror_config(
+            registries_conf=str(main) if main.is_file() else None,
+            registries_conf_d=str(directory / "registries.conf.d"),
+            node_default=None,
+        )
+
+
+WRITERS: dict[str, Writer] = {
+    "containerd": ContainerdWriter(),
+    "docker": DockerWriter(),
+    "k3s": K3sWriter("k3s"),
+    "rke2": K3sWriter("rke2"),
+    "crio": RegistriesConfWriter("crio"),
+    "podman": RegistriesConfWriter("podman"),
+}
