@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from analyzer.cli import app
 from analyzer.engine import build_report
+from analyzer.fixes.init import route_differences
 from analyzer.fixes.writers import WRITERS
 from analyzer.mirrors import load_catalogues, load_mirror_config
 from analyzer.sources import read_sources
@@ -157,6 +158,19 @@ def test_crio_reads_the_main_registries_conf_beside_the_drop_in(tmp_path: Path) 
     assert [h.url for h in hub.hosts] == [
         "https://hub.example/v2",
         "https://registry-1.docker.io/v2",
+    ]
+
+
+def test_route_check_sees_a_changed_drop_in(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    _init(first, "crio", "--mirror", "docker.io=https://one.example")
+    _init(second, "crio", "--mirror", "docker.io=https://two.example")
+    problems = route_differences(
+        WRITERS["crio"].load(first), WRITERS["crio"].load(second), ["docker.io"]
+    )
+    assert problems == [
+        "docker.io: the written configuration routes through "
+        "https://two.example/v2 -> https://registry-1.docker.io/v2"
     ]
 
 

@@ -20,6 +20,9 @@ from pathlib import Path
 from analyzer.fixes.mirror_spec import MirrorSpec
 from analyzer.fixes.writers import WRITERS, PlannedFile, Writer
 from analyzer.mirrors import MirrorConfig
+from analyzer.reference import ImageRef
+
+PROBE_PATH = "image-coverage/probe"  # any repository: the routes compared are per registry
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,18 @@ def apply(plan: InitPlan) -> list[Path]:
 def route_differences(
     predicted: MirrorConfig, actual: MirrorConfig, registries: Sequence[str]
 ) -> list[str]:
-    """Registries whose host list (or fatal problem) differs between the two."""
+    """Registries whose host list (or fatal problem) differs between the two, asked for a
+    repository by tag and by digest (registries.conf answers per reference, and a
+    registry name alone is no reference it can rewrite)."""
     problems = []
     for registry in registries:
-        want, got = predicted.hosts_for(registry), actual.hosts_for(registry)
-        if want.hosts != got.hosts or want.fatal != got.fatal:
-            urls = " -> ".join(h.url for h in got.hosts)
-            problems.append(f"{registry}: the written configuration routes through {urls}")
+        for ref in (
+            ImageRef(registry, PROBE_PATH, tag="latest"),
+            ImageRef(registry, PROBE_PATH, digest="sha256:" + "0" * 64),
+        ):
+            want, got = predicted.hosts_for_ref(ref), actual.hosts_for_ref(ref)
+            if want.hosts != got.hosts or want.fatal != got.fatal:
+                urls = " -> ".join(h.url for h in got.hosts) or f"nothing ({got.fatal})"
+                problems.append(f"{registry}: the written configuration routes through {urls}")
+                break
     return problems
