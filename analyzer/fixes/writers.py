@@ -116,8 +116,10 @@ class DockerWriter:
         return load_mirror_config(docker_daemon=str(directory / "daemon.json"), node_default=None)
 
 
-class K3sWriter:
-    """``registries.yaml`` for k3s or RKE2 (the same format, another path on the node)."""
+class _OneFileWriter:
+    """A runtime whose mirrors all go into one file: ``path``, from ``_text``."""
+
+    path = ""
 
     def __init__(self, program: str) -> None:
         self.name = program
@@ -126,41 +128,51 @@ class K3sWriter:
         by_registry = _by_registry(specs)
         if not by_registry:
             return (), []
+        text = "\n".join([HEADER, *self._text(by_registry)]) + "\n"
+        return (PlannedFile(self.path, text, tuple(by_registry)),), self._notes(specs)
+
+    def _text(self, by_registry: dict[str, list[MirrorSpec]]) -> list[str]:
+        raise NotImplementedError
+
+    def _notes(self, specs: Sequence[MirrorSpec]) -> list[str]:
+        raise NotImplementedError
+
+
+class K3sWriter(_OneFileWriter):
+    """``registries.yaml`` for k3s or RKE2 (the same format, another path on the node)."""
+
+    path = "registries.yaml"
+
+    def _text(self, by_registry: dict[str, list[MirrorSpec]]) -> list[str]:
         lines = [
-            HEADER,
             f"# {self.name} adds each registry itself as the last endpoint (unless the node runs",
             "# with --disable-default-registry-endpoint): only the mirrors are listed.",
             "mirrors:",
         ]
         for registry, mirrors in by_registry.items():
+            # JSON strings are YAML double-quoted scalars
             lines += [f"  {_toml_string(registry)}:", "    endpoint:"]
             lines += [f"      - {_toml_string(spec.url)}" for spec in mirrors]
-        text = "\n".join(lines) + "\n"  # JSON strings are YAML double-quoted scalars
-        notes = [f"{self.name} reads registries.yaml when it starts: restart it to apply"]
-        return (PlannedFile("registries.yaml", text, tuple(by_registry)),), notes
+        return lines
+
+    def _notes(self, specs: Sequence[MirrorSpec]) -> list[str]:
+        return [f"{self.name} reads registries.yaml when it starts: restart it to apply"]
 
     def load(self, directory: Path) -> MirrorConfig:
         return load_mirror_config(
-            k3s_registries=str(directory / "registries.yaml"),
+            k3s_registries=str(directory / self.path),
             k3s_program=self.name,
             node_default=None,
         )
 
 
-class RegistriesConfWriter:
+class RegistriesConfWriter(_OneFileWriter):
     """A ``registries.conf.d`` drop-in for CRI-O or Podman (containers/image)."""
 
-    DROP_IN = "registries.conf.d/50-image-coverage-mirrors.conf"
+    path = "registries.conf.d/50-image-coverage-mirrors.conf"
 
-    def __init__(self, program: str) -> None:
-        self.name = program
-
-    def files(self, specs: Sequence[MirrorSpec]) -> tuple[tuple[PlannedFile, ...], list[str]]:
-        by_registry = _by_registry(specs)
-        if not by_registry:
-            return (), []
+    def _text(self, by_registry: dict[str, list[MirrorSpec]]) -> list[str]:
         lines = [
-            HEADER,
             "# One [[registry]] per registry: its mirrors in order, then the registry itself.",
             "# An entry here replaces registries.conf's for the same prefix, and a later",
             "# drop-in's (by file name) replaces the one here.",
@@ -172,14 +184,15 @@ class RegistriesConfWriter:
                 lines += ["", "[[registry.mirror]]", f"location = {_toml_string(spec.host)}"]
                 if spec.scheme == "http":
                     lines.append("insecure = true")
-        notes = []
-        if any(s.scheme == "http" for s in specs):
-            notes.append(
-                "an http:// mirror is written insecure = true: containers/image tries HTTPS "
-                "without verifying the certificate, then plain HTTP"
-            )
-        text = "\n".join(lines) + "\n"
-        return (PlannedFile(self.DROP_IN, text, tuple(by_registry)),), notes
+        return lines
+
+    def _notes(self, specs: Sequence[MirrorSpec]) -> list[str]:
+        if not any(s.scheme == "http" for s in specs):
+            return []
+        return [
+            "an http:// mirror is written insecure = true: containers/image tries HTTPS "
+            "without verifying the certificate, then plain HTTP"
+        ]
 
     def load(self, directory: Path) -> MirrorConfig:
         main = directory / "registries.conf"
