@@ -201,3 +201,27 @@ def test_never_overwrites_without_force_and_dry_run_writes_nothing(
     assert "q.x" in target.read_text()
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and f"unchanged {target}" in again.stdout
+
+
+def test_a_refused_file_beside_the_drop_in_writes_nothing(tmp_path: Path) -> None:
+    main = tmp_path / "registries.conf"
+    main.write_text('[[registry]]\nprefix = "quay.io"\nlocation = "https://quay.io"\n')
+    args = [
+        "mirrors",
+        "init",
+        str(tmp_path),
+        "--runtime",
+        "crio",
+        "--mirror",
+        "docker.io=https://h.x",
+    ]
+    for extra in ([], ["--dry-run"]):
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 2, extra
+        assert result.stderr.startswith(
+            "coverage mirrors init: error: docker.io: with the new files every pull would fail: "
+            f"{main}: invalid location 'https://quay.io': URI schemes are not supported"
+        )
+        assert "image-coverage-init-" not in result.output  # the staged copy's path
+        assert "nothing written" in result.stderr
+        assert not (tmp_path / "registries.conf.d").exists()

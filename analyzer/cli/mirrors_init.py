@@ -2,7 +2,9 @@
 
 Exit codes: 0 written (or printed, with ``--dry-run``); 2 a usage error, a ``--mirror`` that
 would not work, a file that exists and differs (without ``--force``), manifests that could
-not be read (``--for``), or a written configuration that does not route as predicted.
+not be read (``--for``), a configuration with which pulls from a planned registry would
+fail (a file beside the new ones that the runtime refuses: nothing written), or a written
+configuration that does not route as predicted.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def init_command(
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
 ) -> None:
     """Write a mirror configuration: the real upstream as server, pull+resolve, a scheme."""
-    from analyzer.fixes.init import apply, plan_init, route_differences, staged
+    from analyzer.fixes.init import apply, plan_init, refusals, route_differences, staged
     from analyzer.fixes.writers import WRITERS
 
     if runtime not in WRITERS:
@@ -109,9 +111,15 @@ def init_command(
     if overwrites and not force and not dry_run:
         names = ", ".join(str(c.target) for c in overwrites)
         raise _fail(f"{names}: exists and differs; nothing written (--force replaces it)")
-    with staged(plan) as predicted:
+    with staged(plan) as (predicted, copy):
         if before is not None:
             _coverage(before, predicted, directory)
+        refused = refusals(plan, predicted, copy)
+        for problem in refused:
+            say(f"coverage {_COMMAND}: error: {problem}", err=True)
+        if refused:
+            say(f"coverage {_COMMAND}: nothing written", err=True)
+            raise typer.Exit(2)
         if dry_run:
             _print_plan(plan)
             raise typer.Exit(2 if before is not None and before.bad else 0)

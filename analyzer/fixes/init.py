@@ -83,8 +83,9 @@ def plan_init(
 
 
 @contextmanager
-def staged(plan: InitPlan) -> Iterator[MirrorConfig]:
-    """The configuration the directory would have with the plan applied (read from a copy)."""
+def staged(plan: InitPlan) -> Iterator[tuple[MirrorConfig, Path]]:
+    """The configuration the directory would have with the plan applied, read from a copy
+    (and the copy's path)."""
     with tempfile.TemporaryDirectory(prefix="image-coverage-init-") as temp:
         copy = Path(temp) / "config"
         if plan.directory.is_dir():
@@ -96,7 +97,7 @@ def staged(plan: InitPlan) -> Iterator[MirrorConfig]:
             if target.is_symlink():
                 target.unlink()
             target.write_text(change.file.text, encoding="utf-8")
-        yield plan.writer.load(copy)
+        yield plan.writer.load(copy), copy
 
 
 def apply(plan: InitPlan) -> list[Path]:
@@ -113,6 +114,27 @@ def apply(plan: InitPlan) -> list[Path]:
     return written
 
 
+def _probes(registry: str) -> tuple[ImageRef, ImageRef]:
+    return (
+        ImageRef(registry, PROBE_PATH, tag="latest"),
+        ImageRef(registry, PROBE_PATH, digest="sha256:" + "0" * 64),
+    )
+
+
+def refusals(plan: InitPlan, predicted: MirrorConfig, copy: Path) -> list[str]:
+    """Registries the planned configuration could not pull from at all (a file beside the
+    planned ones that the runtime refuses, say), named with the directory's real paths."""
+    problems = []
+    for registry in plan.registries:
+        fatal = next(
+            (f for r in _probes(registry) if (f := predicted.hosts_for_ref(r).fatal)), None
+        )
+        if fatal:
+            shown = fatal.replace(str(copy), str(plan.directory))
+            problems.append(f"{registry}: with the new files every pull would fail: {shown}")
+    return problems
+
+
 def route_differences(
     predicted: MirrorConfig, actual: MirrorConfig, registries: Sequence[str]
 ) -> list[str]:
@@ -121,10 +143,7 @@ def route_differences(
     registry name alone is no reference it can rewrite)."""
     problems = []
     for registry in registries:
-        for ref in (
-            ImageRef(registry, PROBE_PATH, tag="latest"),
-            ImageRef(registry, PROBE_PATH, digest="sha256:" + "0" * 64),
-        ):
+        for ref in _probes(registry):
             want, got = predicted.hosts_for_ref(ref), actual.hosts_for_ref(ref)
             if want.hosts != got.hosts or want.fatal != got.fatal:
                 urls = " -> ".join(h.url for h in got.hosts) or f"nothing ({got.fatal})"
