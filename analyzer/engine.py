@@ -9,7 +9,7 @@ The CLI only parses flags into ``ScanOptions``, calls ``run`` and prints.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
 from analyzer.fixes.advice import attach_advice
@@ -23,8 +23,8 @@ from analyzer.mirrors import (
 from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.patterns import PatternSet
-from analyzer.model import URGENCY, Finding, ImageUse, Route
-from analyzer.reference import ImageRef
+from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError
+from analyzer.reference import ImageRef, InvalidImageReference, parse_image
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import located_ref, route_hosts, route_image
 from analyzer.sources import RenderOptions, Rule, SourceResult, read_sources
@@ -44,6 +44,7 @@ class ScanOptions:
     """What a scan reads and how it judges: the same fields as ``coverage scan``'s flags."""
 
     paths: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()  # references given directly (``probe --image``)
     hosts_dirs: tuple[str, ...] = ()  # each may be a ':'-separated config_path
     containerd_config: str | None = None
     docker_daemon: str | None = None
@@ -129,6 +130,8 @@ def run(
         rules=options.rules,
         render=RenderOptions(helm_args=options.helm_args),
     )
+    if options.images:
+        sources = with_given_images(sources, options.images)
     report = build_report(
         sources,
         chosen.config,
@@ -148,6 +151,23 @@ def run(
             prober = Prober()
         report = attach_probes(report, chosen.config, chosen.catalogues, prober)
     return report
+
+
+def with_given_images(sources: SourceResult, texts: Sequence[str]) -> SourceResult:
+    """``sources`` plus the references given on the command line (``--image``), as uses of a
+    container; one that does not parse is an error naming it."""
+    uses: list[ImageUse] = []
+    errors: list[SourceError] = []
+    for text in texts:
+        try:
+            image = parse_image(text)
+        except InvalidImageReference as exc:
+            errors.append(
+                SourceError("--image", None, f"{text!r} is not an image reference: {exc}")
+            )
+            continue
+        uses.append(ImageUse(text, image, "container", "--image", 1, 0, "--image"))
+    return replace(sources, uses=(*sources.uses, *uses), errors=(*sources.errors, *errors))
 
 
 def scan(

@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _FORMATS = ("text", "json")
 #: manifest classes probed (as scan routes them by default)
-_PROBED_CLASSES = frozenset({"container", "crd", "volume"})
 
 
 def _fail(message: str) -> typer.Exit:
@@ -103,23 +102,37 @@ def probe_command(
     if not paths and not image:
         raise _fail("give manifest files or folders ('-' for stdin), or --image IMAGE")
 
-    refs, unreadable = _collect_images(paths or [], image or [])
-    config, catalogues = options.mirror_setup_or_exit(
-        "probe",
-        hosts_dir=hosts_dir,
+    from analyzer.engine import ScanOptions, run, setup
+    from analyzer.mirrors import CatalogueError
+
+    scan_options = ScanOptions(
+        paths=tuple(paths or ()),
+        images=tuple(image or ()),
+        hosts_dirs=tuple(hosts_dir or ()),
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        catalogs=tuple(catalog or ()),
         containerd_version=containerd_version,
-        catalog=catalog,
     )
+    try:
+        prepared = setup(scan_options, warn=lambda note: say(f"coverage probe: {note}", err=True))
+    except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
+        raise _fail(str(exc)) from None
+    config, catalogues = prepared.config, prepared.catalogues
     for config_error in config.errors:
         say(f"coverage probe: config error: {config_error}", err=True)
+    # the images of the manifests and of --image, routed as scan routes them
+    report = run(scan_options, prepared=prepared, stdin=sys.stdin if paths else None)
+    for source_error in report.source_errors:
+        _error(str(source_error))
+    unreadable = bool(report.source_errors)
+    refs = {result.image: result.ref for result in report.images}
+    routes = {result.image: result.route for result in report.images}
 
     from analyzer.online.compare import compare, probe_catalogues
     from analyzer.online.probe import Prober
     from analyzer.route import route_hosts, route_image
 
-    routes = {key: route_image(ref, config, catalogues) for key, ref in refs.items()}
     items: list[tuple[Host, str, ImageRef]] = [
         (host, ref.pulled.domain, ref)
         for ref in refs.values()
@@ -160,33 +173,6 @@ def probe_command(
         say(_text_report(images, comparisons))
     if unreadable or config.errors:
         raise typer.Exit(2)
-
-
-def _collect_images(paths: list[str], written: list[str]) -> tuple[dict[str, ImageRef], bool]:
-    """Distinct images by pull ref, sorted; and whether some input could not be read."""
-    from analyzer.reference import InvalidImageReference, parse_image
-
-    found: dict[str, ImageRef] = {}
-    unreadable = False
-    for text in written:
-        try:
-            ref = parse_image(text)
-        except InvalidImageReference as exc:
-            _error(f"--image {text!r} is not an image reference: {exc}")
-            unreadable = True
-            continue
-        found.setdefault(ref.pull_ref, ref)
-    if paths:
-        from analyzer.sources import read_sources
-
-        sources = read_sources(paths, stdin=sys.stdin)
-        for source_error in sources.errors:
-            _error(str(source_error))
-            unreadable = True
-        for use in sources.uses:
-            if use.image is not None and use.use_class in _PROBED_CLASSES:
-                found.setdefault(use.image.pull_ref, use.image)
-    return dict(sorted(found.items())), unreadable
 
 
 # -- output ------------------------------------------------------------------------------------
