@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from analyzer.reference import ImageRef
 
 _FORMATS = ("text", "json")
-#: manifest classes probed (as scan routes them by default)
 
 
 def _fail(message: str) -> typer.Exit:
