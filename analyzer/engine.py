@@ -269,6 +269,7 @@ def build_report(
         files_read=sources.files_read,
         files_skipped=sources.files_skipped,
         findings=tuple(findings),
+        containerd_version=str(config.containerd_version),
     )
 
 

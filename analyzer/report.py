@@ -201,6 +201,7 @@ class Report:
     files_read: int = 0
     files_skipped: int = 0
     findings: tuple[Finding, ...] = ()  # configuration traps (``coverage doctor``)
+    containerd_version: str | None = None  # the release whose rules routed (``1.6``, ``2.3``)
 
     # -- views ---------------------------------------------------------------------------------
     def by_status(self, status: str) -> tuple[ImageResult, ...]:
@@ -291,6 +292,7 @@ class Report:
         return {
             "schema_version": SCHEMA_VERSION,
             "configuration": self.config_description,
+            "containerd_version": self.containerd_version,
             "policy": self.policy.to_dict(),
             "passed": self.passed,
             "summary": self.summary().to_dict(),

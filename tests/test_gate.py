@@ -292,3 +292,14 @@ def test_the_api_and_the_cli_give_the_same_report_for_another_runtime() -> None:
     cli = run(str(MANIFESTS), "--runtime", "crio", "--registries-conf", str(conf), "-f", "json")
     api = analyzer.scan(str(MANIFESTS), runtime="crio", registries_conf=str(conf))
     assert json.loads(cli.stdout) == json.loads(json.dumps(api.to_dict()))
+
+
+def test_the_json_report_names_the_containerd_release_it_followed() -> None:
+    chosen = run(str(MANIFESTS), "--hosts-dir", str(CERTS_D), "--containerd-version", "1.6")
+    assert chosen.exit_code in (0, 1)
+    report = json.loads(
+        run(
+            str(MANIFESTS), "--hosts-dir", str(CERTS_D), "--containerd-version", "1.6", "-f", "json"
+        ).stdout
+    )
+    assert report["containerd_version"] == "1.6"
