@@ -5,12 +5,20 @@ below both, so neither imports the other; the atomic, locked file writing lives 
 
 from __future__ import annotations
 
-from analyzer.store.cache import CachedList, load_cached
+from typing import TYPE_CHECKING
+
 from analyzer.store.defaults import DEFAULT_ALLOWS_URL, DEFAULT_NAME
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.store.cache import CachedList
 
 
 def cached_daocloud_allows() -> CachedList | None:
     """The copy of DaoCloud's ``allows.txt`` that ``coverage catalog update`` downloaded, if
     there is one and it is intact (newer than the embedded snapshot, as a rule)."""
+    # imported here: the CLI names analyzer.store.defaults at start-up, and the cache
+    # module (json, tempfile, datetime, filelock) is only for commands that read the cache
+    from analyzer.store.cache import load_cached
+
     entry = load_cached(DEFAULT_NAME)
     return entry if entry is not None and entry.source == DEFAULT_ALLOWS_URL else None
