@@ -24,6 +24,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analyzer.mirrors.go_url import GoURLError, go_url_parse, with_default_scheme
+from analyzer.mirrors.toml_fields import (
+    HOST_FIELDS,
+    ROOT_FIELDS,
+    field_key,
+    spelling_warnings,
+    struct_fields,
+)
 from analyzer.mirrors.toml_lines import (
     KeyPath,
     TOMLDecodeError,
@@ -45,6 +52,18 @@ from analyzer.model import ALL_CAPABILITIES, ConfigError, Host
 #: capabilities containerd 2.x accepts (``referrers`` from 2.2), lower-cased
 KNOWN_CAPABILITIES: frozenset[str] = frozenset({"pull", "resolve", "push", "referrers"})
 _GO_DURATION_RE = re.compile(r"[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)")
+
+_BOM = "\ufeff"
+# go-toml v2 has no byte-order-mark handling (pelletier/go-toml#250 fixed v1 only; #1118,
+# adding it to v2, was closed unmerged): the first key starts with an invalid character
+_BOM_REJECTED = (
+    "the file starts with a UTF-8 byte order mark: containerd 2.x (go-toml v2) cannot parse "
+    "it and ignores the whole file (1.6/1.7 skip the mark); save it without one"
+)
+_BOM_SKIPPED = (
+    "the file starts with a UTF-8 byte order mark: containerd 1.6/1.7 skip it, containerd 2.x "
+    "ignores the whole file; save it without one"
+)
 
 _V16_NO_HOST_TABLE = (
     "containerd 1.6 and 1.7 before 1.7.32 ignore this file because it has no [host] table "
@@ -219,7 +238,9 @@ def _host_settings(
     ``semantic=False`` checks only what go-toml's ``Unmarshal`` checks (the types of the
     struct fields), not what ``parseHostConfig`` checks (capability names, ``ca``/``client``
     shapes, header values, durations): 2.x never calls ``parseHostConfig`` on inline hosts.
+    Keys are matched to fields as ``problems.version``'s TOML decoder does (toml_fields.py).
     """
+    table = struct_fields(table, HOST_FIELDS, problems.version)
     caps = _capabilities(table.get("capabilities"), where, problems, warnings, semantic)
     override_path = _boolean(table, "override_path", where, problems)
     skip_verify = _boolean(table, "skip_verify", where, problems)
@@ -360,8 +381,11 @@ def _tls_paths(key: str, value: Any) -> list[tuple[str, str | None]]:
     return paths
 
 
-def _tls_files(table: dict[str, Any], where: KeyPath, layout: TomlLayout) -> list[TlsFile]:
+def _tls_files(
+    table: dict[str, Any], where: KeyPath, layout: TomlLayout, version: ContainerdVersion
+) -> list[TlsFile]:
     """The ``ca`` and ``client`` files of one host table, or of the root."""
+    table = struct_fields(table, ("ca", "client"), version)
     return [
         TlsFile(key, path, layout.line_of((*where, key)), _describe(where), key_path)
         for key in ("ca", "client")
@@ -457,13 +481,19 @@ def _url_warnings(url: str, host: Host, warnings: list[str]) -> None:
 def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) -> HostsFile:
     """Read one ``hosts.toml`` text as containerd ``version`` does; ``path`` names it in
     errors."""
+    warnings: list[str] = []
+    if text.startswith(_BOM):
+        if not version.is_v1:
+            return HostsFile(path=path, errors=(ConfigError(path, 1, _BOM_REJECTED),))
+        # go-toml v1 LoadBytes (toml.go, v1.9.x) drops a leading byte order mark
+        text = text[1:]
+        warnings.append(_BOM_SKIPPED)
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
         return _syntax_error(exc, text, path)
     layout = scan_layout(text)
     problems = _Problems(path, layout, version)
-    warnings: list[str] = []
     if not isinstance(doc.get("host"), dict) and not (version.at_least(1, 7, 32)):
         # getSortedHosts (hosts.go v1.6.20, v1.7 before 1.7.32): root.Get("host") must be a
         # tree, else "invalid `host` tree" and the whole file is ignored
@@ -473,7 +503,8 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
             "(invalid `host` tree; 1.7.32 and 2.x use it); add an empty [host] table",
         )
 
-    server_url = doc.get("server", "")
+    server_key = field_key(doc, "server", version)
+    server_url = doc[server_key] if server_key else ""
     if not isinstance(server_url, str):
         problems.add(("server",), f"server must be a string, not {_type_name(server_url)}")
         server_url = ""
@@ -488,6 +519,7 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
     _unused_hosts(host_tables, set(ordered), path, layout, problems, warnings)
 
     root_settings = _host_settings(doc, (), problems, warnings)
+    warnings += _spelling_warnings(doc, host_tables)
     server = _server_host(server_url, root_settings, problems, warnings)
     if server_url and "host" not in doc and version.at_least(1, 7, 32):
         warnings.append(_V16_NO_HOST_TABLE)
@@ -496,9 +528,9 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
         f
         for url in dict.fromkeys(ordered)
         if isinstance(host_tables.get(url), dict)
-        for f in _tls_files(host_tables[url], ("host", url), layout)
+        for f in _tls_files(host_tables[url], ("host", url), layout, version)
     ]
-    tls_files.extend(_tls_files(doc, (), layout))
+    tls_files.extend(_tls_files(doc, (), layout, version))
     warnings += _credential_warnings([*ordered, server_url], server_url)
     # a safety net: no message carries a password, whatever wrote it
     urls = [*host_tables, server_url]
@@ -626,3 +658,12 @@ def _credential_warnings(urls: list[str], server_url: str) -> list[str]:
         for url in dict.fromkeys(urls)
         if url and userinfo(url)
     ]
+
+
+def _spelling_warnings(doc: dict[str, Any], host_tables: dict[str, Any]) -> list[str]:
+    """Keys spelt so that containerd 1.6/1.7 and 2.x fill different fields (toml_fields.py)."""
+    warnings = spelling_warnings(doc, ROOT_FIELDS, "root")
+    for url, table in host_tables.items():
+        if isinstance(table, dict):
+            warnings += spelling_warnings(table, HOST_FIELDS, _describe(("host", url)))
+    return warnings

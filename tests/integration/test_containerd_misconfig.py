@@ -11,7 +11,10 @@ The classes of issue 13, each as containerd 1.6.20 behaves:
    pull, a good one changes nothing;
 4. host URLs Go's ``url.Parse`` accepts (a port above 65535, ``http://``, ``http:/host``) stay
    in the list, fail at request time, and the next host is tried; a URL without a scheme is
-   ``https://`` (here: a TLS error on a plain-HTTP mirror, so the analyser can only warn).
+   ``https://`` (here: a TLS error on a plain-HTTP mirror, so the analyser can only warn);
+3. the TOML decoder's own rules (go-toml v1 in 1.6/1.7): a key in ALL-CAPS fills its field
+   (``CAPABILITIES``), a UTF-8 byte order mark is skipped; checked with
+   ``--containerd-version 1.6`` (2.x decodes with go-toml v2: tests/test_hosts_toml_decoders.py).
 
 Each case runs once per path, with its own image (``<id>-ctr``, ``<id>-cri``), and the
 analyser's route must agree with what containerd did (``comparison.py``).
@@ -184,6 +187,19 @@ VERSION_CASES: tuple[Case, ...] = tuple(
     if s.differs in ("1.6", "before 2.2")
 )
 
+#: class 3, go-toml v1's rules: the analyser must agree with 1.6.20 when told the version
+DECODER_CASES: tuple[Case, ...] = (
+    case(
+        "all-caps-capabilities-v16",
+        {UP: M1_TABLE + 'CAPABILITIES = ["pull"]\n'},
+        ("m1",),
+        "up",
+        "m1",
+    ),
+    case("byte-order-mark-v16", {UP: "\ufeff" + M1_TABLE}, ("m1",), "m1", "m1"),
+)
+ONE_SIX_CASES = (*VERSION_CASES, *DECODER_CASES)
+
 
 # -- the module's world ------------------------------------------------------------------------
 
@@ -191,7 +207,7 @@ VERSION_CASES: tuple[Case, ...] = tuple(
 @pytest.fixture(scope="module")
 def world(lab: Lab, trap: TrapProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     built = World.build(lab, trap, tmp_path_factory.mktemp("catalogues"))
-    everything = (*CASES, *VERSION_CASES)
+    everything = (*CASES, *ONE_SIX_CASES)
     built.place(c.on(p).situation.placement for c in everything for p in ("ctr", "cri"))
     yield built
 
@@ -234,7 +250,7 @@ def write_case(world: World, item: Case, directory: Path) -> Path:
     for name, text in item.situation.hosts.items():
         host_dir = directory / name.format(**values)
         host_dir.mkdir(exist_ok=True)
-        (host_dir / "hosts.toml").write_text(text.format(**values))
+        (host_dir / "hosts.toml").write_text(text.format(**values), encoding="utf-8")
     for name, data in item.files.items():
         target = directory / name.format(**values)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -288,14 +304,14 @@ def test_cri_pull_agrees(
     check(world, cri_containerd, item.on("cri"), cri_hosts, cri=True)
 
 
-@pytest.mark.parametrize("item", [pytest.param(c, id=c.situation.id) for c in VERSION_CASES])
+@pytest.mark.parametrize("item", [pytest.param(c, id=c.situation.id) for c in ONE_SIX_CASES])
 def test_ctr_fetch_agrees_with_the_version_given(
     world: World, containerd: Containerd, item: Case, tmp_path: Path
 ) -> None:
     check(world, containerd, item.on("ctr"), tmp_path / "hosts", cri=False, version="1.6")
 
 
-@pytest.mark.parametrize("item", [pytest.param(c, id=c.situation.id) for c in VERSION_CASES])
+@pytest.mark.parametrize("item", [pytest.param(c, id=c.situation.id) for c in ONE_SIX_CASES])
 def test_cri_pull_agrees_with_the_version_given(
     world: World, cri_containerd: Containerd, cri_hosts: Path, item: Case
 ) -> None:
