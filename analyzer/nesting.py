@@ -9,7 +9,14 @@ recurses. Real configuration files nest a few levels.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 MAX_DEPTH = 64
 
@@ -71,6 +78,27 @@ def _events(text: str, *, toml: bool) -> Iterable[tuple[int, int]]:
 def deepest_toml(text: str, limit: int = MAX_DEPTH) -> None:
     """Raise ``TooDeep`` when arrays and inline tables in ``text`` nest deeper than ``limit``."""
     _check(_events(text, toml=True), limit)
+
+
+class TooDeepToml(tomllib.TOMLDecodeError):
+    """Arrays or inline tables nested deeper than the limit: refused before ``tomllib``
+    (which recurses on depth) sees the text; a ``TOMLDecodeError`` with its line."""
+
+    def __init__(self, problem: TooDeep) -> None:
+        ValueError.__init__(
+            self, f"nested deeper than {problem.limit} levels (at line {problem.line}, column 1)"
+        )
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads`` (``tomli`` on Python 3.10), after the depth check: a text nested too
+    deeply raises ``TOMLDecodeError`` (``TooDeepToml``) with its line, never RecursionError.
+    Every reader of TOML (hosts.toml, config.toml, registries.conf, settings) goes through it."""
+    try:
+        deepest_toml(text)
+    except TooDeep as problem:
+        raise TooDeepToml(problem) from None
+    return tomllib.loads(text)
 
 
 def deepest_json(text: str, limit: int = MAX_DEPTH) -> None:

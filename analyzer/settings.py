@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.mirrors.toml_lines import loads as toml_loads
+from analyzer.nesting import load_toml as toml_loads
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.sources.kinds import Rule

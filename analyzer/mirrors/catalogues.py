@@ -104,6 +104,7 @@ class Catalogues:
         self, explicit: Mapping[str, Catalogue] | None = None, warnings: Sequence[str] = ()
     ) -> None:
         self._explicit = {normalise_host(h): c for h, c in (explicit or {}).items()}
+        self._explicit_hosts = frozenset(self._explicit)
         self._cache: dict[str, Catalogue] = {}
         self.warnings: tuple[str, ...] = tuple(warnings)
 
@@ -115,7 +116,7 @@ class Catalogues:
     @property
     def explicit_hosts(self) -> frozenset[str]:
         """The (normalised) hosts given a catalogue with ``--catalog``."""
-        return frozenset(self._explicit)
+        return self._explicit_hosts
 
     def for_host(self, host: str) -> Catalogue:
         key = normalise_host(host)

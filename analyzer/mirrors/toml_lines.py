@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.nesting import TooDeep, deepest_toml
+from analyzer.nesting import load_toml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -125,24 +125,9 @@ def scan_layout(text: str) -> TomlLayout:
     return TomlLayout(headers=tuple(headers), key_lines=key_lines)
 
 
-class TooDeepToml(tomllib.TOMLDecodeError):
-    """Arrays or inline tables nested deeper than ``analyzer.nesting.MAX_DEPTH``: refused
-    before ``tomllib`` (which recurses on depth) sees the text."""
-
-    def __init__(self, problem: TooDeep) -> None:
-        ValueError.__init__(
-            self, f"nested deeper than {problem.limit} levels (at line {problem.line}, column 1)"
-        )
-
-
 def loads(text: str) -> dict[str, Any]:
-    """``tomllib.loads`` (``tomli`` on Python 3.10), after the depth check: a text nested too
-    deeply raises ``TOMLDecodeError`` (``TooDeepToml``) with its line, never RecursionError."""
-    try:
-        deepest_toml(text)
-    except TooDeep as problem:
-        raise TooDeepToml(problem) from None
-    return tomllib.loads(text)
+    """``analyzer.nesting.load_toml``: ``tomllib.loads`` after the depth check."""
+    return load_toml(text)
 
 
 TOMLDecodeError = tomllib.TOMLDecodeError
