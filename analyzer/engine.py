@@ -79,7 +79,8 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
     Catalogue URLs are fetched through ``loader``, by default the cached downloader of
     ``analyzer.online`` (imported only when a URL is given). Raises
     ``analyzer.mirrors.CatalogueError`` (a ``ValueError``) for a ``--catalog`` or an
-    ``--ignore`` pattern that cannot be used; problems of configuration files are data
+    ``--ignore`` pattern that cannot be used, ``analyzer.mirrors.errors.OptionError`` for a
+    ``containerd_version`` or ``runtime`` it does not know; problems of configuration files are data
     (``MirrorConfig.errors``).
     """
     if options.ignore:

@@ -169,6 +169,7 @@ def mirror_setup_or_exit(
     a ``--catalog`` that cannot be used ends the command with a one-line usage error (2)."""
     from analyzer.cli.app import usage_error
     from analyzer.mirrors import CatalogueError
+    from analyzer.mirrors.errors import OptionError
 
     try:
         return mirror_setup(
@@ -180,5 +181,5 @@ def mirror_setup_or_exit(
             containerd_version=containerd_version,
             runtime=runtime,
         )
-    except (CatalogueError, ValueError) as exc:
+    except (CatalogueError, OptionError) as exc:
         raise usage_error(command, str(exc)) from None

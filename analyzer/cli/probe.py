@@ -103,6 +103,7 @@ def probe_command(
 
     from analyzer.engine import ScanOptions, run, setup
     from analyzer.mirrors import CatalogueError
+    from analyzer.mirrors.errors import OptionError
 
     scan_options = ScanOptions(
         paths=tuple(paths or ()),
@@ -115,7 +116,7 @@ def probe_command(
     )
     try:
         prepared = setup(scan_options, warn=lambda note: say(f"coverage probe: {note}", err=True))
-    except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
+    except (CatalogueError, OptionError) as exc:
         raise _fail(str(exc)) from None
     config, catalogues = prepared.config, prepared.catalogues
     for config_error in config.errors:

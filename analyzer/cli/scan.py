@@ -236,13 +236,14 @@ def _run(scan_options: ScanOptions) -> Report:
     ``--containerd-version`` that cannot be used is a usage error (2)."""
     from analyzer.engine import run, setup
     from analyzer.mirrors import CatalogueError
+    from analyzer.mirrors.errors import OptionError
 
     def warn(note: str) -> None:
         say(f"coverage scan: {note}", err=True)
 
     try:
         prepared = setup(scan_options, warn=warn)
-    except (CatalogueError, ValueError) as exc:  # ValueError: a bad --containerd-version
+    except (CatalogueError, OptionError) as exc:
         raise _usage(str(exc)) from None
     progress = ProgressLine.on_terminal("scanning {count}: {what}")
     try:

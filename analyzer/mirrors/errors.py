@@ -6,6 +6,11 @@ from analyzer.model import ConfigError
 from analyzer.regular_file import read_regular_text
 
 
+class OptionError(ValueError):
+    """An option value that cannot be used (``--containerd-version 1.x``, ``--runtime foo``);
+    one line, for the CLI to print as a usage error."""
+
+
 class CatalogueError(ValueError):
     """A ``--catalog`` spec, list file or download that cannot be used; one line, naming the
     file and line when there is one."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from analyzer.mirrors.errors import OptionError
+
 RUNTIMES = ("containerd", "k3s", "rke2", "crio", "podman", "docker")
 NODE_ROOT_ENV = "IMAGE_COVERAGE_NODE_ROOT"
 
@@ -39,7 +41,7 @@ def _at(root: str, path: str) -> str:
 def usual_files(runtime: str, root: str | None = None) -> RuntimeFiles:
     """The files ``runtime`` reads on a machine (they may not exist)."""
     if runtime not in RUNTIMES:
-        raise ValueError(f"unknown --runtime {runtime!r} (choose from {', '.join(RUNTIMES)})")
+        raise OptionError(f"unknown --runtime {runtime!r} (choose from {', '.join(RUNTIMES)})")
     base = root or node_root()
     if runtime in ("k3s", "rke2"):
         return RuntimeFiles(

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+from analyzer.mirrors.errors import OptionError
+
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[~+-].*)?$")
 
 
@@ -44,18 +46,18 @@ OLDEST = ContainerdVersion(1, 6)
 
 
 def parse_version(text: str) -> ContainerdVersion:
-    """``1.6``, ``1.7.32``, ``v2.1.0``, ``1.6.20~ds1-1+deb12u3``; raises ``ValueError`` with
+    """``1.6``, ``1.7.32``, ``v2.1.0``, ``1.6.20~ds1-1+deb12u3``; raises ``OptionError`` with
     a one-line reason otherwise (and for releases before 1.6, whose hosts.toml support is
     incomplete)."""
     match = _VERSION_RE.match(text.strip())
     if match is None:
-        raise ValueError(
+        raise OptionError(
             f"containerd version {text!r} is not MAJOR.MINOR[.PATCH] (e.g. 1.6, 1.7.32, 2.1)"
         )
     major, minor, patch = match.groups()
     version = ContainerdVersion(int(major), int(minor), int(patch) if patch else None)
     if not version.at_least(OLDEST.major, OLDEST.minor):
-        raise ValueError(f"containerd {version} is older than 1.6: not supported")
+        raise OptionError(f"containerd {version} is older than 1.6: not supported")
     return version
 
 
@@ -74,6 +76,6 @@ def detect_version(binary: str = "containerd") -> ContainerdVersion | None:
     for word in words[2:]:
         try:
             return parse_version(word)
-        except ValueError:
+        except OptionError:
             continue
     return None
