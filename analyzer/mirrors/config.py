@@ -259,7 +259,7 @@ def load_mirror_config(
     ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
     nothing else is given (``NODE_DEFAULT`` means :func:`node_hosts_dir`; ``None``: never
     look at this machine, use the embedded defaults). ``containerd_version`` (``"1.6"``,
-    ``"2.1"``...; raises ``OptionError``, a ``ValueError``, for a bad one) chooses the rules; None: the version
+    ``"2.1"``...; ``OptionError`` for a bad one) chooses the rules; None: the version
     of this machine's containerd when this machine's hosts directory is read, else the
     newest."""
     files = _Files(
