@@ -189,3 +189,11 @@ def test_a_k3s_endpoint_without_a_scheme_is_a_warning(tmp_path: Path) -> None:
     findings = diagnose([], None, str(registries))
     assert [(f.code, f.line) for f in findings] == [("no-scheme", 4)]
     assert "k3s writes https://docker.m.daocloud.io" in findings[0].message
+
+
+def test_doctor_command_reads_a_k3s_registries_yaml(tmp_path: Path) -> None:
+    text = 'mirrors:\n  docker.io:\n    endpoint:\n      - "docker.m.daocloud.io"\n'
+    registries = _tree(tmp_path, {"registries.yaml": text}) / "registries.yaml"
+    result = doctor("--k3s-registries", str(registries), "-f", "json")
+    assert result.exit_code == 0  # a warning, not an error
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["no-scheme"]
