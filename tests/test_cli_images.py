@@ -108,7 +108,7 @@ def test_errors_one_line_each_on_stderr_and_the_rest_still_listed(tmp_path: Path
     (tmp_path / "binary.yaml").write_bytes(b"\x00\x01\x02")
     good = DATA / "crlf.yaml"
     code, out, err = images(str(tmp_path), str(good), "-f", "table")
-    assert code == 0
+    assert code == 2  # bad input is said in the exit code too, the rest is still listed
     assert len(out.splitlines()) == 3  # header and two images
     error_lines = err.strip().splitlines()[:-1]
     assert error_lines == [
@@ -117,11 +117,12 @@ def test_errors_one_line_each_on_stderr_and_the_rest_still_listed(tmp_path: Path
     ]
 
 
-def test_strict_exits_2_on_errors_and_json_carries_them(tmp_path: Path) -> None:
+def test_errors_exit_2_and_json_carries_them(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"kind": "Pod",\n "spec": }\n')
     code, out, _ = images(str(bad), str(DATA / "crlf.yaml"), "-f", "json")
-    assert code == 0
+    assert code == 2
+    assert len(json.loads(out)["uses"]) == 2
     assert json.loads(out)["errors"] == [
         {"file": str(bad), "line": 2, "message": "invalid JSON: Expecting value"}
     ]

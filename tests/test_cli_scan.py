@@ -244,6 +244,15 @@ def test_empty_stdin_is_an_error_not_a_pass() -> None:
     assert "standard input is empty" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif", "junit", "github"])
+def test_an_empty_rendered_file_is_an_error_not_a_pass(fmt: str, tmp_path: Path) -> None:
+    rendered = tmp_path / "all.yaml"
+    rendered.write_text("---\n# Source: chart/templates/none.yaml\n")  # helm rendered nothing
+    result = run(str(rendered), "--hosts-dir", str(CERTS_D), "-f", fmt)
+    assert result.exit_code == 2, result.output
+    assert "empty or only comments" in result.stdout + result.stderr
+
+
 def test_mirror_flags_replace_the_settings_files_mirror_configuration(tmp_path: Path) -> None:
     (tmp_path / "image-coverage.toml").write_text('hosts-dir = ["somewhere-else"]\n')
     daemon = tmp_path / "daemon.json"

@@ -314,12 +314,25 @@ def test_large_single_line_and_large_json_file(tmp_path: Path) -> None:
     assert names(result) == ["before", "after"]
 
 
-def test_empty_and_comment_only_files_are_read_without_error(tmp_path: Path) -> None:
+def test_empty_and_comment_only_files_beside_objects_are_read_without_error(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "empty.yaml").write_text("")
     (tmp_path / "comments.yaml").write_text("# nothing here\n---\n# or here\n")
     (tmp_path / "empty.json").write_text("  \n")
+    (tmp_path / "app.yaml").write_text(GOOD_AFTER)
     result = read_sources([str(tmp_path)])
-    assert (result.uses, result.errors, result.files_read) == ((), (), 3)
+    assert (names(result), result.errors, result.files_read) == (["after"], (), 4)
+
+
+def test_a_folder_of_empty_and_comment_only_files_is_an_error(tmp_path: Path) -> None:
+    """What a failed ``helm template > out/all.yaml`` leaves: never "0 images, PASS"."""
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "comments.yaml").write_text("# nothing here\n---\n# or here\n")
+    result = read_sources([str(tmp_path)])
+    error = only_error(result)
+    assert (error.file, error.line) == (str(tmp_path), None)
+    assert error.message.startswith("all of its 2 files are empty or only comments")
 
 
 def test_nothing_but_errors(tmp_path: Path) -> None:
@@ -572,11 +585,21 @@ def test_folder_of_data_is_an_error_and_a_folder_with_objects_is_not(tmp_path: P
 
 @pytest.mark.parametrize(
     "text",
+    ["# x\n", "# only a comment\n---\n# another\n", "---\n---\n", "~\n", " \n\n"],
+)
+def test_input_that_holds_nothing_is_an_error(text: str, tmp_path: Path) -> None:
+    from_stdin = only_error(read_sources_text(text))
+    assert (from_stdin.file, from_stdin.line) == ("<stdin>", None)
+    assert from_stdin.message.startswith("holds nothing: it is empty or only comments")
+    path = tmp_path / "out.yaml"
+    path.write_text(text)
+    from_file = only_error(read_sources([str(path)]))
+    assert (from_file.file, from_file.message) == (str(path), from_stdin.message)
+
+
+@pytest.mark.parametrize(
+    "text",
     [
-        "",
-        "# only a comment\n---\n# another\n",
-        "---\n---\n",
-        "~\n",
         "apiVersion: v1\nkind: List\nitems: []\n",
         '{"apiVersion": "v1", "kind": "List", "items": []}',
         "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n",  # an object without images
@@ -584,8 +607,7 @@ def test_folder_of_data_is_an_error_and_a_folder_with_objects_is_not(tmp_path: P
     ],
 )
 def test_empty_lists_and_objects_without_images_are_not_errors(text: str) -> None:
-    result = read_sources_text(text) if text else read_sources_text("# x\n")
-    assert result.errors == ()
+    assert read_sources_text(text).errors == ()
 
 
 @pytest.mark.parametrize(

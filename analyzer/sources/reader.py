@@ -41,6 +41,8 @@ NO_OBJECT = (
     "(a Helm values file or other data?)"
 )
 
+NOTHING = "so no image was checked (did the command that wrote it fail?)"
+
 
 @dataclass
 class _Tally:
@@ -57,8 +59,13 @@ class _Tally:
 
 
 def _no_object(path: str, tally: _Tally) -> SourceError:
-    """A path (file, folder or stdin) that held something, but no Kubernetes object."""
-    assert tally.first_content is not None
+    """A path (file, folder or stdin) that held no Kubernetes object: never "0 images, PASS"."""
+    if tally.first_content is None:  # empty, blank, comments or bare `---` only
+        if tally.files > 1:
+            message = f"all of its {tally.files} files are empty or only comments, {NOTHING}"
+            return SourceError(path, None, message)
+        message = f"holds nothing: it is empty or only comments, {NOTHING}"
+        return SourceError(STDIN_NAME if path == "-" else path, None, message)
     name, line = tally.first_content
     if name == path or tally.files <= 1:
         return SourceError(name, line, f"holds no {NO_OBJECT.removeprefix('a ')}")
@@ -101,7 +108,7 @@ class SourceScan:
                 if isinstance(item, SourceError):
                     tally.errors += 1
                 yield item
-            if not tally.errors and not tally.objects and tally.first_content is not None:
+            if not tally.errors and not tally.objects and (tally.files or path == "-"):
                 yield _no_object(path, tally)
 
     def _read_path(self, path: str, tally: _Tally) -> Iterator[Item]:
