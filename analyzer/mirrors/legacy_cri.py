@@ -16,7 +16,7 @@ with ``config_path`` only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +83,14 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
             path,
             errors=(ConfigError(path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),),
         )
-    layout = scan_layout(text)
+    return containerd_config_from_doc(doc, path, scan_layout(text).line_of)
+
+
+def containerd_config_from_doc(
+    doc: dict[str, Any], path: str, line_of: Callable[[Sequence[str]], int | None]
+) -> ContainerdConfig:
+    """What a parsed ``config.toml`` says; ``line_of`` gives the line of a key path (a
+    ``config.toml`` merged from other files, such as kind's patches, names their lines)."""
     section = _registry_section(doc)
     if section is None:
         return ContainerdConfig(
@@ -100,18 +107,14 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
     config_path = registry.get("config_path")
     if config_path is not None and not isinstance(config_path, str):
         errors.append(
-            ConfigError(
-                path, layout.line_of((*where, "config_path")), "config_path must be a string"
-            )
+            ConfigError(path, line_of((*where, "config_path")), "config_path must be a string")
         )
         config_path = None
     mirrors: dict[str, tuple[str, ...]] = {}
     raw_mirrors = registry.get("mirrors", {})
     if not isinstance(raw_mirrors, dict):
         errors.append(
-            ConfigError(
-                path, layout.line_of((*where, "mirrors")), "registry.mirrors must be a table"
-            )
+            ConfigError(path, line_of((*where, "mirrors")), "registry.mirrors must be a table")
         )
         raw_mirrors = {}
     for name, entry in raw_mirrors.items():
@@ -120,7 +123,7 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
             errors.append(
                 ConfigError(
                     path,
-                    layout.line_of((*where, "mirrors", name)),
+                    line_of((*where, "mirrors", name)),
                     f'mirrors."{name}".endpoint must be an array of strings',
                 )
             )
@@ -135,7 +138,7 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
         errors.append(
             ConfigError(
                 path,
-                layout.line_of((*where, "mirrors")),
+                line_of((*where, "mirrors")),
                 "`mirrors` cannot be set when `config_path` is provided: containerd's CRI plugin "
                 "refuses to load (kubelet cannot pull at all); analysed with config_path only",
             )
@@ -150,7 +153,7 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
     return ContainerdConfig(
         path,
         config_path=config_path,
-        config_path_line=layout.line_of((*where, "config_path")),
+        config_path_line=line_of((*where, "config_path")),
         mirrors=mirrors,
         errors=tuple(errors),
         warnings=tuple(warnings),
