@@ -61,7 +61,7 @@ def parse_docker_daemon(text: str, path: str) -> DockerDaemonConfig:
     errors: list[ConfigError] = []
     mirrors: list[str] = []
     for mirror in raw:
-        problem = _mirror_problem(mirror)
+        problem = mirror_problem(mirror)
         if problem:
             errors.append(
                 ConfigError(
@@ -75,7 +75,7 @@ def parse_docker_daemon(text: str, path: str) -> DockerDaemonConfig:
     return DockerDaemonConfig(path, tuple(mirrors), tuple(errors))
 
 
-def _mirror_problem(mirror: str) -> str | None:
+def mirror_problem(mirror: str) -> str | None:
     shown = redacted(mirror)
     try:
         parts = urlsplit(mirror)
