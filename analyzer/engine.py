@@ -62,6 +62,9 @@ class ScanOptions:
     k3s_disable_default_endpoint: bool = False
     registries_conf: str | None = None
     registries_conf_d: str | None = None
+    kind_config: str | None = None  # a kind cluster config: its containerdConfigPatches
+    minikube_registry_mirrors: tuple[str, ...] = ()  # minikube start --registry-mirror
+    minikube_profile: str | None = None  # ~/.minikube/profiles/<name>/config.json
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,19 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         k3s_disable_default_endpoint=options.k3s_disable_default_endpoint,
         registries_conf=options.registries_conf,
         registries_conf_d=options.registries_conf_d,
+        kind_config=options.kind_config,
+        minikube_registry_mirrors=options.minikube_registry_mirrors,
+        minikube_profile=options.minikube_profile,
     )
     if loader is None and any(_is_url(spec) for spec in options.catalogs):
         from analyzer.online.refresh import cached_loader
 
         loader = cached_loader(warn=warn)
-    findings = diagnose(
-        [root.path for root in config.roots], options.containerd_config, options.k3s_registries
+    findings = (
+        *diagnose(
+            [root.path for root in config.roots], options.containerd_config, options.k3s_registries
+        ),
+        *config.findings,
     )
     return Setup(config, load_catalogues(options.catalogs, loader=loader), findings)
 

@@ -30,7 +30,16 @@ CONFIG_FILE = "image-coverage.toml"
 PYPROJECT = "pyproject.toml"
 TABLE = "image-coverage"
 
-_LIST_KEYS = ("paths", "hosts-dir", "catalog", "fail-on", "ignore", "include", "helm-arg")
+_LIST_KEYS = (
+    "paths",
+    "hosts-dir",
+    "catalog",
+    "fail-on",
+    "ignore",
+    "include",
+    "helm-arg",
+    "minikube-registry-mirror",
+)
 _PATH_LIST_KEYS = ("paths", "hosts-dir")
 _COMMA_LIST_KEYS = ("fail-on", "include")
 _STR_KEYS = (
@@ -44,6 +53,8 @@ _STR_KEYS = (
     "k3s-registries",
     "registries-conf",
     "registries-conf-d",
+    "kind-config",
+    "minikube-profile",
 )
 _PATH_KEYS = (
     "containerd-config",
@@ -53,6 +64,8 @@ _PATH_KEYS = (
     "k3s-registries",
     "registries-conf",
     "registries-conf-d",
+    "kind-config",
+    "minikube-profile",
 )
 
 
@@ -86,6 +99,9 @@ class Settings:
     helm_arg: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     containerd_version: str | None = None
+    kind_config: str | None = None
+    minikube_registry_mirror: tuple[str, ...] = ()
+    minikube_profile: str | None = None
 
 
 def find_settings_file(start: Path | None = None) -> Path | None:

@@ -24,6 +24,9 @@ def doctor_command(
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
+    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
+    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
+    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Check the mirror configuration for the traps that make a mirror silently unused."""
@@ -41,9 +44,17 @@ def doctor_command(
         hosts_dir=hosts_dir,
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
-        runtime=options.RuntimeOptions(k3s_registries=k3s_registries),
+        runtime=options.RuntimeOptions(
+            k3s_registries=k3s_registries,
+            kind_config=kind_config,
+            minikube_registry_mirrors=tuple(minikube_registry_mirror or ()),
+            minikube_profile=minikube_profile,
+        ),
     )
-    findings = diagnose([root.path for root in config.roots], containerd_config, k3s_registries)
+    findings = (
+        *diagnose([root.path for root in config.roots], containerd_config, k3s_registries),
+        *config.findings,
+    )
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         document = {

@@ -144,6 +144,9 @@ def explain_command(
     k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
     registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
     registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
+    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
+    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
+    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
 ) -> None:
     """Which host resolves IMAGE and which serves its content, attempt by attempt."""
     if fmt not in _FORMATS:
@@ -170,6 +173,9 @@ def explain_command(
             k3s_disable_default_endpoint,
             registries_conf,
             registries_conf_d,
+            kind_config,
+            tuple(minikube_registry_mirror or ()),
+            minikube_profile,
         ),
     )
     for error in config.errors:

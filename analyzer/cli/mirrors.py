@@ -159,6 +159,9 @@ def mirrors_command(
     k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
     registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
     registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
+    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
+    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
+    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
 ) -> None:
     """The mirror configuration in effect: registries, hosts, capabilities, catalogues."""
     if ctx.invoked_subcommand is not None:
@@ -179,13 +182,19 @@ def mirrors_command(
             k3s_disable_default_endpoint,
             registries_conf,
             registries_conf_d,
+            kind_config,
+            tuple(minikube_registry_mirror or ()),
+            minikube_profile,
         ),
     )
     for error in config.errors:
         say(f"{error}", err=True)
     from analyzer.mirrors.doctor import diagnose
 
-    findings = diagnose([root.path for root in config.roots], containerd_config, k3s_registries)
+    findings = (
+        *diagnose([root.path for root in config.roots], containerd_config, k3s_registries),
+        *config.findings,
+    )
     if fmt == "json":
         document = mirrors_json(config, catalogues)
         document["findings"] = [f.to_dict() for f in findings]

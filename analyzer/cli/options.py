@@ -30,11 +30,20 @@ class RuntimeOptions:
     k3s_disable_default_endpoint: bool = False
     registries_conf: str | None = None
     registries_conf_d: str | None = None
+    kind_config: str | None = None
+    minikube_registry_mirrors: tuple[str, ...] = ()
+    minikube_profile: str | None = None
 
     @property
     def given(self) -> bool:
         return bool(
-            self.runtime or self.k3s_registries or self.registries_conf or self.registries_conf_d
+            self.runtime
+            or self.k3s_registries
+            or self.registries_conf
+            or self.registries_conf_d
+            or self.kind_config
+            or self.minikube_registry_mirrors
+            or self.minikube_profile
         )
 
 
@@ -96,6 +105,27 @@ REGISTRIES_CONF_D = typer.Option(
     "--registries-conf-d",
     help="CRI-O/Podman registries.conf.d folder: its *.conf drop-ins, in name order.",
 )
+KIND_CONFIG = typer.Option(
+    None,
+    "--kind-config",
+    help=(
+        "A kind cluster config: the containerd config.toml its containerdConfigPatches give "
+        "the nodes (config_path found here through extraMounts, or legacy mirrors)."
+    ),
+)
+MINIKUBE_REGISTRY_MIRROR = typer.Option(
+    None,
+    "--minikube-registry-mirror",
+    help="A minikube start --registry-mirror URL (repeatable): dockerd's Docker Hub mirrors.",
+)
+MINIKUBE_PROFILE = typer.Option(
+    None,
+    "--minikube-profile",
+    help=(
+        "A minikube profile's config.json (~/.minikube/profiles/NAME/config.json): its "
+        "RegistryMirror and ContainerRuntime."
+    ),
+)
 CATALOG = typer.Option(
     None,
     "--catalog",
@@ -150,6 +180,9 @@ def mirror_setup(
         k3s_disable_default_endpoint=files.k3s_disable_default_endpoint,
         registries_conf=files.registries_conf,
         registries_conf_d=files.registries_conf_d,
+        kind_config=files.kind_config,
+        minikube_registry_mirrors=files.minikube_registry_mirrors,
+        minikube_profile=files.minikube_profile,
     )
     chosen = setup(options, loader=loader, warn=warn)
     return chosen.config, chosen.catalogues

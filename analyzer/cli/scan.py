@@ -48,6 +48,9 @@ def scan_command(
     k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
     registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
     registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
+    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
+    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
+    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
     fmt: Optional[str] = typer.Option(  # noqa: UP045
         None,
         "--format",
@@ -121,6 +124,9 @@ def scan_command(
             k3s_disable_default_endpoint,
             registries_conf,
             registries_conf_d,
+            kind_config,
+            tuple(minikube_registry_mirror or ()),
+            minikube_profile,
         ),
     )
     from analyzer.engine import ScanOptions
@@ -146,6 +152,9 @@ def scan_command(
         k3s_disable_default_endpoint=mirror.files.k3s_disable_default_endpoint,
         registries_conf=mirror.files.registries_conf,
         registries_conf_d=mirror.files.registries_conf_d,
+        kind_config=mirror.files.kind_config,
+        minikube_registry_mirrors=mirror.files.minikube_registry_mirrors,
+        minikube_profile=mirror.files.minikube_profile,
     )
     report = _run(scan_options)
     _write(report, chosen_format, destination, color)
@@ -225,6 +234,9 @@ def _mirror_choice(
             bool(settings.k3s_disable_default_endpoint),
             settings.registries_conf,
             settings.registries_conf_d,
+            settings.kind_config,
+            settings.minikube_registry_mirror,
+            settings.minikube_profile,
         )
     if files.runtime is not None and files.runtime not in RUNTIMES:
         raise _usage(f"unknown --runtime {files.runtime!r} (choose from {', '.join(RUNTIMES)})")

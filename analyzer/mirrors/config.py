@@ -3,10 +3,12 @@
 Sources, consulted in this order for each registry (the first that configures it wins):
 
 1. hosts directories: ``--hosts-dir`` roots, else the ``config_path`` of ``--containerd-config``
-   (CRI uses ``config_path`` *or* the legacy mirrors, never both);
+   or of the ``config.toml`` a ``--kind-config`` gives the nodes (``kind.py``: on this machine
+   through ``extraMounts``) (CRI uses ``config_path`` *or* the legacy mirrors, never both);
 2. the legacy CRI ``registry.mirrors`` of ``--containerd-config`` (when it has no
    ``config_path`` and no ``--hosts-dir`` was given);
-3. ``--docker-daemon``'s ``registry-mirrors`` (Docker Hub only; Docker Engine, not containerd);
+3. ``--docker-daemon``'s ``registry-mirrors`` (Docker Hub only; Docker Engine, not containerd),
+   and minikube's ``--registry-mirror`` for its docker runtime (``minikube.py``);
 4. with none of those options: ``/etc/containerd/certs.d`` if it exists on this machine, else
    the embedded DaoCloud mirror set;
 5. nothing: the registry's own host (origin ``none``).
@@ -27,13 +29,19 @@ from analyzer.mirrors.docker_daemon import (
 from analyzer.mirrors.embedded import daocloud_mirror_config
 from analyzer.mirrors.hosts_dir import HostsRoot, scan_root, split_roots
 from analyzer.mirrors.k3s import read_k3s_registries
-from analyzer.mirrors.legacy_cri import ContainerdConfig, read_containerd_config
+from analyzer.mirrors.kind import read_kind_config
+from analyzer.mirrors.legacy_cri import (
+    V2_DEFAULT_CONFIG_PATH,
+    ContainerdConfig,
+    read_containerd_config,
+)
+from analyzer.mirrors.minikube import MinikubeMirrors, from_flags, read_profile
 from analyzer.mirrors.node import RuntimeFiles, detect, detect_crio, usual_files
 from analyzer.mirrors.registries_conf import read_registries_conf
 from analyzer.mirrors.runtime import CATCH_ALL_NAMES, MirrorRuntime
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
-from analyzer.model import ConfigError, RegistryHosts
+from analyzer.model import ConfigError, Finding, RegistryHosts
 from analyzer.reference import ImageRef
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
@@ -62,8 +70,11 @@ class MirrorConfig:
         errors: Sequence[ConfigError] = (),
         warnings: Sequence[str] = (),
         containerd_version: ContainerdVersion = NEWEST,
+        findings: Sequence[Finding] = (),
     ) -> None:
         self.containerd_version = containerd_version
+        #: traps the readers recognise themselves (minikube's unused mirror), for the doctor
+        self.findings = tuple(findings)
         self._runtimes = tuple(runtimes)
         self._by_reference = any(r.by_reference for r in self._runtimes)
         self._description = description
@@ -254,6 +265,9 @@ def load_mirror_config(
     registries_conf: str | None = None,
     registries_conf_d: str | None = None,
     runtime: str | None = None,
+    kind_config: str | None = None,
+    minikube_registry_mirrors: Sequence[str] = (),
+    minikube_profile: str | None = None,
 ) -> MirrorConfig:
     """Read the configuration in effect. Never raises for bad files: they become
     ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
@@ -271,6 +285,9 @@ def load_mirror_config(
         k3s_program,
         registries_conf,
         registries_conf_d,
+        kind_config,
+        tuple(minikube_registry_mirrors),
+        minikube_profile,
     )
     files, runtime_note = _runtime_files(files, runtime, node_default)
     if node_default == NODE_DEFAULT:
@@ -279,6 +296,9 @@ def load_mirror_config(
     version, version_origin = _choose_version(containerd_version, given, node_default)
     gathered = _Gathered()
     containerd, daemon, located = _containerd_files(files, gathered)
+    if files.kind_config is not None:
+        containerd, located = _kind_files(files.kind_config, version, located, gathered)
+    minikube = _minikube(files, gathered)
     first = _other_runtimes(files, version, gathered)
     embedded: dict[str, RegistryHosts] = {}
     if not given:
@@ -320,10 +340,20 @@ def load_mirror_config(
         runtimes.append(LegacyCriRuntime(containerd))
     if daemon is not None:
         runtimes.append(DockerDaemonRuntime(daemon))
+    minikube_daemon = minikube.daemon if minikube is not None else None
+    if minikube_daemon is not None:
+        runtimes.append(DockerDaemonRuntime(minikube_daemon))
     if embedded:
         runtimes.append(EmbeddedRuntime(embedded))
-    if roots or containerd is not None or files.k3s_registries is not None or not first:
-        # registries.conf alone: containers/image's rules, no containerd release involved
+    # registries.conf alone (containers/image's rules) or minikube's dockerd alone: no
+    # containerd release involved
+    dockerd_only = minikube is not None and minikube.runtime == "docker" and not embedded
+    if (
+        roots
+        or containerd is not None
+        or files.k3s_registries is not None
+        or (not first and not dockerd_only)
+    ):
         description += f"; containerd {version} rules ({version_origin})"
     return MirrorConfig(
         containerd_version=version,
@@ -331,6 +361,7 @@ def load_mirror_config(
         runtimes=runtimes,
         errors=gathered.errors,
         warnings=gathered.warnings,
+        findings=minikube.findings() if minikube is not None else (),
     )
 
 
@@ -346,11 +377,17 @@ class _Files:
     k3s_program: str
     registries_conf: str | None
     registries_conf_d: str | None
+    kind_config: str | None = None
+    minikube_registry_mirrors: tuple[str, ...] = ()
+    minikube_profile: str | None = None
 
     @property
     def given(self) -> bool:
         return (
             bool(self.hosts_dirs)
+            or self.kind_config is not None
+            or bool(self.minikube_registry_mirrors)
+            or self.minikube_profile is not None
             or self.containerd_config is not None
             or self.docker_daemon is not None
             or self.k3s_registries is not None
@@ -490,3 +527,106 @@ def _other_runtimes(
         first.append(conf)
         gathered.pieces.append(f"containers registries.conf ({conf.describe()})")
     return first
+
+
+def _kind_files(
+    file: str, version: ContainerdVersion, located: _Located, gathered: _Gathered
+) -> tuple[ContainerdConfig, _Located]:
+    """The ``config.toml`` a kind config gives its nodes, and its ``config_path`` as found on
+    this machine through the nodes' ``extraMounts`` (containerd 2.2+ reads its default
+    ``config_path`` when the patches set neither it nor mirrors)."""
+    kind = read_kind_config(file)
+    containerd = kind.containerd
+    gathered.errors.extend(kind.errors)
+    gathered.warnings.extend((*kind.warnings, *containerd.warnings))
+    gathered.pieces.append(f"kind cluster config {file} (the nodes' containerd config.toml)")
+    by_default = not containerd.config_path and not containerd.mirrors
+    if by_default and not version.at_least(2, 2):
+        gathered.warnings.append(
+            f"{file}: the patches set no config_path and no mirrors: containerd {version} on "
+            "the nodes uses no mirror"
+        )
+        return containerd, located
+    node_paths = split_roots([containerd.config_path or V2_DEFAULT_CONFIG_PATH])
+    if containerd.mirrors and not located.root_paths:
+        gathered.pieces.append(
+            f"legacy CRI registry.mirrors ({len(containerd.mirrors)} registries) from its "
+            "containerdConfigPatches"
+        )
+    if containerd.mirrors or located.root_paths:
+        if located.root_paths and (containerd.config_path or containerd.mirrors):
+            gathered.warnings.append(
+                f"{file}: the nodes' registry configuration is not read: --hosts-dir given"
+            )
+            containerd = ContainerdConfig(file)
+        return containerd, located
+    line = containerd.config_path_line
+    found: list[str] = []
+    shown: list[str] = []
+    for node_path in node_paths:
+        host, notes = kind.host_path(node_path)
+        gathered.warnings.extend(notes)
+        if host is not None:
+            found.append(host)
+            shown.append(f"{node_path} = {host}")
+            continue
+        inside = kind.mounted_inside(node_path)
+        why = (
+            f"config_path {node_path} is a directory on the kind nodes and no extraMounts "
+            "containerPath covers it: its hosts.toml files cannot be read from here"
+            + (
+                f" (only {', '.join(m.container_path for m in inside)} inside it is mounted: "
+                "mount the directory itself)"
+                if inside
+                else ""
+            )
+            + "; mount it with extraMounts, or give --hosts-dir with a copy of the nodes' "
+            "directory"
+        )
+        if by_default:
+            gathered.warnings.append(
+                f"{file}: containerd {version} on the nodes reads {node_path} (its default "
+                f"config_path): {why}"
+            )
+        else:
+            gathered.errors.append(ConfigError(file, line, why))
+    if shown:
+        gathered.pieces.append(
+            f"hosts directories {_ROOTS} (config_path of the kind nodes, through extraMounts: "
+            + ", ".join(shown)
+            + ")"
+        )
+    where = f"{file}:{line}" if line else file
+    return containerd, _Located(
+        tuple(found), "containerd-config", f"config_path of {where}, mounted from this machine"
+    )
+
+
+def _minikube(files: _Files, gathered: _Gathered) -> MinikubeMirrors | None:
+    """``--minikube-registry-mirror`` values (docker runtime) or a profile's config.json."""
+    if files.minikube_profile is not None:
+        found = read_profile(files.minikube_profile)
+        if files.minikube_registry_mirrors:
+            found = MinikubeMirrors(
+                found.source,
+                found.runtime,
+                files.minikube_registry_mirrors,
+                found.errors,
+                found.line,
+            )
+    elif files.minikube_registry_mirrors:
+        found = from_flags(files.minikube_registry_mirrors)
+    else:
+        return None
+    if found.runtime != "docker":
+        gathered.errors.extend(found.errors)
+    how = (
+        "dockerd --registry-mirror, Docker Hub only"
+        if found.runtime == "docker"
+        else "not given to this runtime by minikube"
+    )
+    gathered.pieces.append(
+        f"minikube registry mirrors from {found.source} ({len(found.mirrors)}; runtime "
+        f"{found.runtime}: {how})"
+    )
+    return found
