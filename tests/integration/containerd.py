@@ -149,16 +149,18 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-def _cri_section(config_path: Path, directory: Path) -> str:
-    """The CRI plugin, reading hosts from ``config_path``; the ``native`` snapshotter (no
-    overlay mounts needed) and an empty CNI directory under ``directory``."""
+def _cri_section(config_path: Path | None, directory: Path, registry: str | None = None) -> str:
+    """The CRI plugin, reading hosts from ``config_path`` (or with ``registry``, TOML tables
+    of its own for the registry section); the ``native`` snapshotter (no overlay mounts
+    needed) and an empty CNI directory under ``directory``."""
     plugin = '[plugins."io.containerd.grpc.v1.cri"]'
+    if registry is None:
+        registry = f'{plugin[:-1]}.registry]\n  config_path = "{config_path}"\n'
     return (
         f"{plugin}\n  disable_tcp_service = true\n"
         f'{plugin[:-1]}.containerd]\n  snapshotter = "native"\n'
-        f'{plugin[:-1]}.registry]\n  config_path = "{config_path}"\n'
         f'{plugin[:-1]}.cni]\n  bin_dir = "{directory / "cni"}"\n'
-        f'  conf_dir = "{directory / "cni"}"\n'
+        f'  conf_dir = "{directory / "cni"}"\n' + registry
     )
 
 
@@ -170,10 +172,16 @@ def _short_directory(directory: Path) -> tuple[Path, bool]:
 
 
 def start_containerd(
-    directory: Path, *, trap_url: str, cri_config_path: Path | None = None
+    directory: Path,
+    *,
+    trap_url: str,
+    cri_config_path: Path | None = None,
+    cri_registry: str | None = None,
 ) -> Containerd:
     """Start containerd with root, state and socket under ``directory``; wait until it answers.
-    With ``cri_config_path`` the CRI plugin runs too, with that hosts directory."""
+    With ``cri_config_path`` the CRI plugin runs too, with that hosts directory; with
+    ``cri_registry`` (the CRI registry tables, as TOML) it runs with that registry section."""
+    cri = cri_config_path is not None or cri_registry is not None
     binaries = containerd_binaries()
     if binaries is None:
         raise FileNotFoundError("containerd or ctr is not installed")
@@ -183,7 +191,7 @@ def start_containerd(
     address = base / "containerd.sock"
     config = directory / "config.toml"
     plugins = _DISABLED_PLUGINS
-    if cri_config_path is not None:
+    if cri:
         plugins = tuple(p for p in plugins if p != "io.containerd.grpc.v1.cri")
     disabled = ", ".join(f'"{name}"' for name in plugins)
     config.write_text(
@@ -197,7 +205,7 @@ def start_containerd(
         f'  address = "{address}.ttrpc"\n'
         "[debug]\n"
         '  level = "info"\n'
-        + (_cri_section(cri_config_path, directory) if cri_config_path is not None else "")
+        + (_cri_section(cri_config_path, directory, cri_registry) if cri else "")
     )
     environment = proxy_environment(trap_url)
     log_path = directory / "containerd.log"
