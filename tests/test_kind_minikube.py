@@ -160,6 +160,10 @@ def test_config_path_and_mirrors_from_two_patches_stop_the_cri_plugin(tmp_path: 
         "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\ncontainerdConfigPatches: x\n",
         "kind: [\n",
         "",
+        HEAD
+        + 'containerdConfigPatchesJSON6902:\n- \'[{"op": "replace", "path": "", "value": 1}]\'\n',
+        HEAD + "containerdConfigPatches:\n- |-\n  version = true\n",
+        HEAD + "nodes:\n- role: worker\n  extraMounts:\n  - hostPath: /x\n",
     ],
 )
 def test_a_file_kind_refuses_is_one_error_with_a_line(text: str) -> None:

@@ -323,7 +323,10 @@ def _patched(
         try:
             deepest_json(text)
             operations = json.loads(text)
-            doc = apply_json_patch(doc, operations)
+            patched = apply_json_patch(doc, operations)
+            if not isinstance(patched, dict):
+                raise ValueError("the patched configuration is no longer a TOML table")
+            doc = patched
         except (ValueError, TooDeep) as exc:  # JSONDecodeError and JsonPatchError too
             why = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             errors.append(
