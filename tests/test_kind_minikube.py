@@ -184,14 +184,20 @@ def _certs(tmp_path: Path) -> Path:
     return tmp_path / "certs.d"
 
 
-def test_config_path_is_read_through_the_mount(tmp_path: Path) -> None:
+def _mounted(tmp_path: Path, more_nodes: str = "") -> tuple[str, Path]:
+    """A kind config whose config_path is the control plane's mount of a hosts directory."""
     certs = _certs(tmp_path)
     config = _kind(
         tmp_path,
         f'containerdConfigPatches:\n- |-\n  [{CRI}]\n    config_path = "/etc/containerd/certs.d"\n'
         f"nodes:\n- role: control-plane\n  extraMounts:\n  - hostPath: {certs}\n"
-        "    containerPath: /etc/containerd/certs.d\n",
+        "    containerPath: /etc/containerd/certs.d\n" + more_nodes,
     )
+    return config, certs
+
+
+def test_config_path_is_read_through_the_mount(tmp_path: Path) -> None:
+    config, certs = _mounted(tmp_path)
     loaded = load_mirror_config(kind_config=config, node_default=None)
     assert not loaded.errors
     assert loaded.hosts_for("docker.io").hosts[0].url == "https://docker.m.daocloud.io/v2"
@@ -241,13 +247,7 @@ def test_no_registry_patch_uses_the_v2_2_default_path_when_mounted(tmp_path: Pat
 
 
 def test_nodes_that_mount_different_directories_are_named(tmp_path: Path) -> None:
-    certs = _certs(tmp_path)
-    config = _kind(
-        tmp_path,
-        f'containerdConfigPatches:\n- |-\n  [{CRI}]\n    config_path = "/etc/containerd/certs.d"\n'
-        f"nodes:\n- role: control-plane\n  extraMounts:\n  - hostPath: {certs}\n"
-        "    containerPath: /etc/containerd/certs.d\n- role: worker\n",
-    )
+    config, _ = _mounted(tmp_path, "- role: worker\n")
     loaded = load_mirror_config(kind_config=config, node_default=None)
     assert any("do not all mount the same directory" in w for w in loaded.warnings)
 
