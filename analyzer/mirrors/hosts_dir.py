@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from analyzer.mirrors.certificates import ca_problem, key_pair_problem
-from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, parse_hosts_toml
+from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, decode_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, Host
@@ -122,14 +122,7 @@ def _read_dir(root: str, name: str, version: ContainerdVersion) -> HostsDir | No
         return HostsDir(root, name, path, None, (unreadable,), is_dir)
     if not data:  # len(b) == 0: the certs.d layout
         return HostsDir(root, name, path, None, _certs_d_problems(path))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        error = ConfigError(toml_path, line, "not UTF-8 text: containerd ignores the whole file")
-        file = HostsFile(path=toml_path, errors=(error,))
-        return HostsDir(root, name, path, file, _certs_d_problems(path))
-    file = check_tls_files(parse_hosts_toml(text, toml_path, version), path)
+    file = check_tls_files(decode_hosts_toml(data, toml_path, version), path)
     fatal = _certs_d_problems(path) if file.rejected else ()
     return HostsDir(root, name, path, file, fatal)
 

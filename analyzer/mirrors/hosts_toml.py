@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analyzer.mirrors import go_toml_v1
 from analyzer.mirrors.go_url import GoURLError, go_url_parse, with_default_scheme
 from analyzer.mirrors.toml_fields import (
     HOST_FIELDS,
@@ -61,8 +62,8 @@ _BOM_REJECTED = (
     "it and ignores the whole file (1.6/1.7 skip the mark); save it without one"
 )
 _BOM_SKIPPED = (
-    "the file starts with a UTF-8 byte order mark: containerd 1.6/1.7 skip it, containerd 2.x "
-    "ignores the whole file; save it without one"
+    "the file starts with a {} byte order mark: containerd 1.6/1.7 skip it, containerd 2.x "
+    "ignores the whole file; save it as UTF-8 without one"
 )
 
 _V16_NO_HOST_TABLE = (
@@ -393,12 +394,22 @@ def _tls_files(
     ]
 
 
-def _v1_host_order(host_tables: Any, layout: TomlLayout) -> list[str]:
-    """``getSortedHosts`` (hosts.go v1.6.20 and v1.7): every key of the ``host`` table,
-    written as a table, inline or with dotted keys, sorted by the line it starts on."""
-    if not isinstance(host_tables, dict):
-        return []
-    return sorted(host_tables, key=lambda url: layout.line_of(("host", url)) or 0)
+def _v1_host_order(host_lines: dict[str, int | None], warnings: list[str]) -> list[str]:
+    """``getSortedHosts`` (hosts.go v1.6.20 and v1.7): every key of the ``host`` table sorted
+    by its go-toml v1 position (go_toml_v1.py): a table or dotted key by its first line, an
+    inline table as line 0, so before all others; equal lines come in Go's map order, which
+    varies from pull to pull (they are listed here in file order)."""
+    order = sorted(host_lines, key=lambda url: host_lines[url] or 0)
+    lines = [host_lines[url] or 0 for url in order]
+    tied = [url for url in order if lines.count(host_lines[url] or 0) > 1]
+    if tied:
+        names = ", ".join(f'"{redacted(url)}"' for url in tied)
+        warnings.append(
+            f"hosts {names} start on the same line (inline tables have none): containerd "
+            "1.6/1.7 try them in a random order (Go map order), which varies from pull to "
+            'pull; write each as a [host."URL"] table'
+        )
+    return order
 
 
 def _host_order(layout: TomlLayout) -> list[str]:
@@ -478,20 +489,47 @@ def _url_warnings(url: str, host: Host, warnings: list[str]) -> None:
             warnings.append(warning)
 
 
-def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) -> HostsFile:
+def decode_hosts_toml(data: bytes, path: str, version: ContainerdVersion = NEWEST) -> HostsFile:
+    """Read the bytes of one ``hosts.toml`` as containerd ``version`` does: 1.6/1.7 (go-toml
+    v1 ``LoadBytes``) drop a UTF-32, UTF-8 or UTF-16 byte order mark and read the rest as
+    UTF-8 with invalid bytes replaced; 2.x reads UTF-8 only."""
+    if version.is_v1:
+        text, bom = go_toml_v1.decode_bytes(data)
+        return parse_hosts_toml(text, path, version, bom=bom)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        error = ConfigError(path, line, "not UTF-8 text: containerd ignores the whole file")
+        return HostsFile(path=path, errors=(error,))
+    return parse_hosts_toml(text, path, version)
+
+
+def parse_hosts_toml(
+    text: str, path: str, version: ContainerdVersion = NEWEST, *, bom: str | None = None
+) -> HostsFile:
     """Read one ``hosts.toml`` text as containerd ``version`` does; ``path`` names it in
-    errors."""
+    errors; ``bom`` names the byte order mark go-toml v1 dropped from the bytes."""
     warnings: list[str] = []
     if text.startswith(_BOM):
         if not version.is_v1:
             return HostsFile(path=path, errors=(ConfigError(path, 1, _BOM_REJECTED),))
-        # go-toml v1 LoadBytes (toml.go, v1.9.x) drops a leading byte order mark
-        text = text[1:]
-        warnings.append(_BOM_SKIPPED)
-    try:
-        doc = loads(text)
-    except TOMLDecodeError as exc:
-        return _syntax_error(exc, text, path)
+        # go-toml v1 LoadBytes (toml.go, v1.9.5) drops a leading byte order mark
+        text, bom = text[1:], "UTF-8"
+    if bom:
+        warnings.append(_BOM_SKIPPED.format(bom))
+    host_lines: dict[str, int | None] = {}
+    if version.is_v1:
+        try:
+            v1 = go_toml_v1.load(text)
+        except go_toml_v1.GoTomlV1Error as exc:
+            return _v1_syntax_error(exc, text, path)
+        doc, host_lines = v1.doc, v1.host_lines
+    else:
+        try:
+            doc = loads(text)
+        except TOMLDecodeError as exc:
+            return _syntax_error(exc, text, path)
     layout = scan_layout(text)
     problems = _Problems(path, layout, version)
     if not isinstance(doc.get("host"), dict) and not (version.at_least(1, 7, 32)):
@@ -514,7 +552,7 @@ def parse_hosts_toml(text: str, path: str, version: ContainerdVersion = NEWEST) 
         host_tables = {}
 
     header_urls = _host_order(layout)
-    ordered = header_urls if not version.is_v1 else _v1_host_order(host_tables, layout)
+    ordered = header_urls if not version.is_v1 else _v1_host_order(host_lines, warnings)
     mirrors = _mirror_hosts(ordered, header_urls, host_tables, version, problems, warnings)
     _unused_hosts(host_tables, set(ordered), path, layout, problems, warnings)
 
@@ -559,6 +597,14 @@ def _syntax_error(exc: TOMLDecodeError, text: str, path: str) -> HostsFile:
         f"not valid TOML ({reason}): containerd ignores the whole file",
     )
     return HostsFile(path=path, errors=(error,))
+
+
+def _v1_syntax_error(exc: go_toml_v1.GoTomlV1Error, text: str, path: str) -> HostsFile:
+    utf16 = " (the file looks UTF-16 encoded: containerd reads UTF-8)" if "\x00" in text else ""
+    message = (
+        f"not valid TOML for go-toml v1 ({exc.message}){utf16}: containerd ignores the whole file"
+    )
+    return HostsFile(path=path, errors=(ConfigError(path, exc.line, message),))
 
 
 def _mirror_hosts(

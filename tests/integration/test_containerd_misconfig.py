@@ -75,6 +75,13 @@ def case(
 
 
 M1_TABLE = '[host."{m1}"]\n'
+
+
+def _raw(prefix: bytes) -> dict[str, bytes | None]:
+    """An upstream ``hosts.toml`` of ``prefix`` (raw bytes) and ``M1_TABLE``."""
+    return {f"{UP}/hosts.toml": prefix + M1_TABLE.encode()}
+
+
 CASES: tuple[Case, ...] = (
     # class 1: an entry that exists but cannot be used
     case(
@@ -197,6 +204,51 @@ DECODER_CASES: tuple[Case, ...] = (
         "m1",
     ),
     case("byte-order-mark-v16", {UP: "\ufeff" + M1_TABLE}, ("m1",), "m1", "m1"),
+    # go-toml v1 LoadBytes (toml.go v1.9.5) drops a UTF-16 or UTF-32 mark too and reads the
+    # rest as UTF-8, an invalid byte becoming U+FFFD (bytes.Runes)
+    case("utf16-byte-order-mark-v16", {}, ("m1",), "m1", "m1", files=_raw(b"\xff\xfe")),
+    case("utf32-byte-order-mark-v16", {}, ("m1",), "m1", "m1", files=_raw(b"\xff\xfe\0\0")),
+    case("latin1-comment-v16", {}, ("m1",), "m1", "m1", files=_raw(b"# caf\xe9\n")),
+    # duplicate tables are found by raw header text (parser.go parseGroup, seenTableKeys):
+    # two spellings of one host merge into one table
+    case(
+        "host-table-spelt-twice-merges-v16",
+        {UP: M1_TABLE + 'capabilities = ["pull"]\n' + "[host.'{m1}']\nskip_verify = true\n"},
+        ("m1",),
+        "up",
+        "m1",
+    ),
+    case(
+        "dotted-host-then-table-merges-v16",
+        {UP: 'host."{m1}".capabilities = ["pull"]\n' + M1_TABLE + "skip_verify = true\n"},
+        ("m1",),
+        "up",
+        "m1",
+    ),
+    # getSortedHosts (hosts.go v1.6.20) sorts by the go-toml position: an inline table has
+    # none (line 0) and comes first; a dotted key has its own line
+    case(
+        "inline-host-comes-first-v16",
+        {UP: M1_TABLE + '[host]\n"{m2}" = {{ capabilities = ["pull", "resolve"] }}\n'},
+        ("m1", "m2"),
+        "m2",
+        "m2",
+    ),
+    case(
+        "dotted-host-ordered-by-line-v16",
+        {UP: 'host."{m2}".capabilities = ["pull", "resolve"]\n' + M1_TABLE},
+        ("m1", "m2"),
+        "m2",
+        "m2",
+    ),
+    # getSortedHosts reads root.Get("host"), spelt exactly so: a HOST table is never used
+    case(
+        "upper-case-host-table-unused-v16",
+        {UP: '[host."{m2}"]\n[HOST."{m1}"]\n'},
+        ("m1",),
+        "up",
+        "up",
+    ),
 )
 ONE_SIX_CASES = (*VERSION_CASES, *DECODER_CASES)
 
@@ -256,6 +308,8 @@ def write_case(world: World, item: Case, directory: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if data is None:
             target.mkdir()
+        elif name.endswith("hosts.toml"):  # raw bytes around a templated text
+            target.write_bytes(data.decode("latin-1").format(**values).encode("latin-1"))
         else:
             target.write_bytes(data)
     return directory
