@@ -95,3 +95,44 @@ def test_byte_order_mark_rejects_the_file_in_2x() -> None:
         parsed = parse_hosts_toml("\ufeff" + MIRROR, PATH, version)
         assert not parsed.mirrors
         assert [(e.line, "byte order mark" in e.message) for e in parsed.errors] == [(1, True)]
+
+
+# go-toml v2 finds duplicates by parsed key (internal/tracker/seen.go at v2.2.0, line 212:
+# "toml: table %s already exists"; containerd 2.0 pins v2.2.3); setExplicitFlag makes the
+# tables a dotted key created explicit at the next header, so that header is a duplicate too
+TWO_SPELLINGS = '[host."http://m.example"]\ncapabilities = ["pull"]\n[host.\'http://m.example\']\n'
+DOTTED_THEN_HEADER = 'host."http://m.example".capabilities = ["pull"]\n[host."http://m.example"]\n'
+
+
+@pytest.mark.parametrize("text", [TWO_SPELLINGS, DOTTED_THEN_HEADER])
+def test_2x_refuses_what_1_6_merges(text: str) -> None:
+    assert parse_hosts_toml(text, PATH, V20).errors
+    old = parse_hosts_toml(text, PATH, V16)
+    assert not old.errors
+    assert [(h.host, h.capabilities) for h in old.mirrors] == [("m.example", {"pull"})]
+
+
+def test_2x_orders_only_host_table_headers() -> None:
+    # getSortedHosts (core/remotes/docker/config/hosts.go, main 301026e58): only Table
+    # expressions whose first key part is "host"; 1.6 sorts every key of the host tree
+    text = 'host."http://a".capabilities = ["pull", "resolve"]\n[host."http://b"]\n'
+    assert [h.host for h in parse_hosts_toml(text, PATH, V20).mirrors] == ["b"]
+    assert [h.host for h in parse_hosts_toml(text, PATH, V16).mirrors] == ["a", "b"]
+
+
+@pytest.mark.parametrize("version", [V16, V17, ContainerdVersion(1, 7, 32), V20])
+def test_a_host_table_spelt_otherwise_is_never_used(version: ContainerdVersion) -> None:
+    parsed = parse_hosts_toml('[host."http://b"]\n[HOST."http://a"]\n', PATH, version)
+    assert [h.host for h in parsed.mirrors] == ["b"]
+    assert any("'HOST' is not spelt 'host'" in w for w in parsed.warnings)
+
+
+def test_the_decoder_type_checks_a_host_table_spelt_otherwise() -> None:
+    # go-toml v2 decodes every spelling into the host field (structFieldPath), go-toml v1
+    # HOST when there is no host (valueFromTree keysToTry); getSortedHosts never uses them
+    text = '[host]\n[Host."http://a"]\ncapabilities = 1\n'
+    assert parse_hosts_toml(text, PATH, V20).errors
+    assert not parse_hosts_toml(text, PATH, V16).errors
+    upper = '[HOST."http://a"]\ncapabilities = 1\n'
+    errors = parse_hosts_toml(upper, PATH, ContainerdVersion(1, 7, 32)).errors
+    assert [e.message.startswith('[HOST."http://a"]: capabilities') for e in errors] == [True]

@@ -210,7 +210,7 @@ class _Scanner:
         brackets: list[str] = []
         while self.i < len(self.text):
             char = self.text[self.i]
-            if char == "\n" and not brackets:
+            if self.text.startswith(("\n", "\r\n"), self.i) and not brackets:
                 break
             triple = self.peek(3)
             if triple in ('"""', "'''"):
@@ -250,7 +250,8 @@ class _Scanner:
 
     def _comment(self) -> str:
         start = self.i
-        while self.i < len(self.text) and self.text[self.i] != "\n":
+        # lexComment: up to the end of the line ("\n" or "\r\n")
+        while self.i < len(self.text) and not self.text.startswith(("\n", "\r\n"), self.i):
             self.advance()
         return self.text[start : self.i]
 

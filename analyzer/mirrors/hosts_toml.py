@@ -29,6 +29,7 @@ from analyzer.mirrors.toml_fields import (
     HOST_FIELDS,
     ROOT_FIELDS,
     field_key,
+    go_lower,
     spelling_warnings,
     struct_fields,
 )
@@ -134,9 +135,9 @@ class _Problems:
 
 
 def _describe(where: KeyPath) -> str:
-    if len(where) >= 2 and where[0] == "host":
+    if len(where) >= 2 and go_lower(where[0]) == "host":
         rest = ".".join(where[2:])
-        return f'[host."{redacted(where[1])}"]' + (f" {rest}" if rest else "")
+        return f'[{where[0]}."{redacted(where[1])}"]' + (f" {rest}" if rest else "")
     return ".".join(where) if where else "root"
 
 
@@ -555,6 +556,7 @@ def parse_hosts_toml(
     ordered = header_urls if not version.is_v1 else _v1_host_order(host_lines, warnings)
     mirrors = _mirror_hosts(ordered, header_urls, host_tables, version, problems, warnings)
     _unused_hosts(host_tables, set(ordered), path, layout, problems, warnings)
+    _other_host_spellings(doc, problems, warnings)
 
     root_settings = _host_settings(doc, (), problems, warnings)
     warnings += _spelling_warnings(doc, host_tables)
@@ -674,6 +676,33 @@ def _unused_hosts(
             "table): containerd 2.x ignores it, containerd 1.6/1.7 use it; write it as a "
             f"table{rejected}"
         )
+
+
+def _other_host_spellings(doc: dict[str, Any], problems: _Problems, warnings: list[str]) -> None:
+    """A root key spelt ``HOST`` or ``Host``: hosts are ordered only from ``host`` spelt
+    exactly so (``getSortedHosts``: ``root.Get("host")`` in v1.6.20/v1.7, the table headers'
+    ``parts[0] != "host"`` in 2.x), so its hosts are never used; the TOML decoder still
+    type-checks it where it fills the ``host`` field: go-toml v1 when ``host`` is absent and
+    it is ``HOST`` (toml_fields.py), go-toml v2 for any spelling."""
+    version = problems.version
+    for key in [k for k in doc if k != "host" and go_lower(k) == "host"]:
+        warnings.append(
+            f"{key!r} is not spelt 'host': containerd reads hosts only from [host.\"URL\"] "
+            "tables spelt in lower case, so the hosts under it are never used"
+        )
+        tables = doc[key]
+        if version.is_v1 and field_key(doc, "host", version) != key:
+            continue
+        if not isinstance(tables, dict):
+            problems.add((key,), f"{key} must be a table, not {_type_name(tables)}")
+            continue
+        for url, table in tables.items():
+            if isinstance(table, dict):
+                _host_settings(table, (key, url), problems, [], semantic=False)
+            else:
+                problems.add(
+                    (key, url), f"{_describe((key, url))} must be a table, not {_type_name(table)}"
+                )
 
 
 def _server_host(
