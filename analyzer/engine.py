@@ -109,7 +109,10 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         loader = cached_loader(warn=warn)
     findings = (
         *diagnose(
-            [root.path for root in config.roots], options.containerd_config, options.k3s_registries
+            [root.path for root in config.roots],
+            options.containerd_config,
+            options.k3s_registries,
+            config.containerd_version,
         ),
         *config.findings,
     )

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from analyzer.cli import app
 from analyzer.mirrors.doctor import diagnose
+from analyzer.mirrors.versions import parse_version
 
 POD = """\
 apiVersion: v1
@@ -95,6 +96,36 @@ def test_a_mirror_without_resolve_is_a_warning(tmp_path: Path) -> None:
     text = DAOCLOUD_HUB.replace('["pull", "resolve"]', '["pull"]')
     certs = _tree(tmp_path / "certs.d", {"docker.io/hosts.toml": text})
     assert _codes(certs) == [("warning", "mirror-without-resolve", 4)]
+
+
+@pytest.mark.parametrize(
+    ("key", "version", "warned"),
+    [
+        # go-toml v1 (1.6/1.7) fills the field from the tag or ALL-CAPS (toml_fields.py)
+        ("CAPABILITIES", "1.6", True),
+        ("Capabilities", "1.6", False),
+        # go-toml v2 (2.x) from any spelling
+        ("Capabilities", "2.1", True),
+    ],
+)
+def test_mirror_without_resolve_reads_capabilities_as_the_version_does(
+    tmp_path: Path, key: str, version: str, warned: bool
+) -> None:
+    text = DAOCLOUD_HUB.replace('capabilities = ["pull", "resolve"]', f'{key} = ["PULL"]')
+    certs = _tree(tmp_path / "certs.d", {"docker.io/hosts.toml": text})
+    result = doctor("--hosts-dir", str(certs), "--containerd-version", version, "-f", "json")
+    codes = [(f["code"], f["line"]) for f in json.loads(result.output)["findings"]]
+    assert codes == ([("mirror-without-resolve", 4)] if warned else [])
+
+
+def test_mirror_without_resolve_follows_go_toml_v1_merged_tables(tmp_path: Path) -> None:
+    # tomllib refuses the second spelling of the table; go-toml v1 merges it (go_toml_v1.py)
+    text = DAOCLOUD_HUB + "[host.'https://docker.m.daocloud.io']\n  skip_verify = false\n"
+    text = text.replace('["pull", "resolve"]', '["pull"]')
+    certs = _tree(tmp_path / "certs.d", {"docker.io/hosts.toml": text})
+    findings = diagnose([str(certs)], version=parse_version("1.6"))
+    assert [(f.code, f.line) for f in findings] == [("mirror-without-resolve", 4)]
+    assert diagnose([str(certs)], version=parse_version("2.0")) == ()
 
 
 def test_a_daocloud_subdomain_under_another_registry_is_an_error(tmp_path: Path) -> None:

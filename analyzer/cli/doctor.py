@@ -27,6 +27,7 @@ def doctor_command(
     kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
     minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
     minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Check the mirror configuration for the traps that make a mirror silently unused."""
@@ -44,6 +45,7 @@ def doctor_command(
         hosts_dir=hosts_dir,
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
+        containerd_version=containerd_version,
         runtime=options.RuntimeOptions(
             k3s_registries=k3s_registries,
             kind_config=kind_config,
@@ -52,7 +54,12 @@ def doctor_command(
         ),
     )
     findings = (
-        *diagnose([root.path for root in config.roots], containerd_config, k3s_registries),
+        *diagnose(
+            [root.path for root in config.roots],
+            containerd_config,
+            k3s_registries,
+            config.containerd_version,
+        ),
         *config.findings,
     )
     errors = sum(1 for f in findings if f.severity == "error")

@@ -192,7 +192,12 @@ def mirrors_command(
     from analyzer.mirrors.doctor import diagnose
 
     findings = (
-        *diagnose([root.path for root in config.roots], containerd_config, k3s_registries),
+        *diagnose(
+            [root.path for root in config.roots],
+            containerd_config,
+            k3s_registries,
+            config.containerd_version,
+        ),
         *config.findings,
     )
     if fmt == "json":

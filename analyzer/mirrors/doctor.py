@@ -9,6 +9,8 @@ containerd's and DaoCloud's issue trackers ("my mirror is ignored"):
 - a registry folder with no ``hosts.toml`` and no certificates (warning);
 - a mirror or ``server`` written without a scheme (warning: containerd assumes ``https``);
 - a mirror without ``resolve``: tags are resolved upstream, the pull is partial (warning);
+  ``hosts.toml`` is decoded and its keys matched as the chosen containerd version does
+  (``--containerd-version``: go-toml v1 for 1.6/1.7, see go_toml_v1.py and toml_fields.py);
 - a DaoCloud subdomain under another registry (``docker.m.daocloud.io`` in ``quay.io/``):
   each subdomain serves only its own registry (error);
 - ``config.toml``: ``config_path`` together with CRI ``mirrors`` (error: the CRI plugin does
@@ -25,9 +27,12 @@ from typing import Any
 
 import yaml
 
+from analyzer.mirrors import go_toml_v1
 from analyzer.mirrors.embedded import daocloud_host_registries
 from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
+from analyzer.mirrors.toml_fields import field_key
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import Finding, Severity
 from analyzer.nesting import TooDeep, deepest_yaml
 from analyzer.redact import redact_url
@@ -61,12 +66,14 @@ def diagnose(
     roots: Sequence[str],
     containerd_config: str | None = None,
     k3s_registries: str | None = None,
+    version: ContainerdVersion = NEWEST,
 ) -> tuple[Finding, ...]:
     """Every trap in the hosts roots, the containerd ``config.toml`` and a k3s/RKE2
-    ``registries.yaml``, in file order."""
+    ``registries.yaml``, in file order; ``hosts.toml`` is decoded as containerd ``version``
+    decodes it."""
     findings: list[Finding] = []
     for root in roots:
-        findings.extend(_root(root))
+        findings.extend(_root(root, version))
     if containerd_config is not None:
         findings.extend(_containerd_config(containerd_config, bool(roots)))
     if k3s_registries is not None:
@@ -120,14 +127,14 @@ def _listing(path: str) -> list[os.DirEntry[str]]:
         return []  # the readers report unreadable roots and folders
 
 
-def _root(root: str) -> Iterator[Finding]:
+def _root(root: str, version: ContainerdVersion) -> Iterator[Finding]:
     for entry in _listing(root):
         if not entry.is_dir(follow_symlinks=True):
             continue
         names = {e.name: e for e in _listing(entry.path)}
         hosts_toml = names.get("hosts.toml")
         if hosts_toml is not None and hosts_toml.is_file():
-            yield from _hosts_toml(hosts_toml.path, entry.name)
+            yield from _hosts_toml(hosts_toml.path, entry.name, version)
             continue
         misnamed = [name for name in MISNAMED if name in names and names[name].is_file()]
         if misnamed:
@@ -167,15 +174,28 @@ def _read(path: str) -> tuple[str, dict[str, Any]] | None:
         return None  # the hosts.toml reader reports why
 
 
-def _hosts_toml(path: str, directory: str) -> Iterator[Finding]:
-    read = _read(path)
+def _read_hosts_toml(path: str, version: ContainerdVersion) -> tuple[str, dict[str, Any]] | None:
+    """The text and document of a ``hosts.toml`` as ``version``'s TOML decoder reads it
+    (go_toml_v1.py for 1.6/1.7), or None when it cannot (the hosts.toml reader says why)."""
+    if not version.is_v1:
+        return _read(path)
+    try:
+        text, _ = go_toml_v1.decode_bytes(read_regular_file(path))
+        return text, go_toml_v1.load(text).doc
+    except (OSError, go_toml_v1.GoTomlV1Error):
+        return None
+
+
+def _hosts_toml(path: str, directory: str, version: ContainerdVersion) -> Iterator[Finding]:
+    read = _read_hosts_toml(path, version)
     if read is None:
         return
     text, doc = read
     layout = scan_layout(text)
     registry = registry_of_directory(directory)
     daocloud = daocloud_host_registries()
-    server = doc.get("server")
+    server_key = field_key(doc, "server", version)
+    server = doc.get(server_key) if server_key else None
     targets: list[tuple[str, tuple[str, ...], dict[str, Any] | None]] = []
     if isinstance(server, str):
         targets.append((server, ("server",), None))
@@ -218,18 +238,26 @@ def _hosts_toml(path: str, directory: str) -> Iterator[Finding]:
                 "pulls to it",
                 f"move it to a {served} folder and give each registry its own DaoCloud host",
             )
-        if table is not None:
-            capabilities = table.get("capabilities", ["pull", "resolve", "push"])
-            if isinstance(capabilities, list) and "resolve" not in capabilities:
-                yield _finding(
-                    path,
-                    layout.line_of((*key, "capabilities")) or line,
-                    "warning",
-                    "mirror-without-resolve",
-                    f'{what} lacks "resolve": pulls by tag resolve the tag on the next host '
-                    "(usually the upstream), and only the content comes from this mirror",
-                    'capabilities = ["pull", "resolve"]',
-                )
+        # the key that fills the field for this version (CAPABILITIES in 1.6/1.7, any
+        # spelling in 2.x: toml_fields.py); parseHostConfig lower-cases the values and reads
+        # an empty list as every capability
+        spelt = field_key(table, "capabilities", version) if table is not None else None
+        capabilities = table.get(spelt) if table is not None and spelt else None
+        if (
+            isinstance(capabilities, list)
+            and capabilities
+            and all(isinstance(c, str) for c in capabilities)
+            and "resolve" not in {c.lower() for c in capabilities}
+        ):
+            yield _finding(
+                path,
+                layout.line_of((*key, str(spelt))) or line,
+                "warning",
+                "mirror-without-resolve",
+                f'{what} lacks "resolve": pulls by tag resolve the tag on the next host '
+                "(usually the upstream), and only the content comes from this mirror",
+                'capabilities = ["pull", "resolve"]',
+            )
 
 
 def _host_of(url: str) -> str:
