@@ -83,6 +83,19 @@ def route_hosts(ref: ImageRef, config: MirrorConfig) -> RegistryHosts:
     return config.hosts_for_ref(located_ref(ref))
 
 
+#: what a repository catalogue cannot tell (issue 13, class 5), said beside every route a
+#: catalogue decided for a mirror
+CATALOGUE_LIMIT = (
+    "a catalogue lists repositories: whether the mirror holds every layer, and whether "
+    "its upstream has the image, is not known; --probe checks the manifest"
+)
+
+
+def _by_catalogue(catalogue: Catalogue | None) -> bool:
+    """Was a mirror's answer decided by a catalogue (not the upstream, not assumed)?"""
+    return catalogue is not None and not catalogue.assumed
+
+
 def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
     """Predict the runtime's attempts for ``ref`` and where each phase is served; a
     reference written in a mirror's own form is then judged by that mirror's catalogue."""
@@ -141,6 +154,7 @@ def _judge_mirror_form(
         reason=(
             f"{route.image} is written in the mirror {form.mirror_host}'s own form: it serves "
             f"{form.upstream.name} (according to {catalogue.source}), with no upstream fallback"
+            + (f" ({CATALOGUE_LIMIT})" if _by_catalogue(catalogue) else "")
         ),
     )
 
@@ -203,6 +217,12 @@ def _containerd_route(
         ),
     )
     status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest, passed)
+    if (
+        status == "mirrored"
+        and content_index is not None
+        and _by_catalogue(catalogue_of[content_index])
+    ):
+        reason = f"{reason} ({CATALOGUE_LIMIT})"
     return Route(
         image=ref.pull_ref,
         registry=registry,

@@ -148,3 +148,23 @@ def test_embedded_defaults_when_nothing_is_configured(
         "?ns=quay.io" in result.stdout
     )
     assert "verdict: mirrored" in result.stdout
+
+
+def test_a_route_a_catalogue_decided_names_what_the_catalogue_cannot_know(tmp_path: Path) -> None:
+    # issue 13, class 5: a repository catalogue says nothing of blobs or of the upstream
+    root = tmp_path / "certs.d"
+    (root / "docker.io").mkdir(parents=True)
+    (root / "docker.io" / "hosts.toml").write_text('[host."https://hub-cache.example"]\n')
+    listing = tmp_path / "allows.txt"
+    listing.write_text("docker.io/library/nginx\n")
+    base = ["nginx:1.25", "--hosts-dir", str(root)]
+    listed = [*base, "--catalog", f"hub-cache.example={listing}"]
+    text = runner.invoke(app, ["explain", *listed]).stdout
+    assert text.strip().splitlines()[-1].startswith("verdict: mirrored: ")
+    assert "--probe checks the manifest" in text.strip().splitlines()[-1]
+    route = json.loads(runner.invoke(app, ["explain", *listed, "-f", "json"]).stdout)
+    assert "whether the mirror holds every layer" in route["reason"]
+    # a mirror assumed to serve everything is not decided by a catalogue: its warning says so
+    assumed = json.loads(runner.invoke(app, ["explain", *base, "-f", "json"]).stdout)
+    assert assumed["status"] == "mirrored"
+    assert "--probe" not in assumed["reason"]
