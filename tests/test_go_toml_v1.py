@@ -105,3 +105,10 @@ def test_1_6_orders_an_inline_host_first_and_warns_about_ties() -> None:
     parsed = parse_hosts_toml(text, PATH, V16)
     assert [h.host for h in parsed.mirrors] == ["a", "c", "b"]
     assert any("random order" in w for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    "text", ["a" + ".a" * 5000 + " = 1\n", "[" + "a." * 5000 + "a]\n", "x = " + "[" * 5000]
+)
+def test_deep_nesting_is_an_error_never_a_recursion_error(text: str) -> None:
+    assert "nested deeper than" in error_of(text)

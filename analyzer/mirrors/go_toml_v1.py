@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.nesting import MAX_DEPTH, TooDeep, deepest_toml
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -334,9 +336,12 @@ class _Builder:
 
     def _keys(self, raw: str, line: int) -> list[str]:
         try:
-            return parse_key(raw)
+            keys = parse_key(raw)
         except ValueError as exc:
             raise GoTomlV1Error(line, f"invalid key: {exc}") from None
+        if len(self.current) + len(keys) > MAX_DEPTH:  # never a RecursionError
+            raise GoTomlV1Error(line, f"nested deeper than {MAX_DEPTH} levels")
+        return keys
 
     def _create(self, keys: list[str], line: int) -> None:
         try:
@@ -364,6 +369,10 @@ def _plain(value: Any) -> Any:
 
 def load(text: str) -> V1Document:
     """Decode ``text`` as go-toml v1.9.5 does, or raise ``GoTomlV1Error``."""
+    try:
+        deepest_toml(text)
+    except TooDeep as exc:
+        raise GoTomlV1Error(exc.line, f"nested deeper than {exc.limit} levels") from None
     scanner, builder = _Scanner(text), _Builder()
     while scanner.i < len(text):
         char = scanner.peek()
