@@ -112,3 +112,18 @@ def test_1_6_orders_an_inline_host_first_and_warns_about_ties() -> None:
 )
 def test_deep_nesting_is_an_error_never_a_recursion_error(text: str) -> None:
     assert "nested deeper than" in error_of(text)
+
+
+def test_a_host_entry_that_is_not_a_table_crashes_1_6_and_is_rejected_by_2x() -> None:
+    # getSortedHosts (hosts.go v1.6.20 line 508): `.(*toml.Tree)` panics once two entries
+    # are compared; 2.x's decoder refuses the type (the file is ignored)
+    text = '[host]\n"http://a" = {}\n"http://b" = "x"\n'
+    old = parse_hosts_toml(text, PATH, V16)
+    assert not old.errors and not old.mirrors
+    assert [(e.line, "panics" in e.message) for e in old.fatal] == [(3, True)]
+    new = parse_hosts_toml(text, PATH, V20)
+    assert new.errors and not new.fatal
+    assert any("containerd 1.6/1.7 panics" in w for w in new.warnings)
+    # one entry alone is never compared: the decoder's type error ignores the file
+    alone = parse_hosts_toml('[host]\n"http://b" = "x"\n', PATH, V16)
+    assert alone.errors and not alone.fatal

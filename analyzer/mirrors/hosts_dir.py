@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from analyzer.mirrors.certificates import ca_problem, key_pair_problem
+from analyzer.mirrors.hosts_toml import FATAL_CONSEQUENCE as FATAL_CONSEQUENCE
 from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, decode_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
@@ -23,8 +24,6 @@ from analyzer.model import ConfigError, Host
 from analyzer.regular_file import read_regular_file
 
 DEFAULT_DIR = "_default"
-#: ends the message of a ``ca``/``client`` file containerd cannot read
-FATAL_CONSEQUENCE = ": containerd fails every pull for this registry, with no fallback"
 _PORT_DIR_RE = re.compile(r"^(.+)_(\d+)_$")
 
 

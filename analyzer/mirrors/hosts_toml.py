@@ -67,6 +67,9 @@ _BOM_SKIPPED = (
     "ignores the whole file; save it as UTF-8 without one"
 )
 
+#: ends the message of a problem that makes containerd fail every pull (hosts_dir.py)
+FATAL_CONSEQUENCE = ": containerd fails every pull for this registry, with no fallback"
+
 _V16_NO_HOST_TABLE = (
     "containerd 1.6 and 1.7 before 1.7.32 ignore this file because it has no [host] table "
     "(they use the upstream only); add an empty [host] table to be safe"
@@ -413,6 +416,37 @@ def _v1_host_order(host_lines: dict[str, int | None], warnings: list[str]) -> li
     return order
 
 
+def _v1_sort_panic(
+    host_lines: dict[str, int | None], path: str, layout: TomlLayout, version: ContainerdVersion
+) -> ConfigError | None:
+    """``getSortedHosts`` (hosts.go v1.6.20, the same in 1.7.x) compares the ``host`` entries
+    with ``.(*toml.Tree)``: with two entries or more, one that is not a table (a string, an
+    array of tables) makes containerd panic before the file is checked. ``ctr`` crashes, and
+    a CRI pull crashes the containerd daemon itself (observed on 1.6.20)."""
+    bad = [url for url, line in host_lines.items() if line is None]
+    if len(host_lines) < 2 or not bad:
+        return None
+    return ConfigError(
+        path,
+        layout.line_of(("host", bad[0])),
+        f"host.{redacted(bad[0])!r} is not a table: containerd {version} panics sorting the "
+        "hosts (getSortedHosts): ctr crashes, and a CRI pull crashes the containerd daemon"
+        + FATAL_CONSEQUENCE,
+    )
+
+
+def _v1_crash_warning(text: str, path: str, layout: TomlLayout) -> list[str]:
+    """For 2.x: does this file make containerd 1.6/1.7 panic (``_v1_sort_panic``)?"""
+    try:
+        host_lines = go_toml_v1.load(text).host_lines
+    except go_toml_v1.GoTomlV1Error:
+        return []
+    crash = _v1_sort_panic(host_lines, path, layout, ContainerdVersion(1, 7))
+    if crash is None:
+        return []
+    return [crash.message.replace("containerd 1.7", "containerd 1.6/1.7")]
+
+
 def _host_order(layout: TomlLayout) -> list[str]:
     """``getSortedHosts`` (2.x): ``[host."URL"...]`` headers in order; a header for the same
     host as the previous one (e.g. ``[host."URL".header]``) does not add it again."""
@@ -532,6 +566,11 @@ def parse_hosts_toml(
         except TOMLDecodeError as exc:
             return _syntax_error(exc, text, path)
     layout = scan_layout(text)
+    crash = _v1_sort_panic(host_lines, path, layout, version)
+    if crash is not None:
+        return HostsFile(path=path, warnings=tuple(warnings), fatal=(crash,))
+    if not version.is_v1:
+        warnings += _v1_crash_warning(text, path, layout)
     problems = _Problems(path, layout, version)
     if not isinstance(doc.get("host"), dict) and not (version.at_least(1, 7, 32)):
         # getSortedHosts (hosts.go v1.6.20, v1.7 before 1.7.32): root.Get("host") must be a

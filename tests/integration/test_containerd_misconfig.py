@@ -252,6 +252,17 @@ DECODER_CASES: tuple[Case, ...] = (
 )
 ONE_SIX_CASES = (*VERSION_CASES, *DECODER_CASES)
 
+#: getSortedHosts (hosts.go v1.6.20, line 508) compares the host entries with
+#: ``.(*toml.Tree)``: one that is not a table, among two or more, makes containerd panic.
+#: ``ctr`` crashes; a CRI pull crashes the daemon, so that case has a containerd of its own
+PANIC_CASE = case(
+    "host-entry-not-a-table-panics-v16",
+    {UP: '[host]\n"{m1}" = {{}}\n"{m2}" = "not a table"\n'},
+    ("m1",),
+    None,
+    None,
+)
+
 
 # -- the module's world ------------------------------------------------------------------------
 
@@ -259,7 +270,7 @@ ONE_SIX_CASES = (*VERSION_CASES, *DECODER_CASES)
 @pytest.fixture(scope="module")
 def world(lab: Lab, trap: TrapProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     built = World.build(lab, trap, tmp_path_factory.mktemp("catalogues"))
-    everything = (*CASES, *ONE_SIX_CASES)
+    everything = (*CASES, *ONE_SIX_CASES, PANIC_CASE)
     built.place(c.on(p).situation.placement for c in everything for p in ("ctr", "cri"))
     yield built
 
@@ -370,3 +381,28 @@ def test_cri_pull_agrees_with_the_version_given(
     world: World, cri_containerd: Containerd, cri_hosts: Path, item: Case
 ) -> None:
     check(world, cri_containerd, item.on("cri"), cri_hosts, cri=True, version="1.6")
+
+
+def test_ctr_panics_where_the_analyser_says_every_pull_fails(
+    world: World, containerd: Containerd, tmp_path: Path
+) -> None:
+    check(world, containerd, PANIC_CASE.on("ctr"), tmp_path / "hosts", cri=False, version="1.6")
+
+
+def test_a_cri_pull_crashes_containerd_where_the_analyser_says_every_pull_fails(
+    world: World, trap: TrapProxy, tmp_path: Path
+) -> None:
+    if containerd_binaries() is None:
+        pytest.skip(CONTAINERD_MISSING)
+    if not is_root():
+        pytest.skip(NOT_ROOT)
+    pytest.importorskip("grpc", reason="grpcio (test extra) is needed for CRI PullImage")
+    hosts = tmp_path / "hosts"
+    write_case(world, PANIC_CASE.on("cri"), hosts)
+    daemon = start_containerd(tmp_path / "cri", trap_url=trap.url, cri_config_path=hosts)
+    try:
+        check(world, daemon, PANIC_CASE.on("cri"), hosts, cri=True, version="1.6")
+        daemon.process.wait(timeout=10)  # the panic ended the daemon
+        assert "getSortedHosts" in daemon.log_tail(20000)
+    finally:
+        daemon.stop()
