@@ -448,8 +448,11 @@ def _v1_crash_warning(text: str, path: str, layout: TomlLayout) -> list[str]:
 
 
 def _host_order(layout: TomlLayout) -> list[str]:
-    """``getSortedHosts`` (2.x): ``[host."URL"...]`` headers in order; a header for the same
-    host as the previous one (e.g. ``[host."URL".header]``) does not add it again."""
+    """``getSortedHosts`` (2.x, ``core/remotes/docker/config/hosts.go`` at main 301026e58: go-toml
+    v2's ``unstable.Parser`` over the top-level ``Table`` expressions whose first key part is
+    ``host`` exactly): ``[host."URL"...]`` headers in order; a header for the same host as the
+    previous one (e.g. ``[host."URL".header]``) does not add it again. Dotted keys and inline
+    tables are not table expressions, so their hosts are never used."""
     order: list[str] = []
     previous: str | None = None
     for header in layout.headers:
