@@ -114,3 +114,12 @@ def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+def skip_without_cri() -> None:
+    """Skip unless a containerd with the CRI plugin can be started and reached over gRPC."""
+    if containerd_binaries() is None:
+        pytest.skip(CONTAINERD_MISSING)
+    if not is_root():
+        pytest.skip(NOT_ROOT)
+    pytest.importorskip("grpc", reason="grpcio (test extra) is needed for CRI PullImage")

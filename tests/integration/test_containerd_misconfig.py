@@ -13,8 +13,11 @@ The classes of issue 13, each as containerd 1.6.20 behaves:
    in the list, fail at request time, and the next host is tried; a URL without a scheme is
    ``https://`` (here: a TLS error on a plain-HTTP mirror, so the analyser can only warn);
 3. the TOML decoder's own rules (go-toml v1 in 1.6/1.7): a key in ALL-CAPS fills its field
-   (``CAPABILITIES``), a UTF-8 byte order mark is skipped; checked with
-   ``--containerd-version 1.6`` (2.x decodes with go-toml v2: tests/test_hosts_toml_decoders.py).
+   (``CAPABILITIES``), a UTF-8, UTF-16 or UTF-32 byte order mark is skipped and an invalid
+   byte read as U+FFFD, two spellings of a table (or a dotted key, then its table) merge, an
+   inline host comes first, a ``HOST`` table is never used, and a ``host`` entry that is not
+   a table makes containerd panic; checked with ``--containerd-version 1.6`` (2.x decodes
+   with go-toml v2: tests/test_hosts_toml_decoders.py, tests/test_go_toml_v1.py).
 
 Each case runs once per path, with its own image (``<id>-ctr``, ``<id>-cri``), and the
 analyser's route must agree with what containerd did (``comparison.py``).
@@ -31,8 +34,8 @@ import pytest
 from tls_material import make_pem
 
 from .comparison import disagreements, url_disagreements
-from .conftest import CONTAINERD_MISSING, NOT_ROOT, is_root
-from .containerd import Containerd, containerd_binaries, start_containerd
+from .conftest import skip_without_cri
+from .containerd import Containerd, start_containerd
 from .lab import Lab
 from .registry import TrapProxy
 from .test_containerd_routes import (
@@ -285,11 +288,7 @@ def cri_containerd(
     trap: TrapProxy, cri_hosts: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Containerd]:
     """A containerd with the CRI plugin; its ``config_path`` is ``cri_hosts``."""
-    if containerd_binaries() is None:
-        pytest.skip(CONTAINERD_MISSING)
-    if not is_root():
-        pytest.skip(NOT_ROOT)
-    pytest.importorskip("grpc", reason="grpcio (test extra) is needed for CRI PullImage")
+    skip_without_cri()
     daemon = start_containerd(
         tmp_path_factory.mktemp("cri"), trap_url=trap.url, cri_config_path=cri_hosts
     )
@@ -392,11 +391,7 @@ def test_ctr_panics_where_the_analyser_says_every_pull_fails(
 def test_a_cri_pull_crashes_containerd_where_the_analyser_says_every_pull_fails(
     world: World, trap: TrapProxy, tmp_path: Path
 ) -> None:
-    if containerd_binaries() is None:
-        pytest.skip(CONTAINERD_MISSING)
-    if not is_root():
-        pytest.skip(NOT_ROOT)
-    pytest.importorskip("grpc", reason="grpcio (test extra) is needed for CRI PullImage")
+    skip_without_cri()
     hosts = tmp_path / "hosts"
     write_case(world, PANIC_CASE.on("cri"), hosts)
     daemon = start_containerd(tmp_path / "cri", trap_url=trap.url, cri_config_path=hosts)

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from .comparison import disagreements
-from .conftest import CONTAINERD_MISSING, NOT_ROOT, is_root
-from .containerd import Containerd, containerd_binaries, start_containerd
+from .conftest import skip_without_cri
+from .containerd import Containerd, start_containerd
 from .lab import Lab
 from .registry import TrapProxy
 from .test_containerd_routes import Situation, assert_oracle_behaviour, reference_text
@@ -94,11 +94,7 @@ def _kind_config(world: World, form: str, directory: Path) -> Path:
 def test_the_merged_config_routes_as_predicted(
     world: World, trap: TrapProxy, form: str, tmp_path: Path
 ) -> None:
-    if containerd_binaries() is None:
-        pytest.skip(CONTAINERD_MISSING)
-    if not is_root():
-        pytest.skip(NOT_ROOT)
-    pytest.importorskip("grpc", reason="grpcio (test extra) is needed for CRI PullImage")
+    skip_without_cri()
     from analyzer.mirrors import load_catalogues, load_mirror_config
     from analyzer.mirrors.kind import read_kind_config
     from analyzer.reference import parse_image
