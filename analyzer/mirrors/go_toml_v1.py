@@ -220,7 +220,7 @@ class _Scanner:
             elif char in "\"'":
                 out.append(self._string(char))
             elif char == "#":
-                comment = self._comment()
+                comment = self.comment()
                 if not brackets or brackets[-1] == "[":
                     out.append(comment)
             elif char in "[{":
@@ -250,7 +250,7 @@ class _Scanner:
         self.advance(len(quote))
         return self.text[start : self.i]
 
-    def _comment(self) -> str:
+    def comment(self) -> str:
         start = self.i
         # lexComment: up to the end of the line ("\n" or "\r\n")
         while self.i < len(self.text) and not self.text.startswith(("\n", "\r\n"), self.i):
@@ -380,7 +380,7 @@ def load(text: str) -> V1Document:
         if char in " \t\r\n":
             scanner.advance()
         elif char == "#":
-            scanner._comment()
+            scanner.comment()
         elif scanner.peek(2) == "[[":
             scanner.advance(2)
             builder.array_table(scanner.header("]]"), line)
