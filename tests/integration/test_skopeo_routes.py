@@ -294,3 +294,69 @@ def test_route_agrees_with_skopeo(
     assert route.resolve_host == route.content_host
     wanted = situation.status or ("fallback" if situation.served == "up" else "mirrored")
     assert route.status == wanted, route.to_dict()
+
+
+# The wildcard/exact tie: FindRegistry keeps the first of the longest prefixes (by the length
+# of the prefix text) in sorted order, and "*" sorts before every letter. Each entry remaps
+# to a different loopback registry, so no DNS is needed: the server skopeo reached names the
+# winner.
+WILDCARD_TIES = (
+    # (exact host, entries in file order, the winner)
+    ("a.example.com", ("exact", "wildcard"), "wildcard"),  # same length: "*" sorts first
+    ("a.example.com", ("wildcard", "exact"), "wildcard"),  # file order does not matter
+    ("ab.example.com", ("exact", "wildcard"), "exact"),  # the longer prefix text wins
+    ("ab.example.com", ("wildcard", "exact"), "exact"),
+)
+
+
+@pytest.mark.parametrize(
+    ("exact", "order", "winner"),
+    WILDCARD_TIES,
+    ids=[f"{e}-{'-'.join(o)}" for e, o, _ in WILDCARD_TIES],
+)
+def test_wildcard_against_exact_prefix(
+    exact: str,
+    order: tuple[str, ...],
+    winner: str,
+    servers: dict[str, RecordingServer],
+    skopeo: str,
+    tmp_path: Path,
+    lab: Lab,
+    no_proxy_env: None,
+) -> None:
+    repo = f"oracle/tie-{exact.split('.')[0]}-{order[0]}"
+    content = make_image(f"skopeo-tie-{repo}")
+    for name in ("mirror1", "mirror2"):
+        push_image(lab.registry(name).url, repo, content)
+    location = {"wildcard": servers["m1"].host, "exact": servers["m2"].host}
+    prefix = {"wildcard": "*.example.com", "exact": exact}
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        "".join(
+            f'[[registry]]\nprefix = "{prefix[k]}"\nlocation = "{location[k]}"\n'
+            "insecure = true\n\n"
+            for k in order
+        )
+    )
+    home = tmp_path / "home"
+    drop_dir = home / ".config" / "containers" / "registries.conf.d"
+    drop_dir.mkdir(parents=True)
+    reference = f"{exact}/{repo}:v1"
+    config = load_mirror_config(
+        registries_conf=str(conf), registries_conf_d=str(drop_dir), node_default=None
+    )
+    route = route_image(parse_image(reference), config, load_catalogues([]))
+
+    for server in servers.values():
+        server.clear()
+    copied, output = _copy(skopeo, conf, home, reference, tmp_path / "copy")
+    assert copied, output
+    served = {
+        exchange.server
+        for server in servers.values()
+        for exchange in server.exchanges()
+        if exchange.method == "GET" and "/manifests/" in exchange.path and exchange.status < 300
+    }
+    assert served == {location[winner]}, output
+    assert route.content_host is not None, route.to_dict()
+    assert urlsplit(route.content_host).netloc == location[winner], route.to_dict()
