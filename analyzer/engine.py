@@ -24,9 +24,10 @@ from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError
-from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.reference import ImageRef, InvalidImageReference, parse_image, with_short_name
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import located_ref, route_hosts, route_image
+from analyzer.route_short_name import served_candidate
 from analyzer.sources import RenderOptions, Rule, SourceResult, read_sources
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -296,7 +297,10 @@ def _image_result(
     """One pulled image. Spellings that pull the same thing (``nginx:1.25@D`` and
     ``nginx:1.26@D``) may meet different catalogue tag rules: the most urgent of their routes
     stands, whatever order the manifests list them in, and --ignore must accept every one."""
-    spellings = sorted({u.image for u in uses if u.image is not None}, key=str)
+    spellings = sorted(
+        {_spelled(u.raw, u.image, config) for u in uses if u.image is not None},
+        key=lambda r: (str(r), r.short or ""),
+    )
     routed = [(ref, route(ref, config, catalogues)) for ref in spellings]
     rank = {status: i for i, status in enumerate(URGENCY)}
     ref, chosen = min(routed, key=lambda pair: rank.get(pair[1].status, len(rank)))
@@ -306,6 +310,14 @@ def _image_result(
         uses=tuple(uses),
         ignored=ignored is not None and all(ignored.matches(r) for r in spellings),
     )
+
+
+def _spelled(raw: str, image: ImageRef, config: MirrorConfig) -> ImageRef:
+    """``image``, marked as the short name it was written as when the runtime resolves
+    short names itself (CRI-O, Podman: ``nginx:1.25`` is not ``docker.io/library/nginx``)."""
+    if config.short_names is None:
+        return image
+    return with_short_name(raw.strip(), image)
 
 
 def mirror_coverage(
@@ -328,7 +340,8 @@ def mirror_coverage(
             served.setdefault((route.content_host, registry), []).append(result.image)
         elif route.status in ("mirrored", "partial") and route.content_host is not None:
             # the configured name the route's hosts came from ("_default", a legacy "*")
-            registry = config.configured_name(located_ref(result.ref))
+            pulled = served_candidate(result.ref, route, config)
+            registry = config.configured_name(located_ref(pulled))
             served.setdefault((route.content_host, registry), []).append(result.image)
 
     coverage = []

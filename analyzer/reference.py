@@ -32,6 +32,7 @@ _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}
 _REFERENCE_RE = re.compile(rf"({_NAME})(?::({_TAG}))?(?:@({_DIGEST}))?", re.ASCII)
 _NAME_RE = re.compile(rf"(?:({_DOMAIN_AND_PORT})/)?({_REMOTE_NAME})", re.ASCII)
 _IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}", re.ASCII)
+_DOMAIN_RE = re.compile(_DOMAIN_AND_PORT, re.ASCII)
 
 # go-digest v1.0.0: the grammar of a digest, and the hex length of each algorithm it knows
 # (sha384 and sha512 count as available, as they are in docker and containerd binaries).
@@ -71,6 +72,9 @@ class ImageRef:
     path: str  # "library/nginx"
     tag: str | None = None
     digest: str | None = None
+    # the repository as written when it is a short name (``nginx``, ``library/nginx``) and
+    # the runtime resolves short names itself (CRI-O, Podman); None otherwise
+    short: str | None = None
 
     @property
     def name(self) -> str:
@@ -102,10 +106,10 @@ class ImageRef:
         if self.digest is not None:
             if self.tag is None:
                 return self  # already the pulled form (frozen: sharing is safe)
-            return ImageRef(self.domain, self.path, digest=self.digest)
+            return ImageRef(self.domain, self.path, digest=self.digest, short=self.short)
         if self.tag:
             return self
-        return ImageRef(self.domain, self.path, tag="latest")
+        return ImageRef(self.domain, self.path, tag="latest", short=self.short)
 
     @property
     def pull_ref(self) -> str:
@@ -142,6 +146,38 @@ def parse_image(text: str) -> ImageRef:
     if remote.lower() != remote:
         raise InvalidImageReference(text, "name_contains_uppercase", _uppercase_problem(text))
     return _parse(text, f"{domain}/{remainder}")
+
+
+def short_name(text: str) -> str | None:
+    """The repository as written (no tag or digest) when containers/image takes ``text`` for
+    a short name (``pkg/shortnames`` ``parseUnnormalizedShortName``: the first component
+    is not a host: no ``.`` or ``:``, not ``localhost``), so CRI-O and Podman resolve it
+    through aliases and search registries: ``nginx:1.25`` -> ``nginx``, ``library/nginx``
+    -> ``library/nginx``, ``nginx@sha256:...`` -> ``nginx`` (the code calls that short,
+    whatever its comment says); ``quay.io/x``, ``localhost/x`` -> None. A first component
+    with capital letters is None here: Docker's rule, which ``parse_image`` follows, takes
+    it for a host."""
+    name = text.partition("@")[0]
+    first, slash, _ = name.partition("/")
+    if slash and is_domain_component(first):
+        return None
+    colon = name.rfind(":")
+    return name[:colon] if colon > name.rfind("/") else name
+
+
+def with_short_name(text: str, image: ImageRef) -> ImageRef:
+    """``image`` (parsed from ``text``) with ``short`` set when ``text`` is a short name."""
+    short = short_name(text)
+    if short is None or image.domain != DEFAULT_DOMAIN:
+        return image
+    if image.path not in (short, OFFICIAL_REPO_PREFIX + short):
+        return image  # not the text it was parsed from (an image an operator derives)
+    return ImageRef(image.domain, image.path, image.tag, image.digest, short)
+
+
+def is_registry_domain(text: str) -> bool:
+    """``reference.DomainRegexp`` anchored: a host name or bracketed IPv6, optional port."""
+    return _DOMAIN_RE.fullmatch(text) is not None
 
 
 def is_domain_component(first: str) -> bool:

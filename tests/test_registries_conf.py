@@ -150,6 +150,7 @@ def test_a_source_that_is_not_a_canonical_reference_fails_the_pull(tmp_path: Pat
 def _two_entries(tmp_path: Path) -> Path:
     conf = tmp_path / "registries.conf"
     conf.write_text(
+        'unqualified-search-registries = ["docker.io"]\n'
         '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
         '[[registry.mirror]]\nlocation = "hub.example"\n'
         '[[registry]]\nprefix = "quay.io/x"\nlocation = "quay.io/x"\n'

@@ -19,6 +19,7 @@ from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
+    from analyzer.mirrors.short_names import Resolution
     from analyzer.model import RegistryHosts, Route
     from analyzer.reference import ImageRef
     from analyzer.report import Advice
@@ -108,6 +109,29 @@ def route_json(
     return data
 
 
+def _short_name_lines(resolution: Resolution) -> list[str]:
+    """The candidates of a short name, in the order the runtime pulls them."""
+    lines = [f"short name {resolution.written}: {resolution.how or 'no candidate'}"]
+    lines += [
+        f"  {number}. {candidate.pull_ref}"
+        for number, candidate in enumerate(resolution.candidates, start=1)
+    ]
+    if resolution.error is not None:
+        lines.append(f"  the pull fails: {resolution.error}")
+    return lines
+
+
+def _short_name_json(resolution: Resolution | None) -> dict[str, Any] | None:
+    if resolution is None:
+        return None
+    return {
+        "written": resolution.written,
+        "how": resolution.how or None,
+        "candidates": [c.pull_ref for c in resolution.candidates],
+        "error": resolution.error,
+    }
+
+
 def _catalogue_json(catalogues: Catalogues, host: str) -> dict[str, Any]:
     catalogue = catalogues.for_host(host)
     return {
@@ -151,7 +175,7 @@ def explain_command(
     """Which host resolves IMAGE and which serves its content, attempt by attempt."""
     if fmt not in _FORMATS:
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
-    from analyzer.reference import InvalidImageReference, parse_image
+    from analyzer.reference import InvalidImageReference, parse_image, with_short_name
     from analyzer.route import route_hosts, route_image
 
     try:
@@ -183,16 +207,24 @@ def explain_command(
     for warning in catalogues.warnings:
         say(f"coverage explain: warning: {warning}", err=True)
 
+    if config.short_names is not None:  # CRI-O, Podman: nginx is not docker.io/library/nginx
+        ref = with_short_name(image, ref)
     route = route_image(ref, config, catalogues)
     hosts = route_hosts(ref, config)
     advice = _advice(ref, route, config, catalogues)
+    resolution = config.resolve_short(ref)
     if fmt == "json":
         data = route_json(route, hosts, catalogues, config.description)
+        data["short_name"] = _short_name_json(resolution)
         data["config_errors"] = [e.to_dict() for e in config.errors]
         data["advice"] = advice.to_dict() if advice is not None else None
         say(json.dumps(data, indent=2))
     else:
-        say(render_text(route, hosts, catalogues, config.description, image))
+        text = render_text(route, hosts, catalogues, config.description, image)
+        if resolution is not None:
+            head, _, rest = text.partition("\nhosts for ")
+            text = "\n".join([head, *_short_name_lines(resolution)]) + "\nhosts for " + rest
+        say(text)
         if advice is not None:
             say(f"how to fix: {advice.sentence()}")
     if config.errors:  # the route is still right (containerd ignores such files), but say so

@@ -72,6 +72,15 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
     form = judged_form(ref, config, catalogues)
     if form is not None:
         return _mirror_form_advice(result, form, catalogues)
+    resolution = config.resolve_short(ref)
+    if resolution is not None and resolution.error is not None:
+        return Advice(
+            "fix_config",
+            f"write the full name of {resolution.written} (e.g. {ref.pull_ref}) or add an "
+            f'[aliases] entry "{ref.short}" = "<registry>/<repository>" to a registries.conf.d '
+            f"drop-in: {resolution.error}",
+            ignore,
+        )
     hosts = route_hosts(ref, config)  # what the route was decided on
     if hosts.fatal is not None:
         where = hosts.file or registry

@@ -177,6 +177,15 @@ class RegistriesConfWriter(_OneFileWriter):
             "# An entry here replaces registries.conf's for the same prefix, and a later",
             "# drop-in's (by file name) replaces the one here.",
         ]
+        if "docker.io" in by_registry:
+            lines += [
+                "",
+                "# Short names (nginx:1.25, as manifests often write them) come from Docker Hub",
+                "# and its mirrors, as with containerd: one search registry is never ambiguous,",
+                "# not even in CRI-O's short_name_mode = enforcing. This replaces the list of",
+                "# registries.conf; an [aliases] entry still wins.",
+                'unqualified-search-registries = ["docker.io"]',
+            ]
         for registry, mirrors in by_registry.items():
             lines += ["", "[[registry]]", f"prefix = {_toml_string(registry)}"]
             lines.append(f"location = {_toml_string(registry)}")
@@ -200,6 +209,7 @@ class RegistriesConfWriter(_OneFileWriter):
             registries_conf=str(main) if main.is_file() else None,
             registries_conf_d=str(directory / "registries.conf.d"),
             node_default=None,
+            runtime=self.name,  # short names: CRI-O's mode or Podman's
         )
 
 

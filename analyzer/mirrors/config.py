@@ -37,8 +37,14 @@ from analyzer.mirrors.legacy_cri import (
 )
 from analyzer.mirrors.minikube import MinikubeMirrors, from_flags, read_profile
 from analyzer.mirrors.node import RuntimeFiles, detect, detect_crio, usual_files
-from analyzer.mirrors.registries_conf import read_registries_conf
+from analyzer.mirrors.registries_conf import RegistriesConfRuntime, read_registries_conf
 from analyzer.mirrors.runtime import CATCH_ALL_NAMES, MirrorRuntime
+from analyzer.mirrors.short_names import (
+    CONTAINERS_IMAGE_DEFAULT_MODE,
+    CRIO_DEFAULT_MODE,
+    Resolution,
+    ShortNames,
+)
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
 from analyzer.model import ConfigError, Finding, RegistryHosts
@@ -71,10 +77,15 @@ class MirrorConfig:
         warnings: Sequence[str] = (),
         containerd_version: ContainerdVersion = NEWEST,
         findings: Sequence[Finding] = (),
+        short_names: ShortNames | None = None,
     ) -> None:
         self.containerd_version = containerd_version
         #: traps the readers recognise themselves (minikube's unused mirror), for the doctor
         self.findings = tuple(findings)
+        #: how the runtime resolves short names itself (CRI-O, Podman); None: normalised
+        #: to ``docker.io`` (containerd, Docker, skopeo)
+        self.short_names = short_names
+        self._resolved: dict[tuple[str, str | None, str | None], Resolution] = {}
         self._runtimes = tuple(runtimes)
         self._by_reference = any(r.by_reference for r in self._runtimes)
         self._description = description
@@ -105,6 +116,17 @@ class MirrorConfig:
         return tuple(
             root for r in self._runtimes if isinstance(r, HostsDirRuntime) for root in r.roots
         )
+
+    def resolve_short(self, ref: ImageRef) -> Resolution | None:
+        """The short-name candidates of ``ref`` (cached), or None when ``ref`` is not a
+        short name or this runtime normalises short names to ``docker.io``."""
+        if ref.short is None or self.short_names is None:
+            return None
+        key = (ref.short, ref.tag, ref.digest)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self.short_names.resolve(ref)
+        return found
 
     def hosts_for(self, registry: str) -> RegistryHosts:
         """The ordered hosts for a registry as a whole (a reference with no path)."""
@@ -362,6 +384,7 @@ def load_mirror_config(
         errors=gathered.errors,
         warnings=gathered.warnings,
         findings=minikube.findings() if minikube is not None else (),
+        short_names=gathered.short_names,
     )
 
 
@@ -380,6 +403,10 @@ class _Files:
     kind_config: str | None = None
     minikube_registry_mirrors: tuple[str, ...] = ()
     minikube_profile: str | None = None
+    # who reads registries.conf, for short names: "crio" (the Kubernetes runtime; also
+    # when only the files are given) or "podman"
+    conf_runtime: str = "crio"
+    user_conf_d: str | None = None  # Podman's per-user drop-in directory, read after
 
     @property
     def given(self) -> bool:
@@ -403,6 +430,7 @@ class _Gathered:
     errors: list[ConfigError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pieces: list[str] = field(default_factory=list)
+    short_names: ShortNames | None = None
 
 
 @dataclass(frozen=True)
@@ -441,7 +469,10 @@ def _runtime_files(
             files,
             registries_conf=chosen.registries_conf,
             registries_conf_d=chosen.registries_conf_d,
+            user_conf_d=chosen.user_registries_conf_d,
         )
+    if chosen.runtime in ("crio", "podman"):
+        files = replace(files, conf_runtime=chosen.runtime)
     return replace(files, docker_daemon=files.docker_daemon or chosen.docker_daemon), note
 
 
@@ -523,9 +554,13 @@ def _other_runtimes(
             f"hosts.toml written{flag})"
         )
     if files.registries_conf is not None or files.registries_conf_d is not None:
-        conf = read_registries_conf(files.registries_conf, files.registries_conf_d)
+        directories = [d for d in (files.registries_conf_d, files.user_conf_d) if d]
+        conf = read_registries_conf(files.registries_conf, directories)
         first.append(conf)
-        gathered.pieces.append(f"containers registries.conf ({conf.describe()})")
+        gathered.short_names = short_names_of(conf, files.conf_runtime)
+        gathered.pieces.append(
+            f"containers registries.conf ({conf.describe()}; {gathered.short_names.describe()})"
+        )
     return first
 
 
@@ -630,3 +665,23 @@ def _minikube(files: _Files, gathered: _Gathered) -> MinikubeMirrors | None:
         f"{found.runtime}: {how})"
     )
     return found
+
+
+def short_names_of(conf: RegistriesConfRuntime, runtime: str) -> ShortNames:
+    """The short-name settings ``runtime`` uses: Podman the files' ``short-name-mode``;
+    CRI-O its own ``short_name_mode`` (crio.conf), whatever the files say."""
+    if runtime == "podman":
+        mode = conf.short_name_mode or CONTAINERS_IMAGE_DEFAULT_MODE
+        origin = (
+            f"short-name-mode = {mode} in {conf.mode_origin}"
+            if conf.mode_origin
+            else f"no short-name-mode set: containers/image's default {mode}"
+        ) + "; Podman prompts only on a terminal, and CI has none"
+    else:
+        mode = CRIO_DEFAULT_MODE
+        origin = (
+            f'CRI-O\'s short_name_mode, "{mode}" by default since CRI-O 1.34 (crio.conf '
+            '[crio.image] short_name_mode = "disabled" tries every search registry); '
+            "registries.conf's short-name-mode is not used by CRI-O"
+        )
+    return ShortNames(runtime, mode, origin, conf.search, conf.search_origin, dict(conf.aliases))

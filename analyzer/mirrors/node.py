@@ -28,6 +28,7 @@ class RuntimeFiles:
     registries_conf: str | None = None
     registries_conf_d: str | None = None
     docker_daemon: str | None = None
+    user_registries_conf_d: str | None = None  # read after registries_conf_d (Podman)
 
 
 def node_root() -> str:

@@ -36,11 +36,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.mirrors.short_names import Alias, AliasError, check_alias
 from analyzer.mirrors.toml_lines import loads as toml_loads
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.model import ConfigError, Host, RegistryHosts
 from analyzer.redact import redact_text, redact_url
-from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.reference import ImageRef, InvalidImageReference, is_registry_domain, parse_image
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,7 +81,7 @@ class ConfFile:
     entries: tuple[Entry, ...] = ()
     search: tuple[str, ...] | None = None
     short_name_mode: str | None = None
-    aliases: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str | None] = field(default_factory=dict)
 
 
 class ConfError(ValueError):
@@ -216,16 +217,44 @@ def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
     mode = doc.get("short-name-mode")
     if mode is not None and mode not in ("", "disabled", "enforcing", "permissive"):
         raise ConfError(f"invalid short-name mode: {mode!r}")
-    aliases = doc.get("aliases", {})
-    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
-        raise ConfError("[aliases] must map short names to strings")
     return ConfFile(
         path,
         tuple(unique[p] for p in sorted(unique)),
-        tuple(parse_location(str(s)) for s in search) if isinstance(search, list) else None,
+        _search(search),
         mode or None,
-        dict(aliases),
+        _aliases(doc.get("aliases", {})),
     )
+
+
+def _search(search: Any) -> tuple[str, ...] | None:
+    """``unqualified-search-registries``: registry host[:port] each (``postProcessRegistries``)."""
+    if search is None:
+        return None
+    if not isinstance(search, list) or not all(isinstance(s, str) for s in search):
+        raise ConfError("unqualified-search-registries must be an array of strings")
+    out = []
+    for entry in search:
+        registry = parse_location(entry)
+        if not is_registry_domain(registry):
+            raise ConfError(f"Invalid unqualified-search-registries entry {registry!r}")
+        out.append(registry)
+    return tuple(out)
+
+
+def _aliases(aliases: Any) -> dict[str, str | None]:
+    """``[aliases]``, checked as ``newShortNameAliasCache`` does (every bad one is named)."""
+    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
+        raise ConfError("[aliases] must map short names to strings")
+    out: dict[str, str | None] = {}
+    problems = []
+    for name, value in aliases.items():
+        try:
+            out[name] = check_alias(name, value)
+        except AliasError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfError("validating short-name aliases: " + "; ".join(problems))
+    return out
 
 
 def _check_conflicts(entries: Sequence[Entry]) -> None:
@@ -286,7 +315,9 @@ class RegistriesConfRuntime:
     warnings: tuple[str, ...] = ()
     search: tuple[str, ...] | None = None
     short_name_mode: str | None = None
-    aliases: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, Alias] = field(default_factory=dict)
+    search_origin: str | None = None  # the file whose unqualified-search-registries count
+    mode_origin: str | None = None  # the file whose short-name-mode counts
     origin: str = "registries-conf"
     by_reference: bool = True
 
@@ -470,22 +501,28 @@ def drop_in_files(directory: str) -> list[str]:
     ]
 
 
-def read_registries_conf(path: str | None, drop_in_dir: str | None) -> RegistriesConfRuntime:
-    """The main file, then the drop-ins (same prefix replaces the whole entry). Never
-    raises: a file containers/image refuses is an error, and every pull then fails."""
+def read_registries_conf(
+    path: str | None, drop_in_dir: str | Sequence[str] | None
+) -> RegistriesConfRuntime:
+    """The main file, then the drop-ins of each directory in turn, each directory's in name
+    order (``dropInConfigs``: the system directory, then the user's); the same prefix
+    replaces the whole entry. Never raises: a file containers/image refuses is an error,
+    and every pull then fails."""
     files: list[str] = []
     errors: list[ConfigError] = []
     merged: dict[str, Entry] = {}
     search: tuple[str, ...] | None = None
+    search_origin: str | None = None
     mode: str | None = None
-    aliases: dict[str, str] = {}
+    mode_origin: str | None = None
+    aliases: dict[str, Alias] = {}
     paths: list[tuple[str, bool]] = [(path, False)] if path else []
-    if drop_in_dir:
+    for directory in [drop_in_dir] if isinstance(drop_in_dir, str) else drop_in_dir or ():
         try:
-            paths += [(p, True) for p in drop_in_files(drop_in_dir)]
+            paths += [(p, True) for p in drop_in_files(directory)]
         except OSError as exc:
             errors.append(
-                ConfigError(drop_in_dir, None, f"cannot read: {exc.strerror or exc}; {_UNUSABLE}")
+                ConfigError(directory, None, f"cannot read: {exc.strerror or exc}; {_UNUSABLE}")
             )
     for name, drop_in in paths:
         text = _read(name)
@@ -500,10 +537,13 @@ def read_registries_conf(path: str | None, drop_in_dir: str | None) -> Registrie
         files.append(name)
         for entry in parsed.entries:
             merged[entry.prefix] = entry
-        if parsed.search is not None:
-            search = parsed.search
-        mode = parsed.short_name_mode or mode
-        aliases.update(parsed.aliases)
+        if parsed.search is not None or not drop_in:
+            # loadConfigFile names the main file the list's origin, set or not;
+            # updateWithConfigurationFrom: a drop-in's list ([] too) replaces it
+            search, search_origin = parsed.search, name
+        if parsed.short_name_mode:
+            mode, mode_origin = parsed.short_name_mode, name
+        aliases.update({k: Alias(v, name) for k, v in parsed.aliases.items()})
     return RegistriesConfRuntime(
         tuple(files),
         tuple(merged[p] for p in sorted(merged)),
@@ -511,6 +551,8 @@ def read_registries_conf(path: str | None, drop_in_dir: str | None) -> Registrie
         search=search,
         short_name_mode=mode,
         aliases=aliases,
+        search_origin=search_origin,
+        mode_origin=mode_origin,
     )
 
 

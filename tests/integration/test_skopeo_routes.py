@@ -333,8 +333,7 @@ def test_wildcard_against_exact_prefix(
     conf = tmp_path / "registries.conf"
     conf.write_text(
         "".join(
-            f'[[registry]]\nprefix = "{prefix[k]}"\nlocation = "{location[k]}"\n'
-            "insecure = true\n\n"
+            f'[[registry]]\nprefix = "{prefix[k]}"\nlocation = "{location[k]}"\ninsecure = true\n\n'
             for k in order
         )
     )
