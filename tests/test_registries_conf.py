@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
@@ -128,6 +129,7 @@ def test_runtime_podman_reads_the_usual_files_under_the_node_root(
     etc.mkdir(parents=True)
     (etc / "registries.conf").write_text((FIXTURES / "registries.conf").read_text())
     monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no user registries.conf
     config = load_mirror_config(runtime="podman")
     assert config.description.startswith("runtime podman: ")
     assert config.hosts_for_ref(parse_image("ghcr.io/a/b:1").pulled).hosts[0].host == (
@@ -217,3 +219,83 @@ def test_advice_asks_the_mirror_of_the_entry_that_answered(tmp_path: Path) -> No
     assert route.status == "fallback"
     advice = advise(ImageResult(ref=ref, route=route, uses=()), config, catalogues)
     assert advice.action == "request" and advice.host == "quay.example", advice
+
+
+def _entry_text(prefix: str, mirror: str) -> str:
+    return (
+        f'[[registry]]\nprefix = "{prefix}"\nlocation = "{prefix}"\n'
+        f'[[registry.mirror]]\nlocation = "{mirror}"\n'
+    )
+
+
+def _first_host(config: object, name: str) -> str:
+    from analyzer.mirrors.config import MirrorConfig
+
+    assert isinstance(config, MirrorConfig)
+    return config.hosts_for_ref(parse_image(name).pulled).hosts[0].host
+
+
+def test_podman_reads_the_system_files_then_the_users_drop_ins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # newConfigWrapperWithHomeDir + dropInConfigs: no user registries.conf, so the system
+    # file, the system drop-ins, then the user's drop-ins (a directory after the other,
+    # whatever the names)
+    root, home = tmp_path / "node", tmp_path / "home"
+    etc = root / "etc" / "containers"
+    (etc / "registries.conf.d").mkdir(parents=True)
+    (etc / "registries.conf").write_text(_entry_text("quay.io", "system.example"))
+    (etc / "registries.conf.d" / "90-sys.conf").write_text(
+        _entry_text("ghcr.io", "sysdrop.example")
+    )
+    user_d = home / ".config" / "containers" / "registries.conf.d"
+    user_d.mkdir(parents=True)
+    (user_d / "10-user.conf").write_text(_entry_text("ghcr.io", "user.example"))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(root))
+    monkeypatch.setenv("HOME", str(home))
+    config = load_mirror_config(runtime="podman")
+    assert _first_host(config, "quay.io/a/b:1") == "system.example"
+    assert _first_host(config, "ghcr.io/a/b:1") == "user.example"
+    assert str(user_d / "10-user.conf") in config.description.splitlines()[0]
+
+
+def test_podmans_user_registries_conf_replaces_the_system_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a user registries.conf: the system file and the system drop-ins are not read
+    root, home = tmp_path / "node", tmp_path / "home"
+    etc = root / "etc" / "containers"
+    (etc / "registries.conf.d").mkdir(parents=True)
+    (etc / "registries.conf").write_text(_entry_text("quay.io", "system.example"))
+    (etc / "registries.conf.d" / "50.conf").write_text(_entry_text("ghcr.io", "sysdrop.example"))
+    user = home / ".config" / "containers"
+    (user / "registries.conf.d").mkdir(parents=True)
+    (user / "registries.conf").write_text(_entry_text("gcr.io", "user.example"))
+    (user / "registries.conf.d" / "50.conf").write_text(_entry_text("ghcr.io", "userdrop.example"))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(root))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # not what c/image reads
+    config = load_mirror_config(runtime="podman")
+    first = config.description.splitlines()[0]
+    assert first.startswith(f"runtime podman: {user / 'registries.conf'} replaces {etc}")
+    assert _first_host(config, "gcr.io/a/b:1") == "user.example"
+    assert _first_host(config, "ghcr.io/a/b:1") == "userdrop.example"
+    assert _first_host(config, "quay.io/a/b:1") == "quay.io"  # the system file is not read
+
+
+def test_crio_on_a_node_reads_roots_user_registries_conf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CRI-O runs as root and sets no SystemRegistriesConfPath by default (criocli
+    # --registries-conf is hidden and empty): /root/.config/containers/registries.conf wins
+    user = tmp_path / "root" / ".config" / "containers"
+    user.mkdir(parents=True)
+    (user / "registries.conf").write_text(_entry_text("gcr.io", "root.example"))
+    (tmp_path / "etc" / "crio").mkdir(parents=True)
+    (tmp_path / "etc" / "crio" / "crio.conf").write_text("")
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(tmp_path))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_HOSTS_DIR", str(tmp_path / "no-certs.d"))
+    monkeypatch.setenv("HOME", str(tmp_path / "elsewhere"))
+    config = load_mirror_config()
+    assert config.description.startswith("runtime crio (detected on this machine): ")
+    assert _first_host(config, "gcr.io/a/b:1") == "root.example"

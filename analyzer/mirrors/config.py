@@ -471,6 +471,8 @@ def _runtime_files(
             registries_conf_d=chosen.registries_conf_d,
             user_conf_d=chosen.user_registries_conf_d,
         )
+        if chosen.note:
+            note += f"{chosen.note}; "
     if chosen.runtime in ("crio", "podman"):
         files = replace(files, conf_runtime=chosen.runtime)
     return replace(files, docker_daemon=files.docker_daemon or chosen.docker_daemon), note

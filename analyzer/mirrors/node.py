@@ -28,7 +28,8 @@ class RuntimeFiles:
     registries_conf: str | None = None
     registries_conf_d: str | None = None
     docker_daemon: str | None = None
-    user_registries_conf_d: str | None = None  # read after registries_conf_d (Podman)
+    user_registries_conf_d: str | None = None  # read after registries_conf_d
+    note: str | None = None  # what the first line should say about the choice
 
 
 def node_root() -> str:
@@ -49,14 +50,37 @@ def usual_files(runtime: str, root: str | None = None) -> RuntimeFiles:
             runtime, k3s_registries=_at(base, f"/etc/rancher/{runtime}/registries.yaml")
         )
     if runtime in ("crio", "podman"):
-        return RuntimeFiles(
-            runtime,
-            registries_conf=_at(base, "/etc/containers/registries.conf"),
-            registries_conf_d=_at(base, "/etc/containers/registries.conf.d"),
-        )
+        # CRI-O runs as root: its home is /root on the node; Podman runs as this user
+        home = _at(base, "/root") if runtime == "crio" else os.path.expanduser("~")
+        return containers_files(runtime, base, home)
     if runtime == "docker":
         return RuntimeFiles(runtime, docker_daemon=_at(base, "/etc/docker/daemon.json"))
     return RuntimeFiles(runtime)
+
+
+def containers_files(runtime: str, root: str, home: str) -> RuntimeFiles:
+    """The files containers/image reads (``newConfigWrapperWithHomeDir`` and
+    ``dropInConfigs`` in ``pkg/sysregistriesv2/system_registries_v2.go``, df7e80d and
+    v5.23): ``$HOME/.config/containers/registries.conf``, when it exists, replaces the
+    system file and only the user's ``registries.conf.d`` is read; otherwise the system
+    file, the system drop-ins, then the user's drop-ins. ``$HOME`` (``homedir.Get``), not
+    ``$XDG_CONFIG_HOME``."""
+    user_file = os.path.join(home, ".config/containers/registries.conf")
+    user_dir = os.path.join(home, ".config/containers/registries.conf.d")
+    if os.path.isfile(user_file):
+        return RuntimeFiles(
+            runtime,
+            registries_conf=user_file,
+            registries_conf_d=user_dir,
+            note=f"{user_file} replaces {_at(root, '/etc/containers/registries.conf')} "
+            "and its registries.conf.d",
+        )
+    return RuntimeFiles(
+        runtime,
+        registries_conf=_at(root, "/etc/containers/registries.conf"),
+        registries_conf_d=_at(root, "/etc/containers/registries.conf.d"),
+        user_registries_conf_d=user_dir,
+    )
 
 
 def detect(root: str | None = None) -> RuntimeFiles | None:
