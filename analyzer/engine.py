@@ -22,6 +22,7 @@ from analyzer.mirrors import (
 )
 from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
+from analyzer.mirrors.doctor_registries_conf import diagnose_registries_conf
 from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image, with_short_name
@@ -116,6 +117,7 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
             config.containerd_version,
         ),
         *config.findings,
+        *diagnose_registries_conf(config),
     )
     return Setup(config, load_catalogues(options.catalogs, loader=loader), findings)
 

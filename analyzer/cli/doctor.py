@@ -29,6 +29,9 @@ def doctor_command(
     minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
+    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
+    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
 ) -> None:
     """Check the mirror configuration for the traps that make a mirror silently unused."""
     if fmt not in _FORMATS:
@@ -36,6 +39,7 @@ def doctor_command(
     from analyzer.formats.common import one_line
     from analyzer.formats.textgrid import printable
     from analyzer.mirrors.doctor import diagnose
+    from analyzer.mirrors.doctor_registries_conf import diagnose_registries_conf, explained_errors
 
     def say(text: str) -> None:
         output.say(one_line(text))
@@ -47,7 +51,10 @@ def doctor_command(
         docker_daemon=docker_daemon,
         containerd_version=containerd_version,
         runtime=options.RuntimeOptions(
+            runtime=runtime,
             k3s_registries=k3s_registries,
+            registries_conf=registries_conf,
+            registries_conf_d=registries_conf_d,
             kind_config=kind_config,
             minikube_registry_mirrors=tuple(minikube_registry_mirror or ()),
             minikube_profile=minikube_profile,
@@ -61,13 +68,18 @@ def doctor_command(
             config.containerd_version,
         ),
         *config.findings,
+        *diagnose_registries_conf(config),
     )
+    # a registries.conf containers/image refuses is a finding with its fix, not a file the
+    # doctor could not read
+    explained = explained_errors(config.errors, findings)
+    config_errors = [e for e in config.errors if e not in explained]
     errors = sum(1 for f in findings if f.severity == "error")
     if fmt == "json":
         document = {
             "configuration": config.description,
             "findings": [f.to_dict() for f in findings],
-            "config_errors": [e.to_dict() for e in config.errors],
+            "config_errors": [e.to_dict() for e in config_errors],
         }
         output.say(json.dumps(document, indent=2))
     else:
@@ -76,14 +88,14 @@ def doctor_command(
             say(f"{finding.severity}: {finding}")
             if finding.fix:
                 output.say("  " + printable(f"fix: {one_line(finding.fix)}", keep_colour=False))
-        for error in config.errors:
-            say(f"error: {error} (containerd cannot use this file)")
+        for error in config_errors:
+            say(f"error: {error} (the runtime cannot use this file)")
         warnings = len(findings) - errors
         output.say(
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} other finding{'s' if warnings != 1 else ''}"
             + ("" if findings else ": no known trap found")
         )
-    if config.errors:
+    if config_errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if errors else 0)

@@ -190,6 +190,7 @@ def mirrors_command(
     for error in config.errors:
         say(f"{error}", err=True)
     from analyzer.mirrors.doctor import diagnose
+    from analyzer.mirrors.doctor_registries_conf import diagnose_registries_conf
 
     findings = (
         *diagnose(
@@ -199,6 +200,7 @@ def mirrors_command(
             config.containerd_version,
         ),
         *config.findings,
+        *diagnose_registries_conf(config),
     )
     if fmt == "json":
         document = mirrors_json(config, catalogues)

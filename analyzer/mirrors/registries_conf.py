@@ -318,6 +318,8 @@ class RegistriesConfRuntime:
     aliases: Mapping[str, Alias] = field(default_factory=dict)
     search_origin: str | None = None  # the file whose unqualified-search-registries count
     mode_origin: str | None = None  # the file whose short-name-mode counts
+    paths: tuple[str, ...] = ()  # every file looked at, in order (read or refused)
+    drop_in_dirs: tuple[str, ...] = ()
     origin: str = "registries-conf"
     by_reference: bool = True
 
@@ -517,7 +519,8 @@ def read_registries_conf(
     mode_origin: str | None = None
     aliases: dict[str, Alias] = {}
     paths: list[tuple[str, bool]] = [(path, False)] if path else []
-    for directory in [drop_in_dir] if isinstance(drop_in_dir, str) else drop_in_dir or ():
+    directories = tuple([drop_in_dir] if isinstance(drop_in_dir, str) else drop_in_dir or ())
+    for directory in directories:
         try:
             paths += [(p, True) for p in drop_in_files(directory)]
         except OSError as exc:
@@ -553,6 +556,8 @@ def read_registries_conf(
         aliases=aliases,
         search_origin=search_origin,
         mode_origin=mode_origin,
+        paths=tuple(p for p, _ in paths),
+        drop_in_dirs=directories,
     )
 
 
