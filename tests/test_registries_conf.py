@@ -299,3 +299,17 @@ def test_crio_on_a_node_reads_roots_user_registries_conf(
     config = load_mirror_config()
     assert config.description.startswith("runtime crio (detected on this machine): ")
     assert _first_host(config, "gcr.io/a/b:1") == "root.example"
+
+
+def test_a_registries_table_without_a_registries_list_is_not_v1(tmp_path: Path) -> None:
+    # V1RegistriesConf.hasSetField: only search/insecure/block's "registries" count; any
+    # other key under [registries] is unknown and ignored, so the v2 keys stand
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "m.example"\n'
+        "[registries.search]\n"
+    )
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    assert config.errors == ()
+    route = route_image(parse_image("docker.io/library/x:1"), config, load_catalogues([]))
+    assert route.content_host == "https://m.example/v2"

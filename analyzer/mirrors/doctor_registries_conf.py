@@ -29,22 +29,14 @@ from typing import Any
 
 from analyzer.mirrors.config import MirrorConfig
 from analyzer.mirrors.errors import read_config_text
-from analyzer.mirrors.registries_conf import RegistriesConfRuntime
+from analyzer.mirrors.registries_conf import V2_KEYS, RegistriesConfRuntime, v1_set
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads
 from analyzer.model import ConfigError, Finding, Severity
 from analyzer.nesting import TooDeep
 from analyzer.redact import redact_url
 
 REFUSED = "containers/image refuses the whole configuration: every pull fails"
-_V2_KEYS = (
-    "registry",
-    "unqualified-search-registries",
-    "short-name-mode",
-    "aliases",
-    "credential-helpers",
-    "additional-layer-store-auth-helper",
-)
-_TOP_KEYS = frozenset({*_V2_KEYS, "registries"})
+_TOP_KEYS = frozenset({*V2_KEYS, "registries"})
 _REGISTRY_KEYS = frozenset(
     {"prefix", "location", "insecure", "blocked", "mirror-by-digest-only", "mirror"}
 )
@@ -138,14 +130,6 @@ class _Seen:
     file: str
     line: int | None
     mirrors: tuple[str, ...]
-
-
-def _v1_set(v1: Any) -> bool:
-    """``V1RegistriesConf.hasSetField``: a ``registries`` list under search/insecure/block."""
-    return isinstance(v1, dict) and any(
-        isinstance(v1.get(kind), dict) and "registries" in v1[kind]
-        for kind in ("search", "insecure", "block")
-    )
 
 
 def _v1_fix(v1: Mapping[str, Any]) -> str:
@@ -295,8 +279,8 @@ def _file(path: str, drop_in: bool, runtime: str | None) -> tuple[list[Finding],
     lines = _scan(text)
     out: list[Finding] = []
     v1 = doc.get("registries")
-    v2 = [key for key in _V2_KEYS if key in doc]
-    if _v1_set(v1):
+    v2 = sorted(key for key in V2_KEYS if key in doc)
+    if v1_set(v1):
         assert isinstance(v1, dict)
         line = lines.top.get("registries")
         if drop_in:

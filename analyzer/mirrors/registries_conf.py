@@ -197,11 +197,10 @@ def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
     except tomllib.TOMLDecodeError as exc:
         raise ConfError(f"not valid TOML: {exc}") from None
     v1 = doc.get("registries")
-    v2_keys = {"registry", "unqualified-search-registries", "short-name-mode", "aliases"}
-    if v1 is not None and v1 != {}:
+    if v1_set(v1):
         if drop_in:
             raise ConfError("registry must be in v2 format but is in v1")
-        if v2_keys & doc.keys():
+        if V2_KEYS & doc.keys():
             raise ConfError("mixing sysregistry v1/v2 is not supported")
         entries, search = _v1_entries(v1, path)
     else:
@@ -255,6 +254,28 @@ def _aliases(aliases: Any) -> dict[str, str | None]:
     if problems:
         raise ConfError("validating short-name aliases: " + "; ".join(problems))
     return out
+
+
+#: the keys of ``V2RegistriesConf`` (``hasSetField``: any of them present, even empty)
+V2_KEYS = frozenset(
+    {
+        "registry",
+        "unqualified-search-registries",
+        "credential-helpers",
+        "short-name-mode",
+        "additional-layer-store-auth-helper",
+        "aliases",
+    }
+)
+
+
+def v1_set(v1: Any) -> bool:
+    """``V1RegistriesConf.hasSetField``: a ``registries`` list under ``[registries.search]``,
+    ``.insecure`` or ``.block`` (other keys are unknown, and ignored)."""
+    return isinstance(v1, dict) and any(
+        isinstance(v1.get(kind), dict) and "registries" in v1[kind]
+        for kind in ("search", "insecure", "block")
+    )
 
 
 def _check_conflicts(entries: Sequence[Entry]) -> None:
