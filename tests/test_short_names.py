@@ -263,3 +263,48 @@ def test_explain_lists_the_candidates_in_order(tmp_path: Path) -> None:
     assert data["short_name"]["candidates"] == ["quay.io/nginx:1", "docker.io/library/nginx:1"]
     assert [h["repository"] for h in data["hosts"]] == ["nginx", "library/nginx", "library/nginx"]
     assert data["config"].startswith("runtime podman: ")
+
+
+def _crio_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, conf: str) -> Path:
+    etc = tmp_path / "etc"
+    (etc / "containers").mkdir(parents=True)
+    (etc / "containers" / "registries.conf").write_text(conf)
+    (etc / "crio" / "crio.conf.d").mkdir(parents=True)
+    (etc / "crio" / "crio.conf").write_text('[crio.image]\nshort_name_mode = "enforcing"\n')
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(tmp_path))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_HOSTS_DIR", str(tmp_path / "no-certs.d"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return etc
+
+
+def test_crio_conf_drop_in_disables_enforcing_on_the_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # crio.conf then crio.conf.d (filepath.Walk order, UpdateFromPath): the last that sets
+    # short_name_mode wins; "disabled" tries every candidate in order
+    etc = _crio_node(tmp_path, monkeypatch, TWO)
+    config = load_mirror_config()
+    assert "ambiguous list" in (_route(config, "nginx").reason or "")
+    (etc / "crio" / "crio.conf.d" / "10-short.conf").write_text(
+        '[crio.image]\nshort_name_mode = "disabled"\n'
+    )
+    config = load_mirror_config()
+    route = _route(config, "nginx")
+    assert route.content_host == "https://quay.io/v2"
+    assert config.short_names is not None
+    assert "10-short.conf" in config.short_names.mode_origin
+
+
+def test_the_machines_alias_cache_comes_before_registries_conf_aliases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ResolveShortNameAlias: short-name-aliases.conf (root: /var/cache/containers) first
+    _crio_node(tmp_path, monkeypatch, TWO + '[aliases]\n"app" = "quay.io/a/app"\n')
+    cache = tmp_path / "var" / "cache" / "containers"
+    cache.mkdir(parents=True)
+    (cache / "short-name-aliases.conf").write_text('[aliases]\n"app" = "ghcr.io/b/app"\n')
+    assert _route(load_mirror_config(), "app:1").content_host == "https://ghcr.io/v2"
+    (cache / "short-name-aliases.conf").write_text('[aliases]\n"app" = "ghcr.io/b/app:1"\n')
+    route = _route(load_mirror_config(), "app:1")
+    assert route.status == "blocked"
+    assert "loading short-name aliases config file" in (route.reason or "")

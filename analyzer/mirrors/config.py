@@ -44,6 +44,8 @@ from analyzer.mirrors.short_names import (
     CRIO_DEFAULT_MODE,
     Resolution,
     ShortNames,
+    read_alias_cache,
+    read_crio_mode,
 )
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
@@ -407,6 +409,8 @@ class _Files:
     # when only the files are given) or "podman"
     conf_runtime: str = "crio"
     user_conf_d: str | None = None  # Podman's per-user drop-in directory, read after
+    crio_conf: tuple[str, ...] = ()  # crio.conf files: CRI-O's short_name_mode
+    alias_cache: str | None = None  # the machine's short-name-aliases.conf
 
     @property
     def given(self) -> bool:
@@ -474,7 +478,12 @@ def _runtime_files(
         if chosen.note:
             note += f"{chosen.note}; "
     if chosen.runtime in ("crio", "podman"):
-        files = replace(files, conf_runtime=chosen.runtime)
+        files = replace(
+            files,
+            conf_runtime=chosen.runtime,
+            crio_conf=chosen.crio_conf,
+            alias_cache=chosen.alias_cache,
+        )
     return replace(files, docker_daemon=files.docker_daemon or chosen.docker_daemon), note
 
 
@@ -559,7 +568,9 @@ def _other_runtimes(
         directories = [d for d in (files.registries_conf_d, files.user_conf_d) if d]
         conf = read_registries_conf(files.registries_conf, directories)
         first.append(conf)
-        gathered.short_names = short_names_of(conf, files.conf_runtime)
+        gathered.short_names = short_names_of(
+            conf, files.conf_runtime, files.crio_conf, files.alias_cache
+        )
         gathered.pieces.append(
             f"containers registries.conf ({conf.describe()}; {gathered.short_names.describe()})"
         )
@@ -669,9 +680,15 @@ def _minikube(files: _Files, gathered: _Gathered) -> MinikubeMirrors | None:
     return found
 
 
-def short_names_of(conf: RegistriesConfRuntime, runtime: str) -> ShortNames:
+def short_names_of(
+    conf: RegistriesConfRuntime,
+    runtime: str,
+    crio_conf: Sequence[str] = (),
+    alias_cache: str | None = None,
+) -> ShortNames:
     """The short-name settings ``runtime`` uses: Podman the files' ``short-name-mode``;
-    CRI-O its own ``short_name_mode`` (crio.conf), whatever the files say."""
+    CRI-O its own ``short_name_mode`` (crio.conf), whatever the files say; the machine's
+    alias cache, when given, before the files' aliases."""
     if runtime == "podman":
         mode = conf.short_name_mode or CONTAINERS_IMAGE_DEFAULT_MODE
         origin = (
@@ -680,10 +697,25 @@ def short_names_of(conf: RegistriesConfRuntime, runtime: str) -> ShortNames:
             else f"no short-name-mode set: containers/image's default {mode}"
         ) + "; Podman prompts only on a terminal, and CI has none"
     else:
-        mode = CRIO_DEFAULT_MODE
-        origin = (
-            f'CRI-O\'s short_name_mode, "{mode}" by default since CRI-O 1.34 (crio.conf '
-            '[crio.image] short_name_mode = "disabled" tries every search registry); '
-            "registries.conf's short-name-mode is not used by CRI-O"
-        )
-    return ShortNames(runtime, mode, origin, conf.search, conf.search_origin, dict(conf.aliases))
+        found = read_crio_mode(crio_conf)
+        if found is not None and found[0] in ("enforcing", "disabled"):
+            mode = found[0]
+            origin = f'short_name_mode = "{mode}" in {found[1]}'
+        else:
+            mode = CRIO_DEFAULT_MODE
+            origin = (
+                f'CRI-O\'s short_name_mode, "{mode}" by default since CRI-O 1.34 (crio.conf '
+                '[crio.image] short_name_mode = "disabled" tries every search registry)'
+            )
+        origin += "; registries.conf's short-name-mode is not used by CRI-O"
+    cached, cache_error = read_alias_cache(alias_cache) if alias_cache else ({}, None)
+    return ShortNames(
+        runtime,
+        mode,
+        origin,
+        conf.search,
+        conf.search_origin,
+        dict(conf.aliases),
+        cached,
+        cache_error,
+    )

@@ -11,7 +11,7 @@ Podman and skopeo install it on CI runners and laptops that are no cluster node.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analyzer.mirrors.errors import OptionError
 
@@ -30,6 +30,8 @@ class RuntimeFiles:
     docker_daemon: str | None = None
     user_registries_conf_d: str | None = None  # read after registries_conf_d
     note: str | None = None  # what the first line should say about the choice
+    crio_conf: tuple[str, ...] = ()  # crio.conf and its drop-ins (CRI-O's short_name_mode)
+    alias_cache: str | None = None  # the machine's short-name-aliases.conf
 
 
 def node_root() -> str:
@@ -52,10 +54,44 @@ def usual_files(runtime: str, root: str | None = None) -> RuntimeFiles:
     if runtime in ("crio", "podman"):
         # CRI-O runs as root: its home is /root on the node; Podman runs as this user
         home = _at(base, "/root") if runtime == "crio" else os.path.expanduser("~")
-        return containers_files(runtime, base, home)
+        files = containers_files(runtime, base, home)
+        if runtime == "crio":
+            conf_d = _at(base, "/etc/crio/crio.conf.d")
+            return replace(
+                files,
+                crio_conf=(_at(base, "/etc/crio/crio.conf"), *_walk(conf_d)),
+                alias_cache=_at(base, ROOT_ALIAS_CACHE),
+            )
+        return replace(files, alias_cache=_podman_alias_cache(base))
     if runtime == "docker":
         return RuntimeFiles(runtime, docker_daemon=_at(base, "/etc/docker/daemon.json"))
     return RuntimeFiles(runtime)
+
+
+ROOT_ALIAS_CACHE = "/var/cache/containers/short-name-aliases.conf"
+
+
+def _podman_alias_cache(root: str) -> str:
+    """``shortNameAliasesConfPath``: root's under /var/cache, a user's under
+    ``$XDG_CACHE_HOME`` or ``~/.cache`` (``homedir.GetCacheHome``)."""
+    if os.geteuid() == 0:
+        return _at(root, ROOT_ALIAS_CACHE)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(cache, "containers/short-name-aliases.conf")
+
+
+def _walk(directory: str) -> list[str]:
+    """Every file under ``directory`` in ``filepath.Walk`` order (lexical, depth first), as
+    CRI-O's ``UpdateFromPath`` reads its drop-ins."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    out: list[str] = []
+    for name in names:
+        path = os.path.join(directory, name)
+        out.extend(_walk(path) if os.path.isdir(path) else [path])
+    return out
 
 
 def containers_files(runtime: str, root: str, home: str) -> RuntimeFiles:

@@ -29,7 +29,8 @@ forced ``disabled``/``permissive``: every candidate in order. **Podman** uses re
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
@@ -95,6 +96,9 @@ class ShortNames:
     search: tuple[str, ...] | None = None
     search_origin: str | None = None
     aliases: Mapping[str, Alias] = field(default_factory=dict)
+    # the machine's short-name-aliases.conf, asked before registries.conf's aliases
+    cached: Mapping[str, Alias] = field(default_factory=dict)
+    cache_error: str | None = None  # it cannot be used: every short name fails
 
     def resolve(self, ref: ImageRef) -> Resolution:
         """The candidates for ``ref`` (whose ``short`` is set), as ``Resolve`` orders them."""
@@ -102,7 +106,9 @@ class ShortNames:
         # kubelet adds ":latest" to a name with neither tag nor digest before CRI-O sees it
         tag = ref.tag if ref.tag is not None or ref.digest is not None else "latest"
         written = short + ImageRef._suffix(tag, ref.digest)
-        alias = self.aliases.get(short)
+        if self.cache_error is not None:
+            return Resolution(written, (), "", self.cache_error)
+        alias = self.cached.get(short) or self.aliases.get(short)
         if alias is not None and alias.value is not None:
             target = parse_image(alias.value)  # checked when the file was read
             candidate = ImageRef(target.domain, target.path, ref.tag, ref.digest)
@@ -151,3 +157,51 @@ class ShortNames:
 
 
 _RUNTIME_NAMES = {"crio": "CRI-O", "podman": "Podman"}
+
+
+def read_alias_cache(path: str) -> tuple[dict[str, Alias], str | None]:
+    """The machine-written ``short-name-aliases.conf`` (``loadShortNameAliasConf``): its
+    ``[aliases]``, or why it cannot be used (a missing file is empty)."""
+    from analyzer.mirrors.errors import read_config_text
+    from analyzer.mirrors.toml_lines import TOMLDecodeError, loads
+
+    if not os.path.exists(path):
+        return {}, None
+    text = read_config_text(path)
+    problem = f"loading short-name aliases config file {path!r}"
+    if not isinstance(text, str):
+        return {}, f"{problem}: {text.message}"
+    try:
+        raw = loads(text).get("aliases", {})
+    except TOMLDecodeError as exc:
+        return {}, f"{problem}: {exc}"
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        return {}, f"{problem}: [aliases] must map short names to strings"
+    out: dict[str, Alias] = {}
+    for name, value in raw.items():
+        try:
+            out[name] = Alias(check_alias(name, value), path)
+        except AliasError as exc:
+            return {}, f"{problem}: {exc}"
+    return out, None
+
+
+def read_crio_mode(paths: Sequence[str]) -> tuple[str, str] | None:
+    """CRI-O's ``[crio.image] short_name_mode`` from crio.conf and its drop-ins (a later
+    file wins), with the file that set it; None when none sets it."""
+    from analyzer.mirrors.errors import read_config_text
+    from analyzer.mirrors.toml_lines import TOMLDecodeError, loads
+
+    found: tuple[str, str] | None = None
+    for path in paths:
+        text = read_config_text(path)
+        if not isinstance(text, str):
+            continue
+        try:
+            image = loads(text).get("crio", {}).get("image", {})
+        except (TOMLDecodeError, AttributeError):
+            continue
+        mode = image.get("short_name_mode") if isinstance(image, dict) else None
+        if isinstance(mode, str) and mode:
+            found = (mode, path)
+    return found
