@@ -20,7 +20,6 @@ containers/image df7e80d (v5.36; the same in v5.23) ``pkg/sysregistriesv2``:
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -102,6 +101,8 @@ def _scan(text: str) -> _Lines:
 
 
 def _guess(key: str, known: frozenset[str]) -> str:
+    import difflib  # only when a key is unknown
+
     close = difflib.get_close_matches(key.replace("_", "-").lower(), sorted(known), n=1)
     return f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}"
 
