@@ -313,3 +313,17 @@ def test_a_registries_table_without_a_registries_list_is_not_v1(tmp_path: Path) 
     assert config.errors == ()
     route = route_image(parse_image("docker.io/library/x:1"), config, load_catalogues([]))
     assert route.content_host == "https://m.example/v2"
+
+
+def test_a_missing_system_registries_conf_is_an_empty_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tryUpdatingCache: the default file missing is no error; the drop-ins still apply
+    drop_ins = tmp_path / "etc" / "containers" / "registries.conf.d"
+    drop_ins.mkdir(parents=True)
+    (drop_ins / "50.conf").write_text(_entry_text("quay.io", "m.example"))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = load_mirror_config(runtime="podman")
+    assert config.errors == ()
+    assert _first_host(config, "quay.io/a/b:1") == "m.example"

@@ -111,9 +111,11 @@ def containers_files(runtime: str, root: str, home: str) -> RuntimeFiles:
             note=f"{user_file} replaces {_at(root, '/etc/containers/registries.conf')} "
             "and its registries.conf.d",
         )
+    system_file = _at(root, "/etc/containers/registries.conf")
     return RuntimeFiles(
         runtime,
-        registries_conf=_at(root, "/etc/containers/registries.conf"),
+        # tryUpdatingCache: a missing default file is an empty configuration, no error
+        registries_conf=system_file if os.path.lexists(system_file) else None,
         registries_conf_d=_at(root, "/etc/containers/registries.conf.d"),
         user_registries_conf_d=user_dir,
     )
