@@ -16,6 +16,7 @@ wins.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from analyzer.mirrors.catalogues import Catalogues
@@ -78,13 +79,9 @@ def route_short_name(
     runtime = "CRI-O" if config.short_names and config.short_names.runtime == "crio" else "Podman"
     written = resolution.written
     if resolution.error is not None:
-        return Route(
-            image=ref.pull_ref,
-            registry=None,
-            status="blocked",
-            resolve_host=None,
-            content_host=None,
-            reason=f"{written} is a short name and {runtime} cannot resolve it: "
+        return _blocked(
+            ref,
+            f"{written} is a short name and {runtime} cannot resolve it: "
             f"{resolution.error}: the pull fails (write the full name, or add an alias)",
         )
     attempts: list[Attempt] = []
@@ -118,6 +115,17 @@ def route_short_name(
             reason=f"short name {written} is {candidate.pull_ref} ({resolution.how}; "
             f"candidate {number} of {count}{before}): {route.reason}",
         )
+    return _blocked(
+        ref,
+        f"short name {written}: no candidate can be pulled ({resolution.how}): {'; '.join(failed)}",
+        attempts,
+        warnings,
+    )
+
+
+def _blocked(
+    ref: ImageRef, reason: str, attempts: Sequence[Attempt] = (), warnings: Sequence[str] = ()
+) -> Route:
     return Route(
         image=ref.pull_ref,
         registry=None,
@@ -126,8 +134,7 @@ def route_short_name(
         content_host=None,
         attempts=tuple(attempts),
         warnings=tuple(dict.fromkeys(warnings)),
-        reason=f"short name {written}: no candidate can be pulled ({resolution.how}): "
-        f"{'; '.join(failed)}",
+        reason=reason,
     )
 
 

@@ -235,24 +235,31 @@ def _first_host(config: object, name: str) -> str:
     return config.hosts_for_ref(parse_image(name).pulled).hosts[0].host
 
 
+def _system_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop_in: str
+) -> tuple[Path, Path, Path]:
+    """A node root with a system registries.conf (quay.io) and drop-in (ghcr.io), and HOME:
+    ``(root, home, /etc/containers)``."""
+    root, home = tmp_path / "node", tmp_path / "home"
+    etc = root / "etc" / "containers"
+    (etc / "registries.conf.d").mkdir(parents=True)
+    (etc / "registries.conf").write_text(_entry_text("quay.io", "system.example"))
+    (etc / "registries.conf.d" / drop_in).write_text(_entry_text("ghcr.io", "sysdrop.example"))
+    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(root))
+    monkeypatch.setenv("HOME", str(home))
+    return root, home, etc
+
+
 def test_podman_reads_the_system_files_then_the_users_drop_ins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # newConfigWrapperWithHomeDir + dropInConfigs: no user registries.conf, so the system
     # file, the system drop-ins, then the user's drop-ins (a directory after the other,
     # whatever the names)
-    root, home = tmp_path / "node", tmp_path / "home"
-    etc = root / "etc" / "containers"
-    (etc / "registries.conf.d").mkdir(parents=True)
-    (etc / "registries.conf").write_text(_entry_text("quay.io", "system.example"))
-    (etc / "registries.conf.d" / "90-sys.conf").write_text(
-        _entry_text("ghcr.io", "sysdrop.example")
-    )
+    _, home, _ = _system_files(tmp_path, monkeypatch, "90-sys.conf")
     user_d = home / ".config" / "containers" / "registries.conf.d"
     user_d.mkdir(parents=True)
     (user_d / "10-user.conf").write_text(_entry_text("ghcr.io", "user.example"))
-    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(root))
-    monkeypatch.setenv("HOME", str(home))
     config = load_mirror_config(runtime="podman")
     assert _first_host(config, "quay.io/a/b:1") == "system.example"
     assert _first_host(config, "ghcr.io/a/b:1") == "user.example"
@@ -263,17 +270,11 @@ def test_podmans_user_registries_conf_replaces_the_system_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a user registries.conf: the system file and the system drop-ins are not read
-    root, home = tmp_path / "node", tmp_path / "home"
-    etc = root / "etc" / "containers"
-    (etc / "registries.conf.d").mkdir(parents=True)
-    (etc / "registries.conf").write_text(_entry_text("quay.io", "system.example"))
-    (etc / "registries.conf.d" / "50.conf").write_text(_entry_text("ghcr.io", "sysdrop.example"))
+    _, home, etc = _system_files(tmp_path, monkeypatch, "50.conf")
     user = home / ".config" / "containers"
     (user / "registries.conf.d").mkdir(parents=True)
     (user / "registries.conf").write_text(_entry_text("gcr.io", "user.example"))
     (user / "registries.conf.d" / "50.conf").write_text(_entry_text("ghcr.io", "userdrop.example"))
-    monkeypatch.setenv("IMAGE_COVERAGE_NODE_ROOT", str(root))
-    monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # not what c/image reads
     config = load_mirror_config(runtime="podman")
     first = config.description.splitlines()[0]

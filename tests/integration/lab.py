@@ -63,3 +63,15 @@ class Lab:
             trap.close()
         for registry in self.registries.values():
             registry.stop()
+
+
+def binary_or_skip(name: str, why: str) -> str:
+    """The path of the executable ``name``, or skip the test (``why``: how to get it)."""
+    import shutil
+
+    import pytest
+
+    binary = shutil.which(name)
+    if binary is None:
+        pytest.skip(why)
+    return binary

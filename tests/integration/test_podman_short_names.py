@@ -27,7 +27,7 @@ from analyzer.mirrors import load_catalogues, load_mirror_config
 from analyzer.reference import parse_image, with_short_name
 from analyzer.route import route_image
 
-from .lab import Lab
+from .lab import Lab, binary_or_skip
 from .registry import RecordingServer, make_image, push_image
 
 pytestmark = pytest.mark.integration
@@ -93,10 +93,7 @@ CASES = (
 
 @pytest.fixture(scope="module")
 def podman() -> str:
-    binary = shutil.which("podman")
-    if binary is None:
-        pytest.skip(PODMAN_MISSING)
-    return binary
+    return binary_or_skip("podman", PODMAN_MISSING)
 
 
 @pytest.fixture(scope="module")

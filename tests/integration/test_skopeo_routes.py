@@ -16,7 +16,6 @@ after any location remap).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from analyzer.model import Route
 from analyzer.reference import parse_image
 from analyzer.route import route_image
 
-from .lab import Lab
+from .lab import Lab, binary_or_skip
 from .registry import ImageContent, RecordingServer, make_image, push_image
 
 pytestmark = pytest.mark.integration
@@ -165,10 +164,7 @@ SITUATIONS: tuple[Situation, ...] = (
 
 @pytest.fixture(scope="module")
 def skopeo() -> str:
-    binary = shutil.which("skopeo")
-    if binary is None:
-        pytest.skip(SKOPEO_MISSING)
-    return binary
+    return binary_or_skip("skopeo", SKOPEO_MISSING)
 
 
 @pytest.fixture(scope="module")
