@@ -5,11 +5,11 @@ Its JSON Schema ships with the package: ``analyzer/data/report.schema.json``.
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
+from analyzer.formats.indented_json import dumps
 from analyzer.report import Report
 
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
-    out.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    out.write(dumps(report.to_dict()) + "\n")  # json.dumps(indent=2)'s bytes, faster
