@@ -289,6 +289,9 @@ def build_report(
     )
 
 
+_RANK = {status: i for i, status in enumerate(URGENCY)}
+
+
 def _image_result(
     uses: list[ImageUse],
     config: MirrorConfig,
@@ -303,9 +306,11 @@ def _image_result(
         {_spelled(u.raw, u.image, config) for u in uses if u.image is not None},
         key=lambda r: (str(r), r.short or ""),
     )
-    routed = [(ref, route(ref, config, catalogues)) for ref in spellings]
-    rank = {status: i for i, status in enumerate(URGENCY)}
-    ref, chosen = min(routed, key=lambda pair: rank.get(pair[1].status, len(rank)))
+    if len(spellings) == 1:  # the usual case: one spelling, one route
+        ref, chosen = spellings[0], route(spellings[0], config, catalogues)
+    else:
+        routed = [(ref, route(ref, config, catalogues)) for ref in spellings]
+        ref, chosen = min(routed, key=lambda pair: _RANK.get(pair[1].status, len(_RANK)))
     return ImageResult(
         ref=ref,
         route=chosen,

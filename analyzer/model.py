@@ -12,6 +12,7 @@ The flow of data is::
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -183,7 +184,7 @@ class Host:
     # why the runtime refuses to contact this host (``registries.conf`` ``blocked = true``)
     blocked: str | None = None
 
-    @property
+    @functools.cached_property  # asked for every attempt of every image
     def url(self) -> str:
         """The base URL as shown and reported: ``https://docker.m.daocloud.io/v2`` (a password
         that a strangely written URL left in the path is hidden: ``redact_url``)."""

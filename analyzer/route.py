@@ -19,6 +19,7 @@ hosts.toml cannot be read: the pull fails).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
@@ -39,9 +40,15 @@ _DIGEST_NEEDS = frozenset({"pull"})
 def _namespace(hosts: RegistryHosts, host: Host) -> str:
     if not hosts.namespace:  # Docker Engine and containers/image send no ns=
         return ""
-    if not sends_namespace(hosts.registry, host.host):
+    return _namespace_query(hosts.registry, host.host)
+
+
+@functools.lru_cache(maxsize=1024)
+def _namespace_query(registry: str, host: str) -> str:
+    """``?ns=<registry>`` for a request to ``host``, or "" (asked for every attempt)."""
+    if not sends_namespace(registry, host):
         return ""
-    return "?ns=" + quote(hosts.registry, safe="")
+    return "?ns=" + quote(registry, safe="")
 
 
 def request_url(
@@ -190,10 +197,7 @@ def _containerd_route(
             ),
         )
     hosts = registry_hosts.hosts
-    catalogue_of: list[Catalogue | None] = [
-        None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
-    ]
-    outside = [outside_registry_api(h.path) for h in hosts]
+    catalogue_of, outside = _host_facts(registry_hosts, catalogues)
     asked = asked_paths(repository, hosts)
     # the catalogue sees the tag as written (even when the pull is by digest), and the
     # repository each host is asked for (after a k3s rewrite)
@@ -246,6 +250,30 @@ def _containerd_route(
         + tuple(w for a in asked for w in a.warnings),
         reason=reason,
     )
+
+
+#: per (hosts, catalogues) of this process: what the route needs of each host that does not
+#: depend on the image (its catalogue, whether it is asked outside the Registry API); the
+#: hosts of a registry are the same object for all its images (``MirrorConfig`` caches them)
+_FACTS: dict[tuple[int, int], tuple[object, object, list[Catalogue | None], list[bool]]] = {}
+
+
+def _host_facts(
+    registry_hosts: RegistryHosts, catalogues: Catalogues
+) -> tuple[list[Catalogue | None], list[bool]]:
+    key = (id(registry_hosts), id(catalogues))
+    found = _FACTS.get(key)
+    if found is not None and found[0] is registry_hosts and found[1] is catalogues:
+        return found[2], found[3]
+    hosts = registry_hosts.hosts
+    catalogue_of: list[Catalogue | None] = [
+        None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
+    ]
+    outside = [outside_registry_api(h.path) for h in hosts]
+    if len(_FACTS) > 4096:  # a long-lived process (a notebook): keep it bounded
+        _FACTS.clear()
+    _FACTS[key] = (registry_hosts, catalogues, catalogue_of, outside)
+    return catalogue_of, outside
 
 
 @dataclass(frozen=True)
@@ -317,7 +345,8 @@ def blocked_route(ref: ImageRef, hosts: RegistryHosts, reason: str) -> Route:
 
 def asked_paths(path: str, hosts: tuple[Host, ...]) -> list[Rewritten]:
     """The repository each host is asked for (a host's ``rewrites`` applied)."""
-    return [rewrite_path(path, h.rewrites) if h.rewrites else Rewritten(path) for h in hosts]
+    unchanged = Rewritten(path)  # frozen: one for every host without rewrites
+    return [rewrite_path(path, h.rewrites) if h.rewrites else unchanged for h in hosts]
 
 
 def _missed(
