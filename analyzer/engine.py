@@ -8,7 +8,7 @@ The CLI only parses flags into ``ScanOptions``, calls ``run`` and prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,11 +23,12 @@ from analyzer.mirrors import (
 from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.doctor_registries_conf import diagnose_registries_conf
+from analyzer.mirrors.hosts_dir import candidate_names
 from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image, with_short_name
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
-from analyzer.route import located_ref, route_hosts, route_image
+from analyzer.route import containerd_locator, located_ref, route_hosts, route_image
 from analyzer.route_short_name import served_candidate
 from analyzer.sources import RenderOptions, Rule, SourceResult, read_sources
 
@@ -78,8 +79,15 @@ class Setup:
     findings: tuple[Finding, ...] = ()  # configuration traps (``coverage doctor``)
 
 
-def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | None = None) -> Setup:
-    """The configuration and catalogues of ``options``.
+def setup(
+    options: ScanOptions,
+    *,
+    loader: Loader | None = None,
+    warn: Warn | None = None,
+    registries: Collection[str] | None = None,
+) -> Setup:
+    """The configuration and catalogues of ``options``; with ``registries`` (those of the
+    images to route), only the hosts directories they may use are read and diagnosed.
 
     Catalogue URLs are fetched through ``loader``, by default the cached downloader of
     ``analyzer.online`` (imported only when a URL is given). Raises
@@ -104,6 +112,7 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
         kind_config=options.kind_config,
         minikube_registry_mirrors=options.minikube_registry_mirrors,
         minikube_profile=options.minikube_profile,
+        registries=registries,
     )
     if loader is None and any(_is_url(spec) for spec in options.catalogs):
         from analyzer.online.refresh import cached_loader
@@ -115,6 +124,7 @@ def setup(options: ScanOptions, *, loader: Loader | None = None, warn: Warn | No
             options.containerd_config,
             options.k3s_registries,
             config.containerd_version,
+            None if registries is None else candidate_names(registries),
         ),
         *config.findings,
         *diagnose_registries_conf(config),
@@ -137,8 +147,9 @@ def run(
     prober: Prober | None = None,
 ) -> Report:
     """Read ``options.paths``, route every image, and (with ``options.probe``) attach live
-    probe verdicts from ``prober`` (a default ``Prober`` when none is given)."""
-    chosen = prepared or setup(options, loader=loader, warn=warn)
+    probe verdicts from ``prober`` (a default ``Prober`` when none is given). Without
+    ``prepared``, the configuration is read after the manifests: only the hosts
+    directories their registries may use."""
     sources = read_sources(
         list(options.paths),
         stdin=stdin,
@@ -148,6 +159,7 @@ def run(
     )
     if options.images:
         sources = with_given_images(sources, options.images)
+    chosen = prepared or setup(options, loader=loader, warn=warn, registries=registries_of(sources))
     report = build_report(
         sources,
         chosen.config,
@@ -167,6 +179,11 @@ def run(
             prober = Prober()
         report = attach_probes(report, chosen.config, chosen.catalogues, prober)
     return report
+
+
+def registries_of(sources: SourceResult) -> frozenset[str]:
+    """The registries containerd contacts for the images of ``sources``."""
+    return frozenset(containerd_locator(u.image)[0] for u in sources.uses if u.image is not None)
 
 
 def with_given_images(sources: SourceResult, texts: Sequence[str]) -> SourceResult:

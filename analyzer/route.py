@@ -40,14 +40,14 @@ _DIGEST_NEEDS = frozenset({"pull"})
 def _namespace(hosts: RegistryHosts, host: Host) -> str:
     if not hosts.namespace:  # Docker Engine and containers/image send no ns=
         return ""
-    return _namespace_query(hosts.registry, host.host)
+    if not sends_namespace(hosts.registry, host.host):
+        return ""
+    return _namespace_query(hosts.registry)
 
 
 @functools.lru_cache(maxsize=1024)
-def _namespace_query(registry: str, host: str) -> str:
-    """``?ns=<registry>`` for a request to ``host``, or "" (asked for every attempt)."""
-    if not sends_namespace(registry, host):
-        return ""
+def _namespace_query(registry: str) -> str:
+    """``?ns=<registry>`` (asked for every attempt of every image)."""
     return "?ns=" + quote(registry, safe="")
 
 

@@ -35,14 +35,25 @@ def certs(tmp_path: Path) -> Path:
 
 def test_text_lists_attempts_in_order_and_a_verdict(certs: Path) -> None:
     result = runner.invoke(app, ["explain", "nginx:1.25", "--hosts-dir", str(certs)])
-    assert result.exit_code == 2, result.output  # the broken quay.io file
+    # only docker.io's directory (and _default) is read: the broken quay.io file is not
+    assert result.exit_code == 0, result.output
     out = result.stdout
+    assert "(1 directory read, 1 other not read: no image uses it, coverage doctor" in out
     assert "image:   docker.io/library/nginx:1.25  (written nginx:1.25)" in out
     assert out.index("resolve the tag") < out.index("content: manifest by digest")
     assert "1. https://hub-cache.example/v2  cannot_resolve" in out
     assert "2. https://docker.io/v2  served" in out
     assert out.strip().splitlines()[-1].startswith("verdict: partial: ")
     assert SECRET not in result.output
+
+
+def test_the_directory_of_the_image_s_registry_is_read_and_its_error_shown(
+    certs: Path,
+) -> None:
+    result = runner.invoke(app, ["explain", "quay.io/acme/app:1", "--hosts-dir", str(certs)])
+    assert result.exit_code == 2, result.output  # the broken quay.io file
+    assert "bogus" in result.output
+    assert "(1 directory read, 1 other not read" in result.stdout
 
 
 def test_json_has_the_route_fields(certs: Path) -> None:
@@ -59,7 +70,7 @@ def test_json_has_the_route_fields(certs: Path) -> None:
             "json",
         ],
     )
-    assert result.exit_code == 2, result.output  # the broken quay.io file
+    assert result.exit_code == 0, result.output  # quay.io's broken file is not read
     data = json.loads(result.stdout)
     assert {
         "image",

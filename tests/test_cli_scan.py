@@ -307,3 +307,27 @@ def test_an_ignore_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -> Non
     result = run(str(MANIFESTS), "--ignore-file", str(binary))
     assert result.exit_code == 2
     assert "not UTF-8 text" in result.stderr
+
+
+def test_scan_reads_the_hosts_directories_of_its_registries_and_doctor_all(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "certs.d"
+    (root / "registry.k8s.io").mkdir(parents=True)
+    (root / "registry.k8s.io" / "hosts.toml").write_text(
+        '[host."https://k8s-cache.example"]\n  capabilities = ["pull", "resolve"]\n'
+    )
+    (root / "quay.io").mkdir()  # broken, and no image of this scan uses quay.io
+    (root / "quay.io" / "host.toml").write_text('[host."https://q.example"]\n')
+    manifest = MANIFESTS / "platform" / "metrics-server.yaml"
+    result = run(str(manifest), "--hosts-dir", str(root), "-f", "json")
+    code, report = result.exit_code, json.loads(result.stdout)
+    assert code == 0, result.output
+    assert (
+        "(1 directory read, 1 other not read: no image uses it, coverage doctor"
+        in (report["configuration"])
+    )
+    assert [m["registry"] for m in report["mirrors"]] == ["registry.k8s.io"]
+    assert report["findings"] == []
+    doctor = CliRunner().invoke(app, ["doctor", "--hosts-dir", str(root), "--format", "json"])
+    assert [f["code"] for f in json.loads(doctor.stdout)["findings"]] == ["misnamed-hosts-file"]

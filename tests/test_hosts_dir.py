@@ -226,3 +226,40 @@ def test_missing_ca_in_a_rejected_file_is_not_fatal(tmp_path: Path) -> None:
     config = load_mirror_config(hosts_dirs=[str(tmp_path)])
     assert config.hosts_for("docker.io").fatal is None
     assert [e.line for e in config.errors] == [2]
+
+
+# -- a scan reads only the directories its registries may use ---------------------------------
+
+
+def test_only_the_candidates_of_the_registries_in_use_are_read(tmp_path: Path) -> None:
+    write(tmp_path, "quay.io", '[host."https://m.example"]\ncapabilities = ["mirror"]\n')
+    write(tmp_path, "ghcr.io", mirror("https://ghcr-cache.example"))
+    write(tmp_path, "myreg_5000_", mirror("https://port-cache.example"))
+    write(tmp_path, "_default", mirror("https://any-cache.example"))
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)], registries=["myreg:5000"])
+    assert config.errors == ()  # quay.io's broken file is not read
+    assert "(2 directories read, 2 others not read: no image uses them, coverage doctor" in (
+        config.description
+    )
+    port_hosts = config.hosts_for("myreg:5000").hosts
+    assert port_hosts[0].url == "https://port-cache.example/v2"
+    assert sorted(rh.registry for rh in config.configured()) == ["_default", "myreg:5000"]
+    # a lookup outside them still follows containerd's rules: the directory is read then
+    assert config.hosts_for("ghcr.io").hosts[0].url == "https://ghcr-cache.example/v2"
+    assert [h.url for h in config.hosts_for("quay.io").hosts] == ["https://quay.io/v2"]
+    # everything, as coverage doctor and coverage mirrors read it
+    everything = load_mirror_config(hosts_dirs=[str(tmp_path)])
+    assert len(everything.errors) == 1
+    assert "(4 directories)" in everything.description
+
+
+def test_a_candidate_that_cannot_be_used_still_blocks_the_registry(tmp_path: Path) -> None:
+    write(tmp_path, "_default", mirror("https://any-cache.example"))
+    (tmp_path / "quay.io").write_text("a file named like a registry directory\n")
+    (tmp_path / "ghcr.io" / "hosts.toml").mkdir(parents=True)  # a directory, not a file
+    write(tmp_path, "docker.io", '[host."https://m.example"]\ncapabilities = ["mirror"]\n')
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)], registries=["quay.io", "ghcr.io"])
+    assert config.hosts_for("quay.io").fatal is not None
+    assert config.hosts_for("ghcr.io").fatal is not None
+    assert all("docker.io" not in e.file for e in config.errors)  # not a candidate: not read
+    assert "1 other not read: no image uses it" in config.description

@@ -176,7 +176,7 @@ def explain_command(
     if fmt not in _FORMATS:
         raise _fail(f"unknown --format {fmt!r} (choose from {', '.join(_FORMATS)})")
     from analyzer.reference import InvalidImageReference, parse_image, with_short_name
-    from analyzer.route import route_hosts, route_image
+    from analyzer.route import containerd_locator, route_hosts, route_image
 
     try:
         ref = parse_image(image)
@@ -201,6 +201,7 @@ def explain_command(
             tuple(minikube_registry_mirror or ()),
             minikube_profile,
         ),
+        registries=[containerd_locator(ref)[0]],  # its hosts directories only
     )
     for error in config.errors:
         say(f"coverage explain: config error: {error}", err=True)

@@ -163,9 +163,11 @@ def mirror_setup(
     warn: Callable[[str], None] | None = None,
     containerd_version: str | None = None,
     runtime: RuntimeOptions | None = None,
+    registries: Sequence[str] | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
     """The configuration in effect and the catalogues from the shared options
-    (``analyzer.engine.setup``, the one place that builds them)."""
+    (``analyzer.engine.setup``, the one place that builds them); with ``registries``, only
+    the hosts directories those may use are read (``explain``)."""
     from analyzer.engine import ScanOptions, setup
 
     files = runtime or RuntimeOptions()
@@ -184,7 +186,7 @@ def mirror_setup(
         minikube_registry_mirrors=files.minikube_registry_mirrors,
         minikube_profile=files.minikube_profile,
     )
-    chosen = setup(options, loader=loader, warn=warn)
+    chosen = setup(options, loader=loader, warn=warn, registries=registries)
     return chosen.config, chosen.catalogues
 
 
@@ -197,6 +199,7 @@ def mirror_setup_or_exit(
     catalog: Sequence[str] | None = None,
     containerd_version: str | None = None,
     runtime: RuntimeOptions | None = None,
+    registries: Sequence[str] | None = None,
 ) -> tuple[MirrorConfig, Catalogues]:
     """``mirror_setup`` for one command: notes go to stderr as ``coverage COMMAND: ...``, and
     a ``--catalog`` that cannot be used ends the command with a one-line usage error (2)."""
@@ -213,6 +216,7 @@ def mirror_setup_or_exit(
             warn=lambda note: say(f"coverage {command}: {note}", err=True),
             containerd_version=containerd_version,
             runtime=runtime,
+            registries=registries,
         )
     except (CatalogueError, OptionError) as exc:
         raise usage_error(command, str(exc)) from None

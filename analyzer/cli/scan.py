@@ -245,27 +245,25 @@ def _mirror_choice(
 
 def _run(scan_options: ScanOptions) -> Report:
     """``engine.run``, with notes and a progress line on stderr; a ``--catalog`` or
-    ``--containerd-version`` that cannot be used is a usage error (2)."""
-    from analyzer.engine import run, setup
+    ``--containerd-version`` that cannot be used is a usage error (2). The configuration
+    is read after the manifests (only the hosts directories their registries need)."""
+    from analyzer.engine import run
     from analyzer.mirrors import CatalogueError
     from analyzer.mirrors.errors import OptionError
 
     def warn(note: str) -> None:
         say(f"coverage scan: {note}", err=True)
 
-    try:
-        prepared = setup(scan_options, warn=warn)
-    except (CatalogueError, OptionError) as exc:
-        raise _usage(str(exc)) from None
     progress = ProgressLine.on_terminal("scanning {count}: {what}")
     try:
         return run(
             scan_options,
-            prepared=prepared,
             stdin=sys.stdin,
             on_file=progress.step if progress else None,
             warn=warn,
         )
+    except (CatalogueError, OptionError) as exc:
+        raise _usage(str(exc)) from None
     finally:
         if progress:
             progress.done()

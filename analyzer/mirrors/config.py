@@ -17,7 +17,7 @@ Sources, consulted in this order for each registry (the first that configures it
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from analyzer.mirrors.containerd_runtimes import EmbeddedRuntime, HostsDirRuntime, LegacyCriRuntime
@@ -27,7 +27,7 @@ from analyzer.mirrors.docker_daemon import (
     read_docker_daemon,
 )
 from analyzer.mirrors.embedded import daocloud_mirror_config
-from analyzer.mirrors.hosts_dir import HostsRoot, scan_root, split_roots
+from analyzer.mirrors.hosts_dir import HostsRoot, candidate_names, scan_root, split_roots
 from analyzer.mirrors.k3s import read_k3s_registries
 from analyzer.mirrors.kind import read_kind_config
 from analyzer.mirrors.legacy_cri import (
@@ -196,6 +196,12 @@ def _roots_description(roots: Sequence[HostsRoot]) -> str:
             if root.exists
             else root.problem or "missing"
         )
+        if root.unread:  # a scan reads only what its images' registries need
+            others = len(root.unread)
+            state += (
+                f" read, {others} other{'' if others == 1 else 's'} not read: no image uses "
+                f"{'it' if others == 1 else 'them'}, coverage doctor checks every one"
+            )
         parts.append(f"{root.path} ({state})")
     return ", ".join(parts)
 
@@ -234,7 +240,7 @@ def _check_roots(
                     "that holds one directory per registry",
                 )
             )
-        elif not root.dirs:
+        elif not root.dirs and not root.unread:
             warnings.append(
                 f"hosts directory {root.path} ({given_as}) has no registry "
                 "directory: containerd finds no configuration there"
@@ -292,6 +298,7 @@ def load_mirror_config(
     kind_config: str | None = None,
     minikube_registry_mirrors: Sequence[str] = (),
     minikube_profile: str | None = None,
+    registries: Collection[str] | None = None,
 ) -> MirrorConfig:
     """Read the configuration in effect. Never raises for bad files: they become
     ``errors`` (containerd ignores them) and ``warnings``. ``node_default`` is used when
@@ -299,7 +306,8 @@ def load_mirror_config(
     look at this machine, use the embedded defaults). ``containerd_version`` (``"1.6"``,
     ``"2.1"``...; ``OptionError`` for a bad one) chooses the rules; None: the version
     of this machine's containerd when this machine's hosts directory is read, else the
-    newest."""
+    newest. ``registries``: read only the hosts directories these registries may use (and
+    ``_default``), as ``coverage scan`` does; None reads them all (``coverage doctor``)."""
     files = _Files(
         hosts_dirs,
         containerd_config,
@@ -344,7 +352,8 @@ def load_mirror_config(
             )
             gathered.pieces.append(f"embedded DaoCloud defaults ({why})")
 
-    roots = tuple(scan_root(path, version) for path in located.root_paths)
+    only = None if registries is None else candidate_names(registries)
+    roots = tuple(scan_root(path, version, only) for path in located.root_paths)
     root_errors, root_warnings = _check_roots(
         roots,
         explicit=given,

@@ -22,7 +22,7 @@ containerd's and DaoCloud's issue trackers ("my mirror is ignored"):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -67,13 +67,15 @@ def diagnose(
     containerd_config: str | None = None,
     k3s_registries: str | None = None,
     version: ContainerdVersion = NEWEST,
+    only: Collection[str] | None = None,
 ) -> tuple[Finding, ...]:
     """Every trap in the hosts roots, the containerd ``config.toml`` and a k3s/RKE2
     ``registries.yaml``, in file order; ``hosts.toml`` is decoded as containerd ``version``
-    decodes it."""
+    decodes it; in the roots, only the registry folders named in ``only`` when it is given
+    (a scan looks at the folders its images may use)."""
     findings: list[Finding] = []
     for root in roots:
-        findings.extend(_root(root, version))
+        findings.extend(_root(root, version, only))
     if containerd_config is not None:
         findings.extend(_containerd_config(containerd_config, bool(roots)))
     if k3s_registries is not None:
@@ -127,8 +129,12 @@ def _listing(path: str) -> list[os.DirEntry[str]]:
         return []  # the readers report unreadable roots and folders
 
 
-def _root(root: str, version: ContainerdVersion) -> Iterator[Finding]:
+def _root(
+    root: str, version: ContainerdVersion, only: Collection[str] | None = None
+) -> Iterator[Finding]:
     for entry in _listing(root):
+        if only is not None and entry.name not in only:
+            continue
         if not entry.is_dir(follow_symlinks=True):
             continue
         names = {e.name: e for e in _listing(entry.path)}

@@ -3,8 +3,11 @@
 ``HostDirFromRoot`` tries, in each root in order, ``<host>_<port>_`` (only for a registry
 with a port), the registry name as written, then ``_default``; the first that exists wins,
 with no merging, and a ``_default`` in an earlier root beats a specific directory in a later
-one (CRI's ``hostDirFromRoots``). Every directory is read once, up front, so configuration
-errors are reported even for registries no image uses.
+one (CRI's ``hostDirFromRoots``). ``scan_root`` reads every directory once, up front, so
+configuration errors are reported even for registries no image uses; given ``only`` (the
+candidate names of the registries a scan's images use, see ``candidate_names``) it reads
+those and lists the rest as ``unread``: a directory read later, if a lookup ever needs one,
+follows the same rules (``HostsRoot.entry``).
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from analyzer.mirrors.certificates import ca_problem, key_pair_problem
 from analyzer.mirrors.hosts_toml import FATAL_CONSEQUENCE as FATAL_CONSEQUENCE
@@ -45,6 +48,13 @@ def candidates(registry: str) -> tuple[str, ...]:
     port_form = port_directory(registry)
     names = (port_form, registry, DEFAULT_DIR) if port_form else (registry, DEFAULT_DIR)
     return tuple(names)
+
+
+def candidate_names(registries: Iterable[str]) -> frozenset[str]:
+    """Every directory name containerd may try for ``registries`` (``_default`` included)."""
+    return frozenset(name for registry in registries for name in candidates(registry)) | {
+        DEFAULT_DIR
+    }
 
 
 def registry_of_directory(name: str) -> str:
@@ -89,10 +99,24 @@ class HostsRoot:
 
     path: str
     exists: bool
-    dirs: Mapping[str, HostsDir]
+    dirs: Mapping[str, HostsDir]  # the entries read
     problem: str | None = None
     own_hosts_toml: bool = False
     blocks: bool = False
+    # entries present and not read (``scan_root``'s ``only``), and the rules to read them by
+    unread: frozenset[str] = frozenset()
+    version: ContainerdVersion = NEWEST
+    _late: dict[str, HostsDir | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def entry(self, name: str) -> HostsDir | None:
+        """The entry ``name`` as containerd finds it: read up front, or now (once) when it
+        is one of the entries not read; None when there is none."""
+        found = self.dirs.get(name)
+        if found is not None or name not in self.unread:
+            return found
+        if name not in self._late:
+            self._late[name] = _read_dir(self.path, name, self.version)
+        return self._late[name]
 
 
 def _fatal(path: str, line: int | None, why: str) -> ConfigError:
@@ -178,8 +202,11 @@ def check_tls_files(file: HostsFile, directory: str) -> HostsFile:
     return replace(file, fatal=tuple(dict.fromkeys(fatal))) if fatal else file
 
 
-def scan_root(root: str, version: ContainerdVersion = NEWEST) -> HostsRoot:
-    """Read every registry entry under ``root`` as containerd ``version`` does."""
+def scan_root(
+    root: str, version: ContainerdVersion = NEWEST, only: Collection[str] | None = None
+) -> HostsRoot:
+    """Read every registry entry under ``root`` as containerd ``version`` does, or only the
+    entries named in ``only`` (the others are listed as ``unread``)."""
     try:
         with os.scandir(root) as entries:
             listed = [(entry.name, entry.is_dir()) for entry in entries]
@@ -192,9 +219,16 @@ def scan_root(root: str, version: ContainerdVersion = NEWEST) -> HostsRoot:
             root, False, {}, problem=f"cannot be read: {exc.strerror or exc}", blocks=True
         )
     own = any(name == "hosts.toml" and not is_dir for name, is_dir in listed)
-    found = {name: _read_dir(root, name, version) for name, _ in sorted(listed)}
+    names = sorted(name for name, _ in listed)
+    unread = frozenset(() if only is None else (n for n in names if n not in only))
+    found = {name: _read_dir(root, name, version) for name in names if name not in unread}
     return HostsRoot(
-        root, True, {n: d for n, d in found.items() if d is not None}, own_hosts_toml=own
+        root,
+        True,
+        {n: d for n, d in found.items() if d is not None},
+        own_hosts_toml=own,
+        unread=unread,
+        version=version,
     )
 
 
@@ -208,7 +242,7 @@ def find_dir(roots: Sequence[HostsRoot], registry: str) -> HostsDir | None:
             why = f"stat {path}: the hosts directory {root.problem}"
             return HostsDir(root.path, names[0], path, None, (_fatal(root.path, None, why),))
         for name in names:
-            found = root.dirs.get(name)
+            found = root.entry(name)
             if found is not None:
                 return found
     return None

@@ -289,16 +289,20 @@ def predict(
     version: str | None = None,
 ) -> tuple[Route, RegistryHosts]:
     """The analyser's answer (and its host list), through its public API (``version``: the
-    ``--containerd-version``; None: the newest)."""
+    ``--containerd-version``; None: the newest), reading the hosts directory as ``coverage
+    scan`` does: only the candidate directories of the image's registry (and ``_default``)."""
     from analyzer.mirrors import load_catalogues, load_mirror_config
-    from analyzer.route import route_image
+    from analyzer.route import containerd_locator, route_image
 
+    image = parse_image(reference)
     config = load_mirror_config(
-        hosts_dirs=[str(hosts_dir)], node_default=None, containerd_version=version
+        hosts_dirs=[str(hosts_dir)],
+        node_default=None,
+        containerd_version=version,
+        registries=[containerd_locator(image)[0]],
     )
     specs = world.catalogue_specs() if catalogue_specs is None else catalogue_specs
     catalogues = load_catalogues(specs)
-    image = parse_image(reference)
     return route_image(image, config, catalogues), config.hosts_for_ref(image.pulled)
 
 
