@@ -22,7 +22,6 @@ from analyzer.mirrors import (
 )
 from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
-from analyzer.mirrors.doctor_registries_conf import diagnose_registries_conf
 from analyzer.mirrors.hosts_dir import candidate_names
 from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError
@@ -127,9 +126,18 @@ def setup(
             None if registries is None else candidate_names(registries),
         ),
         *config.findings,
-        *diagnose_registries_conf(config),
+        *_registries_conf_findings(config),
     )
     return Setup(config, load_catalogues(options.catalogs, loader=loader), findings)
+
+
+def _registries_conf_findings(config: MirrorConfig) -> tuple[Finding, ...]:
+    """The registries.conf doctor, imported only when such a file was read (start-up)."""
+    if not any(r.origin == "registries-conf" for r in config.runtimes):
+        return ()
+    from analyzer.mirrors.doctor_registries_conf import diagnose_registries_conf
+
+    return diagnose_registries_conf(config)
 
 
 def _is_url(spec: str) -> bool:

@@ -19,25 +19,17 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from analyzer.mirrors.containerd_runtimes import EmbeddedRuntime, HostsDirRuntime, LegacyCriRuntime
-from analyzer.mirrors.docker_daemon import (
-    DockerDaemonConfig,
-    DockerDaemonRuntime,
-    read_docker_daemon,
-)
 from analyzer.mirrors.embedded import daocloud_mirror_config
 from analyzer.mirrors.hosts_dir import HostsRoot, candidate_names, scan_root, split_roots
-from analyzer.mirrors.k3s import read_k3s_registries
-from analyzer.mirrors.kind import read_kind_config
 from analyzer.mirrors.legacy_cri import (
     V2_DEFAULT_CONFIG_PATH,
     ContainerdConfig,
     read_containerd_config,
 )
-from analyzer.mirrors.minikube import MinikubeMirrors, from_flags, read_profile
 from analyzer.mirrors.node import RuntimeFiles, detect, detect_crio, usual_files
-from analyzer.mirrors.registries_conf import RegistriesConfRuntime, read_registries_conf
 from analyzer.mirrors.runtime import CATCH_ALL_NAMES, MirrorRuntime
 from analyzer.mirrors.short_names import (
     CONTAINERS_IMAGE_DEFAULT_MODE,
@@ -51,6 +43,14 @@ from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion, detect_version, parse_version
 from analyzer.model import ConfigError, Finding, RegistryHosts
 from analyzer.reference import ImageRef
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.mirrors.docker_daemon import DockerDaemonConfig
+    from analyzer.mirrors.minikube import MinikubeMirrors
+    from analyzer.mirrors.registries_conf import RegistriesConfRuntime
+
+# the readers of other runtimes' files (docker_daemon, k3s, registries_conf, kind, minikube)
+# are imported where those files are given: a scan with none of them does not pay for them
 
 NODE_DEFAULT = "/etc/containerd/certs.d"
 #: environment variable naming another node hosts directory (tests, unusual installs)
@@ -372,9 +372,13 @@ def load_mirror_config(
     if containerd is not None and containerd.mirrors:
         runtimes.append(LegacyCriRuntime(containerd))
     if daemon is not None:
+        from analyzer.mirrors.docker_daemon import DockerDaemonRuntime
+
         runtimes.append(DockerDaemonRuntime(daemon))
     minikube_daemon = minikube.daemon if minikube is not None else None
     if minikube_daemon is not None:
+        from analyzer.mirrors.docker_daemon import DockerDaemonRuntime
+
         runtimes.append(DockerDaemonRuntime(minikube_daemon))
     if embedded:
         runtimes.append(EmbeddedRuntime(embedded))
@@ -504,7 +508,11 @@ def _containerd_files(
     containerd = (
         read_containerd_config(files.containerd_config) if files.containerd_config else None
     )
-    daemon = read_docker_daemon(files.docker_daemon) if files.docker_daemon else None
+    daemon = None
+    if files.docker_daemon:
+        from analyzer.mirrors.docker_daemon import read_docker_daemon
+
+        daemon = read_docker_daemon(files.docker_daemon)
     located = _Located(split_roots(files.hosts_dirs), "hosts-dir", "--hosts-dir")
     for value in files.hosts_dirs:
         if not split_roots([value]):
@@ -561,6 +569,8 @@ def _other_runtimes(
     """k3s/RKE2 ``registries.yaml`` and containers ``registries.conf``: asked first."""
     first: list[MirrorRuntime] = []
     if files.k3s_registries is not None:
+        from analyzer.mirrors.k3s import read_k3s_registries
+
         k3s = read_k3s_registries(
             files.k3s_registries,
             disable_default_endpoint=files.k3s_disable_default_endpoint,
@@ -574,6 +584,8 @@ def _other_runtimes(
             f"hosts.toml written{flag})"
         )
     if files.registries_conf is not None or files.registries_conf_d is not None:
+        from analyzer.mirrors.registries_conf import read_registries_conf
+
         directories = [d for d in (files.registries_conf_d, files.user_conf_d) if d]
         conf = read_registries_conf(files.registries_conf, directories)
         first.append(conf)
@@ -592,6 +604,8 @@ def _kind_files(
     """The ``config.toml`` a kind config gives its nodes, and its ``config_path`` as found on
     this machine through the nodes' ``extraMounts`` (containerd 2.2+ reads its default
     ``config_path`` when the patches set neither it nor mirrors)."""
+    from analyzer.mirrors.kind import read_kind_config
+
     kind = read_kind_config(file)
     containerd = kind.containerd
     gathered.errors.extend(kind.errors)
@@ -661,6 +675,10 @@ def _kind_files(
 
 def _minikube(files: _Files, gathered: _Gathered) -> MinikubeMirrors | None:
     """``--minikube-registry-mirror`` values (docker runtime) or a profile's config.json."""
+    if files.minikube_profile is None and not files.minikube_registry_mirrors:
+        return None
+    from analyzer.mirrors.minikube import MinikubeMirrors, from_flags, read_profile
+
     if files.minikube_profile is not None:
         found = read_profile(files.minikube_profile)
         if files.minikube_registry_mirrors:
@@ -671,10 +689,8 @@ def _minikube(files: _Files, gathered: _Gathered) -> MinikubeMirrors | None:
                 found.errors,
                 found.line,
             )
-    elif files.minikube_registry_mirrors:
-        found = from_flags(files.minikube_registry_mirrors)
     else:
-        return None
+        found = from_flags(files.minikube_registry_mirrors)
     if found.runtime != "docker":
         gathered.errors.extend(found.errors)
     how = (

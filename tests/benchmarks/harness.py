@@ -51,6 +51,10 @@ def isolated_env(workdir: Path) -> dict[str, str]:
     env["IMAGE_COVERAGE_CACHE_DIR"] = str(workdir / "cache")
     env["IMAGE_COVERAGE_NODE_HOSTS_DIR"] = str(workdir / "no-certs.d")
     env["IMAGE_COVERAGE_NODE_ROOT"] = str(workdir / "no-node-root")
+    # compiled modules cached as an installed package has them (pip compiles on install):
+    # with PYTHONDONTWRITEBYTECODE every start would compile each module again (0.45 s
+    # instead of 0.2 s for a one-file scan); the first run of each command writes them
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
