@@ -12,7 +12,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
-from analyzer.fixes.advice import attach_advice
 from analyzer.mirrors import (
     NODE_DEFAULT,
     Catalogues,
@@ -177,7 +176,10 @@ def run(
         policy=options.policy,
         findings=chosen.findings,
     )
-    report = attach_advice(report, chosen.config, chosen.catalogues)
+    if report.failures():  # advice only for images the policy fails (imported then)
+        from analyzer.fixes.advice import attach_advice
+
+        report = attach_advice(report, chosen.config, chosen.catalogues)
     if options.probe:
         from analyzer.probing import attach_probes
 
