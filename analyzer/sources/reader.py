@@ -27,6 +27,7 @@ from analyzer.sources.limits import MIB, DocumentError, Limits
 from analyzer.sources.listed import ListedItems
 from analyzer.sources.render import RenderFolder, RenderOptions
 from analyzer.sources.tree import MapNode, Node, ScalarNode, TakeItem, get, text
+from analyzer.sources.yaml_lines import read_lines
 from analyzer.sources.yaml_split import BLOCK_SIZE, ByteSource, RawDocument, split_documents
 from analyzer.sources.yaml_tree import build_yaml
 
@@ -302,18 +303,18 @@ class SourceScan:
                 tally.objects += 1
                 continue
             origin = Origin(name, raw.index, helm_source(raw))
-            listed = ListedItems(origin, limits, self.rules)
-            try:
-                roots = build_yaml(raw.data, raw.line, limits, listed.take)
-                uses = listed.uses(roots) if listed.taken else None
-                if listed.taken and uses is None:  # not a List after all: read it whole
-                    roots = build_yaml(raw.data, raw.line, limits)
-            except DocumentError as exc:
-                message = exc.message
-                if message.startswith("invalid YAML") and b"{{" in raw.data:
-                    message += " (a template that was not rendered?)"
-                yield SourceError(name, exc.line, message)
-                continue
+            simple = read_lines(raw.data, raw.line, limits)  # the fast path, or None
+            roots: list[Node | None] = [simple]
+            uses = None
+            if simple is None:
+                try:
+                    roots, uses = self._parse_yaml(raw, origin)
+                except DocumentError as exc:
+                    message = exc.message
+                    if message.startswith("invalid YAML") and b"{{" in raw.data:
+                        message += " (a template that was not rendered?)"
+                    yield SourceError(name, exc.line, message)
+                    continue
             for root in roots:
                 if not _counts(root, name, raw.line, tally) or tree_is_crd(root):
                     continue
@@ -322,6 +323,18 @@ class SourceScan:
                     if uses is not None
                     else _extract(root, origin, raw.line, limits, self.rules)
                 )
+
+    def _parse_yaml(
+        self, raw: RawDocument, origin: Origin
+    ) -> tuple[list[Node | None], Sequence[Item] | None]:
+        """The full parse of a document: its roots, and the uses of a ``List``'s items
+        (read one by one as the parser ends each), or None when the roots are to be read."""
+        listed = ListedItems(origin, self.limits, self.rules)
+        roots = build_yaml(raw.data, raw.line, self.limits, listed.take)
+        uses = listed.uses(roots) if listed.taken else None
+        if listed.taken and uses is None:  # not a List after all: read it whole
+            roots = build_yaml(raw.data, raw.line, self.limits)
+        return roots, uses
 
 
 def _extract(

@@ -1,0 +1,297 @@
+"""The YAML subset most manifests are written in, read line by line: the fast path.
+
+A Python-level pass over libyaml's events costs more than the whole ``yaml.load_all``;
+most manifests, though, are block mappings and sequences of one-line scalars, whose tree
+follows from each line's indentation. ``read_lines`` builds the very tree ``build_yaml``
+builds (same nodes, values, styles, lines and sizes) for documents made only of:
+
+- blank and comment lines, and one leading ``---`` line;
+- ``key: value``, ``key:`` and ``- `` lines indented with spaces, keys plain (letters,
+  digits, ``_./-``), values one-line plain scalars, one-line single-quoted scalars,
+  double-quoted scalars without ``\\``, and one-line flow mappings and sequences of such
+  scalars (``{app: web, tier: "1"}``, ``[a, b]``, ``{}``).
+
+Anything else answers None and the caller parses the document in full: tabs, CR and
+other line breaks libyaml counts, control characters, a byte order mark, anchors,
+aliases, tags, block scalars, multi-line scalars (a deeper line after a complete value),
+directives, ``...``, complex keys, merge keys, a root that is not a mapping, a root
+``items`` key (a ``List``, read item by item by the full parse), indentation that does
+not match an open block, and documents beyond the depth or node limits. A document
+that only looks simple but is not valid YAML is never read here: every way the lines
+can disagree with the grammar or the open blocks gives None, so the full parse reports
+it. ``tests/test_sources_yaml_lines.py`` checks the trees against ``build_yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.sources.limits import Limits
+from analyzer.sources.tree import NULL_WORDS, MapNode, Node, ScalarNode, SeqNode, share
+
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]*"
+#: a one-line plain scalar in block context: no ": ", no " #", no leading indicator; words
+#: are runs of characters in which colons are always followed by something
+_REST = r"[^ \n:]*(?::+[^ \n:]+)*"
+_PLAIN = (
+    r"(?:[^ \n\-?:,\[\]{}#&*!|>'\"%@`]|[-?](?=[^ \n])|:+[^ \n:])"
+    + _REST
+    + r"(?: +(?:[^ \n:#]|:+[^ \n:])"
+    + _REST
+    + r")*"
+)
+_SINGLE = r"'(?:[^'\n]|'')*'"
+_DOUBLE = r"\"[^\"\\\n]*\""
+#: scalars inside a one-line flow collection
+_FWORD = r"(?:[A-Za-z0-9_./]|-(?=[A-Za-z0-9_./@+=~-]))[A-Za-z0-9_./@+=~-]*"
+_FVAL = rf"(?:{_SINGLE}|{_DOUBLE}|{_FWORD}(?: +{_FWORD})*)"
+_FPAIR = rf"{_KEY}: +{_FVAL}"
+_FLOW_MAP = rf"\{{ *(?:{_FPAIR} *(?:, *{_FPAIR} *)*)?\}}"
+_FLOW_SEQ = rf"\[ *(?:{_FVAL} *(?:, *{_FVAL} *)*)?\]"
+_VALUE = rf"(?:{_PLAIN}|{_SINGLE}|{_DOUBLE}|{_FLOW_MAP}|{_FLOW_SEQ})"
+#: indentation, the "- " of sequence entries, a key, a value, then a comment
+_LINE = re.compile(
+    rf"^( *)((?:-(?: +|$))*)(?:({_KEY}):(?: +|$))?({_VALUE})? *(?:(?<![^ \n])#.*)?$",
+    re.MULTILINE,
+)
+_PAIRS = re.compile(rf"({_KEY}): +({_FVAL})")
+_ITEMS = re.compile(_FVAL)
+_MARKER = re.compile(r"--- *(?:(?<= )#.*)?")
+#: characters libyaml rejects, or counts as line breaks where editors do not, a BOM, tabs
+_UNUSUAL = re.compile(
+    r"[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+#: the longest simple key libyaml accepts
+_MAX_KEY = 1024
+
+
+class _Bail(Exception):
+    """The document is outside the subset: parse it in full."""
+
+
+def read_lines(data: bytes, first_line: int, limits: Limits) -> MapNode | None:
+    """The root mapping of one document in the subset (node lines are file lines, the
+    document's first byte on ``first_line``), or None: parse it in full."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _UNUSUAL.search(text) is not None:
+        return None
+    if text.startswith("---"):
+        end = text.find("\n")
+        if end == -1 or _MARKER.fullmatch(text, 0, end) is None:
+            return None
+        text = text[end + 1 :]
+        first_line += 1
+    rows = _LINE.findall(text)
+    if len(rows) != text.count("\n") + 1:
+        return None
+    try:
+        return _build(rows, first_line, limits)
+    except _Bail:
+        return None
+
+
+def _scalar(value: str, line: int) -> ScalarNode:
+    first = value[0]
+    if first == "'":
+        return ScalarNode(share(value[1:-1].replace("''", "'")), line, False)
+    if first == '"':
+        return ScalarNode(share(value[1:-1]), line, False)
+    return ScalarNode(share(value), line, True, value in NULL_WORDS)
+
+
+def _value(value: str, line: int) -> Node:
+    """A scalar or a one-line flow collection (its nodes all on ``line``)."""
+    first = value[0]
+    if first == "{":
+        mapping = MapNode(line)
+        mapping.pairs = [
+            (ScalarNode(share(k), line, True, k in NULL_WORDS), _scalar(v, line))
+            for k, v in _PAIRS.findall(value)
+        ]
+        mapping.size = 1 + 2 * len(mapping.pairs)
+        return mapping
+    if first == "[":
+        sequence = SeqNode(line)
+        sequence.items = [_scalar(v, line) for v in _ITEMS.findall(value, 1)]
+        sequence.size = 1 + len(sequence.items)
+        return sequence
+    return _scalar(value, line)
+
+
+class _Frame:
+    """An open block mapping or sequence; ``waiting`` for the value of ``key`` (a
+    mapping) or for the item after a ``-`` (a sequence), announced on ``wait_line``."""
+
+    __slots__ = ("col", "is_map", "key", "node", "start", "wait_line", "waiting")
+
+    def __init__(self, node: MapNode | SeqNode, col: int, start: int) -> None:
+        self.node = node
+        self.is_map = isinstance(node, MapNode)
+        self.col = col
+        self.start = start
+        self.waiting = False
+        self.key: ScalarNode | None = None
+        self.wait_line = 0
+
+
+class _Tree:
+    """The blocks open at the current line; nodes counted as ``build_yaml`` counts them."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.stack: list[_Frame] = []
+        self.root: MapNode | None = None
+        self.count = 0
+        self.max_depth = limits.max_depth
+        self.max_nodes = limits.max_nodes
+
+    def close_deeper(self, col: int) -> None:
+        stack = self.stack
+        while stack and stack[-1].col > col:
+            self.pop()
+
+    def pop(self) -> None:
+        frame = self.stack.pop()
+        if frame.waiting:
+            self.fill(frame, ScalarNode("", frame.wait_line, True, True))
+            self.count += 1
+        frame.node.size = self.count - frame.start
+
+    def fill(self, frame: _Frame, node: Node) -> None:
+        """``node`` is the value (or item) ``frame`` waits for."""
+        if isinstance(frame.node, MapNode):
+            assert frame.key is not None
+            frame.node.pairs.append((frame.key, node))
+        else:
+            frame.node.items.append(node)
+        frame.waiting = False
+
+    def open(self, node: MapNode | SeqNode, col: int) -> _Frame:
+        """A block collection starting at ``col``: the root, or what the top waits for."""
+        stack = self.stack
+        if len(stack) >= self.max_depth - 1:  # a flow collection may sit one deeper
+            raise _Bail
+        if stack:
+            self.fill(stack[-1], node)
+        elif self.root is None and isinstance(node, MapNode):
+            self.root = node
+        else:
+            raise _Bail  # a second root, or a root that is not a mapping
+        frame = _Frame(node, col, self.count)
+        self.count += 1
+        stack.append(frame)
+        return frame
+
+    def dash(self, col: int, line: int) -> None:
+        """A ``-`` at ``col``: the next item of a sequence, or a new sequence."""
+        top = self.stack[-1] if self.stack else None
+        if top is None:
+            raise _Bail
+        if isinstance(top.node, SeqNode) and top.col == col:
+            if top.waiting:  # the previous "-" had nothing after it
+                self.fill(top, ScalarNode("", top.wait_line, True, True))
+                self.count += 1
+        elif top.waiting and (col > top.col or (col == top.col and isinstance(top.node, MapNode))):
+            top = self.open(SeqNode(line), col)
+        else:
+            raise _Bail
+        top.waiting = True
+        top.wait_line = line
+
+    def key(self, col: int, key: str, line: int, nested: bool) -> _Frame:
+        """A ``key:`` at ``col``; ``nested`` when a ``-`` on the same line precedes it."""
+        stack = self.stack
+        if not nested:
+            self.close_deeper(col)
+            if stack and stack[-1].col == col and isinstance(stack[-1].node, SeqNode):
+                # an indentless sequence ends where its mapping's next key starts
+                if len(stack) < 2 or not isinstance(stack[-2].node, MapNode):
+                    raise _Bail
+                if stack[-2].col != col:
+                    raise _Bail
+                self.pop()
+        top = stack[-1] if stack else None
+        if top is not None and top.col == col and isinstance(top.node, MapNode):
+            if top.waiting:
+                self.pop_value(top)
+            frame = top
+        elif top is None or (top.waiting and col > top.col):
+            frame = self.open(MapNode(line), col)
+        else:
+            raise _Bail
+        if len(key) > _MAX_KEY or (len(stack) == 1 and key == "items"):
+            raise _Bail
+        frame.key = ScalarNode(share(key), line, True, key in NULL_WORDS)
+        self.count += 1
+        return frame
+
+    def pop_value(self, frame: _Frame) -> None:
+        """The key ``frame`` waited for has no value: null, on the key's line."""
+        self.fill(frame, ScalarNode("", frame.wait_line, True, True))
+        self.count += 1
+
+
+def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limits) -> MapNode:
+    tree = _Tree(limits)
+    stack = tree.stack
+    top: _Frame | None = None
+    line = first_line - 1
+    for indent, dashes, key, value in rows:
+        line += 1
+        if key and not dashes:
+            col = len(indent)
+            if top is not None and top.col == col and top.is_map and not top.waiting:
+                # the usual line: the next key of the open mapping
+                k = ScalarNode(share(key), line, True, key in NULL_WORDS)
+                if value:
+                    node = _value(value, line)
+                    top.node.pairs.append((k, node))  # type: ignore[union-attr]
+                    tree.count += 1 + node.size
+                else:
+                    top.key = k
+                    top.waiting = True
+                    top.wait_line = line
+                    tree.count += 1
+                if key == "items" and len(stack) == 1:
+                    raise _Bail  # a List: the full parse reads it item by item
+                continue
+        elif not (dashes or value):
+            continue  # blank or comment
+        col = len(indent)
+        nested = False
+        if dashes:
+            tree.close_deeper(col)
+            at = col
+            for part in dashes.split("-")[1:]:
+                tree.dash(at, line)
+                at += 1 + len(part)
+            col = at
+            nested = True
+        elif not key:
+            raise _Bail  # a scalar on a line of its own: a root scalar or a continuation
+        if key:
+            frame = tree.key(col, key, line, nested)
+            if value:
+                node = _value(value, line)
+                frame.node.pairs.append((frame.key, node))  # type: ignore[union-attr, arg-type]
+                tree.count += node.size
+            else:
+                frame.waiting = True
+                frame.wait_line = line
+        elif value:
+            frame = stack[-1]
+            node = _value(value, line)
+            tree.fill(frame, node)
+            tree.count += node.size
+        top = stack[-1]
+        if tree.count > tree.max_nodes:
+            raise _Bail
+    if tree.count > tree.max_nodes:
+        raise _Bail
+    while stack:
+        tree.pop()
+    if tree.root is None:
+        raise _Bail
+    return tree.root
