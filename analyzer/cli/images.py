@@ -8,7 +8,6 @@ file's ``[[rules]]`` are followed (``--config``, or found upward as for ``scan``
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Optional
 
@@ -16,6 +15,7 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app
+from analyzer.cli.flat_json import dumps_records
 from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,7 +96,7 @@ def images_command(
             "errors": [error.to_dict() for error in result.errors],
             "warnings": [warning.to_dict() for warning in result.warnings],
         }
-        say(json.dumps(payload, indent=2))
+        say(dumps_records(payload))
     else:
         for line in render_table(uses, explain_rules=explain_rules):
             say(line)
