@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_encode = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_encode = json.encoder.encode_basestring_ascii
 
 
 class _NotFlat(Exception):
@@ -21,10 +21,10 @@ class _NotFlat(Exception):
 
 def _scalar(value: object) -> str:
     kind = type(value)
-    if kind is str:
+    if isinstance(value, str) and kind is str:
         return str(_encode(value))
-    if kind is int:
-        return int.__repr__(value)  # type: ignore[arg-type]
+    if isinstance(value, int) and kind is int:
+        return int.__repr__(value)
     if value is None:
         return "null"
     if value is True:
@@ -35,7 +35,7 @@ def _scalar(value: object) -> str:
 
 
 def _key(key: object) -> str:
-    if type(key) is not str:
+    if not isinstance(key, str) or type(key) is not str:
         raise _NotFlat  # json.dumps writes other keys as strings
     return str(_encode(key))
 

@@ -61,6 +61,8 @@ _MARKER = re.compile(r"--- *(?:(?<= )#.*)?")
 _UNUSUAL = re.compile(
     r"[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+#: how a value that is not a plain scalar starts
+_NOT_PLAIN = "'\"{["
 #: the longest simple key libyaml accepts
 _MAX_KEY = 1024
 
@@ -200,32 +202,25 @@ class _Tree:
         top.waiting = True
         top.wait_line = line
 
-    def key(self, col: int, key: str, line: int, nested: bool) -> _Frame:
-        """A ``key:`` at ``col``; ``nested`` when a ``-`` on the same line precedes it."""
+    def key_frame(self, col: int, line: int, nested: bool) -> _Frame:
+        """The mapping a ``key:`` at ``col`` belongs to (opened if new); ``nested`` when a
+        ``-`` on the same line precedes it."""
         stack = self.stack
         if not nested:
             self.close_deeper(col)
-            if stack and stack[-1].col == col and isinstance(stack[-1].node, SeqNode):
+            if stack and stack[-1].col == col and not stack[-1].is_map:
                 # an indentless sequence ends where its mapping's next key starts
-                if len(stack) < 2 or not isinstance(stack[-2].node, MapNode):
-                    raise _Bail
-                if stack[-2].col != col:
+                if len(stack) < 2 or not stack[-2].is_map or stack[-2].col != col:
                     raise _Bail
                 self.pop()
         top = stack[-1] if stack else None
-        if top is not None and top.col == col and isinstance(top.node, MapNode):
+        if top is not None and top.col == col and top.is_map:
             if top.waiting:
                 self.pop_value(top)
-            frame = top
-        elif top is None or (top.waiting and col > top.col):
-            frame = self.open(MapNode(line), col)
-        else:
-            raise _Bail
-        if len(key) > _MAX_KEY or (len(stack) == 1 and key == "items"):
-            raise _Bail
-        frame.key = ScalarNode(share(key), line, True, key in NULL_WORDS)
-        self.count += 1
-        return frame
+            return top
+        if top is None or (top.waiting and col > top.col):
+            return self.open(MapNode(line), col)
+        raise _Bail
 
     def pop_value(self, frame: _Frame) -> None:
         """The key ``frame`` waited for has no value: null, on the key's line."""
@@ -240,58 +235,64 @@ def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limit
     line = first_line - 1
     for indent, dashes, key, value in rows:
         line += 1
-        if key and not dashes:
-            col = len(indent)
-            if top is not None and top.col == col and top.is_map and not top.waiting:
-                # the usual line: the next key of the open mapping
-                k = ScalarNode(share(key), line, True, key in NULL_WORDS)
-                if value:
-                    node = _value(value, line)
-                    top.node.pairs.append((k, node))  # type: ignore[union-attr]
-                    tree.count += 1 + node.size
-                else:
-                    top.key = k
-                    top.waiting = True
-                    top.wait_line = line
-                    tree.count += 1
-                if key == "items" and len(stack) == 1:
-                    raise _Bail  # a List: the full parse reads it item by item
-                continue
-        elif not (dashes or value):
-            continue  # blank or comment
-        col = len(indent)
-        nested = False
         if dashes:
+            col = len(indent)
             tree.close_deeper(col)
-            at = col
             for part in dashes.split("-")[1:]:
-                tree.dash(at, line)
-                at += 1 + len(part)
-            col = at
-            nested = True
-        elif not key:
-            raise _Bail  # a scalar on a line of its own: a root scalar or a continuation
-        if key:
-            frame = tree.key(col, key, line, nested)
-            if value:
+                tree.dash(col, line)
+                col += 1 + len(part)
+            if key:
+                frame = tree.key_frame(col, line, True)
+            elif value:
+                frame = stack[-1]
                 node = _value(value, line)
-                frame.node.pairs.append((frame.key, node))  # type: ignore[union-attr, arg-type]
+                tree.fill(frame, node)
                 tree.count += node.size
+                top = stack[-1]
+                continue
             else:
-                frame.waiting = True
-                frame.wait_line = line
+                top = stack[-1]
+                continue
+        elif key:
+            col = len(indent)
+            if top is not None and top.col > col:
+                tree.close_deeper(col)
+                top = stack[-1] if stack else None
+            if top is not None and top.col == col and top.is_map:
+                if top.waiting:
+                    tree.pop_value(top)
+                frame = top
+            elif top is not None and top.waiting and col > top.col:
+                frame = tree.open(MapNode(line), col)
+            else:
+                frame = tree.key_frame(col, line, False)
         elif value:
-            frame = stack[-1]
+            raise _Bail  # a scalar on a line of its own: a root scalar or a continuation
+        else:
+            continue  # blank or comment
+        # a key of ``frame``, with its value or waiting for it
+        if len(key) > _MAX_KEY or (key == "items" and len(stack) == 1):
+            raise _Bail  # too long for libyaml; a List's items, read one by one in full
+        k = ScalarNode(share(key), line, True, key in NULL_WORDS)
+        if not value:
+            frame.key = k
+            frame.waiting = True
+            frame.wait_line = line
+            tree.count += 1
+        elif value[0] in _NOT_PLAIN:
             node = _value(value, line)
-            tree.fill(frame, node)
-            tree.count += node.size
-        top = stack[-1]
+            frame.node.pairs.append((k, node))  # type: ignore[union-attr]
+            tree.count += 1 + node.size
+        else:
+            frame.node.pairs.append(  # type: ignore[union-attr]
+                (k, ScalarNode(share(value), line, True, value in NULL_WORDS))
+            )
+            tree.count += 2
+        top = frame
         if tree.count > tree.max_nodes:
             raise _Bail
-    if tree.count > tree.max_nodes:
-        raise _Bail
     while stack:
         tree.pop()
-    if tree.root is None:
+    if tree.root is None or tree.count > tree.max_nodes:
         raise _Bail
     return tree.root
