@@ -34,6 +34,9 @@ def share(value: str) -> str:
     return value
 
 
+#: the table's lookup, for hot loops: ``shared_get(value) or share(value)``
+shared_get = _SHARED.get
+
 #: plain YAML scalars that mean null (YAML 1.1 core schema, as PyYAML resolves them)
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 MERGE_KEY = "<<"

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from analyzer.sources.limits import Limits
-from analyzer.sources.tree import NULL_WORDS, MapNode, Node, ScalarNode, SeqNode, share
+from analyzer.sources.tree import NULL_WORDS, MapNode, Node, ScalarNode, SeqNode, share, shared_get
 
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]*"
 #: a one-line plain scalar in block context: no ": ", no " #", no leading indicator; words
@@ -101,7 +101,7 @@ def _scalar(value: str, line: int) -> ScalarNode:
         return ScalarNode(share(value[1:-1].replace("''", "'")), line, False)
     if first == '"':
         return ScalarNode(share(value[1:-1]), line, False)
-    return ScalarNode(share(value), line, True, value in NULL_WORDS)
+    return ScalarNode(shared_get(value) or share(value), line, True, value in NULL_WORDS)
 
 
 def _value(value: str, line: int) -> Node:
@@ -110,7 +110,12 @@ def _value(value: str, line: int) -> Node:
     if first == "{":
         mapping = MapNode(line)
         mapping.pairs = [
-            (ScalarNode(share(k), line, True, k in NULL_WORDS), _scalar(v, line))
+            (
+                ScalarNode(shared_get(k) or share(k), line, True, k in NULL_WORDS),
+                _scalar(v, line)
+                if v[0] in _NOT_PLAIN
+                else ScalarNode(shared_get(v) or share(v), line, True, v in NULL_WORDS),
+            )
             for k, v in _PAIRS.findall(value)
         ]
         mapping.size = 1 + 2 * len(mapping.pairs)
@@ -123,6 +128,10 @@ def _value(value: str, line: int) -> Node:
     return _scalar(value, line)
 
 
+#: the key of a mapping that waits for none
+_NO_KEY = ScalarNode("", 0, True, True)
+
+
 class _Frame:
     """An open block mapping or sequence; ``waiting`` for the value of ``key`` (a
     mapping) or for the item after a ``-`` (a sequence), announced on ``wait_line``."""
@@ -131,11 +140,11 @@ class _Frame:
 
     def __init__(self, node: MapNode | SeqNode, col: int, start: int) -> None:
         self.node = node
-        self.is_map = isinstance(node, MapNode)
+        self.is_map = node.__class__ is MapNode
         self.col = col
         self.start = start
         self.waiting = False
-        self.key: ScalarNode | None = None
+        self.key = _NO_KEY
         self.wait_line = 0
 
 
@@ -163,11 +172,10 @@ class _Tree:
 
     def fill(self, frame: _Frame, node: Node) -> None:
         """``node`` is the value (or item) ``frame`` waits for."""
-        if isinstance(frame.node, MapNode):
-            assert frame.key is not None
-            frame.node.pairs.append((frame.key, node))
+        if frame.is_map:
+            frame.node.pairs.append((frame.key, node))  # type: ignore[union-attr]
         else:
-            frame.node.items.append(node)
+            frame.node.items.append(node)  # type: ignore[union-attr]
         frame.waiting = False
 
     def open(self, node: MapNode | SeqNode, col: int) -> _Frame:
@@ -273,7 +281,7 @@ def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limit
         # a key of ``frame``, with its value or waiting for it
         if len(key) > _MAX_KEY or (key == "items" and len(stack) == 1):
             raise _Bail  # too long for libyaml; a List's items, read one by one in full
-        k = ScalarNode(share(key), line, True, key in NULL_WORDS)
+        k = ScalarNode(shared_get(key) or share(key), line, True, key in NULL_WORDS)
         if not value:
             frame.key = k
             frame.waiting = True
@@ -285,7 +293,7 @@ def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limit
             tree.count += 1 + node.size
         else:
             frame.node.pairs.append(  # type: ignore[union-attr]
-                (k, ScalarNode(share(value), line, True, value in NULL_WORDS))
+                (k, ScalarNode(shared_get(value) or share(value), line, True, value in NULL_WORDS))
             )
             tree.count += 2
         top = frame
