@@ -364,3 +364,49 @@ def test_read_sources_is_the_same_with_and_without_the_fast_path(
     assert with_fast.errors == without.errors
     assert with_fast.warnings == without.warnings
     assert len(with_fast.uses) > 100
+
+
+def _helm_source_by_split(data: bytes) -> str | None:
+    """``helm_source`` as it was written first: every line of the first 4 KiB split."""
+    for line in data[:4096].split(b"\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"---"):
+            continue
+        if not stripped.startswith(b"#"):
+            return None
+        found = reader_module._HELM_SOURCE.fullmatch(stripped)
+        if found is not None:
+            return found.group(1).decode("utf-8", "replace")
+    return None
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"---",
+                b"--- # x",
+                b"",
+                b"  ",
+                b"# c",
+                b"# Source: a/b.yaml",
+                b"#Source:  c ",
+                b"a: b",
+                b"\r",
+                b"# Source: " + b"x" * 5000,
+                b"\t# Source: d",
+            ]
+        ),
+        max_size=8,
+    ),
+    st.integers(min_value=0, max_value=4200),
+)
+def test_helm_source_reads_the_first_lines_as_before(lines: list[bytes], pad: int) -> None:
+    for data in (
+        b"\n".join(lines),
+        b" " * pad + b"\n".join(lines),
+        b"\n" * pad + b"\n".join(lines),
+    ):
+        raw = reader_module.RawDocument(0, 1, data)
+        assert reader_module.helm_source(raw) == _helm_source_by_split(data)

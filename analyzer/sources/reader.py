@@ -386,8 +386,15 @@ def _mib(limits: Limits) -> str:
 
 def helm_source(raw: RawDocument) -> str | None:
     """The ``# Source: chart/templates/x.yaml`` comment ``helm template`` puts on top."""
-    for line in raw.data[:4096].split(b"\n"):
-        stripped = line.strip()
+    data = raw.data
+    end = min(len(data), 4096)
+    start = 0
+    while start < end:  # the lines of data[:4096], one at a time (without splitting it)
+        cut = data.find(b"\n", start, end)
+        if cut == -1:
+            cut = end
+        stripped = data[start:cut].strip()
+        start = cut + 1
         if not stripped or stripped.startswith(b"---"):
             continue
         if not stripped.startswith(b"#"):
