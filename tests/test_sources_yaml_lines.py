@@ -166,6 +166,8 @@ REFUSED = {
     "key with space": b"a b: c\n",
     "non-ASCII key": b"\xc3\xa9: c\n",
     "long key": b"k" * 1100 + b": v\n",
+    "long key in a flow mapping": b"a: {" + b"k" * 1100 + b": v}\n",
+    "long key after a dash": b"a:\n- " + b"k" * 1100 + b": v\n",
 }
 
 

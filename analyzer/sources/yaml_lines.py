@@ -29,7 +29,8 @@ import re
 from analyzer.sources.limits import Limits
 from analyzer.sources.tree import NULL_WORDS, MapNode, Node, ScalarNode, SeqNode, share, shared_get
 
-_KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]*"
+#: a plain key, short enough for libyaml (a simple key must end within 1,024 characters)
+_KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,999}"
 #: a one-line plain scalar in block context: no ": ", no " #", no leading indicator; words
 #: are runs of characters in which colons are always followed by something
 _REST = r"[^ \n:]*(?::+[^ \n:]+)*"
@@ -63,8 +64,6 @@ _UNUSUAL = re.compile(
 )
 #: how a value that is not a plain scalar starts
 _NOT_PLAIN = "'\"{["
-#: the longest simple key libyaml accepts
-_MAX_KEY = 1024
 
 
 class _Bail(Exception):
@@ -279,8 +278,8 @@ def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limit
         else:
             continue  # blank or comment
         # a key of ``frame``, with its value or waiting for it
-        if len(key) > _MAX_KEY or (key == "items" and len(stack) == 1):
-            raise _Bail  # too long for libyaml; a List's items, read one by one in full
+        if key == "items" and len(stack) == 1:
+            raise _Bail  # a List: the full parse reads its items one by one
         k = ScalarNode(shared_get(key) or share(key), line, True, key in NULL_WORDS)
         if not value:
             frame.key = k
