@@ -146,10 +146,11 @@ def _own(mapping: MapNode, key: str) -> tuple[Node | None, bool]:
     found: Node | None = None
     merged = False
     for k, v in mapping.pairs:
-        if isinstance(k, ScalarNode):
-            if k.value == key:
+        if type(k) is ScalarNode:  # the hottest loop of extraction: no isinstance call
+            value = k.value
+            if value == key:
                 found = v
-            elif k.value == MERGE_KEY and k.plain:
+            elif value == MERGE_KEY and k.plain:
                 merged = True
     return found, merged
 
