@@ -29,7 +29,8 @@ from pathlib import Path
 import yaml
 
 from analyzer.sources import read_sources
-from analyzer.sources.reader import _is_crd
+from analyzer.sources.crd import skip_as_crd
+from analyzer.sources.limits import Limits
 from analyzer.sources.yaml_split import split_documents
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -85,7 +86,7 @@ def parsed_documents(files: list[Path]) -> tuple[list[bytes], list[Path], int]:
             continue
         with open(path, "rb") as handle:
             for raw in split_documents(handle, 1 << 40):
-                if _is_crd(raw.data):
+                if skip_as_crd(raw.data, Limits()):
                     skipped += len(raw.data)
                 else:
                     documents.append(raw.data)
