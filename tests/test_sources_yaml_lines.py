@@ -47,16 +47,28 @@ def shape(node: Node | None) -> object:
 
 
 def agrees(data: bytes, first_line: int = 1, limits: Limits = LIMITS) -> bool:
-    """Whether the fast path read ``data``; fails when it read it otherwise than in full."""
-    fast = read_lines(data, first_line, limits)
+    """Whether the fast path read ``data``; fails when it read it otherwise than in full.
+
+    Read both ways twice: without and with a taker of the items of a root ``items``
+    sequence (a ``List``), which must be handed the same items in the same order."""
+    fast_taken: list[tuple[int, object]] = []
+    full_taken: list[tuple[int, object]] = []
+    fast = read_lines(data, first_line, limits, lambda i, n: fast_taken.append((i, shape(n))))
+    alone = read_lines(data, first_line, limits)
     if fast is None:
+        assert alone is None, data
         return False
     try:
-        full = build_yaml(data, first_line, limits)
+        full = build_yaml(data, first_line, limits, lambda i, n: full_taken.append((i, shape(n))))
+        whole = build_yaml(data, first_line, limits)
     except DocumentError as exc:  # pragma: no cover - the failure this test exists for
         pytest.fail(f"the fast path read a document the full parse refuses: {exc.message}")
     assert len(full) == 1, data
     assert shape(fast) == shape(full[0]), data
+    assert fast_taken == full_taken, data
+    if alone is not None:
+        assert not fast_taken
+        assert shape(alone) == shape(whole[0]), data
     return True
 
 
@@ -156,6 +168,8 @@ REFUSED = {
     "flow with empty value": b"a: {b: }\n",
     "flow with trailing comma": b"a: [b, ]\n",
     "flow key without value": b"a: {b}\n",
+    "colon at the end of a flow word": b"a: {b: c:}\n",
+    "colon before a flow indicator": b"a: [b:, c]\n",
     "value with colon space": b"a: b: c\n",
     "value ending in colon": b"a: b:\n",
     "comment without space": b"a: 'b'#c\n",
@@ -200,8 +214,37 @@ ACCEPTED = {
     "no final newline": b"a: b",
     "unicode space before a hash": "a: b\u3000#c\n".encode(),
     "dashes in flow": b"a: [--x, -y, --, x-]\n",
+    "colons in flow": b"a: {image: nginx:1, b: a:b, c: 'x:'}\nb: [quay.io:443/a:1, x:y]\n",
     "flow variants": b"a: {}\nb: [ ]\nc: { x: 'y, z', w: \"v\" }\nd: [1, two words, 'x']\n",
 }
+
+
+LISTS = {
+    "block items": (
+        b"apiVersion: v1\nkind: List\nitems:\n  - kind: Pod\n    spec:\n      a: b\n  - kind: Pod\n"
+    ),
+    "indentless items": (
+        b"items:\n- kind: Pod\n  metadata: {name: a}\n- x\n-\n- - y\n  - z\nkind: List\n"
+    ),
+    "empty item last": b"items:\n- a\n-\n",
+    "flow items empty": b"items: []\nkind: List\n",
+    "items null": b"items:\nkind: List\n",
+    "items scalar": b"items: x\nkind: List\n",
+    "items deeper": b"metadata:\n  items:\n  - a\nkind: List\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_lists_hand_over_the_same_items(name: str) -> None:
+    assert agrees(LISTS[name], 2)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"items: [a, b]\n", b"items: {a: b}\n", b"items:\n  a: b\n", b"items: []\nitems: []\n"],
+)
+def test_lists_the_full_parse_reads_otherwise_are_left_to_it(data: bytes) -> None:
+    assert read_lines(data, 1, LIMITS, lambda i, n: None) is None
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
@@ -355,10 +398,54 @@ def test_generated_documents_with_any_text_read_alike(seed: int, data: st.DataOb
     agrees((document[:at] + piece + document[at:]).encode("utf-8"))
 
 
+LIST_FILE = """\
+apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: a, namespace: x}
+  spec:
+    containers:
+    - {name: c, image: nginx:1}
+    - name: d
+      image: quay.io/a/b:2
+- kind: Pod
+  metadata:
+    name: no-api-version
+  spec:
+    containers:
+    - name: c
+      image: nginx:3
+kind: List
+---
+apiVersion: v1
+kind: PodList
+items:
+- metadata: {name: typed}
+  spec:
+    initContainers:
+    - name: i
+      image: busybox
+---
+apiVersion: v1
+kind: ConfigMap
+items:
+- kind: Pod
+  spec:
+    containers:
+    - {name: c, image: not-a-list}
+"""
+
+
 def test_read_sources_is_the_same_with_and_without_the_fast_path(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    paths = [str(ROOT / "tests" / "corpus"), str(ROOT / "fixtures" / "manifests")]
+    (tmp_path / "lists.yaml").write_text(LIST_FILE, encoding="utf-8")
+    paths = [
+        str(ROOT / "tests" / "corpus"),
+        str(ROOT / "fixtures" / "manifests"),
+        str(tmp_path / "lists.yaml"),
+    ]
     with_fast = read_sources(paths)
     monkeypatch.setattr(reader_module, "read_lines", lambda *_: None)
     without = read_sources(paths)

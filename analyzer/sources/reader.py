@@ -272,7 +272,7 @@ class SourceScan:
                 continue
             root = document.root
             uses = listed.uses([root]) if listed is not None and listed.taken else None
-            if listed is not None and listed.taken and uses is None:  # not a List: read whole
+            if listed is not None and listed.taken and uses is None:  # the full parse
                 root = build_json(text, document.span, document.line, limits)
             if not _counts(root, name, document.line, tally) or tree_is_crd(root):
                 continue
@@ -303,10 +303,11 @@ class SourceScan:
                 tally.objects += 1
                 continue
             origin = Origin(name, raw.index, helm_source(raw))
-            simple = read_lines(raw.data, raw.line, limits)  # the fast path, or None
+            listed = ListedItems(origin, limits, self.rules)
+            simple = read_lines(raw.data, raw.line, limits, listed.take)  # fast, or None
             roots: list[Node | None] = [simple]
-            uses = None
-            if simple is None:
+            uses = listed.uses(roots) if simple is not None and listed.taken else None
+            if simple is None or (listed.taken and uses is None):  # the full parse
                 try:
                     roots, uses = self._parse_yaml(raw, origin)
                 except DocumentError as exc:

@@ -27,7 +27,16 @@ from __future__ import annotations
 import re
 
 from analyzer.sources.limits import Limits
-from analyzer.sources.tree import NULL_WORDS, MapNode, Node, ScalarNode, SeqNode, share, shared_get
+from analyzer.sources.tree import (
+    NULL_WORDS,
+    MapNode,
+    Node,
+    ScalarNode,
+    SeqNode,
+    TakeItem,
+    share,
+    shared_get,
+)
 
 #: a plain key, short enough for libyaml (a simple key must end within 1,024 characters)
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,999}"
@@ -44,7 +53,8 @@ _PLAIN = (
 _SINGLE = r"'(?:[^'\n]|'')*'"
 _DOUBLE = r"\"[^\"\\\n]*\""
 #: scalars inside a one-line flow collection
-_FWORD = r"(?:[A-Za-z0-9_./]|-(?=[A-Za-z0-9_./@+=~-]))[A-Za-z0-9_./@+=~-]*"
+_FCHAR = r"[A-Za-z0-9_./@+=~-]"
+_FWORD = rf"(?:[A-Za-z0-9_./]|-(?={_FCHAR}))(?:{_FCHAR}|:(?={_FCHAR}))*"
 _FVAL = rf"(?:{_SINGLE}|{_DOUBLE}|{_FWORD}(?: +{_FWORD})*)"
 _FPAIR = rf"{_KEY}: +{_FVAL}"
 _FLOW_MAP = rf"\{{ *(?:{_FPAIR} *(?:, *{_FPAIR} *)*)?\}}"
@@ -62,6 +72,7 @@ _MARKER = re.compile(r"--- *(?:(?<= )#.*)?")
 _UNUSUAL = re.compile(
     r"[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+_EMPTY_FLOW = re.compile(r"\[ *\]|\{ *\}")
 #: how a value that is not a plain scalar starts
 _NOT_PLAIN = "'\"{["
 
@@ -70,9 +81,15 @@ class _Bail(Exception):
     """The document is outside the subset: parse it in full."""
 
 
-def read_lines(data: bytes, first_line: int, limits: Limits) -> MapNode | None:
+def read_lines(
+    data: bytes, first_line: int, limits: Limits, take_item: TakeItem | None = None
+) -> MapNode | None:
     """The root mapping of one document in the subset (node lines are file lines, the
-    document's first byte on ``first_line``), or None: parse it in full."""
+    document's first byte on ``first_line``), or None: parse it in full.
+
+    With ``take_item``, the items of the root mapping's ``items`` sequence are handed to
+    it as each ends, and not kept, as ``build_yaml`` does (items already handed to it are
+    void when the answer is None); without it, a root ``items`` key answers None."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -89,7 +106,7 @@ def read_lines(data: bytes, first_line: int, limits: Limits) -> MapNode | None:
     if len(rows) != text.count("\n") + 1:
         return None
     try:
-        return _build(rows, first_line, limits)
+        return _build(rows, first_line, _Tree(limits, take_item))
     except _Bail:
         return None
 
@@ -135,10 +152,22 @@ class _Frame:
     """An open block mapping or sequence; ``waiting`` for the value of ``key`` (a
     mapping) or for the item after a ``-`` (a sequence), announced on ``wait_line``."""
 
-    __slots__ = ("col", "is_map", "key", "node", "start", "wait_line", "waiting")
+    __slots__ = (
+        "col",
+        "handoff",
+        "is_map",
+        "key",
+        "node",
+        "pending",
+        "start",
+        "wait_line",
+        "waiting",
+    )
 
     def __init__(self, node: MapNode | SeqNode, col: int, start: int) -> None:
         self.node = node
+        self.handoff = False  # the root ``items`` sequence: items are handed over
+        self.pending: Node | None = None  # its item still open
         self.is_map = node.__class__ is MapNode
         self.col = col
         self.start = start
@@ -150,12 +179,25 @@ class _Frame:
 class _Tree:
     """The blocks open at the current line; nodes counted as ``build_yaml`` counts them."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, take_item: TakeItem | None) -> None:
         self.stack: list[_Frame] = []
         self.root: MapNode | None = None
         self.count = 0
         self.max_depth = limits.max_depth
         self.max_nodes = limits.max_nodes
+        self.take_item = take_item
+        self.items_key: ScalarNode | None = None  # the root's ``items`` key
+        self.taken = 0
+        self.handed = 0  # nodes in the items handed over (no longer held)
+
+    def held_too_many(self) -> bool:
+        return self.count - self.handed > self.max_nodes
+
+    def hand(self, node: Node) -> None:
+        assert self.take_item is not None
+        self.take_item(self.taken, node)
+        self.taken += 1
+        self.handed += node.size
 
     def close_deeper(self, col: int) -> None:
         stack = self.stack
@@ -168,10 +210,19 @@ class _Tree:
             self.fill(frame, ScalarNode("", frame.wait_line, True, True))
             self.count += 1
         frame.node.size = self.count - frame.start
+        if self.stack and self.stack[-1].pending is frame.node:
+            self.stack[-1].pending = None
+            self.hand(frame.node)
 
-    def fill(self, frame: _Frame, node: Node) -> None:
-        """``node`` is the value (or item) ``frame`` waits for."""
-        if frame.is_map:
+    def fill(self, frame: _Frame, node: Node, complete: bool = True) -> None:
+        """``node`` is the value (or item) ``frame`` waits for; an item of the root
+        ``items`` is handed over once ``complete`` (a block collection when it closes)."""
+        if frame.handoff:
+            if complete:
+                self.hand(node)
+            else:
+                frame.pending = node
+        elif frame.is_map:
             frame.node.pairs.append((frame.key, node))  # type: ignore[union-attr]
         else:
             frame.node.items.append(node)  # type: ignore[union-attr]
@@ -182,13 +233,20 @@ class _Tree:
         stack = self.stack
         if len(stack) >= self.max_depth - 1:  # a flow collection may sit one deeper
             raise _Bail
+        handoff = False
         if stack:
-            self.fill(stack[-1], node)
+            top = stack[-1]
+            if top.key is self.items_key and top.waiting and len(stack) == 1:
+                if isinstance(node, MapNode):
+                    raise _Bail  # ``items`` that is a mapping: left to the full parse
+                handoff = True
+            self.fill(top, node, complete=False)
         elif self.root is None and isinstance(node, MapNode):
             self.root = node
         else:
             raise _Bail  # a second root, or a root that is not a mapping
         frame = _Frame(node, col, self.count)
+        frame.handoff = handoff
         self.count += 1
         stack.append(frame)
         return frame
@@ -235,8 +293,7 @@ class _Tree:
         self.count += 1
 
 
-def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limits) -> MapNode:
-    tree = _Tree(limits)
+def _build(rows: list[tuple[str, str, str, str]], first_line: int, tree: _Tree) -> MapNode:
     stack = tree.stack
     top: _Frame | None = None
     line = first_line - 1
@@ -278,9 +335,13 @@ def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limit
         else:
             continue  # blank or comment
         # a key of ``frame``, with its value or waiting for it
-        if key == "items" and len(stack) == 1:
-            raise _Bail  # a List: the full parse reads its items one by one
         k = ScalarNode(shared_get(key) or share(key), line, True, key in NULL_WORDS)
+        if key == "items" and len(stack) == 1:  # a List's items, handed over one by one
+            if tree.take_item is None or tree.items_key is not None:
+                raise _Bail  # no one to hand them to; a second ``items``
+            if value and value[0] in "[{" and _EMPTY_FLOW.fullmatch(value) is None:
+                raise _Bail  # flow items: left to the full parse
+            tree.items_key = k
         if not value:
             frame.key = k
             frame.waiting = True
@@ -296,10 +357,10 @@ def _build(rows: list[tuple[str, str, str, str]], first_line: int, limits: Limit
             )
             tree.count += 2
         top = frame
-        if tree.count > tree.max_nodes:
+        if tree.count > tree.max_nodes and tree.held_too_many():
             raise _Bail
     while stack:
         tree.pop()
-    if tree.root is None or tree.count > tree.max_nodes:
+    if tree.root is None or tree.held_too_many():
         raise _Bail
     return tree.root
