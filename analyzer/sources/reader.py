@@ -306,7 +306,9 @@ class SourceScan:
             listed = ListedItems(origin, limits, self.rules)
             simple = read_lines(raw.data, raw.line, limits, listed.take)  # fast, or None
             roots: list[Node | None] = [simple]
-            uses = listed.uses(roots) if simple is not None and listed.taken else None
+            uses: Sequence[Item] | None = (
+                listed.uses(roots) if simple is not None and listed.taken else None
+            )
             if simple is None or (listed.taken and uses is None):  # the full parse
                 try:
                     roots, uses = self._parse_yaml(raw, origin)
