@@ -499,3 +499,24 @@ def test_helm_source_reads_the_first_lines_as_before(lines: list[bytes], pad: in
     ):
         raw = reader_module.RawDocument(0, 1, data)
         assert reader_module.helm_source(raw) == _helm_source_by_split(data)
+
+
+def test_large_documents_are_read_piece_by_piece_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines are split a piece at a time in large documents: with tiny pieces, every
+    generated document and every list must still read alike (or be refused alike)."""
+    from analyzer.sources import yaml_lines
+
+    monkeypatch.setattr(yaml_lines, "_PIECE", 7)
+    fast = sum(agrees(generated(seed), 2) for seed in range(examples(1000)))
+    assert fast > 100
+    for data in [*LISTS.values(), *ACCEPTED.values(), DEPLOYMENT]:
+        assert agrees(data, 1)
+    for data in REFUSED.values():
+        assert read_lines(data, 1, LIMITS) is None
+
+
+def test_a_large_list_is_read_alike() -> None:
+    item = b"- kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n    - {image: a:1}\n"
+    data = b"apiVersion: v1\nitems:\n" + item * 30_000 + b"kind: List\n"
+    assert len(data) > 2 << 20
+    assert agrees(data)

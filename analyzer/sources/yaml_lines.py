@@ -25,6 +25,8 @@ it. ``tests/test_sources_yaml_lines.py`` checks the trees against ``build_yaml``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from analyzer.sources.limits import Limits
 from analyzer.sources.tree import (
@@ -72,6 +74,8 @@ _MARKER = re.compile(r"--- *(?:(?<= )#.*)?")
 _UNUSUAL = re.compile(
     r"[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+#: the text whose lines are split at once (a larger document is split piece by piece)
+_PIECE = 1 << 20
 _EMPTY_FLOW = re.compile(r"\[ *\]|\{ *\}")
 #: how a value that is not a plain scalar starts
 _NOT_PLAIN = "'\"{["
@@ -96,19 +100,42 @@ def read_lines(
         return None
     if _UNUSUAL.search(text) is not None:
         return None
+    start = 0
     if text.startswith("---"):
         end = text.find("\n")
         if end == -1 or _MARKER.fullmatch(text, 0, end) is None:
             return None
-        text = text[end + 1 :]
+        start = end + 1
         first_line += 1
-    rows = _LINE.findall(text)
-    if len(rows) != text.count("\n") + 1:
-        return None
     try:
-        return _build(rows, first_line, _Tree(limits, take_item))
+        return _build(_rows(text, start), first_line, _Tree(limits, take_item))
     except _Bail:
         return None
+
+
+def _rows(text: str, start: int) -> Iterable[tuple[str, str, str, str]]:
+    """The parts of every line of ``text[start:]``; ``_Bail`` at a line outside the
+    grammar. A large document is cut into pieces of whole lines, so that the parts of
+    all its lines are never held at once (a ``List`` is read in bounded memory)."""
+    if len(text) - start <= _PIECE:
+        rows = _LINE.findall(text, start)
+        if len(rows) != text.count("\n", start) + 1:
+            raise _Bail
+        return rows
+    return chain.from_iterable(_pieces(text, start))
+
+
+def _pieces(text: str, start: int) -> Iterator[list[tuple[str, str, str, str]]]:
+    while True:
+        end = text.find("\n", start + _PIECE)
+        piece = text[start:] if end == -1 else text[start:end]
+        rows = _LINE.findall(piece)
+        if len(rows) != piece.count("\n") + 1:
+            raise _Bail
+        yield rows
+        if end == -1:
+            return
+        start = end + 1
 
 
 def _scalar(value: str, line: int) -> ScalarNode:
@@ -293,7 +320,7 @@ class _Tree:
         self.count += 1
 
 
-def _build(rows: list[tuple[str, str, str, str]], first_line: int, tree: _Tree) -> MapNode:
+def _build(rows: Iterable[tuple[str, str, str, str]], first_line: int, tree: _Tree) -> MapNode:
     stack = tree.stack
     top: _Frame | None = None
     line = first_line - 1
