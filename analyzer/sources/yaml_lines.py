@@ -74,6 +74,9 @@ _MARKER = re.compile(r"--- *(?:(?<= )#.*)?")
 _UNUSUAL = re.compile(
     r"[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+Row = tuple[str, str, str, str]
+#: a blank line's parts
+_BLANK: Row = ("", "", "", "")
 #: the text whose lines are split at once (a larger document is split piece by piece)
 _PIECE = 1 << 20
 _EMPTY_FLOW = re.compile(r"\[ *\]|\{ *\}")
@@ -95,44 +98,45 @@ def read_lines(
     it as each ends, and not kept, as ``build_yaml`` does (items already handed to it are
     void when the answer is None); without it, a root ``items`` key answers None."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+        if len(data) <= _PIECE:
+            rows: Iterable[Row] = _rows(data.decode("utf-8"), first=True)
+        else:
+            rows = chain.from_iterable(_pieces(data))
+        return _build(rows, first_line, _Tree(limits, take_item))
+    except (_Bail, UnicodeDecodeError):
         return None
+
+
+def _rows(text: str, first: bool) -> list[Row]:
+    """The parts of every line of ``text`` (a ``---`` line first in the document is
+    blank); ``_Bail`` for a character or a line outside the grammar."""
     if _UNUSUAL.search(text) is not None:
-        return None
+        raise _Bail
     start = 0
-    if text.startswith("---"):
+    if first and text.startswith("---"):
         end = text.find("\n")
-        if end == -1 or _MARKER.fullmatch(text, 0, end) is None:
-            return None
+        if _MARKER.fullmatch(text, 0, len(text) if end == -1 else end) is None:
+            raise _Bail
+        if end == -1:
+            return [_BLANK]
         start = end + 1
-        first_line += 1
-    try:
-        return _build(_rows(text, start), first_line, _Tree(limits, take_item))
-    except _Bail:
-        return None
+    rows = _LINE.findall(text, start)
+    if len(rows) != text.count("\n", start) + 1:
+        raise _Bail
+    if start:
+        rows.insert(0, _BLANK)
+    return rows
 
 
-def _rows(text: str, start: int) -> Iterable[tuple[str, str, str, str]]:
-    """The parts of every line of ``text[start:]``; ``_Bail`` at a line outside the
-    grammar. A large document is cut into pieces of whole lines, so that the parts of
-    all its lines are never held at once (a ``List`` is read in bounded memory)."""
-    if len(text) - start <= _PIECE:
-        rows = _LINE.findall(text, start)
-        if len(rows) != text.count("\n", start) + 1:
-            raise _Bail
-        return rows
-    return chain.from_iterable(_pieces(text, start))
-
-
-def _pieces(text: str, start: int) -> Iterator[list[tuple[str, str, str, str]]]:
+def _pieces(data: bytes) -> Iterator[list[Row]]:
+    """The rows of a large document a piece of whole lines at a time: the decoded text
+    and the parts of all its lines are never held at once (a ``List`` is read in bounded
+    memory). A line break is never inside a UTF-8 sequence, so pieces decode alone."""
+    start = 0
     while True:
-        end = text.find("\n", start + _PIECE)
-        piece = text[start:] if end == -1 else text[start:end]
-        rows = _LINE.findall(piece)
-        if len(rows) != piece.count("\n") + 1:
-            raise _Bail
-        yield rows
+        end = data.find(b"\n", start + _PIECE)
+        piece = data[start:] if end == -1 else data[start:end]
+        yield _rows(piece.decode("utf-8"), first=start == 0)
         if end == -1:
             return
         start = end + 1
@@ -320,7 +324,7 @@ class _Tree:
         self.count += 1
 
 
-def _build(rows: Iterable[tuple[str, str, str, str]], first_line: int, tree: _Tree) -> MapNode:
+def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
     stack = tree.stack
     top: _Frame | None = None
     line = first_line - 1
