@@ -15,7 +15,6 @@ import typer
 
 from analyzer.cli import options
 from analyzer.cli.app import app
-from analyzer.cli.flat_json import dumps_records
 from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,12 +90,14 @@ def images_command(
     )
     uses = [use for use in result.uses if not wanted or use.use_class in wanted]
     if chosen == "json":
+        from analyzer.formats.indented_json import dumps as indented_json
+
         payload = {
             "uses": [_with_rule(use) if explain_rules else use.to_dict() for use in uses],
             "errors": [error.to_dict() for error in result.errors],
             "warnings": [warning.to_dict() for warning in result.warnings],
         }
-        say(dumps_records(payload))
+        say(indented_json(payload))
     else:
         for line in render_table(uses, explain_rules=explain_rules):
             say(line)
