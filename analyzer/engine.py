@@ -8,8 +8,9 @@ The CLI only parses flags into ``ScanOptions``, calls ``run`` and prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import TYPE_CHECKING, TextIO
 
 from analyzer.mirrors import (
@@ -23,12 +24,13 @@ from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.hosts_dir import candidate_names
 from analyzer.mirrors.patterns import PatternSet
-from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError
+from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError, SourceWarning
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image, with_short_name
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import containerd_locator, located_ref, route_hosts, route_image
 from analyzer.route_short_name import served_candidate
-from analyzer.sources import RenderOptions, Rule, SourceResult, read_sources
+from analyzer.sources import RenderOptions, Rule, SourceResult, iter_sources, uses_of
+from analyzer.spool import UseGroups, UseList
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.online.probe import Prober
@@ -157,21 +159,30 @@ def run(
     probe verdicts from ``prober`` (a default ``Prober`` when none is given). Without
     ``prepared``, the configuration is read after the manifests: only the hosts
     directories their registries may use."""
-    sources = read_sources(
+    scan = iter_sources(
         list(options.paths),
         stdin=stdin,
         on_file=on_file,
         rules=options.rules,
         render=RenderOptions(helm_args=options.helm_args),
     )
-    if options.images:
-        sources = with_given_images(sources, options.images)
-    chosen = prepared or setup(options, loader=loader, warn=warn, registries=registries_of(sources))
-    report = build_report(
+    # the uses stream into per-image lists (memory: the largest document, not the input)
+    groups = UseGroups(_classes(options.include_indirect))
+    errors: list[SourceError] = []
+    warnings: list[SourceWarning] = []
+    refs: set[ImageRef] = set()  # every parsed reference, in scope or not
+    given, given_errors = given_images(options.images)
+    groups.extend(_noting(chain(uses_of(scan, errors, warnings), given), refs))
+    registries = frozenset(containerd_locator(ref)[0] for ref in refs)
+    chosen = prepared or setup(options, loader=loader, warn=warn, registries=registries)
+    sources = SourceResult(
+        (), (*errors, *given_errors), scan.files_read, scan.files_skipped, tuple(warnings)
+    )
+    report = report_from_groups(
+        groups,
         sources,
         chosen.config,
         chosen.catalogues,
-        include_indirect=options.include_indirect,
         ignore=options.ignore,
         policy=options.policy,
         findings=chosen.findings,
@@ -191,14 +202,22 @@ def run(
     return report
 
 
+def _noting(uses: Iterable[ImageUse], refs: set[ImageRef]) -> Iterator[ImageUse]:
+    """``uses``, each parsed reference added to ``refs`` on the way."""
+    for use in uses:
+        if use.image is not None:
+            refs.add(use.image)
+        yield use
+
+
 def registries_of(sources: SourceResult) -> frozenset[str]:
     """The registries containerd contacts for the images of ``sources``."""
     return frozenset(containerd_locator(u.image)[0] for u in sources.uses if u.image is not None)
 
 
-def with_given_images(sources: SourceResult, texts: Sequence[str]) -> SourceResult:
-    """``sources`` plus the references given on the command line (``--image``), as uses of a
-    container; one that does not parse is an error naming it."""
+def given_images(texts: Sequence[str]) -> tuple[list[ImageUse], list[SourceError]]:
+    """The references given on the command line (``--image``), as uses of a container; one
+    that does not parse is an error naming it."""
     uses: list[ImageUse] = []
     errors: list[SourceError] = []
     for text in texts:
@@ -210,6 +229,12 @@ def with_given_images(sources: SourceResult, texts: Sequence[str]) -> SourceResu
             )
             continue
         uses.append(ImageUse(text, image, "container", "--image", 1, 0, "--image"))
+    return uses, errors
+
+
+def with_given_images(sources: SourceResult, texts: Sequence[str]) -> SourceResult:
+    """``sources`` plus the references given on the command line (``--image``)."""
+    uses, errors = given_images(texts)
     return replace(sources, uses=(*sources.uses, *uses), errors=(*sources.errors, *errors))
 
 
@@ -281,28 +306,47 @@ def build_report(
     route: Callable[[ImageRef, MirrorConfig, Catalogues], Route] = route_image,
     findings: Sequence[Finding] = (),
 ) -> Report:
-    """Route every distinct image of ``sources`` and gather the report (no I/O)."""
-    classes = CORE_CLASSES | ({"indirect"} if include_indirect else set())
+    """Route every distinct image of ``sources`` and gather the report (no I/O but the
+    spool of uses past each image's first few, ``analyzer.spool``)."""
+    groups = UseGroups(_classes(include_indirect))
+    groups.extend(sources.uses)
+    return report_from_groups(
+        groups,
+        sources,
+        config,
+        catalogues,
+        ignore=ignore,
+        policy=policy,
+        route=route,
+        findings=findings,
+    )
+
+
+def _classes(include_indirect: bool) -> frozenset[str]:
+    return CORE_CLASSES | ({"indirect"} if include_indirect else frozenset())
+
+
+def report_from_groups(
+    groups: UseGroups,
+    sources: SourceResult,
+    config: MirrorConfig,
+    catalogues: Catalogues,
+    *,
+    ignore: Sequence[str] = (),
+    policy: Policy | None = None,
+    route: Callable[[ImageRef, MirrorConfig, Catalogues], Route] = route_image,
+    findings: Sequence[Finding] = (),
+) -> Report:
+    """Route every image of ``groups``; errors, warnings and file counts from ``sources``
+    (whose uses are already in ``groups``)."""
     # --ignore: the catalogue lists' pattern rules (exact, /*, /**; short Docker Hub names)
     ignored = PatternSet.from_lines(ignore, source="--ignore") if ignore else None
-
-    grouped: dict[str, list[ImageUse]] = {}
-    invalid: list[ImageUse] = []
-    for use in sources.uses:
-        if use.scope not in classes:
-            continue  # out of scope (indirect unless asked for), valid or not
-        if use.image is None:
-            invalid.append(use)
-        else:
-            grouped.setdefault(use.image.pull_ref, []).append(use)
-
     images = tuple(
-        _image_result(uses, config, catalogues, route, ignored)
-        for _, uses in sorted(grouped.items())
+        _image_result(uses, config, catalogues, route, ignored) for uses in groups.sorted_images()
     )
     return Report(
         images=images,
-        invalid=tuple(invalid),
+        invalid=groups.invalid,
         mirrors=mirror_coverage(images, config, catalogues),
         config_description=config.description,
         policy=policy or Policy(),
@@ -320,7 +364,7 @@ _RANK = {status: i for i, status in enumerate(URGENCY)}
 
 
 def _image_result(
-    uses: list[ImageUse],
+    uses: UseList,
     config: MirrorConfig,
     catalogues: Catalogues,
     route: Callable[[ImageRef, MirrorConfig, Catalogues], Route],
@@ -330,7 +374,7 @@ def _image_result(
     ``nginx:1.26@D``) may meet different catalogue tag rules: the most urgent of their routes
     stands, whatever order the manifests list them in, and --ignore must accept every one."""
     spellings = sorted(
-        {_spelled(u.raw, u.image, config) for u in uses if u.image is not None},
+        {_spelled(raw, image, config) for raw, image in uses.spellings},
         key=lambda r: (str(r), r.short or ""),
     )
     if len(spellings) == 1:  # the usual case: one spelling, one route
@@ -341,7 +385,7 @@ def _image_result(
     return ImageResult(
         ref=ref,
         route=chosen,
-        uses=tuple(uses),
+        uses=uses,
         ignored=ignored is not None and all(ignored.matches(r) for r in spellings),
     )
 

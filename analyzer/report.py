@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.json_stream import Lazy
 from analyzer.model import (
     COVERED_STATUSES,
     STATUSES,
@@ -102,11 +104,13 @@ class Advice:
 
 @dataclass(frozen=True)
 class ImageResult:
-    """One distinct image (by ``pull_ref``), its route and every place it is used."""
+    """One distinct image (by ``pull_ref``), its route and every place it is used
+    (``uses``: a tuple, or from a scan an ``analyzer.spool.UseList`` read back from disk
+    past its first few)."""
 
     ref: ImageRef
     route: Route
-    uses: tuple[ImageUse, ...]
+    uses: Sequence[ImageUse]
     ignored: bool = False  # matched --ignore: accepted to come from upstream
     probes: tuple[ProbeVerdict, ...] = ()
     advice: Advice | None = None  # how to fix it, on images the policy fails
@@ -127,7 +131,10 @@ class ImageResult:
     def status(self) -> str:
         return self.route.status
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """Plain data; with ``lazy`` its ``uses`` are a ``Lazy`` iterable (for a streaming
+        writer: ``analyzer.json_stream``) instead of a list."""
+        uses = (u.to_dict() for u in self.uses)
         return {
             "image": self.image,
             "name": self.name,
@@ -143,7 +150,7 @@ class ImageResult:
             "attempts": [a.to_dict() for a in self.route.attempts],
             "probes": [p.to_dict() for p in self.probes],
             "advice": self.advice.to_dict() if self.advice is not None else None,
-            "uses": [u.to_dict() for u in self.uses],
+            "uses": Lazy(uses) if lazy else list(uses),
         }
 
 
@@ -191,7 +198,7 @@ class Summary:
 @dataclass(frozen=True)
 class Report:
     images: tuple[ImageResult, ...]
-    invalid: tuple[ImageUse, ...]  # uses whose reference is invalid or unresolved
+    invalid: Sequence[ImageUse]  # uses whose reference is invalid or unresolved
     mirrors: tuple[MirrorCoverage, ...]
     config_description: str
     policy: Policy = field(default_factory=Policy)
@@ -233,7 +240,7 @@ class Report:
             return ()
         return tuple(f for f in self.findings if f.severity == "error")
 
-    def failing_invalid(self) -> tuple[ImageUse, ...]:
+    def failing_invalid(self) -> Sequence[ImageUse]:
         return self.invalid if "invalid" in self.policy.fail_on else ()
 
     def coverage_ratio(self) -> float:
@@ -287,8 +294,10 @@ class Report:
             return 2
         return 0 if self.passed else 1
 
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON document (``schema_version`` 1), documented in the README."""
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """The stable JSON document (``schema_version`` 1), documented in the README; with
+        ``lazy``, every list of uses is a ``Lazy`` iterable, read as it is written."""
+        invalid = (u.to_dict() for u in self.invalid)
         return {
             "schema_version": SCHEMA_VERSION,
             "configuration": self.config_description,
@@ -296,8 +305,8 @@ class Report:
             "policy": self.policy.to_dict(),
             "passed": self.passed,
             "summary": self.summary().to_dict(),
-            "images": [r.to_dict() for r in self.images],
-            "invalid": [u.to_dict() for u in self.invalid],
+            "images": [r.to_dict(lazy=lazy) for r in self.images],
+            "invalid": Lazy(invalid) if lazy else list(invalid),
             "mirrors": [m.to_dict() for m in self.mirrors],
             "errors": [{"kind": "source", **e.to_dict()} for e in self.source_errors]
             + [{"kind": "configuration", **e.to_dict()} for e in self.config_errors],

@@ -9,6 +9,7 @@ file's ``[[rules]]`` are followed (``--config``, or found upward as for ``scan``
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Optional
 
 import typer
@@ -18,8 +19,7 @@ from analyzer.cli.app import app
 from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
-    from analyzer.model import ImageUse
-    from analyzer.sources import SourceResult
+    from analyzer.model import ImageUse, SourceError, SourceWarning
 
 _FORMATS = ("table", "json")
 _HEADERS = ("IMAGE", "CLASS", "WHERE", "OBJECT", "CONTAINER")
@@ -64,9 +64,12 @@ def images_command(
     """Every image the manifests will pull, with file, line, object and container."""
     from pathlib import Path
 
-    from analyzer.model import USE_CLASSES
+    from analyzer.cli.output import Document
+    from analyzer.json_stream import Lazy, write_json
+    from analyzer.model import USE_CLASSES, ImageUse, SourceWarning
     from analyzer.settings import Settings, SettingsError, find_settings_file, load_settings
-    from analyzer.sources import RenderOptions, read_sources
+    from analyzer.sources import RenderOptions, iter_sources
+    from analyzer.spool import Spool, UseList
 
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
     if chosen not in _FORMATS:
@@ -82,34 +85,59 @@ def images_command(
     except SettingsError as exc:
         raise _usage(str(exc)) from None
 
-    result = read_sources(
+    scan = iter_sources(
         paths,
         stdin=sys.stdin,
         rules=settings.rules,
         render=RenderOptions(helm_args=tuple(helm_arg or settings.helm_arg)),
     )
-    uses = [use for use in result.uses if not wanted or use.use_class in wanted]
+    errors: list[SourceError] = []
+    warnings: list[SourceWarning] = []
+
+    def shown() -> Iterator[ImageUse]:
+        """The uses asked for, as they are read (errors and warnings set aside)."""
+        for item in scan:
+            if isinstance(item, ImageUse):
+                if not wanted or item.use_class in wanted:
+                    yield item
+            elif isinstance(item, SourceWarning):
+                warnings.append(item)
+            else:
+                errors.append(item)
+
     if chosen == "json":
-        from analyzer.formats.indented_json import dumps as indented_json
+        uses = 0
+
+        def dicts() -> Iterator[dict[str, object]]:
+            nonlocal uses
+            for use in shown():
+                uses += 1
+                yield _with_rule(use) if explain_rules else use.to_dict()
 
         payload = {
-            "uses": [_with_rule(use) if explain_rules else use.to_dict() for use in uses],
-            "errors": [error.to_dict() for error in result.errors],
-            "warnings": [warning.to_dict() for warning in result.warnings],
+            "uses": Lazy(dicts()),
+            "errors": Lazy(error.to_dict() for error in errors),
+            "warnings": Lazy(warning.to_dict() for warning in warnings),
         }
-        say(indented_json(payload))
+        document = Document()
+        write_json(payload, document)
+        document.end()
     else:
-        for line in render_table(uses, explain_rules=explain_rules):
+        listed = UseList(Spool())  # the table's widths need every row: spooled, read twice
+        for use in shown():
+            listed.append(use)
+        uses = len(listed)
+        for line in render_table(listed, explain_rules=explain_rules):
             say(line)
-        for error in result.errors:
+        for error in errors:
             say(str(error), err=True)
-        for warning in result.warnings:
+        for warning in warnings:
             say(f"warning: {warning}", err=True)
-        say(_summary(result, len(uses)), err=True)
-    if result.files_read == 0:
+        say(_summary(scan.files_read, scan.files_skipped, errors, warnings, uses), err=True)
+    if scan.files_read == 0:
         say("coverage images: nothing could be read", err=True)
         raise typer.Exit(2)
-    if result.errors:  # bad input is never a quiet 0 (``strict`` is always on)
+    if errors:  # bad input is never a quiet 0 (``strict`` is always on)
         raise typer.Exit(2)
 
 
@@ -117,14 +145,33 @@ def _with_rule(use: ImageUse) -> dict[str, object]:
     return {**use.to_dict(), "rule": use.rule or _NO_RULE}
 
 
-def render_table(uses: list[ImageUse], *, explain_rules: bool = False) -> list[str]:
+def render_table(uses: Iterable[ImageUse], *, explain_rules: bool = False) -> Iterator[str]:
     """Plain aligned columns, one use a line (a REASON column when any use has one, and a
     RULE column with ``explain_rules``); every cell as a terminal may show it
-    (``printable``), so that the columns stay aligned."""
+    (``printable``), so that the columns stay aligned. ``uses`` is read twice (the widths,
+    then the lines), one row at a time."""
+    headers = (*_HEADERS, *(("RULE",) if explain_rules else ()), "REASON")
+    widths = [len(header) for header in headers]
+    with_reason = False
+    for row in _rows(uses, explain_rules):
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+        with_reason = with_reason or bool(row[-1])
+    kept = len(headers) if with_reason else len(headers) - 1
+
+    def line(cells: tuple[str, ...]) -> str:
+        pairs = zip(cells[:kept], widths[:kept], strict=True)
+        return "  ".join(cell.ljust(width) for cell, width in pairs).rstrip()
+
+    yield line(headers)
+    for row in _rows(uses, explain_rules):
+        yield line(row)
+
+
+def _rows(uses: Iterable[ImageUse], explain_rules: bool) -> Iterator[tuple[str, ...]]:
     from analyzer.formats.textgrid import printable
 
-    rows = [
-        tuple(
+    for use in uses:
+        yield tuple(
             printable(cell)
             for cell in (
                 use.pull_ref or use.raw or '""',
@@ -136,25 +183,18 @@ def render_table(uses: list[ImageUse], *, explain_rules: bool = False) -> list[s
                 use.reason or "",
             )
         )
-        for use in uses
-    ]
-    with_reason = any(row[-1] for row in rows)
-    headers = (*_HEADERS, *(("RULE",) if explain_rules else ()), "REASON")
-    if not with_reason:
-        headers = headers[:-1]
-    table = [headers, *(row if with_reason else row[:-1] for row in rows)]
-    widths = [max(len(row[column]) for row in table) for column in range(len(headers))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in table
-    ]
 
 
-def _summary(result: SourceResult, shown: int) -> str:
-    files = f"{result.files_read} file{'' if result.files_read == 1 else 's'} read"
-    skipped = f", {result.files_skipped} skipped" if result.files_skipped else ""
-    errors = len(result.errors)
-    problems = f", {errors} error{'' if errors == 1 else 's'}" if errors else ""
-    count = len(result.warnings)
+def _summary(
+    files_read: int,
+    files_skipped: int,
+    errors: Sequence[SourceError],
+    warnings: Sequence[SourceWarning],
+    shown: int,
+) -> str:
+    files = f"{files_read} file{'' if files_read == 1 else 's'} read"
+    skipped = f", {files_skipped} skipped" if files_skipped else ""
+    problems = f", {len(errors)} error{'' if len(errors) == 1 else 's'}" if errors else ""
+    count = len(warnings)
     warned = f", {count} warning{'' if count == 1 else 's'}" if count else ""
     return f"{shown} image use{'' if shown == 1 else 's'}; {files}{skipped}{problems}{warned}"

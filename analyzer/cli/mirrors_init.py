@@ -150,7 +150,7 @@ def _with_no_mirrors(inputs: fix_inputs.Inputs) -> fix_inputs.Inputs:
     from analyzer.sources import SourceResult
 
     report = inputs.report
-    uses = tuple(u for r in report.images for u in r.uses) + report.invalid
+    uses = (*(u for r in report.images for u in r.uses), *report.invalid)
     sources = SourceResult(uses, report.source_errors, report.files_read, report.files_skipped)
     config = MirrorConfig(description="no mirror configuration")
     return replace(inputs, report=build_report(sources, config, inputs.catalogues), config=config)
@@ -162,7 +162,7 @@ def _coverage(before: fix_inputs.Inputs, predicted: MirrorConfig, directory: str
     from analyzer.sources import SourceResult
 
     report = before.report
-    uses = tuple(u for r in report.images for u in r.uses) + report.invalid
+    uses = (*(u for r in report.images for u in r.uses), *report.invalid)
     sources = SourceResult(uses, (), report.files_read, report.files_skipped)
     after = build_report(sources, predicted, before.catalogues)
     say(f"before ({before.config.description}): {summary_line(report)}")

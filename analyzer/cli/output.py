@@ -14,6 +14,7 @@ one place where output errors end the run.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from typing import TextIO
@@ -105,3 +106,41 @@ class ProgressLine:
     def done(self) -> None:
         sys.stderr.write("\r\x1b[2K")
         sys.stderr.flush()
+
+
+class Document(io.TextIOBase):
+    """A document (a format of ``scan``, the JSON of ``images``) written to stdout as it is
+    made, through ``say`` (``raw``: each format escapes its own) in pieces of about 64 KiB;
+    ``end`` flushes it and ends it with a newline unless it ends with one already."""
+
+    _PIECE = 1 << 16
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pieces: list[str] = []
+        self._size = 0
+        self._last = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            self._pieces.append(text)
+            self._size += len(text)
+            self._last = text[-1]
+            if self._size >= self._PIECE:
+                self._send()
+        return len(text)
+
+    def _send(self) -> None:
+        text = "".join(self._pieces)
+        self._pieces.clear()
+        self._size = 0
+        if text:
+            say(text, raw=True, nl=False)
+
+    def end(self) -> None:
+        self._send()
+        if self._last != "\n":
+            say("", raw=True)

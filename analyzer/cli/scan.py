@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, BinaryIO, Optional, TextIO, cast
 
 import typer
 
@@ -293,19 +293,28 @@ def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy
 
 
 def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> None:
+    """The report in ``fmt`` on stdout or in ``output``, written as it is made (a report of
+    millions of uses is never one string)."""
     import io
 
+    from analyzer.cli.output import Document
     from analyzer.formats import render
 
-    buffer = io.StringIO()
     if output is None or output == "-":
         use_color = color if color is not None else _wants_color(sys.stdout)
-        render(report, fmt, buffer, color=use_color and fmt == "table")
-        say(buffer.getvalue().removesuffix("\n"), raw=True)  # each format escapes its own
+        document = Document()
+        render(report, fmt, cast(TextIO, document), color=use_color and fmt == "table")
+        document.end()
         return
-    render(report, fmt, buffer, color=bool(color) and fmt == "table")
+
+    def write(stream: BinaryIO) -> None:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+        render(report, fmt, text, color=bool(color) and fmt == "table")
+        text.flush()
+        text.detach()
+
     try:
-        _write_file(Path(output), buffer.getvalue().encode("utf-8", "surrogateescape"))
+        _write_file(Path(output), write)
     except OSError as exc:
         raise _usage(f"{output}: cannot write: {exc.strerror or exc}") from None
     from analyzer.formats.common import verdict
@@ -318,16 +327,16 @@ def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> 
     )
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """A regular file is replaced atomically (a reader never sees half a report), with the
     umask's permissions; anything else (a symlink, a FIFO, /dev/stdout) is written through."""
     if path.is_symlink() or (path.exists() and not path.is_file()):
         with open(path, "wb") as stream:
-            stream.write(data)
+            write(stream)
         return
-    from analyzer.store.cache import atomic_write_bytes  # creates missing folders, as CI wants
+    from analyzer.store.cache import atomic_write_with  # creates missing folders, as CI wants
 
-    atomic_write_bytes(path, data)
+    atomic_write_with(path, write)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(path, 0o666 & ~umask)

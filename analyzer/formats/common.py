@@ -5,7 +5,8 @@ Not a format itself (it is not in ``FORMAT_NAMES``): the formats import it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import islice
 
 from analyzer.model import STATUSES, URGENCY, ImageUse
 from analyzer.report import ImageResult, Report
@@ -80,11 +81,12 @@ def where(use: ImageUse) -> str:
     return text
 
 
-def uses_shown(uses: tuple[ImageUse, ...], limit: int) -> tuple[list[ImageUse], int]:
-    """The uses to list and how many are left out: all of them when one more would do."""
+def uses_shown(uses: Sequence[ImageUse], limit: int) -> tuple[list[ImageUse], int]:
+    """The uses to list and how many are left out: all of them when one more would do
+    (only those are read: the others may be spooled to disk, ``analyzer.spool``)."""
     if len(uses) <= limit + 1:
         return list(uses), 0
-    return list(uses[:limit]), len(uses) - limit
+    return list(islice(uses, limit)), len(uses) - limit
 
 
 def _sentence(*parts: str) -> str:

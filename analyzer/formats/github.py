@@ -13,6 +13,7 @@ every property, file names included, since all of them come from input.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import TextIO
 
 from analyzer.formats.common import (
@@ -63,8 +64,8 @@ def _place(use: ImageUse) -> dict[str, str | int | None]:
     return {"file": path, "line": use.line if use.line >= 1 else None}
 
 
-def lines(report: Report) -> list[str]:
-    out: list[str] = []
+def lines(report: Report) -> Iterator[str]:
+    """One workflow command a line, made as they are written (one per failing use)."""
     for result in report.images:
         if result.status in COVERED_STATUSES or result.ignored:
             continue
@@ -72,7 +73,7 @@ def lines(report: Report) -> list[str]:
         message = describe_route(result)
         title = f"{STATUS_TITLE[result.status]} ({result.status})"
         for use in result.uses:
-            out.append(
+            yield (
                 command(
                     level,
                     f"{message} Used by {use.workload or use.field}.",
@@ -82,7 +83,7 @@ def lines(report: Report) -> list[str]:
             )
     for use in report.invalid:
         level = "error" if "invalid" in report.policy.fail_on else "warning"
-        out.append(
+        yield (
             command(
                 level,
                 describe_invalid(use),
@@ -92,7 +93,7 @@ def lines(report: Report) -> list[str]:
         )
     errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
     for error in errors:
-        out.append(
+        yield (
             command(
                 "error",
                 f"could not be read: {error.message}",
@@ -106,7 +107,7 @@ def lines(report: Report) -> list[str]:
         level = (
             "error" if finding in failing else "notice" if finding.severity == "info" else "warning"
         )
-        out.append(
+        yield (
             command(
                 level,
                 f"{finding.message}. Fix: {finding.fix}" if finding.fix else finding.message,
@@ -116,8 +117,5 @@ def lines(report: Report) -> list[str]:
             )
         )
     for warning in all_warnings(report):
-        out.append(command("warning", warning, title="image-coverage"))
-    out.append(
-        command("notice", f"{summary_line(report)}\n{verdict(report)}", title="Image coverage")
-    )
-    return out
+        yield command("warning", warning, title="image-coverage")
+    yield command("notice", f"{summary_line(report)}\n{verdict(report)}", title="Image coverage")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -124,7 +125,7 @@ def _child(
         element.text = xml_text(text)
 
 
-def _uses_text(uses: tuple[ImageUse, ...]) -> str:
+def _uses_text(uses: Sequence[ImageUse]) -> str:
     shown, more = uses_shown(uses, USES_LISTED)
     lines = [f"used in {where(u)} ({u.field})" for u in shown]
     if more:

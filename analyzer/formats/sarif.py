@@ -11,8 +11,8 @@ notifications of the run's invocation; the summary and verdict are in the run's 
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Iterator
 from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -27,6 +27,7 @@ from analyzer.formats.common import (
     summary_line,
     verdict,
 )
+from analyzer.json_stream import Lazy, write_json
 from analyzer.model import COVERED_STATUSES, ConfigError, ImageUse, SourceError
 from analyzer.report import ImageResult, Report
 from analyzer.version import __version__
@@ -43,19 +44,16 @@ def rule_id(status: str) -> str:
 
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
-    out.write(json.dumps(log(report), indent=2) + "\n")
+    write_json(log(report, lazy=True), out)  # one result per use: written as it is made
+    out.write("\n")
 
 
-def log(report: Report) -> dict[str, Any]:
-    """The SARIF log as plain data."""
+def log(report: Report, *, lazy: bool = False) -> dict[str, Any]:
+    """The SARIF log as plain data (with ``lazy``, its results are a ``Lazy`` iterable)."""
     rules = [_rule(status, report) for status in ALL_STATUS_ORDER]
     index = {status: i for i, status in enumerate(ALL_STATUS_ORDER)}
-    results: list[dict[str, Any]] = []
-    for result in report.images:
-        if result.status in NO_FINDING:
-            continue
-        results += [_image_result(result, use, report, index) for use in result.uses]
-    results += [_invalid_result(use, report, index) for use in report.invalid]
+    made = _results(report, index)
+    results = Lazy(made) if lazy else list(made)
     errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
     run: dict[str, Any] = {
         "tool": {
@@ -83,6 +81,16 @@ def log(report: Report) -> dict[str, Any]:
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _results(report: Report, index: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for result in report.images:
+        if result.status in NO_FINDING:
+            continue
+        for use in result.uses:
+            yield _image_result(result, use, report, index)
+    for use in report.invalid:
+        yield _invalid_result(use, report, index)
 
 
 def _level(status: str, report: Report, *, ignored: bool = False) -> str:

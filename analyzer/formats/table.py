@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Sequence
 from typing import TextIO
 
 from analyzer.formats.common import (
@@ -163,7 +164,7 @@ def _remaining_width(
     return max(line_width - used, 24)
 
 
-def _used_in(uses: tuple[ImageUse, ...], width: int) -> list[str]:
+def _used_in(uses: Sequence[ImageUse], width: int) -> list[str]:
     shown, more = uses_shown(uses, USES_SHOWN)
     lines = [line for u in shown for line in _fit_use(u, width)]
     return lines + ([f"+{more} more"] if more else [])
@@ -183,7 +184,7 @@ def _fit_use(use: ImageUse, width: int) -> list[str]:
     return [text, clip("  " + source, width)]
 
 
-def _invalid_section(uses: tuple[ImageUse, ...], color: bool, width: int) -> list[str]:
+def _invalid_section(uses: Sequence[ImageUse], color: bool, width: int) -> list[str]:
     heading = (
         f"{_paint('invalid', color, 'INVALID')} ({plural(len(uses), 'use')}): "
         f"{STATUS_MEANING['invalid']}"
