@@ -164,9 +164,11 @@ def test_every_format_writes_spooled_uses_as_it_wrote_them_from_memory(fmt: str)
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(TEXT, inner, max_size=4)
-    | st.lists(inner, max_size=4).map(lambda items: ("lazy", items)),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(TEXT, inner, max_size=4)
+        | st.lists(inner, max_size=4).map(lambda items: ("lazy", items))
+    ),
     max_leaves=30,
 )
 
