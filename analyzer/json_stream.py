@@ -10,7 +10,7 @@ is a JSON array whose items are made only when the encoder reaches them, once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, Protocol
 
@@ -47,12 +47,92 @@ class Writable(Protocol):
     def write(self, text: str, /) -> object: ...
 
 
+#: one value that holds no array or object, as ``json.dumps`` writes it (its C encoder)
+_scalar = json.JSONEncoder().encode
+
+
 def write_json(value: Any, out: Writable, *, indent: int | None = 2) -> None:
-    """Write ``json.dumps(value, indent=indent)`` to ``out``, piece by piece."""
-    pieces: list[str] = []
-    for piece in json.JSONEncoder(indent=indent).iterencode(value):
-        pieces.append(piece)
-        if len(pieces) >= _BATCH:
-            out.write("".join(pieces))
-            pieces.clear()
-    out.write("".join(pieces))
+    """Write ``json.dumps(value, indent=indent)`` to ``out``, piece by piece.
+
+    Arrays and objects are walked here; an object or array whose values are all scalars
+    (a use, an attempt) is written by the C encoder in one call, with the indentation as
+    its separator; everything else is ``json.dumps``'s own encoding of that scalar."""
+    if indent is None:  # not used by the formats: the standard encoder, piece by piece
+        pieces = json.JSONEncoder().iterencode(value)
+    else:
+        pieces = _Indented(" " * indent).pieces(value, 0)
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= _BATCH:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+class _Indented:
+    """``json.dumps(value, indent=...)``'s layout, made one piece at a time."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self._flat: dict[int, Callable[[Any], str]] = {}  # per depth: the C encoder
+
+    def _flat_encoder(self, level: int) -> Callable[[Any], str]:
+        encode = self._flat.get(level)
+        if encode is None:
+            separator = ",\n" + self.unit * (level + 1)
+            encode = self._flat[level] = json.JSONEncoder(separators=(separator, ": ")).encode
+        return encode
+
+    def pieces(self, value: Any, level: int) -> Iterator[str]:
+        if isinstance(value, dict):
+            if not value:
+                yield "{}"
+            elif not any(isinstance(v, _CONTAINERS) for v in value.values()):
+                yield self._flat_item(value, level)
+            else:
+                yield from self._object(value, level)
+        elif isinstance(value, (list, tuple)):
+            if not value:
+                yield "[]"
+            elif not isinstance(value, Lazy) and not any(isinstance(v, _CONTAINERS) for v in value):
+                yield self._flat_item(value, level)
+            else:
+                yield from self._array(value, level)
+        else:
+            yield _scalar(value)
+
+    def _flat_item(self, value: Any, level: int) -> str:
+        """A non-empty object or array of scalars: ``{"a": 1,\n  "b": 2}`` from the C
+        encoder, opened and closed on lines of their own."""
+        text = self._flat_encoder(level)(value)
+        inner = self.unit * (level + 1)
+        return f"{text[0]}\n{inner}{text[1:-1]}\n{self.unit * level}{text[-1]}"
+
+    def _object(self, value: dict[Any, Any], level: int) -> Iterator[str]:
+        inner = "\n" + self.unit * (level + 1)
+        first = True
+        for key, item in value.items():
+            yield ("{" if first else ",") + inner + _key(key) + ": "
+            first = False
+            yield from self.pieces(item, level + 1)
+        yield "\n" + self.unit * level + "}"
+
+    def _array(self, value: Iterable[Any], level: int) -> Iterator[str]:
+        inner = "\n" + self.unit * (level + 1)
+        first = True
+        for item in value:
+            yield ("[" if first else ",") + inner
+            first = False
+            yield from self.pieces(item, level + 1)
+        yield "[]" if first else "\n" + self.unit * level + "]"
+
+
+def _key(key: Any) -> str:
+    """An object key as ``json.dumps`` writes it (numbers, booleans and null as strings)."""
+    if isinstance(key, str):
+        return _scalar(key)
+    return json.dumps({key: 0})[1:-4]
