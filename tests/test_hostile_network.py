@@ -103,6 +103,19 @@ def test_slow_headers_end_a_probe_at_the_timeout(server: ScriptedServer) -> None
     assert elapsed < 2.5, elapsed
 
 
+def test_a_timeout_is_not_retried(server: ScriptedServer) -> None:
+    """Before, a request that timed out was retried twice with back-off: ``--timeout 1``
+    took over 6 s."""
+    server.script = drip_headers
+    started = time.monotonic()
+    result = prober(timeout=1.0, retries=2).probe(
+        mirror(server), "docker.io", parse_image("nginx:1.25")
+    )
+    elapsed = time.monotonic() - started
+    assert (result.outcome, result.detail) == ("error", "timeout after 1 s")
+    assert elapsed < 2.5, elapsed
+
+
 # -- redirects, the rate limit, token size -----------------------------------------------------
 
 

@@ -290,8 +290,10 @@ class Prober:
         try:
             return within_deadline(self.timeout, exchange)
         except (requests.RequestException, ValueError, DeadlineExceeded) as error:
-            # ValueError: a URL requests cannot use
-            if attempt < self.retries:
+            # ValueError: a URL requests cannot use. A timeout is not retried: the request
+            # already took the whole --timeout, and retries would make it 3x that and more
+            timed_out = isinstance(error, (DeadlineExceeded, requests.Timeout))
+            if attempt < self.retries and not timed_out:
                 self.limiter.defer(host.host, self.backoff * (2**attempt))
                 return None
             raise _Answer("error", None, describe_transport_error(error, self.timeout)) from None
