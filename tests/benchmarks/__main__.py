@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tests.benchmarks import inputs
+from tests.benchmarks import bench_memory, inputs
 from tests.benchmarks.harness import BenchmarkFailed, Measured, Run, measure, run_once, tool
 
 #: the reference for extraction: libyaml's parse of the same files, building plain objects
@@ -65,10 +65,12 @@ class Sizes:
     hosts_images: int
     hosts_many: int
     hosts_few: int
+    pods_small: int  # bytes of small Pods: memory and linear time
+    pods_large: int
 
 
-FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50)
-QUICK = Sizes(300, 100, 1_000, 20, 100, 5)
+FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50, 100 * 1000**2, 300 * 1024**2)
+QUICK = Sizes(300, 100, 1_000, 20, 100, 5, 300_000, 1024**2)
 
 
 def _uses(expected: int) -> Callable[[Run], object]:
@@ -247,12 +249,29 @@ def startup(work: Path, sizes: Sizes, runs: int) -> Comparison:
     return Comparison("startup", f"{manifest.name} (one image)", scan, bare, "scan <= 0.25 s")
 
 
+def memory(name: str) -> Callable[[Path, Sizes, int], Comparison]:
+    """``coverage <name>`` on 300 MiB of small Pods vs 100 MB: time linear, memory flat."""
+
+    def benchmark(work: Path, sizes: Sizes, runs: int) -> Comparison:
+        what, large, small = bench_memory.small_and_large(
+            work, name, sizes.pods_small, sizes.pods_large, runs
+        )
+        bytes_ratio = sizes.pods_large / sizes.pods_small
+        goal = f"~{bytes_ratio:.2f}x (linear in the bytes); peak RSS < 300 MB"
+        return Comparison(f"memory-{name}", what, large, small, goal)
+
+    return benchmark
+
+
 BENCHMARKS: dict[str, Callable[[Path, Sizes, int], Comparison]] = {
     "extraction": extraction,
     "routing": routing,
     "catalogue": catalogue,
     "hosts": hosts,
     "startup": startup,
+    "memory-images": memory("images"),
+    "memory-scan-json": memory("scan-json"),
+    "memory-scan-table": memory("scan-table"),
 }
 
 

@@ -1,8 +1,16 @@
 """Peak memory and time of reading large inputs: bounded by the largest document?
 
-Run: ``python3 tests/benchmarks/bench_memory.py [MB ...]`` (default ``100 300``; prints
-a table, asserts nothing). Each case runs in a fresh interpreter so that its peak RSS
-(``resource.getrusage``) is its own:
+The commands: ``python -m tests.benchmarks --only memory-images --only memory-scan-json
+--only memory-scan-table`` runs ``coverage images -f json``, ``coverage scan -f json`` and
+``coverage scan`` (the table) on 300 MiB and on 100 MB of small Pods (one image, 2.4 and
+0.77 million uses; ``--quick``: 1 MiB and 300 kB), through the launcher of ``harness.py``
+(each child's own peak RSS), and checks that every use is in the output. The ratio of
+the two times shows whether time is linear in the input (the bytes are 3.15x); the
+peak RSS of the large run is the goal (under 300 MB).
+
+The library, by hand: ``python3 tests/benchmarks/bench_memory.py [MB ...]`` (default
+``100 300``; prints a table, asserts nothing). Each case runs in a fresh interpreter so
+that its peak RSS (``resource.getrusage``) is its own:
 
 - ``pods N MB, streamed``: ``iter_sources`` over N MB of small Pods (8 lines, one image
   each), every use dropped as it comes: memory must not grow with N; time linear in N;
@@ -23,6 +31,9 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from tests.benchmarks.harness import BenchmarkFailed, Measured, Run, tool
+from tests.benchmarks.harness import measure as measure_command
 
 MB = 1_000_000
 MIB = 1 << 20
@@ -58,8 +69,9 @@ print(uses, errors, seconds, peak)
 
 def write(
     path: Path, size: int, entry: Callable[[int], str], head: str = "", tail: str = ""
-) -> None:
-    """``head``, then ``entry(0)``, ``entry(1)``... until ``size`` bytes, then ``tail``."""
+) -> int:
+    """``head``, then ``entry(0)``, ``entry(1)``... until ``size`` bytes, then ``tail``;
+    how many entries."""
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(head)
         written = n = 0
@@ -69,6 +81,7 @@ def write(
             written += len(text)
             n += 1
         handle.write(tail)
+    return n
 
 
 def json_pod(n: int) -> str:
@@ -81,8 +94,9 @@ def json_pod(n: int) -> str:
     return ("" if n == 0 else ",\n") + json.dumps(pod, indent=4)
 
 
-def write_pods(path: Path, size: int) -> None:
-    write(path, size, lambda n: POD.format(n=n))
+def write_pods(path: Path, size: int) -> int:
+    """Small Pods, one use each, until ``size`` bytes; how many."""
+    return write(path, size, lambda n: POD.format(n=n))
 
 
 def write_list(path: Path, size: int) -> None:
@@ -98,6 +112,87 @@ def write_json_list(path: Path, size: int) -> None:
 def write_config_map(path: Path, size: int) -> None:
     head = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n"
     write(path, size, lambda n: f"  key{n}: value number {n} of the map\n", head)
+
+
+def pods(work: Path, size: int) -> tuple[Path, int]:
+    """The file of ``size`` bytes of small Pods in ``work`` (written once) and its uses."""
+    path = work / f"pods-{size}.yaml"
+    count = work / f"pods-{size}.count"
+    if not count.exists():
+        count.write_text(str(write_pods(path, size)), encoding="utf-8")
+    return path, int(count.read_text(encoding="utf-8"))
+
+
+def _every_use_listed(expected: int) -> Callable[[Run], object]:
+    """``images -f json``: one ``"raw"`` line per use (the output is read line by line)."""
+
+    def check(done: Run) -> object:
+        with open(done.stdout_path, "rb") as handle:
+            found = sum(line.startswith(b'      "raw": ') for line in handle)
+        if found != expected:
+            raise BenchmarkFailed(f"images listed {found} uses, expected {expected}")
+        return found
+
+    return check
+
+
+def _summary_says(expected: int) -> Callable[[Run], object]:
+    """``scan -f json``: the summary (near the top) counts every use, and no error."""
+
+    def check(done: Run) -> object:
+        with open(done.stdout_path, encoding="utf-8") as handle:
+            head = handle.read(1 << 16)
+        at = head.index('"summary": ') + len('"summary": ')
+        summary, _ = json.JSONDecoder().raw_decode(head, at)
+        if summary["uses"] != expected or summary["images"] != 1 or summary["errors"]:
+            raise BenchmarkFailed(f"scan reported {summary}, expected {expected} uses")
+        return summary["uses"]
+
+    return check
+
+
+def _table_says(expected: int) -> Callable[[Run], object]:
+    def check(done: Run) -> object:
+        if f"1 image, {expected} uses," not in done.stdout:
+            raise BenchmarkFailed(f"the table does not count {expected} uses")
+        return expected
+
+    return check
+
+
+#: (name, command, the check of its output, whether its output is read whole)
+COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[int], Callable[[Run], object]], bool]] = {
+    "images": (("images", "-f", "json"), _every_use_listed, False),
+    "scan-json": (("scan", "-f", "json", "--fail-on", "none"), _summary_says, False),
+    "scan-table": (("scan", "--fail-on", "none"), _table_says, True),
+}
+
+
+def small_and_large(
+    work: Path, name: str, small: int, large: int, runs: int
+) -> tuple[str, Measured, Measured]:
+    """``coverage <name>`` on ``large`` and on ``small`` bytes of small Pods."""
+    args, check, whole = COMMANDS[name]
+
+    def run(size: int) -> Measured:
+        path, count = pods(work, size)
+        return measure_command(
+            f"{' '.join(args[:3])}, {label(size)} ({count:,} uses)",
+            tool(*args, str(path)),
+            work,
+            runs,
+            expect_exit=0,
+            check=check(count),
+            read_stdout=whole,
+        )
+
+    what = f"small Pods (one image), {label(large)} vs {label(small)}"
+    return what, run(large), run(small)
+
+
+def label(size: int) -> str:
+    """``300 MiB``, ``100 MB``."""
+    return f"{size >> 20} MiB" if size % MIB == 0 else f"{size / MB:g} MB"
 
 
 def measure(mode: str, path: Path) -> tuple[int, int, float, int]:

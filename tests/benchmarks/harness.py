@@ -26,8 +26,9 @@ class Run:
     cpu_seconds: float  # user + system: steadier than wall time on a busy machine
     peak_rss_mb: float
     exit_code: int
-    stdout: str
+    stdout: str  # "" when not read (``read_stdout=False``): see ``stdout_path``
     stderr: str
+    stdout_path: Path  # the whole output, until the next run
 
 
 class BenchmarkFailed(Exception):
@@ -80,7 +81,7 @@ with open(result, "w") as handle:
 """
 
 
-def run_once(command: Sequence[str], workdir: Path) -> Run:
+def run_once(command: Sequence[str], workdir: Path, *, read_stdout: bool = True) -> Run:
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
     result = workdir / "measured.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -102,8 +103,9 @@ def run_once(command: Sequence[str], workdir: Path) -> Run:
         float(cpu),
         rss,
         int(code),
-        out_path.read_text(encoding="utf-8", errors="replace"),
+        out_path.read_text(encoding="utf-8", errors="replace") if read_stdout else "",
         err_path.read_text(encoding="utf-8", errors="replace"),
+        out_path,
     )
 
 
@@ -115,14 +117,16 @@ def measure(
     *,
     expect_exit: int,
     check: Callable[[Run], object] | None = None,
+    read_stdout: bool = True,
 ) -> Measured:
     """Run ``command`` ``runs`` times; every run must exit ``expect_exit`` and pass
     ``check`` (a benchmark of a command that failed measures nothing worth having), which
-    raises ``BenchmarkFailed`` or returns a summary of the result (the fingerprint)."""
+    raises ``BenchmarkFailed`` or returns a summary of the result (the fingerprint).
+    Without ``read_stdout`` (an output of gigabytes) ``check`` reads ``Run.stdout_path``."""
     times, cpus, peaks = [], [], []
     fingerprint: object = None
     for _ in range(runs):
-        done = run_once(command, workdir)
+        done = run_once(command, workdir, read_stdout=read_stdout)
         if done.exit_code != expect_exit:
             raise BenchmarkFailed(
                 f"{label}: exited {done.exit_code}, expected {expect_exit}: "
