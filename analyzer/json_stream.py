@@ -70,7 +70,8 @@ def write_json(value: Any, out: Writable, *, indent: int | None = 2) -> None:
     out.write("".join(batch))
 
 
-_CONTAINERS = (dict, list, tuple)
+#: values the C encoder writes alike with any separators (exact types: a ``Lazy`` is a list)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class _Indented:
@@ -83,22 +84,21 @@ class _Indented:
     def _flat_encoder(self, level: int) -> Callable[[Any], str]:
         encode = self._flat.get(level)
         if encode is None:
-            separator = ",\n" + self.unit * (level + 1)
-            encode = self._flat[level] = json.JSONEncoder(separators=(separator, ": ")).encode
+            encode = self._flat[level] = scalars_encoder(",\n" + self.unit * (level + 1))
         return encode
 
     def pieces(self, value: Any, level: int) -> Iterator[str]:
         if isinstance(value, dict):
             if not value:
                 yield "{}"
-            elif not any(isinstance(v, _CONTAINERS) for v in value.values()):
+            elif _SCALARS.issuperset(map(type, value.values())):
                 yield self._flat_item(value, level)
             else:
                 yield from self._object(value, level)
         elif isinstance(value, (list, tuple)):
             if not value:
                 yield "[]"
-            elif not isinstance(value, Lazy) and not any(isinstance(v, _CONTAINERS) for v in value):
+            elif type(value) is not Lazy and _SCALARS.issuperset(map(type, value)):
                 yield self._flat_item(value, level)
             else:
                 yield from self._array(value, level)
@@ -129,6 +129,35 @@ class _Indented:
             first = False
             yield from self.pieces(item, level + 1)
         yield "[]" if first else "\n" + self.unit * level + "]"
+
+
+def scalars_encoder(separator: str, colon: str = ": ") -> Callable[[Any], str]:
+    """``json.dumps(value, separators=(separator, colon))`` for an object or array of
+    scalars: the C encoder made once (``JSONEncoder.encode`` makes one per call)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(separators=(separator, colon)).encode
+    # markers, default, encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan
+    encoder = make(
+        None,
+        _no_default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        colon,
+        separator,
+        False,
+        False,
+        True,
+    )
+
+    def encode(value: Any) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+def _no_default(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _key(key: Any) -> str:

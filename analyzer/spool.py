@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import IO, Any, overload
 
+from analyzer.json_stream import scalars_encoder
 from analyzer.model import ImageUse
 from analyzer.reference import ImageRef
 
@@ -33,6 +34,7 @@ CHUNK = 1 << 16
 #: every field of ``ImageUse`` but ``image`` (written as an index into the spool's refs)
 _FIELDS = tuple(name for name in ImageUse.__dataclass_fields__ if name != "image")
 _VALUES = attrgetter(*_FIELDS)
+_encode = scalars_encoder(",", ":")  # ASCII: lone surrogates and line ends are escaped
 assert tuple(ImageUse.__dataclass_fields__)[:2] == ("raw", "image")
 
 
@@ -54,7 +56,7 @@ class Spool:
             if ref is None:
                 ref = self._ref_index[use.image] = len(self._refs)
                 self._refs.append(use.image)
-        line = json.dumps([ref, *_VALUES(use)], separators=(",", ":")).encode("ascii") + b"\n"
+        line = _encode([ref, *_VALUES(use)]).encode("ascii") + b"\n"
         if self._file is None:
             # open as long as the report is: closed (and gone) when it is collected
             self._file = tempfile.TemporaryFile(prefix="image-coverage-uses-")  # noqa: SIM115
