@@ -15,8 +15,11 @@ image, and one for the invalid and unresolved uses.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import tempfile
+import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
@@ -45,6 +48,8 @@ class Spool:
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
         self._end = 0
+        self._unflushed = False
+        self._lock = threading.Lock()
         self._refs: list[ImageRef] = []  # each distinct parsed reference once
         self._ref_index: dict[ImageRef, int] = {}
 
@@ -58,10 +63,11 @@ class Spool:
                 self._refs.append(use.image)
         line = _encode([ref, *_VALUES(use)]).encode("ascii") + b"\n"
         if self._file is None:
-            # open as long as the report is: closed (and gone) when it is collected
-            self._file = tempfile.TemporaryFile(prefix="image-coverage-uses-")  # noqa: SIM115
-        self._file.seek(self._end)  # a read may have moved the position
+            self._file = _temporary_file()
+        if self._file.tell() != self._end:  # a read moved the position
+            self._file.seek(self._end)
         self._file.write(line)
+        self._unflushed = True
         offset = self._end
         self._end += len(line)
         return offset
@@ -81,17 +87,44 @@ class Spool:
     def _chunk(self, offset: int) -> bytes:
         """The file from ``offset`` on, at least one whole line of it."""
         assert self._file is not None, "a use was read from an empty spool"
+        if self._unflushed:
+            with self._lock:
+                self._file.flush()
+                self._unflushed = False
         size = CHUNK
         while True:
-            self._file.seek(offset)
-            chunk = self._file.read(size)
+            chunk = self._read(offset, size)
             if b"\n" in chunk or offset + len(chunk) >= self._end:
                 return chunk
             size *= 2
 
+    def _read(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset``: ``os.pread`` leaves the file's position alone, so
+        that readers in several threads do not disturb each other."""
+        assert self._file is not None
+        if _PREAD is not None and not isinstance(self._file, io.BytesIO):
+            data: bytes = _PREAD(self._file.fileno(), size, offset)
+            return data
+        with self._lock:
+            self._file.seek(offset)
+            return self._file.read(size)
+
     def _use(self, line: bytes) -> ImageUse:
         ref, raw, *rest = json.loads(line)
         return ImageUse(raw, None if ref is None else self._refs[ref], *rest)
+
+
+_PREAD = getattr(os, "pread", None)  # POSIX
+
+
+def _temporary_file() -> IO[bytes]:
+    """An anonymous temporary file, open as long as the report is (closed, and gone, when
+    it is collected); in memory when none can be made (no writable temporary folder), so
+    that the scan still answers, only without the bound on memory."""
+    try:
+        return tempfile.TemporaryFile(prefix="image-coverage-uses-")
+    except OSError:
+        return io.BytesIO()
 
 
 class UseList(Sequence[ImageUse]):

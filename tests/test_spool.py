@@ -190,3 +190,29 @@ def test_write_json_writes_what_json_dumps_does(value: Any, indent: int | None) 
     out = io.StringIO()
     write_json(made(value, lazy=True), out, indent=indent)
     assert out.getvalue() == json.dumps(made(value, lazy=False), indent=indent)
+
+
+def test_without_a_temporary_folder_the_uses_stay_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_folder(**_: Any) -> None:
+        raise FileNotFoundError("[Errno 2] No usable temporary directory found")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", no_folder)
+    listed = UseList(Spool())
+    uses = [a_use(NGINX, n) for n in range(1, 50)]
+    for use in uses:
+        listed.append(use)
+    assert list(listed) == uses and listed[30] == uses[30]
+
+
+def test_readers_in_threads_each_read_in_order() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    listed = UseList(Spool())
+    uses = [a_use(NGINX, n, raw="x" * (n % 500)) for n in range(1, 20_000)]
+    for use in uses:
+        listed.append(use)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: list(listed), range(4)))
+    assert results == [uses] * 4
