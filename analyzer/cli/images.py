@@ -66,9 +66,9 @@ def images_command(
 
     from analyzer.cli.output import Document
     from analyzer.json_stream import Lazy, write_json
-    from analyzer.model import USE_CLASSES, ImageUse, SourceWarning
+    from analyzer.model import USE_CLASSES
     from analyzer.settings import Settings, SettingsError, find_settings_file, load_settings
-    from analyzer.sources import RenderOptions, iter_sources
+    from analyzer.sources import RenderOptions, iter_sources, uses_of
     from analyzer.spool import Spool, UseList
 
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
@@ -96,14 +96,9 @@ def images_command(
 
     def shown() -> Iterator[ImageUse]:
         """The uses asked for, as they are read (errors and warnings set aside)."""
-        for item in scan:
-            if isinstance(item, ImageUse):
-                if not wanted or item.use_class in wanted:
-                    yield item
-            elif isinstance(item, SourceWarning):
-                warnings.append(item)
-            else:
-                errors.append(item)
+        for use in uses_of(scan, errors, warnings):
+            if not wanted or use.use_class in wanted:
+                yield use
 
     if chosen == "json":
         uses = 0

@@ -17,7 +17,7 @@ rendered as ``render`` says (``analyzer.sources.render``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -70,19 +70,26 @@ def read_sources(
     scan = iter_sources(
         paths, stdin=stdin, on_file=on_file, limits=limits, rules=rules, render=render
     )
-    uses: list[ImageUse] = []
     errors: list[SourceError] = []
     warnings: list[SourceWarning] = []
-    for item in scan:
+    uses = tuple(uses_of(scan, errors, warnings))
+    return SourceResult(uses, tuple(errors), scan.files_read, scan.files_skipped, tuple(warnings))
+
+
+def uses_of(
+    items: Iterable[ImageUse | SourceError | SourceWarning],
+    errors: list[SourceError],
+    warnings: list[SourceWarning],
+) -> Iterator[ImageUse]:
+    """The uses of ``items`` (``iter_sources``) as they come; its errors and warnings are
+    appended to ``errors`` and ``warnings`` on the way."""
+    for item in items:
         if isinstance(item, ImageUse):
-            uses.append(item)
+            yield item
         elif isinstance(item, SourceWarning):
             warnings.append(item)
         else:
             errors.append(item)
-    return SourceResult(
-        tuple(uses), tuple(errors), scan.files_read, scan.files_skipped, tuple(warnings)
-    )
 
 
 __all__ = [
@@ -94,4 +101,5 @@ __all__ = [
     "SourceScan",
     "iter_sources",
     "read_sources",
+    "uses_of",
 ]
