@@ -49,6 +49,7 @@ class Spool:
         self._file: IO[bytes] | None = None
         self._end = 0
         self._unflushed = False
+        self._moved = False  # a read (without os.pread) moved the file's position
         self._lock = threading.Lock()
         self._refs: list[ImageRef] = []  # each distinct parsed reference once
         self._ref_index: dict[ImageRef, int] = {}
@@ -64,8 +65,9 @@ class Spool:
         line = _encode([ref, *_VALUES(use)]).encode("ascii") + b"\n"
         if self._file is None:
             self._file = _temporary_file()
-        if self._file.tell() != self._end:  # a read moved the position
+        if self._moved:
             self._file.seek(self._end)
+            self._moved = False
         self._file.write(line)
         self._unflushed = True
         offset = self._end
@@ -106,6 +108,7 @@ class Spool:
             data: bytes = _PREAD(self._file.fileno(), size, offset)
             return data
         with self._lock:
+            self._moved = True
             self._file.seek(offset)
             return self._file.read(size)
 

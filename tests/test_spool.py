@@ -216,3 +216,17 @@ def test_readers_in_threads_each_read_in_order() -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: list(listed), range(4)))
     assert results == [uses] * 4
+
+
+def test_uses_written_after_a_read_come_back_in_memory_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading in memory (no os.pread) moves the position; writing must go on at the end."""
+    monkeypatch.setattr("analyzer.spool._PREAD", None)
+    spool = Spool()
+    first, second = UseList(spool), UseList(spool)
+    uses = [a_use(NGINX, n) for n in range(1, 12)]
+    for use in uses:
+        first.append(use)
+    assert list(first) == uses
+    for use in uses:
+        second.append(use)
+    assert list(second) == uses and list(first) == uses
