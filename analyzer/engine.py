@@ -374,7 +374,7 @@ def _image_result(
     ``nginx:1.26@D``) may meet different catalogue tag rules: the most urgent of their routes
     stands, whatever order the manifests list them in, and --ignore must accept every one."""
     spellings = sorted(
-        {_spelled(raw, image, config) for raw, image in uses.spellings},
+        {_spelled(raw, image, config) for raw, image in uses.spellings or ()},
         key=lambda r: (str(r), r.short or ""),
     )
     if len(spellings) == 1:  # the usual case: one spelling, one route

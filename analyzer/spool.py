@@ -134,27 +134,40 @@ class UseList(Sequence[ImageUse]):
     """The uses of one image (or the invalid ones) in input order: the first ``KEEP`` in
     memory, the others in the spool. Built by ``append``, then only read."""
 
-    __slots__ = ("_kept", "_offsets", "_spool", "spellings")
+    __slots__ = ("_kept", "_offsets", "_seen", "_spool", "spellings")
 
-    def __init__(self, spool: Spool) -> None:
+    def __init__(self, spool: Spool, *, spellings: bool = False) -> None:
         self._kept: list[ImageUse] = []
         self._offsets = array("q")
         self._spool = spool
-        # each distinct (raw, image) of the valid uses, in order of first use: what a
-        # report needs of every use to route it (short names are told by the raw text)
-        self.spellings: list[tuple[str, ImageRef]] = []
+        # with ``spellings``: each distinct (raw, image) of the valid uses, in order of
+        # first use, what a report needs of every use to route it (short names are told by
+        # the raw text); a set beside it once there are many (one image written in many ways)
+        self.spellings: list[tuple[str, ImageRef]] | None = [] if spellings else None
+        self._seen: set[tuple[str, ImageRef]] | None = None
 
     def append(self, use: ImageUse) -> None:
-        if use.image is not None:
-            spelling = (use.raw, use.image)
-            if not self.spellings or (
-                self.spellings[-1] != spelling and spelling not in self.spellings
-            ):
-                self.spellings.append(spelling)
+        if use.image is not None and self.spellings is not None:
+            self._spelled((use.raw, use.image), self.spellings)
         if len(self._kept) < KEEP:
             self._kept.append(use)
         else:
             self._offsets.append(self._spool.write(use))
+
+    def _spelled(
+        self, spelling: tuple[str, ImageRef], spellings: list[tuple[str, ImageRef]]
+    ) -> None:
+        if spellings and spellings[-1] == spelling:
+            return
+        if self._seen is not None:
+            if spelling in self._seen:
+                return
+            self._seen.add(spelling)
+        elif spelling in spellings:
+            return
+        elif len(spellings) >= 8:
+            self._seen = {*spellings, spelling}
+        spellings.append(spelling)
 
     def __len__(self) -> int:
         return len(self._kept) + len(self._offsets)
@@ -220,7 +233,7 @@ class UseGroups:
         key = use.image.pull_ref
         uses = self.images.get(key)
         if uses is None:
-            uses = self.images[key] = UseList(self.spool)
+            uses = self.images[key] = UseList(self.spool, spellings=True)
         uses.append(use)
 
     def extend(self, uses: Iterable[ImageUse]) -> None:

@@ -66,7 +66,7 @@ uses_strategy = st.builds(
 )
 
 
-@given(st.lists(uses_strategy, max_size=40))
+@given(st.lists(uses_strategy, max_size=40) | st.lists(uses_strategy, min_size=30, max_size=60))
 def test_every_use_reads_back_as_it_was_written_in_its_group(uses: list[ImageUse]) -> None:
     groups = UseGroups({"container", "crd", "volume", "indirect"})
     groups.extend(uses)
@@ -78,6 +78,8 @@ def test_every_use_reads_back_as_it_was_written_in_its_group(uses: list[ImageUse
         key: group for key, group in expected.items() if key is not None
     }
     assert list(groups.invalid) == expected.get(None, [])
+    for group in groups.images.values():  # what routing needs: every (raw, image) once
+        assert group.spellings == list(dict.fromkeys((u.raw, u.image) for u in group))
     for group in (*groups.images.values(), groups.invalid):
         assert len(group) == len(list(group))
         assert [group[i] for i in range(-len(group), len(group))] == list(group) * 2
