@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 import threading
+import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
@@ -65,6 +66,7 @@ class Spool:
         line = _encode([ref, *_VALUES(use)]).encode("ascii") + b"\n"
         if self._file is None:
             self._file = _temporary_file()
+            weakref.finalize(self, self._file.close)  # with the last list that reads it
         if self._moved:
             self._file.seek(self._end)
             self._moved = False

@@ -164,14 +164,18 @@ def test_every_format_writes_spooled_uses_as_it_wrote_them_from_memory(fmt: str)
         assert from_disk.getvalue() == json.dumps(report.to_dict(), indent=2) + "\n"
 
 
+def marked_lazy(items: list[Any]) -> tuple[str, list[Any]]:
+    return ("lazy", items)
+
+
+def containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Arrays, objects, and arrays to be written as ``Lazy`` ones."""
+    arrays = st.lists(inner, max_size=4)
+    return arrays | st.dictionaries(TEXT, inner, max_size=4) | arrays.map(marked_lazy)
+
+
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(TEXT, inner, max_size=4)
-        | st.lists(inner, max_size=4).map(lambda items: ("lazy", items))
-    ),
-    max_leaves=30,
+    st.none() | st.booleans() | st.integers() | st.floats() | TEXT, containers, max_leaves=30
 )
 
 
