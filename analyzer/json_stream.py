@@ -9,9 +9,11 @@ is a JSON array whose items are made only when the encoder reaches them, once.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from json.encoder import encode_basestring_ascii
 from typing import Any, Protocol
 
 #: pieces joined into one ``write`` (the encoder yields punctuation and values apart)
@@ -47,8 +49,7 @@ class Writable(Protocol):
     def write(self, text: str, /) -> object: ...
 
 
-#: one value that holds no array or object, as ``json.dumps`` writes it (its C encoder)
-_scalar = json.JSONEncoder().encode
+_PLAIN = json.JSONEncoder()  # what json.dumps uses for anything else (floats, subclasses)
 
 
 def write_json(value: Any, out: Writable, *, indent: int | None = 2) -> None:
@@ -100,6 +101,8 @@ class _Indented:
                 yield "[]"
             elif type(value) is not Lazy and _SCALARS.issuperset(map(type, value)):
                 yield self._flat_item(value, level)
+            elif type(value) is not Lazy and all(_flat_dict(item) for item in value):
+                yield self._flat_dicts(value, level)
             else:
                 yield from self._array(value, level)
         else:
@@ -112,13 +115,36 @@ class _Indented:
         inner = self.unit * (level + 1)
         return f"{text[0]}\n{inner}{text[1:-1]}\n{self.unit * level}{text[-1]}"
 
+    def _flat_dicts(self, value: list[Any] | tuple[Any, ...], level: int) -> str:
+        """A list of non-empty dicts of scalars (attempts, errors) in one C call: encoded
+        with the item separator of the dicts' items, the separators between the dicts (the
+        only ones after a ``}``: no scalar ends with one) then get the list's indentation.
+        Safe because the encoder escapes every newline inside strings."""
+        outer = "\n" + self.unit * (level + 1)
+        inner = "\n" + self.unit * (level + 2)
+        text = self._flat_encoder(level + 1)(value)  # [{...},<inner>{...}]
+        body = text[2:-2].replace("}," + inner + "{", outer + "}," + outer + "{" + inner)
+        return "[" + outer + "{" + inner + body + outer + "}\n" + self.unit * level + "]"
+
     def _object(self, value: dict[Any, Any], level: int) -> Iterator[str]:
+        """Runs of scalar items in one C call each; arrays and objects walked."""
         inner = "\n" + self.unit * (level + 1)
-        first = True
+        encode = self._flat_encoder(level)
+        opening = "{" + inner
+        run: dict[Any, Any] = {}
         for key, item in value.items():
-            yield ("{" if first else ",") + inner + _key(key) + ": "
-            first = False
+            if type(item) in _SCALARS:
+                run[key] = item
+                continue
+            if run:
+                yield opening + encode(run)[1:-1]
+                opening = "," + inner
+                run = {}
+            yield opening + _key(key) + ": "
+            opening = "," + inner
             yield from self.pieces(item, level + 1)
+        if run:
+            yield opening + encode(run)[1:-1]
         yield "\n" + self.unit * level + "}"
 
     def _array(self, value: Iterable[Any], level: int) -> Iterator[str]:
@@ -160,8 +186,37 @@ def _no_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def _flat_dict(item: Any) -> bool:
+    return type(item) is dict and bool(item) and _SCALARS.issuperset(map(type, item.values()))
+
+
+def _scalar(value: Any) -> str:
+    """A value that is no array or object, as ``json.dumps`` writes it."""
+    kind = type(value)
+    if kind is str:
+        text: str = encode_basestring_ascii(value)
+        return text
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    return _PLAIN.encode(value)  # floats (nan, inf), subclasses: as json.dumps does
+
+
 def _key(key: Any) -> str:
     """An object key as ``json.dumps`` writes it (numbers, booleans and null as strings)."""
-    if isinstance(key, str):
-        return _scalar(key)
-    return json.dumps({key: 0})[1:-4]
+    if type(key) is str:
+        text: str = encode_basestring_ascii(key)
+        return text
+    return _PLAIN.encode({key: 0})[1:-4]  # '{"<key>": 0}'
+
+
+def dumps(value: Any) -> str:
+    """The text of ``json.dumps(value, indent=2)``, at the C encoder's speed."""
+    out = io.StringIO()
+    write_json(value, out)
+    return out.getvalue()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from report_factory import clean_report, empty_report, full_report
 
 from analyzer.formats import render
-from analyzer.formats.indented_json import dumps
+from analyzer.json_stream import dumps
 
 SCALARS = (
     st.none()
