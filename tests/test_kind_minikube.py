@@ -246,10 +246,72 @@ def test_no_registry_patch_uses_the_v2_2_default_path_when_mounted(tmp_path: Pat
     assert _hosts(config, containerd_version="2.1") == ["https://registry-1.docker.io/v2"]
 
 
-def test_nodes_that_mount_different_directories_are_named(tmp_path: Path) -> None:
-    config, _ = _mounted(tmp_path, "- role: worker\n")
+def _two_nodes(tmp_path: Path, worker_mount: str) -> str:
+    """The reviewer's cluster: the control plane mounts a hosts directory that mirrors
+    docker.io; the worker mounts ``worker_mount`` ("" for none) at the same config_path."""
+    certs = _certs(tmp_path)
+    worker = (
+        f"  extraMounts: [{{hostPath: {worker_mount}, containerPath: /etc/containerd/certs.d}}]\n"
+        if worker_mount
+        else ""
+    )
+    return _kind(
+        tmp_path,
+        f"nodes:\n- role: control-plane\n"
+        f"  extraMounts: [{{hostPath: {certs}, containerPath: /etc/containerd/certs.d}}]\n"
+        f"- role: worker\n{worker}"
+        f'containerdConfigPatches:\n- |-\n  [{CRI}]\n    config_path = "/etc/containerd/certs.d"\n',
+    )
+
+
+def _other_certs(tmp_path: Path) -> Path:
+    hosts = tmp_path / "certs2" / "docker.io"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text(
+        '[host."https://empty.mirror.test"]\ncapabilities = ["pull", "resolve"]\n'
+    )
+    return tmp_path / "certs2"
+
+
+def _pod(tmp_path: Path) -> str:
+    pod = tmp_path / "m.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+        "spec:\n  containers:\n  - {name: c, image: docker.io/library/nginx:1.25}\n"
+    )
+    return str(pod)
+
+
+@pytest.mark.parametrize("other", ["another directory", "no mount"])
+def test_nodes_that_route_differently_fail_instead_of_following_node_0(
+    tmp_path: Path, other: str
+) -> None:
+    # A pod pulls by the node it runs on; node 0 (the control plane, tainted NoSchedule when
+    # there are workers) is not where most pods run. Reading node 0's directory passed a
+    # cluster whose worker pulls from a mirror that serves nothing, or from upstream.
+    worker = str(_other_certs(tmp_path)) if other == "another directory" else ""
+    config = _two_nodes(tmp_path, worker)
     loaded = load_mirror_config(kind_config=config, node_default=None)
-    assert any("do not all mount the same directory" in w for w in loaded.warnings)
+    assert [str(e).split(": ")[0] for e in loaded.errors] == [f"{config}:5"]  # node 0's mount
+    message = str(loaded.errors[0])
+    assert "nodes route differently" in message and "node 1 (worker)" in message
+    assert ("mounts nothing there" in message) == (other == "no mount")
+    # no node's directory is taken for the cluster's
+    assert _hosts(config) == ["https://registry-1.docker.io/v2"]
+    for gate in (
+        ["--catalog", "empty.mirror.test=none"],
+        ["--min-coverage", "100"],
+    ):
+        result = CliRunner().invoke(app, ["scan", _pod(tmp_path), "--kind-config", config, *gate])
+        assert result.exit_code == 2, result.output
+        assert "PASS" not in result.output and "nodes route differently" in result.output
+
+
+def test_nodes_that_mount_the_same_directory_route_by_it(tmp_path: Path) -> None:
+    config = _two_nodes(tmp_path, str(tmp_path / "certs.d"))
+    loaded = load_mirror_config(kind_config=config, node_default=None)
+    assert not loaded.errors and not loaded.warnings
+    assert _hosts(config)[0] == "https://docker.m.daocloud.io/v2"
 
 
 # --- minikube ------------------------------------------------------------------------------

@@ -635,8 +635,10 @@ def _kind_files(
     found: list[str] = []
     shown: list[str] = []
     for node_path in node_paths:
-        host, notes = kind.host_path(node_path)
-        gathered.warnings.extend(notes)
+        host, differ = kind.host_path(node_path)
+        if differ is not None:
+            gathered.errors.append(differ)
+            continue
         if host is not None:
             found.append(host)
             shown.append(f"{node_path} = {host}")

@@ -94,13 +94,16 @@ class KindConfig:
     merged: dict[str, Any] = field(default_factory=dict)
     mounts: tuple[Mount, ...] = ()
     nodes: int = 1
+    roles: tuple[str, ...] = ()  # each node's role, as written
     errors: tuple[ConfigError, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def host_path(self, node_path: str) -> tuple[str | None, list[str]]:
+    def host_path(self, node_path: str) -> tuple[str | None, ConfigError | None]:
         """Where ``node_path`` (a directory on the nodes) is on this machine: through the
-        mount with the longest ``containerPath`` covering it on the first node that has one;
-        None when no node mounts it. The notes say where nodes differ."""
+        mount with the longest ``containerPath`` covering it, when every node mounts the same
+        directory there; None when no node mounts it. Nodes that differ (another directory,
+        or no mount: the node reads its own, unseen, directory) route differently: an error
+        naming each node, and None, since one node's routes do not predict the others'."""
         wanted = os.path.normpath(node_path)
         found: dict[int, tuple[str, Mount]] = {}
         for mount in self.mounts:
@@ -112,19 +115,31 @@ class KindConfig:
                 rest = os.path.relpath(wanted, inside)
                 found[mount.node] = (os.path.normpath(os.path.join(mount.host_path, rest)), mount)
         if not found:
-            return None, []
-        first = min(found)
-        chosen, mount = found[first]
-        notes = []
-        others = {path for path, _ in found.values()} - {chosen}
-        missing = self.nodes - len(found)
-        if others or missing:
-            notes.append(
-                f"{self.file}:{mount.line}: the nodes do not all mount the same directory at "
-                f"{node_path} ({missing} without a mount, {len(others)} with another): routes "
-                f"follow node {first}'s {chosen}"
-            )
-        return chosen, notes
+            return None, None
+        seen = {os.path.realpath(path) for path, _ in found.values()}
+        if len(seen) == 1 and len(found) == self.nodes:
+            return next(iter(found.values()))[0], None
+        return None, self._differ(node_path, found)
+
+    def _differ(self, node_path: str, found: dict[int, tuple[str, Mount]]) -> ConfigError:
+        """Every node that can run a workload counts: a pod that tolerates the control
+        plane's taint (DaemonSets often do) runs there too."""
+        described = []
+        for node in range(self.nodes):
+            role = self.roles[node] if node < len(self.roles) else "control-plane"
+            if node in found:
+                what = f"mounts {found[node][0]} (line {found[node][1].line})"
+            else:
+                what = "mounts nothing there: it reads its own directory, unseen from here"
+            described.append(f"node {node} ({role}) {what}")
+        line = min(mount.line for _, mount in found.values())
+        return ConfigError(
+            self.file,
+            line,
+            f"nodes route differently: the hosts directory {node_path} is not the same on "
+            f"every node ({'; '.join(described)}): pods pull by the node they run on; mount "
+            "the same directory on every node, or predict per node with --hosts-dir",
+        )
 
     def mounted_inside(self, node_path: str) -> tuple[Mount, ...]:
         """Mounts below ``node_path`` (single registry directories), when none covers it."""
@@ -177,7 +192,7 @@ def parse_kind_config(text: str, path: str, cwd: str | None = None) -> KindConfi
     json_patches = _strings(
         fields.get("containerdConfigPatchesJSON6902"), "containerdConfigPatchesJSON6902", path
     )
-    mounts, nodes = _mounts(fields.get("nodes"), path, cwd or os.getcwd(), errors)
+    mounts, roles = _mounts(fields.get("nodes"), path, cwd or os.getcwd(), errors)
     for item in (patches, json_patches):
         if isinstance(item, ConfigError):
             errors.append(item)
@@ -193,7 +208,8 @@ def parse_kind_config(text: str, path: str, cwd: str | None = None) -> KindConfi
         containerd,
         merged,
         tuple(mounts),
-        nodes,
+        len(roles),
+        roles,
         tuple(errors) + containerd.errors,
         tuple(warnings),
     )
@@ -234,20 +250,27 @@ def _strings(node: Any, key: str, path: str) -> list[tuple[str, int]] | ConfigEr
     return out
 
 
-def _mounts(node: Any, path: str, cwd: str, errors: list[ConfigError]) -> tuple[list[Mount], int]:
+def _mounts(
+    node: Any, path: str, cwd: str, errors: list[ConfigError]
+) -> tuple[list[Mount], tuple[str, ...]]:
+    """The nodes' mounts and roles (one control plane when ``nodes`` is not given)."""
     import yaml
 
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
-        return [], 1  # kind creates one control-plane node
+        return [], ("control-plane",)  # kind creates one control-plane node
     if not isinstance(node, yaml.SequenceNode):
         errors.append(ConfigError(path, _line(node), f"nodes must be a list ({_STOPS})"))
-        return [], 1
+        return [], ("control-plane",)
     mounts: list[Mount] = []
+    roles: list[str] = []
     for index, entry in enumerate(node.value):
         if not isinstance(entry, yaml.MappingNode):
             errors.append(ConfigError(path, _line(entry), f"nodes[{index}] must be a mapping"))
+            roles.append("?")
             continue
         fields = {str(k.value): v for k, v in entry.value if isinstance(k, yaml.ScalarNode)}
+        role = fields.get("role")
+        roles.append(str(role.value) if isinstance(role, yaml.ScalarNode) else "control-plane")
         extra = fields.get("extraMounts")
         if extra is None:
             continue
@@ -276,7 +299,7 @@ def _mounts(node: Any, path: str, cwd: str, errors: list[ConfigError]) -> tuple[
                     _line(item) or 0,
                 )
             )
-    return mounts, max(len(node.value), 1)
+    return mounts, tuple(roles) or ("control-plane",)
 
 
 def _patched(
