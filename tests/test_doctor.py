@@ -228,3 +228,14 @@ def test_doctor_command_reads_a_k3s_registries_yaml(tmp_path: Path) -> None:
     result = doctor("--k3s-registries", str(registries), "-f", "json")
     assert result.exit_code == 0  # a warning, not an error
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["no-scheme"]
+
+
+def test_a_configuration_error_is_never_summed_up_as_no_known_trap(tmp_path: Path) -> None:
+    certs = tmp_path / "certs.d"
+    (certs / "docker.io").mkdir(parents=True)
+    (certs / "docker.io" / "hosts.toml").write_text('server = "https://x"\n[host\n')
+    result = doctor("--hosts-dir", str(certs))
+    assert result.exit_code == 2, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert "no known trap" not in result.output
+    assert last.endswith("1 configuration error: not all checked"), last

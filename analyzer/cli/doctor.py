@@ -89,13 +89,18 @@ def doctor_command(
             if finding.fix:
                 output.say("  " + printable(f"fix: {one_line(finding.fix)}", keep_colour=False))
         for error in config_errors:
-            say(f"error: {error} (the runtime cannot use this file)")
+            say(f"error: {error}")
         warnings = len(findings) - errors
-        output.say(
+        summary = (
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} other finding{'s' if warnings != 1 else ''}"
-            + ("" if findings else ": no known trap found")
         )
+        if config_errors:  # never "no known trap" beside a configuration nobody could check
+            count = len(config_errors)
+            summary += f", {count} configuration error{'s' if count != 1 else ''}: not all checked"
+        elif not findings:
+            summary += ": no known trap found"
+        output.say(summary)
     if config_errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if errors else 0)
