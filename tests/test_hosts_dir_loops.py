@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -36,6 +37,12 @@ def _loop(root: Path, first: str, second: str) -> None:
     os.symlink(first, root / second)
 
 
+def _scan_json(tmp_path: Path, root: Path, image: str) -> tuple[int, dict[str, Any]]:
+    code, out = _run("scan", _pod(tmp_path, image), "--hosts-dir", str(root), "-f", "json")
+    report: dict[str, Any] = json.loads(out)
+    return code, report
+
+
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
@@ -58,9 +65,7 @@ def test_a_loop_elsewhere_in_the_root_leaves_the_route_direct(tmp_path: Path) ->
 def test_a_loop_named_like_another_registry_does_not_block_a_scan(tmp_path: Path) -> None:
     root = tmp_path / "certs.d"
     _loop(root, "quay.io", "loop")
-    pod = _pod(tmp_path, "docker.io/library/nginx:1")
-    code, out = _run("scan", pod, "--hosts-dir", str(root), "-f", "json")
-    report = json.loads(out)
+    code, report = _scan_json(tmp_path, root, "docker.io/library/nginx:1")
     assert [i["status"] for i in report["images"]] == ["direct"]
     assert code == 0
 
@@ -80,9 +85,7 @@ def test_a_loop_named_like_the_registry_blocks_it(tmp_path: Path) -> None:
 def test_a_loop_named_like_a_candidate_gives_findings_not_tracebacks(tmp_path: Path) -> None:
     root = tmp_path / "a"
     _loop(root, "docker.io", "loop")
-    pod = _pod(tmp_path, "nginx")
-    code, out = _run("scan", pod, "--hosts-dir", str(root), "-f", "json")
-    report = json.loads(out)
+    code, report = _scan_json(tmp_path, root, "nginx")
     assert [i["status"] for i in report["images"]] == ["blocked"]
     assert [f["code"] for f in report["findings"]] == ["unreadable-registry-folder"]
     assert code == 1
@@ -102,9 +105,7 @@ def test_a_folder_named_after_the_daocloud_host_itself_is_fine(tmp_path: Path) -
     text = 'server = "https://docker.m.daocloud.io"\n'
     (root / "docker.m.daocloud.io" / "hosts.toml").write_text(text, encoding="utf-8")
     assert diagnose([str(root)]) == ()
-    pod = _pod(tmp_path, "docker.m.daocloud.io/library/nginx:1")
-    code, out = _run("scan", pod, "--hosts-dir", str(root), "-f", "json")
-    report = json.loads(out)
+    code, report = _scan_json(tmp_path, root, "docker.m.daocloud.io/library/nginx:1")
     assert [i["status"] for i in report["images"]] == ["rewritten"]
     assert report["findings"] == []
     assert code == 0
