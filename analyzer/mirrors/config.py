@@ -190,14 +190,14 @@ class MirrorConfig:
 def _roots_description(roots: Sequence[HostsRoot]) -> str:
     parts = []
     for root in roots:
-        count = len(root.dirs)
+        count = sum(d.is_dir for d in root.dirs.values())
         state = (
             f"{count} director{'y' if count == 1 else 'ies'}"
             if root.exists
             else root.problem or "missing"
         )
-        if root.unread:  # a scan reads only what its images' registries need
-            others = len(root.unread)
+        others = len(root.unread - root.unread_files)  # plain files are no registry
+        if others:  # a scan reads only what its images' registries need
             state += (
                 f" read, {others} other{'' if others == 1 else 's'} not read: no image uses "
                 f"{'it' if others == 1 else 'them'}, coverage doctor checks every one"

@@ -79,10 +79,11 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
     if not directory.is_dir:
         file = None
     elif directory.file is None:
-        warnings.append(
-            f"{directory.path} has no hosts.toml (certificates only): "
-            "the registry's own host serves everything"
-        )
+        if not directory.fatal:  # else why every pull fails says enough
+            warnings.append(
+                f"{directory.path} has no hosts.toml (certificates only): "
+                "the registry's own host serves everything"
+            )
         file = None
     else:
         file = directory.file.path

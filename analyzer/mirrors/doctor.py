@@ -22,6 +22,7 @@ containerd's and DaoCloud's issue trackers ("my mirror is ignored"):
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -135,14 +136,20 @@ def _root(
     for entry in _listing(root):
         if only is not None and entry.name not in only:
             continue
-        if not entry.is_dir(follow_symlinks=True):
+        try:
+            if not entry.is_dir():
+                continue
+        except OSError as exc:  # a symlink loop...: containerd's os.Stat of it fails
+            yield _unusable_entry(entry.path, entry.name, exc)
             continue
         names = {e.name: e for e in _listing(entry.path)}
         hosts_toml = names.get("hosts.toml")
-        if hosts_toml is not None and hosts_toml.is_file():
+        if hosts_toml is not None and _is(hosts_toml, dir=False):
             yield from _hosts_toml(hosts_toml.path, entry.name, version)
             continue
-        misnamed = [name for name in MISNAMED if name in names and names[name].is_file()]
+        if hosts_toml is not None:
+            continue  # a hosts.toml that is no regular file: the hosts_dir reader says so
+        misnamed = [name for name in MISNAMED if name in names and _is(names[name], dir=False)]
         if misnamed:
             wrong = os.path.join(entry.path, misnamed[0])
             yield _finding(
@@ -164,6 +171,27 @@ def _root(
                 f"{_registry_label(entry.name)} is pulled from its upstream only",
                 f"add {os.path.join(entry.path, 'hosts.toml')}, or remove the folder",
             )
+
+
+def _unusable_entry(path: str, name: str, exc: OSError) -> Finding:
+    label = _registry_label(name)
+    return _finding(
+        path,
+        None,
+        "error",
+        "unreadable-registry-folder",
+        f"containerd cannot stat it ({exc.strerror or exc}): every pull for {label} fails",
+        f"remove it, or make it a directory: rm {shlex.quote(path)}",
+    )
+
+
+def _is(entry: os.DirEntry[str], *, dir: bool) -> bool:
+    """``entry`` (followed) is a directory, or a regular file; False when it cannot be
+    stat'ed (a symlink loop...)."""
+    try:
+        return entry.is_dir() if dir else entry.is_file()
+    except OSError:
+        return False
 
 
 def _registry_label(directory: str) -> str:
@@ -224,7 +252,10 @@ def _hosts_toml(path: str, directory: str, version: ContainerdVersion) -> Iterat
             )
         host = _host_of(url)
         served = daocloud.get(host)
-        if served is not None and directory != DEFAULT_DIR and served != registry:
+        # a folder named after the mirror itself (docker.m.daocloud.io/hosts.toml sending
+        # docker.m.daocloud.io/library/nginx to https://docker.m.daocloud.io) is its own registry
+        own = host == registry
+        if served is not None and directory != DEFAULT_DIR and served != registry and not own:
             yield _finding(
                 path,
                 line,

@@ -105,6 +105,7 @@ class HostsRoot:
     blocks: bool = False
     # entries present and not read (``scan_root``'s ``only``), and the rules to read them by
     unread: frozenset[str] = frozenset()
+    unread_files: frozenset[str] = frozenset()  # those of ``unread`` that are plain files
     version: ContainerdVersion = NEWEST
     _late: dict[str, HostsDir | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -133,8 +134,9 @@ def _read_dir(root: str, name: str, version: ContainerdVersion) -> HostsDir | No
         is_dir = stat.S_ISDIR(os.stat(path).st_mode)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        return HostsDir(root, name, path, None, (_fatal(path, None, _oserror("stat", exc)),))
+    except OSError as exc:  # a symlink loop, a permission error...: not a usable directory
+        problem = _fatal(path, None, _oserror("stat", exc))
+        return HostsDir(root, name, path, None, (problem,), is_dir=False)
     toml_path = os.path.join(path, "hosts.toml")
     try:
         data = read_regular_file(toml_path)
@@ -209,7 +211,7 @@ def scan_root(
     entries named in ``only`` (the others are listed as ``unread``)."""
     try:
         with os.scandir(root) as entries:
-            listed = [(entry.name, entry.is_dir()) for entry in entries]
+            listed = [(entry.name, _entry_is_dir(entry)) for entry in entries]
     except FileNotFoundError:
         return HostsRoot(root, False, {}, problem="does not exist")
     except NotADirectoryError:
@@ -218,9 +220,10 @@ def scan_root(
         return HostsRoot(
             root, False, {}, problem=f"cannot be read: {exc.strerror or exc}", blocks=True
         )
-    own = any(name == "hosts.toml" and not is_dir for name, is_dir in listed)
+    own = any(name == "hosts.toml" and is_dir is False for name, is_dir in listed)
     names = sorted(name for name, _ in listed)
     unread = frozenset(() if only is None else (n for n in names if n not in only))
+    files = frozenset(name for name, is_dir in listed if name in unread and is_dir is False)
     found = {name: _read_dir(root, name, version) for name in names if name not in unread}
     return HostsRoot(
         root,
@@ -228,8 +231,19 @@ def scan_root(
         {n: d for n, d in found.items() if d is not None},
         own_hosts_toml=own,
         unread=unread,
+        unread_files=files,
         version=version,
     )
+
+
+def _entry_is_dir(entry: os.DirEntry[str]) -> bool | None:
+    """Whether the entry (followed) is a directory; None when it cannot be stat'ed (a
+    symlink loop...): only containerd's ``os.Stat`` of a candidate name fails on that, so
+    one bad entry never makes the whole root unreadable (``_read_dir`` reports it)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return None
 
 
 def find_dir(roots: Sequence[HostsRoot], registry: str) -> HostsDir | None:

@@ -56,10 +56,12 @@ PEM = make_pem()
 @dataclass(frozen=True)
 class Case:
     """A ``Situation`` plus files: ``files`` maps ``<dir>/<name>`` (templated like the
-    directory names) to bytes, or to None for a directory."""
+    directory names) to bytes, or to None for a directory; ``links`` maps a name in the
+    hosts directory to the target of a symbolic link made there (both templated)."""
 
     situation: Situation
     files: dict[str, bytes | None] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
 
     def on(self, path: str) -> Case:
         return replace(self, situation=replace(self.situation, id=f"{self.situation.id}-{path}"))
@@ -73,8 +75,10 @@ def case(
     content: str | None,
     files: dict[str, bytes | None] | None = None,
     differs: str | None = None,
+    links: dict[str, str] | None = None,
 ) -> Case:
-    return Case(Situation(id, hosts, held_by, resolve, content, differs=differs), files or {})
+    situation = Situation(id, hosts, held_by, resolve, content, differs=differs)
+    return Case(situation, files or {}, links or {})
 
 
 M1_TABLE = '[host."{m1}"]\n'
@@ -102,6 +106,25 @@ CASES: tuple[Case, ...] = (
         None,
         None,
         files={f"{UP}/hosts.toml": None},
+    ),
+    # containerd only stats the candidate names (hostPaths): a symlink loop elsewhere, even
+    # one named like another registry, changes nothing; one named like a candidate fails
+    # the stat with ELOOP (not "does not exist"), and so every pull
+    case(
+        "symlink-loop-elsewhere",
+        {UP: M1_TABLE},
+        ("m1",),
+        "m1",
+        "m1",
+        links={"x": "y", "y": "x", "docker.io": "docker.io"},
+    ),
+    case(
+        "symlink-loop-named-like-registry-dir",
+        {UP: M1_TABLE},
+        ("m1",),
+        None,
+        None,
+        links={"{up_port_dir}": "{up_port_dir}"},
     ),
     # class 2: certificates, even for http:// hosts (the "good" cases are controls: a
     # certificate that loads changes nothing)
@@ -322,6 +345,8 @@ def write_case(world: World, item: Case, directory: Path) -> Path:
             target.write_bytes(data.decode("latin-1").format(**values).encode("latin-1"))
         else:
             target.write_bytes(data)
+    for name, link_target in item.links.items():
+        (directory / name.format(**values)).symlink_to(link_target.format(**values))
     return directory
 
 
