@@ -36,8 +36,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.mirrors.registries_conf_types import ROOT, TypeProblem
+from analyzer.mirrors.registries_conf_types import check as check_types
 from analyzer.mirrors.short_names import Alias, AliasError, check_alias
 from analyzer.mirrors.toml_lines import loads as toml_loads
+from analyzer.mirrors.toml_lines import scan_layout
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_real_upstream
 from analyzer.model import ConfigError, Host, RegistryHosts
 from analyzer.redact import redact_text, redact_url
@@ -85,7 +88,11 @@ class ConfFile:
 
 
 class ConfError(ValueError):
-    """A file containers/image refuses (the message names why)."""
+    """A file containers/image refuses (the message names why; ``line`` where, if known)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def _bool(table: Mapping[str, Any], key: str, where: str) -> bool:
@@ -171,7 +178,7 @@ def _v1_entries(v1: Any, path: str) -> tuple[list[Entry], list[str] | None]:
     flags: dict[str, dict[str, bool]] = {}
     for kind in ("block", "insecure"):
         for location in (v1.get(kind) or {}).get("registries") or []:
-            name = parse_location(str(location))
+            name = parse_location(location)  # a string: registries_conf_types checked it
             if name not in flags:
                 order.append(name)
                 flags[name] = {}
@@ -196,6 +203,11 @@ def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
         doc = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfError(f"not valid TOML: {exc}") from None
+    try:
+        check_types(doc, ROOT)
+    except TypeProblem as exc:
+        line = scan_layout(text).line_of(exc.keys) if exc.keys else None
+        raise ConfError(f"{exc} (Go's TOML decoder refuses it)", line) from None
     v1 = doc.get("registries")
     if v1_set(v1):
         if drop_in:
@@ -556,7 +568,8 @@ def read_registries_conf(
         try:
             parsed = parse_conf(text, name, drop_in=drop_in)
         except ConfError as exc:
-            errors.append(ConfigError(name, _line_of(str(exc)), f"{exc}; {_UNUSABLE}"))
+            line = exc.line or _line_of(str(exc))
+            errors.append(ConfigError(name, line, f"{exc}; {_UNUSABLE}"))
             continue
         files.append(name)
         for entry in parsed.entries:

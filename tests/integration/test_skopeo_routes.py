@@ -159,6 +159,19 @@ SITUATIONS: tuple[Situation, ...] = (
         {"m1": REPO, "up": REPO},
         None,
     ),
+    # a value of the wrong type, in any field, fails toml.DecodeFile: "incompatible types"
+    Situation(
+        "wrong-type-credential-helpers-fails-every-pull",
+        "credential-helpers = [5]\n" + _reg(UP, M1),
+        {"m1": REPO, "up": REPO},
+        None,
+    ),
+    Situation(
+        "v1-registries-not-an-array-fails-every-pull",
+        '[registries.insecure]\nregistries = "{up}"\n',
+        {"up": REPO},
+        None,
+    ),
 )
 
 

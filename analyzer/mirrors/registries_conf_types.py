@@ -1,0 +1,118 @@
+"""The Go type of every ``registries.conf`` field, checked before anything else is read.
+
+containers/image decodes the whole file with BurntSushi/toml into ``tomlConfig``
+(``V2RegistriesConf`` + ``V1RegistriesConf``, ``loadConfigFile`` in
+``pkg/sysregistriesv2/system_registries_v2.go``; ``Aliases`` in ``shortnames.go``;
+containers/image v5.37, BurntSushi/toml v1.5.0). A value of the wrong type anywhere — in a
+v1 or a v2 field, used or not — fails ``toml.DecodeFile``: ``incompatible types: TOML value
+has type int64; destination has type slice``, and the whole configuration is refused.
+Unknown keys are ignored. BurntSushi matches a key to a field by its tag, else
+case-insensitively (``unifyStruct``: ``strings.EqualFold``), so ``Credential-Helpers`` is
+checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+STRING = "a string"
+STRINGS = "an array of strings"
+BOOL = "true or false"
+STRING_MAP = "a table of strings"
+
+#: a struct (tag -> type) or ``[struct]`` for a slice of structs (an array of tables)
+Schema: TypeAlias = str | Mapping[str, "Schema"] | list["Schema"]
+
+_ENDPOINT: dict[str, Schema] = {"location": STRING, "insecure": BOOL, "pull-from-mirror": STRING}
+_REGISTRY: dict[str, Schema] = {
+    "prefix": STRING,
+    **_ENDPOINT,  # Endpoint is embedded: its fields are the registry's own
+    "mirror": [_ENDPOINT],
+    "blocked": BOOL,
+    "mirror-by-digest-only": BOOL,
+}
+_V1_LIST: dict[str, Schema] = {"registries": STRINGS}  # V1TOMLregistries
+ROOT: dict[str, Schema] = {
+    # V2RegistriesConf
+    "registry": [_REGISTRY],
+    "unqualified-search-registries": STRINGS,
+    "credential-helpers": STRINGS,
+    "short-name-mode": STRING,
+    "additional-layer-store-auth-helper": STRING,
+    "aliases": STRING_MAP,  # shortNameAliasConf, embedded
+    # V1RegistriesConf: V1TOMLConfig under the tag "registries"
+    "registries": {"search": _V1_LIST, "insecure": _V1_LIST, "block": _V1_LIST},
+}
+
+
+class TypeProblem(ValueError):
+    """A value Go's decoder refuses; ``keys`` is its TOML key path when that path names one
+    place in the file (not inside an array of tables), for the line number."""
+
+    def __init__(self, message: str, keys: tuple[str, ...] | None) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def _fold_equal(key: str, tag: str) -> bool:
+    """``strings.EqualFold`` for an ASCII lower-case ``tag``."""
+    return len(key) == len(tag) and all(c.casefold() == t for c, t in zip(key, tag, strict=True))
+
+
+def _fits(value: Any, kind: str) -> bool:
+    if kind == STRING:
+        return isinstance(value, str)
+    if kind == BOOL:
+        return isinstance(value, bool)
+    if kind == STRINGS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return False  # STRING_MAP: a table is checked value by value in check()
+
+
+def check(value: Any, schema: Schema, where: str = "", keys: tuple[str, ...] | None = ()) -> None:
+    """Raise ``TypeProblem`` for the first value that does not fit ``schema``."""
+    if schema == STRING_MAP and isinstance(value, dict):  # map[string]string: each value
+        for key, item in value.items():
+            check(item, STRING, f"{where}.{key}", None if keys is None else (*keys, key))
+        return
+    if isinstance(schema, str):
+        if not _fits(value, schema):
+            shown = _toml_type(value)
+            if isinstance(value, list) and schema == STRINGS:
+                shown = "an array holding " + next(
+                    _toml_type(v) for v in value if not isinstance(v, str)
+                )
+            raise TypeProblem(f"{where} must be {schema}, not {shown}", keys)
+        return
+    if isinstance(schema, list):
+        if not isinstance(value, list):
+            raise TypeProblem(f"{where} must be an array of tables, not {_toml_type(value)}", keys)
+        for number, item in enumerate(value, start=1):
+            check(item, schema[0], f"{where} #{number}", None)
+        return
+    if not isinstance(value, dict):
+        raise TypeProblem(
+            f"{where or 'the document'} must be a table, not {_toml_type(value)}", keys
+        )
+    for key, item in value.items():
+        tag = next((t for t in schema if _fold_equal(key, t)), None)
+        if tag is not None:
+            inner = f"{where}.{key}" if where else key
+            check(item, schema[tag], inner, None if keys is None else (*keys, key))
