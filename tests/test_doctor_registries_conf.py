@@ -116,7 +116,6 @@ def test_a_mirror_location_with_a_scheme_is_refused(tmp_path: Path) -> None:
     [
         ("docker.io/library/nginx:1.25", 'prefix = "docker.io/library/nginx"'),
         ("quay.io/a/b@sha256:" + "a" * 64, 'prefix = "quay.io/a/b"'),
-        ("docker.io/nginx", 'prefix = "docker.io/library/nginx"'),
         ("index.docker.io/library/nginx", 'prefix = "docker.io/library/nginx"'),
         ("registry.*.example.com", "write *.example.com"),
         ("*example.com", "write *.example.com"),
@@ -138,6 +137,46 @@ def test_a_prefix_that_never_matches(tmp_path: Path, prefix: str, fix: str) -> N
     )
     route = route_image(parse_image(name), config, load_catalogues([]))
     assert "m.example" not in (route.content_host or "")
+
+
+def _route(tmp_path: Path, name: str) -> str:
+    config = load_mirror_config(
+        registries_conf=str(tmp_path / "registries.conf"),
+        registries_conf_d=str(tmp_path / "registries.conf.d"),
+        node_default=None,
+    )
+    return route_image(parse_image(name), config, load_catalogues([])).content_host or ""
+
+
+def test_a_docker_hub_account_prefix_is_no_never_matching_prefix(tmp_path: Path) -> None:
+    # refMatchingPrefix matches at a '/' boundary: docker.io/app covers docker.io/app/x, never
+    # the official image docker.io/library/app; the doctor says so, and does not tell the
+    # user to move the entry to docker.io/library/app
+    text = (
+        '[[registry]]\nprefix = "docker.io/app"\nlocation = "docker.io/app"\n'
+        '[[registry.mirror]]\nlocation = "m.example/app"\n'
+    )
+    findings = _findings(tmp_path, text)
+    assert _codes(findings) == [("warning", "prefix-hub-account", 2)]
+    assert "never" not in findings[0].message
+    assert "docker.io/app/..." in findings[0].message
+    assert findings[0].fix.startswith("if the official image is meant")
+    assert _route(tmp_path, "docker.io/app/x:1").startswith("https://m.example")
+    assert "m.example" not in _route(tmp_path, "app:1")
+
+
+def test_docker_io_library_is_a_namespace_prefix_without_finding(tmp_path: Path) -> None:
+    text = '[[registry]]\nprefix = "docker.io/library"\nlocation = "m.example/library"\n'
+    assert _findings(tmp_path, text) == ()
+    assert _route(tmp_path, "nginx:1").startswith("https://m.example")
+
+
+def test_pull_from_mirror_on_a_registry_is_a_field_not_an_unknown_key(tmp_path: Path) -> None:
+    # Registry embeds Endpoint; postProcessRegistries refuses it when set on a registry
+    text = '[[registry]]\nlocation = "quay.io"\npull-from-mirror = "all"\n'
+    findings = _findings(tmp_path, text)
+    assert "unknown-key" not in [f.code for f in findings]
+    assert any(f.severity == "error" for f in findings), findings
 
 
 def test_the_port_of_a_host_is_no_tag(tmp_path: Path) -> None:

@@ -37,7 +37,9 @@ from analyzer.redact import redact_url
 REFUSED = "containers/image refuses the whole configuration: every pull fails"
 _TOP_KEYS = frozenset({*V2_KEYS, "registries"})
 _REGISTRY_KEYS = frozenset(
+    # Registry embeds Endpoint: pull-from-mirror is a field (refused when set: _entry)
     {"prefix", "location", "insecure", "blocked", "mirror-by-digest-only", "mirror"}
+    | {"pull-from-mirror"}
 )
 _MIRROR_KEYS = frozenset({"location", "insecure", "pull-from-mirror"})
 _HUB_ALIASES = ("index.docker.io", "registry-1.docker.io")
@@ -155,7 +157,7 @@ def _no_scheme(value: str) -> str:
 
 
 def _prefix_findings(path: str, prefix: str, line: int | None) -> Iterator[Finding]:
-    """A prefix that no image name can match."""
+    """A prefix that no image name can match, or that matches other names than it seems."""
     shown = redact_url(prefix)
     host, slash, rest = prefix.partition("/")
     if "*" in prefix and not (prefix.startswith("*.") and "*" not in prefix[1:]):
@@ -188,14 +190,19 @@ def _prefix_findings(path: str, prefix: str, line: int | None) -> Iterator[Findi
             f"prefix {shown!r}: Docker Hub names are normalised to docker.io/..., never {host}",
             f'prefix = "docker.io{slash}{rest}"',
         )
-    elif host == "docker.io" and slash and "/" not in rest:
+    elif host == "docker.io" and slash and "/" not in rest and rest != "library":
+        # refMatchingPrefix matches at a '/' boundary: docker.io/app covers the account's
+        # docker.io/app/x, but never the official image (named docker.io/library/app)
         yield _finding(
             path,
             line,
             "warning",
-            "prefix-never-matches",
-            f"prefix {shown!r}: official Docker Hub images are named docker.io/library/{rest}",
-            f'prefix = "docker.io/library/{rest}"',
+            "prefix-hub-account",
+            f"prefix {shown!r} matches only the repositories of the Docker Hub account "
+            f"{rest!r} (docker.io/{rest}/...), not the official image {rest!r}, which is "
+            f"named docker.io/library/{rest}",
+            f'if the official image is meant: prefix = "docker.io/library/{rest}"; '
+            "for the account's repositories the entry is right as it is",
         )
 
 
