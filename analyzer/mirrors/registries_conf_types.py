@@ -39,6 +39,8 @@ ROOT: dict[str, Schema] = {
     "unqualified-search-registries": STRINGS,
     "credential-helpers": STRINGS,
     "short-name-mode": STRING,
+    # newer than containers/image 5.23 (skopeo 1.9.3 ignores a wrong type here): checked as
+    # the newer releases do, a refusal over a false PASS
     "additional-layer-store-auth-helper": STRING,
     "aliases": STRING_MAP,  # shortNameAliasConf, embedded
     # V1RegistriesConf: V1TOMLConfig under the tag "registries"
