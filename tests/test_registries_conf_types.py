@@ -103,3 +103,47 @@ def test_unknown_keys_and_well_typed_values_are_still_fine(tmp_path: Path) -> No
         conf.write_text(text)
         config = load_mirror_config(registries_conf=str(conf), node_default=None)
         assert config.errors == (), text
+
+
+# -- keys in another case are used: BurntSushi's unifyStruct matches with strings.EqualFold
+
+
+def _route(tmp_path: Path, text: str) -> tuple[object, str]:
+    conf = tmp_path / "registries.conf"
+    conf.write_text(text)
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    route = route_image(parse_image("nginx:1.25"), config, load_catalogues([]))
+    return config.errors, route.status
+
+
+def test_a_key_in_another_case_is_the_field(tmp_path: Path) -> None:
+    """skopeo 1.9.3 refuses to pull with `Blocked = true` (tests/integration)."""
+    errors, status = _route(
+        tmp_path, '[[registry]]\nPrefix = "docker.io"\nLocation = "docker.io"\nBlocked = true\n'
+    )
+    assert (errors, status) == ((), "blocked")
+
+
+@pytest.mark.parametrize(("second", "conflict"), [("true", True), ("false", False)])
+def test_two_spellings_of_one_key_with_different_values_are_refused(
+    tmp_path: Path, second: str, conflict: bool
+) -> None:
+    """Go fills the field from both, in random map order: skopeo 1.9.3 blocked 10 of 12 pulls."""
+    errors, status = _route(
+        tmp_path,
+        f'[[registry]]\nlocation = "docker.io"\nblocked = false\nBlocked = {second}\n',
+    )
+    assert bool(errors) is conflict
+    assert status == ("blocked" if conflict else "direct")
+    if conflict:
+        assert "set twice, spelt differently" in str(errors)
+
+
+def test_doctor_does_not_call_a_key_in_another_case_unknown(tmp_path: Path) -> None:
+    conf = tmp_path / "registries.conf"
+    conf.write_text('[[registry]]\nPrefix = "docker.io"\nLocation = "docker.io"\nBlocked = true\n')
+    empty = tmp_path / "d"
+    empty.mkdir()
+    args = ["doctor", "--runtime", "podman", "--registries-conf", str(conf)]
+    result = CliRunner().invoke(app, [*args, "--registries-conf-d", str(empty)])
+    assert "not a registries.conf key" not in result.output, result.output

@@ -113,7 +113,7 @@ def _unknown(
     path: str, table: Mapping[str, Any], known: frozenset[str], where: str, line: int | None
 ) -> Iterator[Finding]:
     for key in table:
-        if key not in known:
+        if key not in known and key.lower() not in known:  # BurntSushi folds case: used
             yield _finding(
                 path,
                 line,

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.mirrors.registries_conf_types import ROOT, TypeProblem
+from analyzer.mirrors.registries_conf_types import ROOT, KeyConflict, TypeProblem, canonical_keys
 from analyzer.mirrors.registries_conf_types import check as check_types
 from analyzer.mirrors.short_names import Alias, AliasError, check_alias
 from analyzer.mirrors.toml_lines import loads as toml_loads
@@ -54,6 +54,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 PULL_RESOLVE = frozenset({"pull", "resolve"})
 PULL_FROM_MIRROR = ("all", "digest-only", "tag-only")
 _UNUSABLE = "containers/image refuses the whole configuration: every pull fails"
+_RANDOM = "taken here as a configuration every pull fails with, until one spelling is left"
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ class ConfFile:
 class ConfError(ValueError):
     """A file containers/image refuses (the message names why; ``line`` where, if known)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, *, consequence: str = "") -> None:
         super().__init__(message)
         self.line = line
+        self.consequence = consequence or _UNUSABLE  # what it means for every pull
 
 
 def _bool(table: Mapping[str, Any], key: str, where: str) -> bool:
@@ -208,6 +210,10 @@ def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
     except TypeProblem as exc:
         line = scan_layout(text).line_of(exc.keys) if exc.keys else None
         raise ConfError(f"{exc} (Go's TOML decoder refuses it)", line) from None
+    try:
+        doc = canonical_keys(doc, ROOT)  # `Blocked = true` blocks: Go matches keys in any case
+    except KeyConflict as exc:
+        raise ConfError(str(exc), consequence=_RANDOM) from None
     v1 = doc.get("registries")
     if v1_set(v1):
         if drop_in:
@@ -569,7 +575,7 @@ def read_registries_conf(
             parsed = parse_conf(text, name, drop_in=drop_in)
         except ConfError as exc:
             line = exc.line or _line_of(str(exc))
-            errors.append(ConfigError(name, line, f"{exc}; {_UNUSABLE}"))
+            errors.append(ConfigError(name, line, f"{exc}; {exc.consequence}"))
             continue
         files.append(name)
         for entry in parsed.entries:

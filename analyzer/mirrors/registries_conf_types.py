@@ -116,3 +116,46 @@ def check(value: Any, schema: Schema, where: str = "", keys: tuple[str, ...] | N
         if tag is not None:
             inner = f"{where}.{key}" if where else key
             check(item, schema[tag], inner, None if keys is None else (*keys, key))
+
+
+def canonical_keys(value: Any, schema: Schema) -> Any:
+    """``value`` with every key of a struct spelt as its Go field's tag.
+
+    BurntSushi fills a field from a key spelt any case (``Blocked = true`` blocks), so the
+    reader must see that key as ``blocked``. For each key of a table ``unifyStruct`` takes
+    the field whose tag equals it, else one equal but for case; two spellings of one field
+    both decode into it, in Go's random map order (skopeo 1.9.3 blocked 10 times in 12 with
+    ``blocked = false`` and ``Blocked = true``): two spellings with different values raise
+    ``KeyConflict``, the same value is harmless. Maps (``[aliases]``) and unknown keys are
+    kept as written.
+    """
+    if isinstance(schema, list):
+        return (
+            [canonical_keys(item, schema[0]) for item in value]
+            if isinstance(value, list)
+            else value
+        )
+    if not isinstance(schema, Mapping) or not isinstance(value, dict):
+        return value
+    result: dict[str, Any] = {}
+    folded: dict[str, Any] = {}
+    for key, item in value.items():
+        tag = key if key in schema else next((t for t in schema if _fold_equal(key, t)), None)
+        if tag is None:
+            result[key] = item
+        elif tag == key:
+            result[tag] = canonical_keys(item, schema[tag])
+        else:
+            folded.setdefault(tag, canonical_keys(item, schema[tag]))
+    for tag, item in folded.items():
+        if tag in result and result[tag] != item:
+            raise KeyConflict(
+                f"{tag!r} is set twice, spelt differently, to different values: containers/"
+                "image takes one of them at random each time it starts"
+            )
+        result.setdefault(tag, item)
+    return result
+
+
+class KeyConflict(ValueError):
+    """One field set by two spellings of its key, to different values."""

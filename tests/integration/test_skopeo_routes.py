@@ -108,6 +108,19 @@ SITUATIONS: tuple[Situation, ...] = (
     Situation(
         "blocked-primary-mirror-lacks", _reg(UP, M1, extra="blocked = true"), {"up": REPO}, None
     ),
+    # BurntSushi matches a key to its field in any case (unifyStruct: strings.EqualFold)
+    Situation(
+        "blocked-key-spelt-capitalised-mirror-lacks",
+        _reg(UP, M1, extra="Blocked = true"),
+        {"up": REPO},
+        None,
+    ),
+    Situation(
+        "mirror-location-key-spelt-capitalised-serves",
+        _reg(UP, 'Location = "{m1}"'),
+        {"m1": REPO},
+        "m1",
+    ),
     Situation(
         "location-remap-renames",
         _reg(UP + "/" + REPO, location="{m1}/renamed/" + REPO),
