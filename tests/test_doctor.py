@@ -239,3 +239,22 @@ def test_a_configuration_error_is_never_summed_up_as_no_known_trap(tmp_path: Pat
     last = result.output.strip().splitlines()[-1]
     assert "no known trap" not in result.output
     assert last.endswith("1 configuration error: not all checked"), last
+
+
+def test_a_k3s_key_k3s_never_reads_is_a_warning_with_the_key_meant(tmp_path: Path) -> None:
+    """wharfie's registries.yaml decoder (yaml.v2) matches keys exactly: `Mirrors:` and
+    `endpoints:` configure nothing, and k3s starts without a word."""
+    text = (
+        "Mirrors:\n  docker.io:\n    endpoint: [https://docker.m.daocloud.io]\n"
+        "mirrors:\n  quay.io:\n    endpoints: [https://quay.m.daocloud.io]\n"
+        "configs:\n  quay.m.daocloud.io:\n    tls: {insecure_skip_verify: true, ca: x}\n"
+        "    auth: {username: u, password: p}\n"
+    )
+    registries = _tree(tmp_path, {"registries.yaml": text}) / "registries.yaml"
+    findings = diagnose([], None, str(registries))
+    assert [(f.code, f.line, f.fix) for f in findings] == [
+        ("unknown-key", 1, "did you mean 'mirrors'?"),
+        ("unknown-key", 6, "did you mean 'endpoint'?"),
+        ("unknown-key", 9, "known: ca_file, cert_file, insecure_skip_verify, key_file"),
+    ]
+    assert "'mirrors.<registry>.endpoints' is not a registries.yaml key" in findings[1].message

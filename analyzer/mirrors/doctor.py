@@ -94,6 +94,7 @@ def _k3s_registries(path: str) -> Iterator[Finding]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, yaml.YAMLError, TooDeep):
         return  # the registries.yaml reader reports why
+    yield from _k3s_unknown_keys(path, root)
     mirrors = _yaml_get(root, "mirrors")
     if not isinstance(mirrors, yaml.MappingNode):
         return
@@ -114,6 +115,49 @@ def _k3s_registries(path: str) -> Iterator[Finding]:
                     f"https://{shown} (http:// only for localhost on a port other than 443)",
                     f"write the scheme: https://{shown} (or http:// for a plain-HTTP mirror)",
                 )
+
+
+#: the keys of wharfie's ``Registry`` (k3s pkg/agent/containerd reads registries.yaml with
+#: it): ``yaml.v2`` matches a key to its tag exactly, so any other spelling is skipped
+_K3S_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({"mirrors", "configs"}),
+    "mirrors.*": frozenset({"endpoint", "rewrite"}),
+    "configs.*": frozenset({"auth", "tls"}),
+    "configs.*.auth": frozenset({"username", "password", "auth", "identity_token"}),
+    "configs.*.tls": frozenset({"cert_file", "key_file", "ca_file", "insecure_skip_verify"}),
+}
+
+
+def _k3s_unknown_keys(path: str, root: yaml.Node | None, where: str = "") -> Iterator[Finding]:
+    """A key k3s never reads (``Mirrors:``, ``endpoints:``): the mirror it meant is not
+    configured, and nothing says so at k3s's start."""
+    import difflib  # only for a registries.yaml
+
+    if not isinstance(root, yaml.MappingNode):
+        return
+    known = _K3S_KEYS[where]
+    for key, value in root.value:
+        name = getattr(key, "value", None)
+        if not isinstance(name, str):
+            continue
+        if name not in known:
+            close = difflib.get_close_matches(name.lower(), sorted(known), n=1)
+            shown = f"{where.replace('*', '<registry>')}.{name}".lstrip(".")
+            yield _finding(
+                path,
+                key.start_mark.line + 1,
+                "warning",
+                "unknown-key",
+                f"{shown!r} is not a registries.yaml key: k3s skips it without a word",
+                f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known))}",
+            )
+            continue
+        inner = f"{where}.{name}".lstrip(".") if where else name
+        if where == "" and isinstance(value, yaml.MappingNode):  # registries: any name
+            for _, entry in value.value:
+                yield from _k3s_unknown_keys(path, entry, f"{name}.*")
+        elif inner in _K3S_KEYS:
+            yield from _k3s_unknown_keys(path, value, inner)
 
 
 def _yaml_get(node: yaml.Node | None, key: str) -> yaml.Node | None:
