@@ -23,6 +23,21 @@ def test_scan_with_registries_conf_says_so_first() -> None:
     assert result.exit_code == 1  # the sample manifests use images DaoCloud does not serve
 
 
+def test_a_drop_in_folder_named_but_missing_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: c, image: docker.io/library/nginx:1.25}\n"
+    )
+    missing = str(tmp_path / "registries.conf.d")  # a typo: CRI-O would skip it silently
+    args = ["scan", str(pod), "--runtime", "crio", "--registries-conf-d"]
+    result = CliRunner().invoke(app, [*args, missing])
+    assert result.exit_code == 2, result.output
+    assert f"{missing}: no such folder" in result.output
+    (tmp_path / "registries.conf.d").mkdir()
+    assert CliRunner().invoke(app, [*args, missing]).exit_code == 0
+
+
 def test_settings_file_takes_the_runtime_keys(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "k3s-registries.yaml", tmp_path / "registries.yaml")
     (tmp_path / "image-coverage.toml").write_text(

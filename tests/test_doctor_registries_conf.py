@@ -62,6 +62,7 @@ def test_doctor_shows_a_refused_file_as_a_finding_and_exits_1(tmp_path: Path) ->
     conf.write_text(
         'short-name-mode = "permissive"\n[registries.insecure]\nregistries = ["a.io"]\n'
     )
+    (tmp_path / "none").mkdir()  # an empty drop-in folder
     options = ["--registries-conf", str(conf), "--registries-conf-d", str(tmp_path / "none")]
     result = runner.invoke(app, ["doctor", *options])
     assert result.exit_code == 1, result.output

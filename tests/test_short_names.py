@@ -225,6 +225,7 @@ def test_scan_routes_a_short_and_a_full_spelling_apart_and_keeps_the_worse(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
         "  - {name: a, image: docker.io/library/nginx:1}\n  - {name: b, image: nginx:1}\n"
     )
+    (tmp_path / "none").mkdir()  # an empty drop-in folder
     conf = tmp_path / "registries.conf"
     conf.write_text(TWO + HUB_MIRROR)
     options = ScanOptions(
@@ -242,6 +243,7 @@ def test_scan_routes_a_short_and_a_full_spelling_apart_and_keeps_the_worse(
 
 
 def test_explain_lists_the_candidates_in_order(tmp_path: Path) -> None:
+    (tmp_path / "none").mkdir()  # an empty drop-in folder
     conf = tmp_path / "registries.conf"
     conf.write_text(TWO + HUB_MIRROR)
     options = [

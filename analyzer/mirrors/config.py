@@ -327,6 +327,12 @@ def load_mirror_config(
     given = files.given
     version, version_origin = _choose_version(containerd_version, given, node_default)
     gathered = _Gathered()
+    if registries_conf_d is not None and not os.path.isdir(registries_conf_d):
+        # the runtime skips a missing drop-in folder, but one named here was meant: a typo
+        # must not pass as "no drop-ins"
+        gathered.errors.append(
+            ConfigError(registries_conf_d, None, "no such folder (the registries.conf.d given)")
+        )
     containerd, daemon, located = _containerd_files(files, gathered)
     if files.kind_config is not None:
         containerd, located = _kind_files(files.kind_config, version, located, gathered)
