@@ -180,7 +180,7 @@ class Summary:
     images: int  # distinct valid images
     uses: int  # every use counted, invalid and unresolved included
     by_status: dict[str, int]  # distinct images per status; "invalid" counts invalid uses
-    coverage_percent: float  # mirrored / non-ignored valid images, 100 when there are none
+    coverage_percent: float | None  # mirrored / non-ignored valid images; None: no such image
     ignored: int
     errors: int
 
@@ -223,8 +223,7 @@ class Report:
             images=len(self.images),
             uses=uses,
             by_status=by_status,
-            # rounded down: 1,999 of 2,000 shows 99.9, never 100
-            coverage_percent=math.floor(self.coverage_ratio() * 1000) / 10,
+            coverage_percent=_rounded(self.coverage_ratio()),
             ignored=sum(1 for r in self.images if r.ignored),
             errors=len(self.source_errors) + len(self.config_errors),
         )
@@ -243,17 +242,26 @@ class Report:
     def failing_invalid(self) -> Sequence[ImageUse]:
         return self.invalid if "invalid" in self.policy.fail_on else ()
 
-    def coverage_ratio(self) -> float:
-        """Mirrored images over the images not ignored (1.0 when there are none), unrounded."""
+    def coverage_ratio(self) -> float | None:
+        """Mirrored images over the images not ignored, unrounded; None when there are none
+        (coverage over no image is undefined, never 100 %: see ``coverage_unmeasured``)."""
         counted = [r for r in self.images if not r.ignored]
         if not counted:
-            return 1.0
+            return None
         return sum(1 for r in counted if r.status in COVERED_STATUSES) / len(counted)
 
+    def coverage_unmeasured(self) -> str | None:
+        """Why there is no coverage to show (``no pullable image``...), None when there is."""
+        if self.images:
+            return None if self.coverage_ratio() is not None else "every image is ignored"
+        return "no pullable image" if self.invalid else "no image in the manifests"
+
     def coverage_too_low(self) -> bool:
-        """Compared unrounded: 1,999 of 2,000 mirrored is below 100 % though it prints 99.9."""
+        """Compared unrounded: 1,999 of 2,000 mirrored is below 100 % though it prints 99.9.
+        A minimum with no image to measure is not met: the gate asked for checked nothing."""
         minimum = self.policy.min_coverage
-        return minimum is not None and self.coverage_ratio() * 100 < minimum
+        ratio = self.coverage_ratio()
+        return minimum is not None and (ratio is None or ratio * 100 < minimum)
 
     @property
     def passed(self) -> bool:
@@ -272,9 +280,7 @@ class Report:
         if invalid:
             reasons.append(_plural(invalid, "invalid use"))
         if self.coverage_too_low():
-            shown = _percent(math.floor(self.coverage_ratio() * 1000) / 10)
-            minimum = _percent(self.policy.min_coverage or 0.0)
-            reasons.append(f"coverage {shown}% is below the minimum {minimum}%")
+            reasons.append(self.coverage_shortfall())
         misconfigured = len(self.failing_findings())
         if misconfigured:
             reasons.append(f"{_plural(misconfigured, 'configuration error')} (coverage doctor)")
@@ -282,6 +288,15 @@ class Report:
         if errors:
             reasons.append(f"{_plural(errors, 'input')} could not be read")
         return tuple(reasons)
+
+    def coverage_shortfall(self) -> str:
+        """Why ``--min-coverage`` is not met: the coverage below it, or nothing to measure."""
+        minimum = _percent(self.policy.min_coverage or 0.0)
+        shown = _rounded(self.coverage_ratio())
+        if shown is None:
+            why = self.coverage_unmeasured()
+            return f"coverage n/a ({why}): the minimum {minimum}% cannot be checked"
+        return f"coverage {_percent(shown)}% is below the minimum {minimum}%"
 
     @property
     def has_errors(self) -> bool:
@@ -317,6 +332,11 @@ class Report:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _rounded(ratio: float | None) -> float | None:
+    """A ratio as a percent rounded down (1,999 of 2,000 shows 99.9, never 100)."""
+    return None if ratio is None else math.floor(ratio * 1000) / 10
 
 
 def _percent(value: float) -> str:

@@ -149,7 +149,7 @@ def test_coverage_below_minimum_fails_with_that_reason() -> None:
 
 def test_empty_report() -> None:
     text = table(empty_report())
-    assert "0 images, 0 uses, coverage 100% (0 mirrored" in text
+    assert "0 images, 0 uses, coverage n/a: no image in the manifests (0 mirrored" in text
     assert "no mirror is configured" in text
     assert text.splitlines()[-1].startswith("PASS")
 

@@ -317,11 +317,11 @@ def _write(report: Report, fmt: str, output: str | None, color: bool | None) -> 
         _write_file(Path(output), write)
     except OSError as exc:
         raise _usage(f"{output}: cannot write: {exc.strerror or exc}") from None
-    from analyzer.formats.common import verdict
+    from analyzer.formats.common import coverage_text, verdict
 
-    summary = report.summary()
+    images = report.summary().images
     say(
-        f"{verdict(report)} ({summary.images} images, coverage {summary.coverage_percent:g}%); "
+        f"{verdict(report)} ({images} images, {coverage_text(report)}); "
         f"{fmt} report written to {output}",
         err=True,
     )

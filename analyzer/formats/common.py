@@ -132,13 +132,21 @@ def shown_statuses(report: Report) -> tuple[str, ...]:
     return tuple(s for s in STATUSES if s != "rewritten" or counts.get(s, 0))
 
 
+def coverage_text(report: Report) -> str:
+    """``coverage 66.7%``, or ``coverage n/a: no pullable image`` when no image counts."""
+    shown = report.summary().coverage_percent
+    if shown is None:
+        return f"coverage n/a: {report.coverage_unmeasured()}"
+    return f"coverage {percent(shown)}%"
+
+
 def summary_line(report: Report) -> str:
     """``N images, M uses, coverage X% (a mirrored, ..., f invalid)``."""
     summary = report.summary()
     counts = ", ".join(f"{summary.by_status.get(s, 0)} {s}" for s in shown_statuses(report))
     line = (
         f"{plural(summary.images, 'image')}, {plural(summary.uses, 'use')}, "
-        f"coverage {percent(summary.coverage_percent)}% ({counts})"
+        f"{coverage_text(report)} ({counts})"
     )
     if summary.ignored:
         line += f"; {summary.ignored} ignored"
@@ -167,11 +175,8 @@ def verdict(report: Report) -> str:
     else:
         text = "PASS: the policy rejects no status"
     minimum = report.policy.min_coverage
-    if minimum is not None:
-        text += (
-            f"; coverage {percent(report.summary().coverage_percent)}% meets the minimum "
-            f"{percent(minimum)}%"
-        )
+    if minimum is not None:  # passed: the coverage was measured
+        text += f"; {coverage_text(report)} meets the minimum {percent(minimum)}%"
     return text
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from analyzer.formats.common import (
+    coverage_text,
     describe_invalid,
     describe_route,
     one_line,
@@ -101,11 +102,12 @@ def document(report: Report) -> ET.Element:
 def _properties(report: Report) -> list[tuple[str, str]]:
     policy = report.policy
     minimum = policy.min_coverage
+    coverage = report.summary().coverage_percent  # None: no image to measure
     return [
         ("configuration", one_line(report.config_description)),
         ("fail_on", ",".join(sorted(policy.fail_on))),
         ("min_coverage", "" if minimum is None else percent(minimum)),
-        ("coverage_percent", percent(report.summary().coverage_percent)),
+        ("coverage_percent", "" if coverage is None else percent(coverage)),
         ("summary", summary_line(report)),
     ]
 
@@ -178,14 +180,8 @@ def _error_case(error: SourceError | ConfigError) -> ET.Element:
 def _coverage_case(report: Report) -> ET.Element:
     minimum = report.policy.min_coverage or 0.0
     case = _case("policy", f"coverage >= {percent(minimum)}%")
-    coverage = percent(report.summary().coverage_percent)
     if report.coverage_too_low():
-        _child(
-            case,
-            "failure",
-            f"coverage {coverage}% is below the minimum {percent(minimum)}%",
-            kind="coverage",
-        )
+        _child(case, "failure", report.coverage_shortfall(), kind="coverage")
     else:
-        ET.SubElement(case, "system-out").text = f"coverage {coverage}%"
+        ET.SubElement(case, "system-out").text = coverage_text(report)
     return case

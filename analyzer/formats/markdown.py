@@ -96,7 +96,7 @@ def _summary_table(report: Report) -> list[str]:
     row = [
         str(summary.images),
         str(summary.uses),
-        f"{percent(summary.coverage_percent)}%",
+        "n/a" if summary.coverage_percent is None else f"{percent(summary.coverage_percent)}%",
         *(str(summary.by_status.get(s, 0)) for s in statuses),
         str(summary.ignored),
         str(summary.errors),
