@@ -220,7 +220,8 @@ def test_a_refused_file_beside_the_drop_in_writes_nothing(tmp_path: Path) -> Non
         assert result.exit_code == 2, extra
         assert result.stderr.startswith(
             "coverage mirrors init: error: docker.io: with the new files every pull would fail: "
-            f"{main}: invalid location 'https://quay.io': URI schemes are not supported"
+            f"{main}:3: [[registry]] #1: location: invalid location 'https://quay.io': URI "
+            "schemes are not supported"
         )
         assert "image-coverage-init-" not in result.output  # the staged copy's path
         assert "nothing written" in result.stderr

@@ -75,8 +75,7 @@ def test_min_coverage_fails_when_the_only_image_is_invalid(tmp_path: Path) -> No
     assert "PASS" not in result.stdout and "100%" not in result.stdout
     assert "0 images, 1 use, coverage n/a: no pullable image (" in result.stdout
     assert (
-        "FAIL: coverage n/a (no pullable image): the minimum 90% cannot be checked"
-        in result.stdout
+        "FAIL: coverage n/a (no pullable image): the minimum 90% cannot be checked" in result.stdout
     )
 
 

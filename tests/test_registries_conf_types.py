@@ -36,9 +36,10 @@ WRONG_TYPES = [
     ("[aliases]\nx = 5\n", 2, "aliases.x must be a string, not an integer"),
     # BurntSushi matches a key to a field case-insensitively (strings.EqualFold)
     ("Credential-Helpers = 5\n", 1, "Credential-Helpers must be"),
-    ('[[registry]]\nlocation = "quay.io"\npull-from-mirror = 0\n', None, "registry #1.pull-"),
-    ('[[registry]]\nlocation = "quay.io"\nBlocked = 1\n', None, "Blocked must be true or false"),
-    ('[[registry]]\nlocation = "quay.io"\n[[registry.mirror]]\nlocation = 5\n', None, "mirror"),
+    # inside an array of tables: the key's line (registries_conf_lines)
+    ('[[registry]]\nlocation = "quay.io"\npull-from-mirror = 0\n', 3, "registry #1.pull-"),
+    ('[[registry]]\nlocation = "quay.io"\nBlocked = 1\n', 3, "Blocked must be true or false"),
+    ('[[registry]]\nlocation = "quay.io"\n[[registry.mirror]]\nlocation = 5\n', 4, "mirror"),
 ]
 
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from analyzer.mirrors.config import MirrorConfig
 from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.registries_conf import V2_KEYS, RegistriesConfRuntime, v1_set
+from analyzer.mirrors.registries_conf_lines import ConfLines, scan_conf_lines
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads
 from analyzer.model import ConfigError, Finding, Severity
 from analyzer.nesting import TooDeep
@@ -43,63 +44,12 @@ _REGISTRY_KEYS = frozenset(
 )
 _MIRROR_KEYS = frozenset({"location", "insecure", "pull-from-mirror"})
 _HUB_ALIASES = ("index.docker.io", "registry-1.docker.io")
-_REGISTRY_HEADER = re.compile(r"\[\[\s*registry\s*\]\]\s*(?:#.*)?")
-_MIRROR_HEADER = re.compile(r"\[\[\s*registry\s*\.\s*mirrors?\s*\]\]\s*(?:#.*)?")
-_TABLE_HEADER = re.compile(r"\[\[?\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(?:#.*)?")
-_KEY = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
 
 
 def _finding(
     file: str, line: int | None, severity: Severity, code: str, message: str, fix: str
 ) -> Finding:
     return Finding(file, line, message, severity=severity, code=code, fix=fix)
-
-
-@dataclass
-class _Lines:
-    """1-based lines: top-level keys and tables, each ``[[registry]]`` and its mirrors
-    (``""`` is the header's line)."""
-
-    top: dict[str, int] = field(default_factory=dict)
-    registries: list[dict[str, int]] = field(default_factory=list)
-    mirrors: list[list[dict[str, int]]] = field(default_factory=list)
-
-    def registry(self, index: int, key: str = "") -> int | None:
-        if index >= len(self.registries):
-            return None
-        found = self.registries[index]
-        return found.get(key, found.get(""))
-
-    def mirror(self, index: int, number: int, key: str = "") -> int | None:
-        if index >= len(self.mirrors) or number >= len(self.mirrors[index]):
-            return self.registry(index)
-        found = self.mirrors[index][number]
-        return found.get(key, found.get(""))
-
-
-def _scan(text: str) -> _Lines:
-    """Where the headers and keys are (a line scan; a value spanning lines is skipped)."""
-    lines = _Lines()
-    current: dict[str, int] | None = lines.top
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if _REGISTRY_HEADER.fullmatch(stripped):
-            current = {"": number}
-            lines.registries.append(current)
-            lines.mirrors.append([])
-        elif _MIRROR_HEADER.fullmatch(stripped) and lines.mirrors:
-            current = {"": number}
-            lines.mirrors[-1].append(current)
-        elif stripped.startswith("["):
-            table = _TABLE_HEADER.fullmatch(stripped)
-            name = table.group(1).split(".")[0].strip("\"' ") if table else ""
-            lines.top.setdefault(name, number)
-            current = None
-        else:
-            key = _KEY.match(line)
-            if key is not None and current is not None:
-                current.setdefault(key.group(1).strip("\"'"), number)
-    return lines
 
 
 def _guess(key: str, known: frozenset[str]) -> str:
@@ -221,7 +171,7 @@ def _scheme(path: str, where: str, value: str, line: int | None) -> Finding:
 
 
 def _registry(
-    path: str, index: int, table: Mapping[str, Any], lines: _Lines
+    path: str, index: int, table: Mapping[str, Any], lines: ConfLines
 ) -> tuple[list[Finding], _Seen | None]:
     out: list[Finding] = []
     line = lines.registry(index)
@@ -284,13 +234,13 @@ def _file(path: str, drop_in: bool, runtime: str | None) -> tuple[list[Finding],
         doc = loads(text)
     except (TOMLDecodeError, TooDeep):
         return [], []  # the reader reports the syntax error, with its line
-    lines = _scan(text)
+    lines = scan_conf_lines(text)
     out: list[Finding] = []
     v1 = doc.get("registries")
     v2 = sorted(key for key in V2_KEYS if key in doc)
     if v1_set(v1):
         assert isinstance(v1, dict)
-        line = lines.top.get("registries")
+        line = lines.top.key("registries")
         if drop_in:
             out.append(
                 _finding(
@@ -317,12 +267,12 @@ def _file(path: str, drop_in: bool, runtime: str | None) -> tuple[list[Finding],
             )
     for key in doc:
         if key not in _TOP_KEYS:
-            out += _unknown(path, {key: None}, _TOP_KEYS, "", lines.top.get(key))
+            out += _unknown(path, {key: None}, _TOP_KEYS, "", lines.top.key(key))
     if runtime == "crio" and "short-name-mode" in doc:
         out.append(
             _finding(
                 path,
-                lines.top.get("short-name-mode"),
+                lines.top.key("short-name-mode"),
                 "info",
                 "crio-short-name-mode",
                 "CRI-O does not use short-name-mode: it sets the mode itself (crio.conf "

@@ -36,7 +36,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.mirrors.registries_conf_types import ROOT, KeyConflict, TypeProblem, canonical_keys
+from analyzer.mirrors.registries_conf_lines import scan_conf_lines
+from analyzer.mirrors.registries_conf_types import (
+    ROOT,
+    KeyConflict,
+    KeyPath,
+    TypeProblem,
+    canonical_keys,
+)
 from analyzer.mirrors.registries_conf_types import check as check_types
 from analyzer.mirrors.short_names import Alias, AliasError, check_alias
 from analyzer.mirrors.toml_lines import loads as toml_loads
@@ -89,26 +96,45 @@ class ConfFile:
 
 
 class ConfError(ValueError):
-    """A file containers/image refuses (the message names why; ``line`` where, if known)."""
+    """A file containers/image refuses (the message names why; ``line`` where, if known,
+    else ``place``: the key path it is about, whose line ``parse_conf`` finds)."""
 
-    def __init__(self, message: str, line: int | None = None, *, consequence: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        line: int | None = None,
+        *,
+        consequence: str = "",
+        place: KeyPath = (),
+    ) -> None:
         super().__init__(message)
         self.line = line
         self.consequence = consequence or _UNUSABLE  # what it means for every pull
+        self.place = place
 
 
-def _bool(table: Mapping[str, Any], key: str, where: str) -> bool:
+def _bool(table: Mapping[str, Any], key: str, where: str, place: KeyPath) -> bool:
     value = table.get(key, False)
     if not isinstance(value, bool):
-        raise ConfError(f"{where}: {key} must be true or false")
+        raise ConfError(f"{where}: {key} must be true or false", place=(*place, key))
     return value
 
 
-def _string(table: Mapping[str, Any], key: str, where: str) -> str:
+def _string(table: Mapping[str, Any], key: str, where: str, place: KeyPath) -> str:
     value = table.get(key, "")
     if not isinstance(value, str):
-        raise ConfError(f"{where}: {key} must be a string")
+        raise ConfError(f"{where}: {key} must be a string", place=(*place, key))
     return value
+
+
+def _location(table: Mapping[str, Any], key: str, where: str, place: KeyPath) -> str:
+    """``parse_location`` of a string field, the error naming the entry and the key."""
+    try:
+        return parse_location(_string(table, key, where, place))
+    except ConfError as exc:
+        if exc.place:
+            raise
+        raise ConfError(f"{where}: {key}: {exc}", place=(*place, key)) from None
 
 
 def parse_location(value: str) -> str:
@@ -122,51 +148,66 @@ def parse_location(value: str) -> str:
 
 def _entry(table: Any, index: int, path: str) -> Entry:
     where = f"[[registry]] #{index + 1}"
+    at: KeyPath = ("registry", index)
     if not isinstance(table, dict):
-        raise ConfError(f"{where} must be a table")
-    location = parse_location(_string(table, "location", where))
-    prefix = _string(table, "prefix", where)
+        raise ConfError(f"{where} must be a table", place=at)
+    location = _location(table, "location", where, at)
+    prefix = _location(table, "prefix", where, at)
     if not prefix:
         if not location:
-            raise ConfError(f"{where}: both location and prefix are unset")
+            raise ConfError(f"{where}: both location and prefix are unset", place=at)
         prefix = location
-    else:
-        prefix = parse_location(prefix)
-        if not prefix.startswith("*.") and not location:
-            raise ConfError(
-                f"{where}: location is unset and prefix is not in the format *.example.com"
-            )
+    elif not prefix.startswith("*.") and not location:
+        raise ConfError(
+            f"{where}: location is unset and prefix is not in the format *.example.com",
+            place=(*at, "prefix"),
+        )
     if prefix.startswith("*.") and any(c in prefix for c in "/@:"):
-        raise ConfError(f"{where}: wildcarded prefix {prefix!r} must be like *.example.com")
+        raise ConfError(
+            f"{where}: wildcarded prefix {prefix!r} must be like *.example.com",
+            place=(*at, "prefix"),
+        )
     if table.get("pull-from-mirror"):
-        raise ConfError(f"{where}: pull-from-mirror must not be set for a non-mirror registry")
-    by_digest = _bool(table, "mirror-by-digest-only", where)
+        raise ConfError(
+            f"{where}: pull-from-mirror must not be set for a non-mirror registry",
+            place=(*at, "pull-from-mirror"),
+        )
+    by_digest = _bool(table, "mirror-by-digest-only", where, at)
     raw_mirrors = table.get("mirror", [])
     if not isinstance(raw_mirrors, list):
-        raise ConfError(f"{where}: mirror must be an array of tables ([[registry.mirror]])")
+        raise ConfError(
+            f"{where}: mirror must be an array of tables ([[registry.mirror]])",
+            place=(*at, "mirror"),
+        )
     mirrors = []
     for number, raw in enumerate(raw_mirrors, start=1):
         mirror_where = f"{where} mirror #{number}"
+        mirror_at: KeyPath = (*at, "mirror", number - 1)
         if not isinstance(raw, dict):
-            raise ConfError(f"{mirror_where} must be a table")
-        mirror_location = parse_location(_string(raw, "location", mirror_where))
+            raise ConfError(f"{mirror_where} must be a table", place=mirror_at)
+        mirror_location = _location(raw, "location", mirror_where, mirror_at)
         if not mirror_location:
-            raise ConfError(f"{mirror_where}: mirror location is unset")
-        usage = _string(raw, "pull-from-mirror", mirror_where)
+            raise ConfError(f"{mirror_where}: mirror location is unset", place=mirror_at)
+        usage = _string(raw, "pull-from-mirror", mirror_where, mirror_at)
         if by_digest and usage:
             raise ConfError(
                 f"{mirror_where}: cannot set mirror-by-digest-only for the registry ({prefix}) "
-                f"and pull-from-mirror for a mirror ({mirror_location}) at the same time"
+                f"and pull-from-mirror for a mirror ({mirror_location}) at the same time",
+                place=(*mirror_at, "pull-from-mirror"),
             )
         if usage and usage not in PULL_FROM_MIRROR:
-            raise ConfError(f"{mirror_where}: unsupported pull-from-mirror value {usage!r}")
-        mirrors.append(Mirror(mirror_location, _bool(raw, "insecure", mirror_where), usage))
+            raise ConfError(
+                f"{mirror_where}: unsupported pull-from-mirror value {usage!r}",
+                place=(*mirror_at, "pull-from-mirror"),
+            )
+        insecure = _bool(raw, "insecure", mirror_where, mirror_at)
+        mirrors.append(Mirror(mirror_location, insecure, usage))
     return Entry(
         prefix,
         location,
         path,
-        _bool(table, "insecure", where),
-        _bool(table, "blocked", where),
+        _bool(table, "insecure", where, at),
+        _bool(table, "blocked", where, at),
         by_digest,
         tuple(mirrors),
     )
@@ -175,12 +216,16 @@ def _entry(table: Any, index: int, path: str) -> Entry:
 def _v1_entries(v1: Any, path: str) -> tuple[list[Entry], list[str] | None]:
     """``ConvertToV2``: ``[registries.block]`` and ``[registries.insecure]`` become entries."""
     if not isinstance(v1, dict):
-        raise ConfError("[registries] must be a table")
+        raise ConfError("[registries] must be a table", place=("registries",))
     order: list[str] = []
     flags: dict[str, dict[str, bool]] = {}
     for kind in ("block", "insecure"):
         for location in (v1.get(kind) or {}).get("registries") or []:
-            name = parse_location(location)  # a string: registries_conf_types checked it
+            try:
+                name = parse_location(location)  # a string: registries_conf_types checked it
+            except ConfError as exc:
+                place = ("registries", kind, "registries")
+                raise ConfError(f"[registries.{kind}]: {exc}", place=place) from None
             if name not in flags:
                 order.append(name)
                 flags[name] = {}
@@ -200,16 +245,36 @@ def _v1_entries(v1: Any, path: str) -> tuple[list[Entry], list[str] | None]:
 
 
 def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
-    """One file, ``loadConfigFile`` + ``postProcessRegistries``. Raises ``ConfError``."""
+    """One file, ``loadConfigFile`` + ``postProcessRegistries``. Raises ``ConfError``, with
+    the line of what it is about (found by a scan of ``text``: tomllib gives no positions)."""
     try:
         doc = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfError(f"not valid TOML: {exc}") from None
     try:
-        check_types(doc, ROOT)
+        return _parse_doc(doc, path, drop_in=drop_in)
     except TypeProblem as exc:
-        line = scan_layout(text).line_of(exc.keys) if exc.keys else None
+        line = _line_at(text, exc.keys)
         raise ConfError(f"{exc} (Go's TOML decoder refuses it)", line) from None
+    except ConfError as exc:
+        if exc.line is None and exc.place:
+            exc.line = _line_at(text, exc.place)
+        raise
+
+
+def _line_at(text: str, place: KeyPath) -> int | None:
+    """The line of a key path: a table of an array (``registry``, 1, ...) by the scan of
+    ``registries_conf_lines``, any other by ``toml_lines`` (else its top-level key)."""
+    keys = tuple(k for k in place if isinstance(k, str))
+    if len(keys) == len(place):
+        found = scan_layout(text).line_of(keys)
+        if found is not None:
+            return found
+    return scan_conf_lines(text).line_of(place)
+
+
+def _parse_doc(doc: dict[str, Any], path: str, *, drop_in: bool) -> ConfFile:
+    check_types(doc, ROOT)
     try:
         doc = canonical_keys(doc, ROOT)  # `Blocked = true` blocks: Go matches keys in any case
     except KeyConflict as exc:
@@ -217,14 +282,16 @@ def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
     v1 = doc.get("registries")
     if v1_set(v1):
         if drop_in:
-            raise ConfError("registry must be in v2 format but is in v1")
+            raise ConfError("registry must be in v2 format but is in v1", place=("registries",))
         if V2_KEYS & doc.keys():
-            raise ConfError("mixing sysregistry v1/v2 is not supported")
+            raise ConfError("mixing sysregistry v1/v2 is not supported", place=("registries",))
         entries, search = _v1_entries(v1, path)
     else:
         raw = doc.get("registry", [])
         if not isinstance(raw, list):
-            raise ConfError("registry must be an array of tables ([[registry]])")
+            raise ConfError(
+                "registry must be an array of tables ([[registry]])", place=("registry",)
+            )
         entries = [_entry(table, index, path) for index, table in enumerate(raw)]
         search = doc.get("unqualified-search-registries")
     _check_conflicts(entries)
@@ -233,7 +300,7 @@ def parse_conf(text: str, path: str, *, drop_in: bool) -> ConfFile:
         unique.setdefault(entry.prefix, entry)  # the first of a prefix wins within a file
     mode = doc.get("short-name-mode")
     if mode is not None and mode not in ("", "disabled", "enforcing", "permissive"):
-        raise ConfError(f"invalid short-name mode: {mode!r}")
+        raise ConfError(f"invalid short-name mode: {mode!r}", place=("short-name-mode",))
     return ConfFile(
         path,
         tuple(unique[p] for p in sorted(unique)),
@@ -247,13 +314,19 @@ def _search(search: Any) -> tuple[str, ...] | None:
     """``unqualified-search-registries``: registry host[:port] each (``postProcessRegistries``)."""
     if search is None:
         return None
+    place: KeyPath = ("unqualified-search-registries",)
     if not isinstance(search, list) or not all(isinstance(s, str) for s in search):
-        raise ConfError("unqualified-search-registries must be an array of strings")
+        raise ConfError("unqualified-search-registries must be an array of strings", place=place)
     out = []
     for entry in search:
-        registry = parse_location(entry)
+        try:
+            registry = parse_location(entry)
+        except ConfError as exc:
+            raise ConfError(f"unqualified-search-registries: {exc}", place=place) from None
         if not is_registry_domain(registry):
-            raise ConfError(f"Invalid unqualified-search-registries entry {registry!r}")
+            raise ConfError(
+                f"Invalid unqualified-search-registries entry {registry!r}", place=place
+            )
         out.append(registry)
     return tuple(out)
 
@@ -261,7 +334,7 @@ def _search(search: Any) -> tuple[str, ...] | None:
 def _aliases(aliases: Any) -> dict[str, str | None]:
     """``[aliases]``, checked as ``newShortNameAliasCache`` does (every bad one is named)."""
     if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
-        raise ConfError("[aliases] must map short names to strings")
+        raise ConfError("[aliases] must map short names to strings", place=("aliases",))
     out: dict[str, str | None] = {}
     problems = []
     for name, value in aliases.items():
@@ -270,7 +343,7 @@ def _aliases(aliases: Any) -> dict[str, str | None]:
         except AliasError as exc:
             problems.append(str(exc))
     if problems:
-        raise ConfError("validating short-name aliases: " + "; ".join(problems))
+        raise ConfError("validating short-name aliases: " + "; ".join(problems), place=("aliases",))
     return out
 
 
@@ -300,14 +373,15 @@ def _check_conflicts(entries: Sequence[Entry]) -> None:
     """A registry (location, or prefix when none) named twice must agree on insecure and
     blocked."""
     seen: dict[str, Entry] = {}
-    for entry in entries:
+    for index, entry in enumerate(entries):
         key = entry.location or entry.prefix
         other = seen.setdefault(key, entry)
         for attribute in ("insecure", "blocked"):
             if getattr(other, attribute) != getattr(entry, attribute):
                 raise ConfError(
                     f"registry {key!r} is defined multiple times with conflicting "
-                    f"{attribute!r} setting"
+                    f"{attribute!r} setting",
+                    place=("registry", index, attribute),
                 )
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
+#: a TOML key path; an ``int`` is the 0-based index of a table in an array of tables
+KeyPath: TypeAlias = tuple[str | int, ...]
+
 STRING = "a string"
 STRINGS = "an array of strings"
 BOOL = "true or false"
@@ -49,10 +52,9 @@ ROOT: dict[str, Schema] = {
 
 
 class TypeProblem(ValueError):
-    """A value Go's decoder refuses; ``keys`` is its TOML key path when that path names one
-    place in the file (not inside an array of tables), for the line number."""
+    """A value Go's decoder refuses; ``keys`` is its key path, for the line number."""
 
-    def __init__(self, message: str, keys: tuple[str, ...] | None) -> None:
+    def __init__(self, message: str, keys: KeyPath) -> None:
         super().__init__(message)
         self.keys = keys
 
@@ -86,11 +88,11 @@ def _fits(value: Any, kind: str) -> bool:
     return False  # STRING_MAP: a table is checked value by value in check()
 
 
-def check(value: Any, schema: Schema, where: str = "", keys: tuple[str, ...] | None = ()) -> None:
+def check(value: Any, schema: Schema, where: str = "", keys: KeyPath = ()) -> None:
     """Raise ``TypeProblem`` for the first value that does not fit ``schema``."""
     if schema == STRING_MAP and isinstance(value, dict):  # map[string]string: each value
         for key, item in value.items():
-            check(item, STRING, f"{where}.{key}", None if keys is None else (*keys, key))
+            check(item, STRING, f"{where}.{key}", (*keys, key))
         return
     if isinstance(schema, str):
         if not _fits(value, schema):
@@ -105,7 +107,7 @@ def check(value: Any, schema: Schema, where: str = "", keys: tuple[str, ...] | N
         if not isinstance(value, list):
             raise TypeProblem(f"{where} must be an array of tables, not {_toml_type(value)}", keys)
         for number, item in enumerate(value, start=1):
-            check(item, schema[0], f"{where} #{number}", None)
+            check(item, schema[0], f"{where} #{number}", (*keys, number - 1))
         return
     if not isinstance(value, dict):
         raise TypeProblem(
@@ -115,7 +117,7 @@ def check(value: Any, schema: Schema, where: str = "", keys: tuple[str, ...] | N
         tag = next((t for t in schema if _fold_equal(key, t)), None)
         if tag is not None:
             inner = f"{where}.{key}" if where else key
-            check(item, schema[tag], inner, None if keys is None else (*keys, key))
+            check(item, schema[tag], inner, (*keys, key))
 
 
 def canonical_keys(value: Any, schema: Schema) -> Any:
