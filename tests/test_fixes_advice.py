@@ -118,3 +118,72 @@ def test_advice_follows_the_route_whatever_the_status_is_called() -> None:
     advised = [r for r in attach_advice(report, config, catalogues).images if r.advice]
     assert {r.advice.action for r in advised if r.advice} == {"request"}
     assert len(advised) == 2
+
+
+# -- mirrors that serve one kind of reference only -------------------------------------------
+
+REGISTRY = '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
+
+
+def _conf_advice(tmp_path: Path, conf: str, image: str) -> dict[str, object]:
+    (tmp_path / "registries.conf").write_text(conf)
+    manifests = write_manifest(tmp_path / "m.yaml", [image])
+    args = ["scan", str(manifests), "--registries-conf", str(tmp_path / "registries.conf")]
+    args += ["--fail-on", "fallback,direct"]
+    advice = _images(args)[image]["advice"]
+    assert isinstance(advice, dict)
+    return advice
+
+
+def test_a_digest_only_mirror_is_not_no_mirror(tmp_path: Path) -> None:
+    conf = REGISTRY + '[[registry.mirror]]\nlocation = "hub.example.com"\n'
+    advice = _conf_advice(
+        tmp_path, conf + 'pull-from-mirror = "digest-only"\n', "docker.io/library/nginx:1.27"
+    )
+    text = str(advice["text"])
+    assert "no mirror is configured" not in text
+    assert advice["action"] == "fix_config" and advice["host"] == "hub.example.com"
+    assert 'serve pulls by digest only (pull-from-mirror = "digest-only" in ' in text
+    assert "pin it by digest (docker.io/library/nginx@sha256:...)" in text
+    assert 'set pull-from-mirror = "all" on the mirror hub.example.com' in text
+
+
+def test_mirror_by_digest_only_names_that_setting(tmp_path: Path) -> None:
+    conf = REGISTRY + 'mirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "h.io"\n'
+    text = str(_conf_advice(tmp_path, conf, "docker.io/library/nginx:1.27")["text"])
+    assert "no mirror is configured" not in text
+    assert "mirror-by-digest-only = true on prefix docker.io" in text
+    assert "remove mirror-by-digest-only" in text
+
+
+def test_a_tag_only_mirror_and_a_digest_reference(tmp_path: Path) -> None:
+    conf = REGISTRY + '[[registry.mirror]]\nlocation = "h.io"\npull-from-mirror = "tag-only"\n'
+    image = "docker.io/library/nginx@sha256:" + "a" * 64
+    text = str(_conf_advice(tmp_path, conf, image)["text"])
+    assert "no mirror is configured" not in text
+    assert 'serve pulls by tag only (pull-from-mirror = "tag-only" in ' in text
+
+
+def test_no_mirror_at_all_is_still_said_so(tmp_path: Path) -> None:
+    text = str(_conf_advice(tmp_path, REGISTRY, "docker.io/library/nginx:1.27")["text"])
+    assert "no mirror is configured for docker.io" in text
+
+
+def test_a_pull_only_containerd_mirror_says_it_cannot_resolve_tags(tmp_path: Path) -> None:
+    pull_only = 'server = "https://registry-1.docker.io"\n[host."https://hub.example.com"]\n'
+    hosts = write_hosts(
+        tmp_path / "certs.d", {"docker.io": pull_only + '  capabilities = ["pull"]\n'}
+    )
+    manifests = write_manifest(tmp_path / "m.yaml", ["docker.io/library/nginx:1.27"])
+    args = ["scan", str(manifests), "--hosts-dir", str(hosts), "--fail-on", "partial"]
+    advice = _images(args)["docker.io/library/nginx:1.27"]["advice"]
+    assert isinstance(advice, dict) and advice["action"] == "fix_config"
+    text = str(advice["text"])
+    assert "hub.example.com holds it but may not resolve tags (its capabilities in " in text
+    assert "pin the image by digest" in text and '["pull", "resolve"]' in text
+    listed = tmp_path / "list.txt"
+    listed.write_text("docker.io/library/redis\n")
+    request = _images([*args, "--fail-on", "fallback", "--catalog", f"hub.example.com={listed}"])
+    text = str(request["docker.io/library/nginx:1.27"]["advice"])
+    assert "add the line docker.io/library/nginx" in text
+    assert 'it may not resolve tags either (no "resolve" capability)' in text

@@ -2,8 +2,11 @@
 
 The advice follows the route, not the status name: no mirror for the registry (add one),
 a mirror whose list lacks the image (the line to request), a mirror that holds it and is
-still not used (the route's reason), a mirror that serves another registry only, or a hosts
-file containerd cannot use. Every advice ends with the ``--ignore`` pattern, for an image
+still not used (the route's reason), a mirror that holds it but may not resolve tags
+(containerd ``capabilities = ["pull"]``), mirrors that serve pulls by digest only
+(``registries.conf`` ``pull-from-mirror = "digest-only"``, ``mirror-by-digest-only``; or by
+tag only), a mirror that serves another registry only, or a hosts file containerd cannot
+use. Every advice ends with the ``--ignore`` pattern, for an image
 that is meant to come from upstream.
 """
 
@@ -16,6 +19,7 @@ from analyzer.fixes.lines import covering, request_line
 from analyzer.fixes.mirror_names import judged_form, subdomain_for
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.mirror_form import MirrorForm
+from analyzer.model import Host
 from analyzer.report import Advice, ImageResult, Report
 from analyzer.route import route_hosts
 
@@ -86,11 +90,16 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
         where = hosts.file or registry
         return Advice("fix_config", f"fix {where}: {hosts.fatal}", ignore)
     if not hosts.mirrors:
+        by_form = _form_only(result, config)
+        if by_form is not None:
+            return by_form
         return _add_mirror(registry, f"no mirror is configured for {registry}", ignore)
     lacking = []
     for host in hosts.mirrors:
         catalogue = catalogues.for_host(host.host)
         if catalogue.holds(ref):
+            if result.status == "partial" and ref.digest is None and not host.can("resolve"):
+                return _cannot_resolve(result, host, hosts.file)
             listed = host_list(host.host, catalogue)
             pattern = covering(listed.patterns, ref) if listed is not None else None
             held = f"already covered by {pattern}" if pattern else f"holds it ({catalogue.kind})"
@@ -116,16 +125,97 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
                 host=host.host,
             )
         line = str(request_line(ref))
+        tags = (
+            ""
+            if ref.digest is not None or host.can("resolve")
+            else '; it may not resolve tags either (no "resolve" capability): the tag would '
+            "still be resolved upstream unless the image is pinned by digest"
+        )
         return Advice(
             "request",
             f"ask {host.host} to add the line {line} to its list (coverage request writes "
-            "the request)",
+            f"the request){tags}",
             ignore,
             line=line,
             host=host.host,
         )
     names = ", ".join(f"{h.host} ({c.kind})" for h, c in lacking)
     return _add_mirror(registry, f"no configured mirror holds it ({names})", ignore)
+
+
+#: a digest to ask the route of "this image, pulled by digest" with (any digest routes alike)
+_ANY_DIGEST = "sha256:" + "0" * 64
+
+
+def _cannot_resolve(result: ImageResult, host: Host, file: str | None) -> Advice:
+    """A mirror that holds the image but may not resolve its tag (containerd: no
+    ``resolve`` capability): the tag goes upstream, only the content comes from it."""
+    where = f" in {file}" if file else ""
+    return Advice(
+        "fix_config",
+        f"{host.host} holds it but may not resolve tags (its capabilities{where} lack "
+        f'"resolve"), so the tag of {result.image} is resolved upstream: pin the image by '
+        f'digest ({result.name}@sha256:...), or give {host.host} capabilities = ["pull", '
+        '"resolve"] if it may answer for tags',
+        result.name,
+        host=host.host,
+    )
+
+
+def _form_only(result: ImageResult, config: MirrorConfig) -> Advice | None:
+    """Mirrors configured for the image but used only for the other kind of reference
+    (a pull by digest for a tag reference, or the reverse), None when there are none:
+    then no mirror is configured at all."""
+    ref = result.ref
+    digested = ref.digest is not None
+    other = (
+        replace(ref, tag=ref.tag or "latest", digest=None)
+        if digested
+        else replace(ref, tag=None, digest=_ANY_DIGEST)
+    )
+    mirrors = route_hosts(other, config).mirrors
+    if not mirrors:
+        return None
+    names = ", ".join(h.host for h in mirrors)
+    setting, change = _form_setting(result, config)
+    if digested:
+        text = (
+            f"the mirrors of {result.registry} ({names}) serve pulls by tag only{setting}, "
+            f"and {result.image} is pulled by digest: {change or 'let them serve digests'}, "
+            "or pull it by tag"
+        )
+    else:
+        text = (
+            f"the mirrors of {result.registry} ({names}) serve pulls by digest only{setting}, "
+            f"and {result.image} is pulled by tag: pin it by digest ({result.name}@sha256:...)"
+            f", or {change or 'let them serve tags'}"
+        )
+    return Advice("fix_config", text, result.name, host=mirrors[0].host)
+
+
+def _form_setting(result: ImageResult, config: MirrorConfig) -> tuple[str, str]:
+    """The registries.conf setting that keeps the mirrors from this kind of reference
+    (`` (pull-from-mirror = "digest-only" in FILE)``) and the change that lets them serve
+    it; empty strings when it is not a registries.conf entry."""
+    from analyzer.mirrors.registries_conf import RegistriesConfRuntime, find_entry  # CRI-O only
+
+    conf = next((r for r in config.runtimes if isinstance(r, RegistriesConfRuntime)), None)
+    entry = find_entry(conf.entries, result.ref.name) if conf is not None else None
+    if entry is None:
+        return "", ""
+    if entry.mirror_by_digest_only:
+        return (
+            f" (mirror-by-digest-only = true on prefix {entry.prefix} in {entry.file})",
+            f"remove mirror-by-digest-only from the [[registry]] of prefix {entry.prefix}",
+        )
+    kept = "tag-only" if result.ref.digest is not None else "digest-only"
+    mirrors = [m.location for m in entry.mirrors if m.pull_from_mirror == kept]
+    if not mirrors:
+        return "", ""
+    return (
+        f' (pull-from-mirror = "{kept}" in {entry.file})',
+        f'set pull-from-mirror = "all" on the mirror {", ".join(mirrors)}',
+    )
 
 
 def attach_advice(report: Report, config: MirrorConfig, catalogues: Catalogues) -> Report:
