@@ -10,7 +10,7 @@ then call ``mirror_setup(...)``; it raises ``analyzer.mirrors.CatalogueError`` (
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import typer
@@ -18,6 +18,7 @@ import typer
 from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
+    from analyzer.engine import ScanOptions
     from analyzer.mirrors import Catalogues, MirrorConfig
 
 
@@ -44,6 +45,20 @@ class RuntimeOptions:
             or self.kind_config
             or self.minikube_registry_mirrors
             or self.minikube_profile
+        )
+
+    def into(self, scan: ScanOptions) -> ScanOptions:
+        """``scan`` with these options (the fields of ``ScanOptions`` of the same names)."""
+        return replace(
+            scan,
+            runtime=self.runtime,
+            k3s_registries=self.k3s_registries,
+            k3s_disable_default_endpoint=self.k3s_disable_default_endpoint,
+            registries_conf=self.registries_conf,
+            registries_conf_d=self.registries_conf_d,
+            kind_config=self.kind_config,
+            minikube_registry_mirrors=self.minikube_registry_mirrors,
+            minikube_profile=self.minikube_profile,
         )
 
 
@@ -170,21 +185,14 @@ def mirror_setup(
     the hosts directories those may use are read (``explain``)."""
     from analyzer.engine import ScanOptions, setup
 
-    files = runtime or RuntimeOptions()
-    options = ScanOptions(
-        hosts_dirs=tuple(hosts_dir or ()),
-        containerd_config=containerd_config,
-        docker_daemon=docker_daemon,
-        catalogs=tuple(catalog or ()),
-        containerd_version=containerd_version,
-        runtime=files.runtime,
-        k3s_registries=files.k3s_registries,
-        k3s_disable_default_endpoint=files.k3s_disable_default_endpoint,
-        registries_conf=files.registries_conf,
-        registries_conf_d=files.registries_conf_d,
-        kind_config=files.kind_config,
-        minikube_registry_mirrors=files.minikube_registry_mirrors,
-        minikube_profile=files.minikube_profile,
+    options = (runtime or RuntimeOptions()).into(
+        ScanOptions(
+            hosts_dirs=tuple(hosts_dir or ()),
+            containerd_config=containerd_config,
+            docker_daemon=docker_daemon,
+            catalogs=tuple(catalog or ()),
+            containerd_version=containerd_version,
+        )
     )
     chosen = setup(options, loader=loader, warn=warn, registries=registries)
     return chosen.config, chosen.catalogues

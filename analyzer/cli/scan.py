@@ -147,16 +147,8 @@ def scan_command(
         probe=probe if probe is not None else bool(settings.probe),
         rules=settings.rules,
         helm_args=tuple(helm_arg or settings.helm_arg),
-        runtime=mirror.files.runtime,
-        k3s_registries=mirror.files.k3s_registries,
-        k3s_disable_default_endpoint=mirror.files.k3s_disable_default_endpoint,
-        registries_conf=mirror.files.registries_conf,
-        registries_conf_d=mirror.files.registries_conf_d,
-        kind_config=mirror.files.kind_config,
-        minikube_registry_mirrors=mirror.files.minikube_registry_mirrors,
-        minikube_profile=mirror.files.minikube_profile,
     )
-    report = _run(scan_options)
+    report = _run(mirror.files.into(scan_options))
     _write(report, chosen_format, destination, color)
     raise typer.Exit(report.exit_code)
 
