@@ -123,3 +123,11 @@ def test_the_cli_error_is_one_line_with_file_and_line(
     assert errors and errors[0].startswith("coverage explain: config error: r.conf:7: ")
     doctor = CliRunner().invoke(app, ["doctor", "--registries-conf", "r.conf"])
     assert "r.conf:7: " in doctor.stdout + doctor.stderr
+
+
+def test_a_key_set_twice_in_two_spellings_names_its_line(tmp_path: Path) -> None:
+    conf = tmp_path / "registries.conf"
+    conf.write_text(HEAD + '[[registry]]\nlocation = "q.io"\nblocked = false\nBlocked = true\n')
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    (error,) = config.errors
+    assert error.line == 6 and "spelt differently" in error.message

@@ -278,7 +278,7 @@ def _parse_doc(doc: dict[str, Any], path: str, *, drop_in: bool) -> ConfFile:
     try:
         doc = canonical_keys(doc, ROOT)  # `Blocked = true` blocks: Go matches keys in any case
     except KeyConflict as exc:
-        raise ConfError(str(exc), consequence=_RANDOM) from None
+        raise ConfError(str(exc), consequence=_RANDOM, place=exc.keys) from None
     v1 = doc.get("registries")
     if v1_set(v1):
         if drop_in:

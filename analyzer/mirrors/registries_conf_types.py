@@ -120,7 +120,7 @@ def check(value: Any, schema: Schema, where: str = "", keys: KeyPath = ()) -> No
             check(item, schema[tag], inner, (*keys, key))
 
 
-def canonical_keys(value: Any, schema: Schema) -> Any:
+def canonical_keys(value: Any, schema: Schema, keys: KeyPath = ()) -> Any:
     """``value`` with every key of a struct spelt as its Go field's tag.
 
     BurntSushi fills a field from a key spelt any case (``Blocked = true`` blocks), so the
@@ -129,11 +129,11 @@ def canonical_keys(value: Any, schema: Schema) -> Any:
     both decode into it, in Go's random map order (skopeo 1.9.3 blocked 10 times in 12 with
     ``blocked = false`` and ``Blocked = true``): two spellings with different values raise
     ``KeyConflict``, the same value is harmless. Maps (``[aliases]``) and unknown keys are
-    kept as written.
+    kept as written. ``keys`` is the path of ``value``, for the line of a conflict.
     """
     if isinstance(schema, list):
         return (
-            [canonical_keys(item, schema[0]) for item in value]
+            [canonical_keys(item, schema[0], (*keys, n)) for n, item in enumerate(value)]
             if isinstance(value, list)
             else value
         )
@@ -146,18 +146,23 @@ def canonical_keys(value: Any, schema: Schema) -> Any:
         if tag is None:
             result[key] = item
         elif tag == key:
-            result[tag] = canonical_keys(item, schema[tag])
+            result[tag] = canonical_keys(item, schema[tag], (*keys, tag))
         else:
-            folded.setdefault(tag, canonical_keys(item, schema[tag]))
+            folded.setdefault(tag, canonical_keys(item, schema[tag], (*keys, tag)))
     for tag, item in folded.items():
         if tag in result and result[tag] != item:
             raise KeyConflict(
                 f"{tag!r} is set twice, spelt differently, to different values: containers/"
-                "image takes one of them at random each time it starts"
+                "image takes one of them at random each time it starts",
+                (*keys, tag),
             )
         result.setdefault(tag, item)
     return result
 
 
 class KeyConflict(ValueError):
-    """One field set by two spellings of its key, to different values."""
+    """One field set by two spellings of its key, to different values (``keys``: where)."""
+
+    def __init__(self, message: str, keys: KeyPath) -> None:
+        super().__init__(message)
+        self.keys = keys
