@@ -36,15 +36,10 @@ metadata: {name: settings}
 data: {key: value}
 """
 
-NGINX = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec:
-  containers:
-    - name: web
-      image: docker.io/library/nginx:1.27
-"""
+NGINX = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"
+    "spec: {containers: [{name: web, image: docker.io/library/nginx:1.27}]}\n"
+)
 
 GATE = ("--fail-on", "none", "--min-coverage", "90", "--hosts-dir", "certs.d")
 
