@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tests.benchmarks import bench_memory, inputs
-from tests.benchmarks.harness import BenchmarkFailed, Measured, Run, measure, run_once, tool
+from tests.benchmarks.harness import BenchmarkFailed, Command, Paired, Run, compare, tool
 
 #: the reference for extraction: libyaml's parse of the same files, building plain objects
 BARE_PARSE = """
@@ -44,17 +44,16 @@ SCAN = ("scan", "-f", "json", "--fail-on", "none")
 class Comparison:
     name: str
     what: str  # the inputs both sides read
-    tool: Measured
-    reference: Measured
+    paired: Paired  # both sides, run by run in turn
     goal: str  # the issue's target, for people
 
     @property
     def ratio(self) -> float:
-        return self.tool.seconds / self.reference.seconds
+        return self.paired.tool.seconds / self.paired.reference.seconds
 
     @property
     def cpu_ratio(self) -> float:
-        return self.tool.cpu_seconds / self.reference.cpu_seconds
+        return self.paired.tool.cpu_seconds / self.paired.reference.cpu_seconds
 
 
 @dataclass(frozen=True)
@@ -104,10 +103,11 @@ def _documents(expected: int) -> Callable[[Run], object]:
 
 def _same(comparison: Comparison) -> Comparison:
     """Both sides must agree on what they found (the tool did the same work)."""
-    if comparison.tool.fingerprint != comparison.reference.fingerprint:
+    tool_side, reference = comparison.paired.tool, comparison.paired.reference
+    if tool_side.fingerprint != reference.fingerprint:
         raise BenchmarkFailed(
-            f"{comparison.name}: the two runs disagree: {comparison.tool.fingerprint} "
-            f"vs {comparison.reference.fingerprint}"
+            f"{comparison.name}: the two runs disagree: {tool_side.fingerprint} "
+            f"vs {reference.fingerprint}"
         )
     return comparison
 
@@ -116,35 +116,25 @@ def _megabytes(files: list[Path]) -> str:
     return f"{sum(f.stat().st_size for f in files) / 1e6:.1f} MB"
 
 
-def _images(names: list[str], work: Path, runs: int, count: int) -> Measured:
+def _images(names: list[str], count: int) -> Command:
     """``coverage images -f json`` over ``names``, which hold ``count`` uses."""
-    return measure(
-        "images -f json",
-        tool("images", "-f", "json", *names),
-        work,
-        runs,
-        expect_exit=0,
-        check=_uses(count),
-    )
+    return Command("images -f json", tool("images", "-f", "json", *names), check=_uses(count))
 
 
 def extraction(work: Path, sizes: Sizes, runs: int) -> Comparison:
     files = inputs.deployments(work / "dense", inputs.images(sizes.images))
     names = [str(f) for f in files]
     count = sizes.images
-    tool_run = _images(names, work, runs, count)
-    bare = measure(
+    bare = Command(
         "bare yaml.load_all (CSafeLoader)",
-        [sys.executable, "-c", BARE_PARSE, *names],
-        work,
-        runs,
-        expect_exit=0,
+        (sys.executable, "-c", BARE_PARSE, *names),
         check=_documents(count),
     )
+    paired = compare(_images(names, count), bare, work, runs)
     what = (
         f"{count:,} Deployments, one distinct image each, {len(files)} files, {_megabytes(files)}"
     )
-    return _same(Comparison("extraction", what, tool_run, bare, "<= 0.5x the bare parse"))
+    return _same(Comparison("extraction", what, paired, "<= 0.5x the bare parse"))
 
 
 def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
@@ -153,18 +143,13 @@ def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
     )
     names = [str(f) for f in files]
     count = sizes.images
-    scan = measure(
-        "scan -f json (embedded DaoCloud set)",
-        tool(*SCAN, *names),
-        work,
-        runs,
-        expect_exit=0,
-        check=_report(count),
+    scan = Command(
+        "scan -f json (embedded DaoCloud set)", tool(*SCAN, *names), check=_report(count)
     )
-    images = _images(names, work, runs, count)
+    paired = compare(scan, _images(names, count), work, runs)
     what = f"{count:,} Deployments, one distinct image each, {_megabytes(files)}"
     # different commands, different outputs: nothing to compare but the count
-    return Comparison("routing", what, scan, images, "<= 1.15x images")
+    return Comparison("routing", what, paired, "<= 1.15x images")
 
 
 def catalogue(work: Path, sizes: Sizes, runs: int) -> Comparison:
@@ -174,29 +159,21 @@ def catalogue(work: Path, sizes: Sizes, runs: int) -> Comparison:
     small = inputs.embedded_allows_copy(work / "embedded-allows.txt")
     count = sizes.catalogue_images
 
-    def scan(label: str, listing: Path) -> Measured:
-        return measure(
-            label,
-            tool(*SCAN, "--catalog", f"docker.m.daocloud.io={listing}", *names),
-            work,
-            runs,
-            expect_exit=0,
-            check=_report(count),
-        )
+    def scan(label: str, listing: Path) -> Command:
+        argv = tool(*SCAN, "--catalog", f"docker.m.daocloud.io={listing}", *names)
+        return Command(label, argv, check=_report(count))
 
     what = (
         f"{count:,} images; --catalog docker.m.daocloud.io= the embedded list plus "
         f"{sizes.catalogue_patterns:,} patterns none of them matches, vs the embedded list alone"
     )
-    return _same(
-        Comparison(
-            "catalogue",
-            what,
-            scan(f"scan, embedded + {sizes.catalogue_patterns:,} patterns", big),
-            scan("scan, embedded list (1,321 patterns)", small),
-            "<= 1.1x",
-        )
+    paired = compare(
+        scan(f"scan, embedded + {sizes.catalogue_patterns:,} patterns", big),
+        scan("scan, embedded list (1,321 patterns)", small),
+        work,
+        runs,
     )
+    return _same(Comparison("catalogue", what, paired, "<= 1.1x"))
 
 
 def hosts(work: Path, sizes: Sizes, runs: int) -> Comparison:
@@ -207,58 +184,43 @@ def hosts(work: Path, sizes: Sizes, runs: int) -> Comparison:
     files = inputs.deployments(work / "hosts", refs)
     names = [str(f) for f in files]
 
-    def scan(label: str, root: Path) -> Measured:
-        return measure(
-            label,
-            tool(*SCAN, "--hosts-dir", str(root), *names),
-            work,
-            runs,
-            expect_exit=0,
-            check=_report(sizes.hosts_images),
-        )
+    def scan(label: str, root: Path) -> Command:
+        argv = tool(*SCAN, "--hosts-dir", str(root), *names)
+        return Command(label, argv, check=_report(sizes.hosts_images))
 
     what = (
         f"{sizes.hosts_images:,} images on {sizes.hosts_few} registries; a hosts directory of "
         f"{sizes.hosts_many:,} registries vs one of the {sizes.hosts_few} they use"
     )
-    return _same(
-        Comparison(
-            "hosts",
-            what,
-            scan(f"scan, {sizes.hosts_many:,} registry directories", many),
-            scan(f"scan, {sizes.hosts_few} registry directories", few),
-            "<= 1.1x",
-        )
+    paired = compare(
+        scan(f"scan, {sizes.hosts_many:,} registry directories", many),
+        scan(f"scan, {sizes.hosts_few} registry directories", few),
+        work,
+        runs,
     )
+    return _same(Comparison("hosts", what, paired, "<= 1.1x"))
 
 
 def startup(work: Path, sizes: Sizes, runs: int) -> Comparison:
     manifest = inputs.ROOT / "fixtures/manifests/platform/metrics-server.yaml"
-    run_once(tool("scan", "-f", "json", str(manifest)), work)  # warm-up: compiled modules
-    scan = measure(
-        "scan -f json, one small file",
-        tool("scan", "-f", "json", str(manifest)),
-        work,
-        max(runs, 5),
-        expect_exit=0,
-        check=_report(1),
+    scan = Command(
+        "scan -f json, one small file", tool("scan", "-f", "json", str(manifest)), check=_report(1)
     )
-    bare = measure(
-        "python -c pass", [sys.executable, "-c", "pass"], work, max(runs, 5), expect_exit=0
-    )
-    return Comparison("startup", f"{manifest.name} (one image)", scan, bare, "scan <= 0.25 s")
+    bare = Command("python -c pass", (sys.executable, "-c", "pass"))
+    paired = compare(scan, bare, work, max(runs, 5))
+    return Comparison("startup", f"{manifest.name} (one image)", paired, "scan <= 0.25 s")
 
 
 def memory(name: str) -> Callable[[Path, Sizes, int], Comparison]:
     """``coverage <name>`` on 300 MiB of small Pods vs 100 MB: time linear, memory flat."""
 
     def benchmark(work: Path, sizes: Sizes, runs: int) -> Comparison:
-        what, large, small = bench_memory.small_and_large(
+        what, paired = bench_memory.small_and_large(
             work, name, sizes.pods_small, sizes.pods_large, runs
         )
         bytes_ratio = sizes.pods_large / sizes.pods_small
         goal = f"~{bytes_ratio:.2f}x (linear in the bytes); peak RSS < 300 MB"
-        return Comparison(f"memory-{name}", what, large, small, goal)
+        return Comparison(f"memory-{name}", what, paired, goal)
 
     return benchmark
 
@@ -277,13 +239,16 @@ BENCHMARKS: dict[str, Callable[[Path, Sizes, int], Comparison]] = {
 
 def _print(comparison: Comparison) -> None:
     print(f"== {comparison.name}: {comparison.what}")
-    for side in (comparison.tool, comparison.reference):
+    paired = comparison.paired
+    for side in (paired.tool, paired.reference):
         print(
             f"   {side.label:<44} {side.seconds:8.3f} s (CPU {side.cpu_seconds:7.3f} s)"
             f"  peak RSS {side.peak_rss_mb:7.1f} MB  (median of {side.runs})"
         )
+    low, high = paired.spread
     print(
-        f"   ratio {comparison.ratio:.2f}x (CPU {comparison.cpu_ratio:.2f}x)   "
+        f"   ratio {comparison.ratio:.2f}x (CPU {comparison.cpu_ratio:.2f}x; per pair "
+        f"{low:.2f}-{high:.2f}x over {len(paired.cpu_ratios)} alternated pairs)   "
         f"goal: {comparison.goal}",
         flush=True,
     )

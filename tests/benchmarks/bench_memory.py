@@ -32,8 +32,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks.harness import BenchmarkFailed, Measured, Run, tool
-from tests.benchmarks.harness import measure as measure_command
+from tests.benchmarks.harness import BenchmarkFailed, Command, Paired, Run, compare, tool
 
 MB = 1_000_000
 MIB = 1 << 20
@@ -168,26 +167,21 @@ COMMANDS: dict[str, tuple[tuple[str, ...], Callable[[int], Callable[[Run], objec
 }
 
 
-def small_and_large(
-    work: Path, name: str, small: int, large: int, runs: int
-) -> tuple[str, Measured, Measured]:
-    """``coverage <name>`` on ``large`` and on ``small`` bytes of small Pods."""
+def small_and_large(work: Path, name: str, small: int, large: int, runs: int) -> tuple[str, Paired]:
+    """``coverage <name>`` on ``large`` and on ``small`` bytes of small Pods, in turn."""
     args, check, whole = COMMANDS[name]
 
-    def run(size: int) -> Measured:
+    def command(size: int) -> Command:
         path, count = pods(work, size)
-        return measure_command(
+        return Command(
             f"{' '.join(args[:3])}, {label(size)} ({count:,} uses)",
             tool(*args, str(path)),
-            work,
-            runs,
-            expect_exit=0,
             check=check(count),
             read_stdout=whole,
         )
 
     what = f"small Pods (one image), {label(large)} vs {label(small)}"
-    return what, run(large), run(small)
+    return what, compare(command(large), command(small), work, runs)
 
 
 def label(size: int) -> str:

@@ -1,4 +1,5 @@
-"""Run one command as a child process and measure it: wall time, peak RSS, exit code.
+"""Run commands as child processes and measure them: wall time, CPU time, peak RSS, exit
+code; two commands are compared run by run in turn (``compare``).
 
 Peak RSS is the child's own ``ru_maxrss`` (``os.wait4`` returns the ``getrusage`` of that
 child alone), measured through a small launcher process so that neither an earlier, bigger
@@ -109,39 +110,79 @@ def run_once(command: Sequence[str], workdir: Path, *, read_stdout: bool = True)
     )
 
 
-def measure(
-    label: str,
-    command: Sequence[str],
-    workdir: Path,
-    runs: int,
-    *,
-    expect_exit: int,
-    check: Callable[[Run], object] | None = None,
-    read_stdout: bool = True,
-) -> Measured:
-    """Run ``command`` ``runs`` times; every run must exit ``expect_exit`` and pass
-    ``check`` (a benchmark of a command that failed measures nothing worth having), which
-    raises ``BenchmarkFailed`` or returns a summary of the result (the fingerprint).
-    Without ``read_stdout`` (an output of gigabytes) ``check`` reads ``Run.stdout_path``."""
-    times, cpus, peaks = [], [], []
-    fingerprint: object = None
+@dataclass(frozen=True)
+class Command:
+    """One side of a comparison: what to run and how to tell that it did its job.
+
+    Every run must exit ``expect_exit`` and pass ``check`` (a benchmark of a command that
+    failed measures nothing worth having), which raises ``BenchmarkFailed`` or returns a
+    summary of the result (the fingerprint). Without ``read_stdout`` (an output of
+    gigabytes) ``check`` reads ``Run.stdout_path``."""
+
+    label: str
+    argv: tuple[str, ...]
+    expect_exit: int = 0
+    check: Callable[[Run], object] | None = None
+    read_stdout: bool = True
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Two commands measured run by run in turn: each side's medians, and the ratio of
+    the CPU times of each pair (tool / reference), whose spread shows the noise."""
+
+    tool: Measured
+    reference: Measured
+    cpu_ratios: tuple[float, ...]
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return min(self.cpu_ratios), max(self.cpu_ratios)
+
+
+def _run_checked(command: Command, workdir: Path) -> tuple[Run, object]:
+    done = run_once(command.argv, workdir, read_stdout=command.read_stdout)
+    if done.exit_code != command.expect_exit:
+        raise BenchmarkFailed(
+            f"{command.label}: exited {done.exit_code}, expected {command.expect_exit}: "
+            f"{done.stderr.strip()[-800:]}"
+        )
+    return done, command.check(done) if command.check is not None else None
+
+
+def compare(tool: Command, reference: Command, workdir: Path, runs: int) -> Paired:
+    """Run ``tool`` and ``reference`` in turn, ``runs`` times each (tool, reference, tool,
+    reference...), after one warm-up run of each that is checked but not counted (it
+    writes the compiled modules and fills the page cache). Alternating puts both sides of
+    every pair under the same load of this shared machine; measuring all of one side and
+    then all of the other would put a change of load between them into the ratio."""
+    for command in (tool, reference):  # warm-up
+        _run_checked(command, workdir)
+    tool_runs: list[tuple[Run, object]] = []
+    reference_runs: list[tuple[Run, object]] = []
     for _ in range(runs):
-        done = run_once(command, workdir, read_stdout=read_stdout)
-        if done.exit_code != expect_exit:
-            raise BenchmarkFailed(
-                f"{label}: exited {done.exit_code}, expected {expect_exit}: "
-                f"{done.stderr.strip()[-800:]}"
-            )
-        if check is not None:
-            fingerprint = check(done)
-        times.append(done.seconds)
-        cpus.append(done.cpu_seconds)
-        peaks.append(done.peak_rss_mb)
+        tool_runs.append(_run_checked(tool, workdir))
+        reference_runs.append(_run_checked(reference, workdir))
+    ratios = tuple(
+        t.cpu_seconds / max(r.cpu_seconds, 1e-9)
+        for (t, _), (r, _) in zip(tool_runs, reference_runs, strict=True)
+    )
+    tool_side = _summary(tool.label, tool_runs)
+    return Paired(tool_side, _summary(reference.label, reference_runs), ratios)
+
+
+def _summary(label: str, runs: list[tuple[Run, object]]) -> Measured:
+    done = [run for run, _ in runs]
     return Measured(
-        label, statistics.median(times), statistics.median(cpus), max(peaks), runs, fingerprint
+        label,
+        statistics.median(run.seconds for run in done),
+        statistics.median(run.cpu_seconds for run in done),
+        max(run.peak_rss_mb for run in done),
+        len(done),
+        runs[-1][1],
     )
 
 
-def tool(*args: str) -> list[str]:
+def tool(*args: str) -> tuple[str, ...]:
     """The command line of ``coverage ARGS`` in this interpreter."""
-    return [sys.executable, "-m", "analyzer", *args]
+    return (sys.executable, "-m", "analyzer", *args)
