@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tests.benchmarks import bench_memory, inputs
+from tests.benchmarks import bench_memory, bench_sources, inputs
 from tests.benchmarks.harness import BenchmarkFailed, Command, Paired, Run, compare, tool
 
 #: the reference for extraction: libyaml's parse of the same files, building plain objects
@@ -33,6 +33,26 @@ for path in sys.argv[1:]:
     with open(path, "rb") as handle:
         for document in yaml.load_all(handle, Loader=yaml.CSafeLoader):
             count += document is not None
+print(count)
+"""
+
+#: the reference for the corpus: every document of every file, YAML by libyaml, JSON by json
+BARE_PARSE_ALL = """
+import json, re, sys, yaml
+count = 0
+decoder, blank = json.JSONDecoder(), re.compile(r"\\s*")
+for path in sys.argv[1:]:
+    with open(path, "rb") as handle:
+        if path.endswith(".json"):  # one value or several in a row
+            text = handle.read().decode()
+            at = blank.match(text).end()
+            while at < len(text):
+                _, at = decoder.raw_decode(text, at)
+                at = blank.match(text, at).end()
+                count += 1
+        else:
+            for document in yaml.load_all(handle, Loader=yaml.CSafeLoader):
+                count += document is not None
 print(count)
 """
 
@@ -66,17 +86,21 @@ class Sizes:
     hosts_few: int
     pods_small: int  # bytes of small Pods: memory and linear time
     pods_large: int
+    corpus_mb: float  # copies of tests/corpus, at least one
 
 
-FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50, 100 * 1000**2, 300 * 1024**2)
-QUICK = Sizes(300, 100, 1_000, 20, 100, 5, 300_000, 1024**2)
+FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50, 100 * 1000**2, 300 * 1024**2, 33.0)
+QUICK = Sizes(300, 100, 1_000, 20, 100, 5, 300_000, 1024**2, 1.0)
 
 
 def _uses(expected: int) -> Callable[[Run], object]:
     def check(done: Run) -> object:
-        uses = json.loads(done.stdout)["uses"]
-        if len(uses) != expected:
-            raise BenchmarkFailed(f"images found {len(uses)} uses, expected {expected}")
+        found = json.loads(done.stdout)
+        uses = found["uses"]
+        if len(uses) != expected or found["errors"]:
+            raise BenchmarkFailed(
+                f"images found {len(uses)} uses, expected {expected}; errors {found['errors'][:3]}"
+            )
         return len(uses)
 
     return check
@@ -135,6 +159,22 @@ def extraction(work: Path, sizes: Sizes, runs: int) -> Comparison:
         f"{count:,} Deployments, one distinct image each, {len(files)} files, {_megabytes(files)}"
     )
     return _same(Comparison("extraction", what, paired, "<= 0.5x the bare parse"))
+
+
+def corpus(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    """The real manifests of tests/corpus (87 % of their bytes CustomResourceDefinitions)."""
+    root = work / "corpus"
+    files = bench_sources.replicate(root, sizes.corpus_mb, manifests_only=True)
+    names = [str(f) for f in files]
+    bare = Command(
+        "bare parse of every document (libyaml, json)",
+        (sys.executable, "-c", BARE_PARSE_ALL, *names),
+        check=_documents(bench_sources.documents(files)),
+    )
+    paired = compare(_images(names, bench_sources.expected_uses(root, files)), bare, work, runs)
+    copies = len(files) // len(bench_sources.originals(manifests_only=True))
+    what = f"tests/corpus x{copies}: {len(files)} files, {_megabytes(files)}"
+    return Comparison("corpus", what, paired, ">= 10x faster than the bare parse (<= 0.1x)")
 
 
 def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
@@ -227,6 +267,7 @@ def memory(name: str) -> Callable[[Path, Sizes, int], Comparison]:
 
 BENCHMARKS: dict[str, Callable[[Path, Sizes, int], Comparison]] = {
     "extraction": extraction,
+    "corpus": corpus,
     "routing": routing,
     "catalogue": catalogue,
     "hosts": hosts,
@@ -260,10 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs per command (median)")
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), default=None)
     parser.add_argument("--images", type=int, default=None, help="images for extraction, routing")
+    parser.add_argument("--corpus-mb", type=float, default=None, help="MB of corpus copies")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.images:
         sizes = replace(sizes, images=args.images)
+    if args.corpus_mb:
+        sizes = replace(sizes, corpus_mb=args.corpus_mb)
     runs = args.runs or (1 if args.quick else 3)
     chosen = args.only or list(BENCHMARKS)
     failed = 0

@@ -19,6 +19,7 @@ Both ratios are printed; the share of bytes the tool does not parse says why the
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -35,18 +36,34 @@ from analyzer.sources.yaml_split import split_documents
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MB = 1_000_000
+_BLANK = re.compile(r"\s*")
 
 
-def replicate(target: Path, megabytes: float) -> list[Path]:
-    """Copies of the corpus manifests under ``target``, about ``megabytes`` in all."""
-    originals = sorted(
-        p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+#: corpus files that are no manifest (``expected.yaml`` says why): a command given one of
+#: them by name reports it as an error
+NOT_MANIFESTS = frozenset({"expected.yaml", "ingress-nginx/values.yaml"})
+
+
+def originals(*, manifests_only: bool = False) -> list[Path]:
+    """The corpus files, ``.yaml``, ``.yml`` and ``.json``, sorted."""
+    return sorted(
+        p
+        for p in CORPUS.rglob("*")
+        if p.suffix in (".yaml", ".yml", ".json")
+        and p.is_file()
+        and not (manifests_only and p.relative_to(CORPUS).as_posix() in NOT_MANIFESTS)
     )
+
+
+def replicate(target: Path, megabytes: float, *, manifests_only: bool = False) -> list[Path]:
+    """Copies of the corpus manifests under ``target``, about ``megabytes`` in all (at
+    least one copy)."""
+    originals_ = originals(manifests_only=manifests_only)
     files: list[Path] = []
     total = 0
     copy = 0
     while total < megabytes * MB:
-        for original in originals:
+        for original in originals_:
             destination = target / f"copy{copy:03d}" / original.relative_to(CORPUS)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(original, destination)
@@ -54,6 +71,40 @@ def replicate(target: Path, megabytes: float) -> list[Path]:
             total += original.stat().st_size
         copy += 1
     return files
+
+
+def expected_uses(target: Path, files: list[Path]) -> int:
+    """How many image uses ``tests/corpus/expected.yaml`` (checked by hand) lists for the
+    copies ``files`` that ``replicate`` wrote under ``target``."""
+    with open(CORPUS / "expected.yaml", encoding="utf-8") as handle:
+        expected: dict[str, list[object]] = yaml.safe_load(handle)
+    total = 0
+    for path in files:
+        _, *relative = path.relative_to(target).parts  # copyNNN/<the corpus path>
+        total += len(expected["/".join(relative)])
+    return total
+
+
+def documents(files: list[Path]) -> int:
+    """The documents (not empty) in ``files``: each distinct file parsed once, here."""
+    counts: dict[bytes, int] = {}
+    total = 0
+    for path in files:
+        data = path.read_bytes()
+        if data not in counts:
+            if path.suffix == ".json":  # one value or several in a row
+                text, count = data.decode("utf-8"), 0
+                at = _BLANK.match(text).end()  # type: ignore[union-attr]
+                while at < len(text):
+                    _, at = json.JSONDecoder().raw_decode(text, at)
+                    at = _BLANK.match(text, at).end()  # type: ignore[union-attr]
+                    count += 1
+                counts[data] = count
+            else:
+                loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+                counts[data] = sum(d is not None for d in yaml.load_all(data, Loader=loader))
+        total += counts[data]
+    return total
 
 
 def bare_parse(files: list[Path]) -> None:
