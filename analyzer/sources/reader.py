@@ -1,8 +1,9 @@
 """Read files and stdin document by document, and hand each document to ``extract``.
 
 YAML is streamed: the file is cut into documents as it is read, so memory holds one
-document at a time. CustomResourceDefinitions are recognised from their text and never
-parsed (``crd``: their schemas are most of the bytes of real installs and hold no image).
+document at a time. CustomResourceDefinitions, and core kinds that hold no image (RBAC,
+Services...), are recognised from their text and never parsed (``crd``: CRD schemas are
+most of the bytes of real installs and hold no image).
 JSON is read whole (a JSON file is usually one object or ``List``), up to the document
 limit. A file that holds something but no Kubernetes object at all (a values file, plain
 data) is an error: such a file must not pass a gate as "no images".
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from analyzer.model import ImageUse, SourceError, SourceWarning
-from analyzer.sources.crd import skip_as_crd, tree_is_crd
+from analyzer.sources.crd import skip_without_image, tree_is_crd
 from analyzer.sources.extract import Origin, extract
 from analyzer.sources.files import ManifestFile, SkippedFile, expand
 from analyzer.sources.json_tree import build_json, read_json
@@ -298,7 +299,7 @@ class SourceScan:
                 line = raw.line + raw.data.count(b"\n", 0, nul)
                 yield SourceError(name, line, "binary data (NUL byte); document skipped")
                 continue
-            if skip_as_crd(raw.data, limits):
+            if skip_without_image(raw.data, limits, self.rules):
                 tally.content(name, raw.line)
                 tally.objects += 1
                 continue
