@@ -4,12 +4,15 @@
     python -m tests.benchmarks --quick    # tiny inputs: proves the benchmarks still work
     python -m tests.benchmarks --only routing --runs 1
 
-Each benchmark runs the tool and its reference as child processes on the same generated
-files (written to a temporary folder, deleted afterwards), checks every exit code and that
-the output holds what the input holds, and prints the median wall time of each, their
-ratio, the goal, and each side's peak RSS; CPU times (user + system) and their ratio too,
-steadier than wall times on a busy machine. Nothing fails on time: machines are noisy, and
-``--quick`` (which CI runs) only proves that every command still works and agrees.
+Each benchmark runs the tool and its reference as child processes on the same files
+(generated, or copies of tests/corpus, in a temporary folder deleted afterwards), in turn:
+a warm-up of each, then tool, reference, tool, reference... so that both sides of each
+pair run under the same load. It checks every exit code and that the output holds what
+the input holds, and prints each side's median wall and CPU time (user + system, steadier
+than wall time on a busy machine) and peak RSS, the ratios of the medians, the spread
+(min-max) of the per-pair CPU ratios, and the goal. Nothing fails on time: machines are
+noisy, and ``--quick`` (which CI runs) only proves that every command still works and
+agrees.
 """
 
 from __future__ import annotations
