@@ -28,6 +28,7 @@ from analyzer.sources.limits import MIB, DocumentError, Limits
 from analyzer.sources.listed import ListedItems
 from analyzer.sources.render import RenderFolder, RenderOptions
 from analyzer.sources.tree import MapNode, Node, ScalarNode, TakeItem, get, text
+from analyzer.sources.wanted import want_for
 from analyzer.sources.yaml_lines import read_lines
 from analyzer.sources.yaml_split import BLOCK_SIZE, ByteSource, RawDocument, split_documents
 from analyzer.sources.yaml_tree import build_yaml
@@ -286,6 +287,7 @@ class SourceScan:
 
     def _read_yaml(self, name: str, stream: ByteSource, tally: _Tally) -> Iterator[Item]:
         limits = self.limits
+        want = None if self.rules else want_for
         for raw in split_documents(stream, limits.max_document_bytes):
             if raw.oversize:
                 yield SourceError(
@@ -305,7 +307,8 @@ class SourceScan:
                 continue
             origin = Origin(name, raw.index, helm_source(raw))
             listed = ListedItems(origin, limits, self.rules)
-            simple = read_lines(raw.data, raw.line, limits, listed.take)  # fast, or None
+            # fast (building only what extraction reads, unless user rules read more), or None
+            simple = read_lines(raw.data, raw.line, limits, listed.take, want)
             roots: list[Node | None] = [simple]
             uses: Sequence[Item] | None = (
                 listed.uses(roots) if simple is not None and listed.taken else None

@@ -39,6 +39,7 @@ from analyzer.sources.tree import (
     share,
     shared_get,
 )
+from analyzer.sources.wanted import Want, WantFor
 
 #: a plain key, short enough for libyaml (a simple key must end within 1,024 characters)
 _KEY = r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,999}"
@@ -89,20 +90,30 @@ class _Bail(Exception):
 
 
 def read_lines(
-    data: bytes, first_line: int, limits: Limits, take_item: TakeItem | None = None
+    data: bytes,
+    first_line: int,
+    limits: Limits,
+    take_item: TakeItem | None = None,
+    want_for: WantFor | None = None,
 ) -> MapNode | None:
     """The root mapping of one document in the subset (node lines are file lines, the
     document's first byte on ``first_line``), or None: parse it in full.
 
     With ``take_item``, the items of the root mapping's ``items`` sequence are handed to
     it as each ends, and not kept, as ``build_yaml`` does (items already handed to it are
-    void when the answer is None); without it, a root ``items`` key answers None."""
+    void when the answer is None); without it, a root ``items`` key answers None.
+
+    With ``want_for`` (``analyzer.sources.wanted``), once the root's ``apiVersion`` and
+    ``kind`` are read, the keys that follow are built only as far as its answer says:
+    the others are read and checked all the same (the answer is None exactly when it
+    would be without ``want_for``; sizes count them) but get no node. A second root
+    ``kind`` or ``apiVersion`` after a pruning answer gives None (it could change it)."""
     try:
         if len(data) <= _PIECE:
             rows: Iterable[Row] = _rows(data.decode("utf-8"), first=True)
         else:
             rows = chain.from_iterable(_pieces(data))
-        return _build(rows, first_line, _Tree(limits, take_item))
+        return _build(rows, first_line, _Tree(limits, take_item, want_for))
     except (_Bail, UnicodeDecodeError):
         return None
 
@@ -151,11 +162,13 @@ def _scalar(value: str, line: int) -> ScalarNode:
     return ScalarNode(shared_get(value) or share(value), line, True, value in NULL_WORDS)
 
 
-def _value(value: str, line: int) -> Node:
-    """A scalar or a one-line flow collection (its nodes all on ``line``)."""
+def _value(value: str, line: int, want: Want | None = None) -> Node:
+    """A scalar or a one-line flow collection (its nodes all on ``line``); of a flow
+    mapping, only the pairs ``want`` asks for (all when None; the size counts all)."""
     first = value[0]
     if first == "{":
         mapping = MapNode(line)
+        found = _PAIRS.findall(value)
         mapping.pairs = [
             (
                 ScalarNode(shared_get(k) or share(k), line, True, k in NULL_WORDS),
@@ -163,9 +176,10 @@ def _value(value: str, line: int) -> Node:
                 if v[0] in _NOT_PLAIN
                 else ScalarNode(shared_get(v) or share(v), line, True, v in NULL_WORDS),
             )
-            for k, v in _PAIRS.findall(value)
+            for k, v in found
+            if want is None or k in want
         ]
-        mapping.size = 1 + 2 * len(mapping.pairs)
+        mapping.size = 1 + 2 * len(found)
         return mapping
     if first == "[":
         sequence = SeqNode(line)
@@ -177,6 +191,17 @@ def _value(value: str, line: int) -> Node:
 
 #: the key of a mapping that waits for none
 _NO_KEY = ScalarNode("", 0, True, True)
+#: the want of a value no one reads: read and counted, no node made
+_SKIP: Want = {}
+#: the root keys that say what is wanted
+_DECIDING = frozenset({"apiVersion", "kind"})
+
+
+def _flow_size(value: str) -> int:
+    """How many nodes ``_value`` makes of a one-line flow collection."""
+    if value[0] == "{":
+        return 1 + 2 * len(_PAIRS.findall(value))
+    return 1 + len(_ITEMS.findall(value, 1))
 
 
 class _Frame:
@@ -188,15 +213,21 @@ class _Frame:
         "handoff",
         "is_map",
         "key",
+        "key_want",
         "node",
         "pending",
         "start",
         "wait_line",
         "waiting",
+        "want",
     )
 
-    def __init__(self, node: MapNode | SeqNode, col: int, start: int) -> None:
+    def __init__(self, node: MapNode | SeqNode, col: int, start: int, want: Want | None) -> None:
         self.node = node
+        # what is read of this collection: its keys' values (a mapping) or its items
+        # (a sequence); ``_SKIP``: nothing, no node is attached
+        self.want = want
+        self.key_want: Want | None = None  # of the value the mapping waits for
         self.handoff = False  # the root ``items`` sequence: items are handed over
         self.pending: Node | None = None  # its item still open
         self.is_map = node.__class__ is MapNode
@@ -210,7 +241,13 @@ class _Frame:
 class _Tree:
     """The blocks open at the current line; nodes counted as ``build_yaml`` counts them."""
 
-    def __init__(self, limits: Limits, take_item: TakeItem | None) -> None:
+    def __init__(
+        self, limits: Limits, take_item: TakeItem | None, want_for: WantFor | None
+    ) -> None:
+        self.want_for = want_for
+        self.decided = want_for is None  # the root's want is known (None: everything)
+        self.api_version: ScalarNode | None = None  # the root's, while undecided
+        self.kind: ScalarNode | None = None
         self.stack: list[_Frame] = []
         self.root: MapNode | None = None
         self.count = 0
@@ -254,8 +291,9 @@ class _Tree:
             else:
                 frame.pending = node
         elif frame.is_map:
-            frame.node.pairs.append((frame.key, node))  # type: ignore[union-attr]
-        else:
+            if frame.key_want is not _SKIP:
+                frame.node.pairs.append((frame.key, node))  # type: ignore[union-attr]
+        elif frame.want is not _SKIP:
             frame.node.items.append(node)  # type: ignore[union-attr]
         frame.waiting = False
 
@@ -265,8 +303,10 @@ class _Tree:
         if len(stack) >= self.max_depth - 1:  # a flow collection may sit one deeper
             raise _Bail
         handoff = False
+        want: Want | None = None
         if stack:
             top = stack[-1]
+            want = top.key_want if top.is_map else top.want
             if top.key is self.items_key and top.waiting and len(stack) == 1:
                 if isinstance(node, MapNode):
                     raise _Bail  # ``items`` that is a mapping: left to the full parse
@@ -276,7 +316,7 @@ class _Tree:
             self.root = node
         else:
             raise _Bail  # a second root, or a root that is not a mapping
-        frame = _Frame(node, col, self.count)
+        frame = _Frame(node, col, self.count, want)
         frame.handoff = handoff
         self.count += 1
         stack.append(frame)
@@ -323,6 +363,26 @@ class _Tree:
         self.fill(frame, ScalarNode("", frame.wait_line, True, True))
         self.count += 1
 
+    def root_key(self, frame: _Frame, key: str, value: Node | None) -> None:
+        """A root ``apiVersion`` or ``kind`` with its value (None: a block value): once
+        both are read, the root's want is decided; a second one after a pruning want
+        could change the kind, so the document is left to the full parse."""
+        if self.decided:
+            if frame.want is not None:
+                raise _Bail
+            return
+        if not isinstance(value, ScalarNode) or value.is_null:
+            self.decided = True  # not a string: no pruning
+            return
+        if key == "kind":
+            self.kind = value
+        else:
+            self.api_version = value
+        if self.kind is not None and self.api_version is not None:
+            self.decided = True
+            assert self.want_for is not None
+            frame.want = self.want_for(self.api_version.value, self.kind.value)
+
 
 def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
     stack = tree.stack
@@ -340,9 +400,13 @@ def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
                 frame = tree.key_frame(col, line, True)
             elif value:
                 frame = stack[-1]
-                node = _value(value, line)
-                tree.fill(frame, node)
-                tree.count += node.size
+                if frame.want is _SKIP:  # an item no one reads
+                    tree.count += _flow_size(value) if value[0] in "{[" else 1
+                    frame.waiting = False
+                else:
+                    node = _value(value, line, frame.want)
+                    tree.fill(frame, node)
+                    tree.count += node.size
                 top = stack[-1]
                 continue
             else:
@@ -366,27 +430,49 @@ def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
         else:
             continue  # blank or comment
         # a key of ``frame``, with its value or waiting for it
+        want = frame.want
+        if want is not None:
+            key_want = _SKIP if want is _SKIP else want.get(key, _SKIP)
+            if key_want is _SKIP:  # read and counted, no node
+                if not value:
+                    frame.key = _NO_KEY
+                    frame.key_want = _SKIP
+                    frame.waiting = True
+                    frame.wait_line = line
+                    tree.count += 1
+                elif value[0] in "{[":
+                    tree.count += 1 + _flow_size(value)
+                else:
+                    tree.count += 2
+                top = frame
+                if tree.count > tree.max_nodes and tree.held_too_many():
+                    raise _Bail
+                continue
+            frame.key_want = key_want
         k = ScalarNode(shared_get(key) or share(key), line, True, key in NULL_WORDS)
-        if key == "items" and len(stack) == 1:  # a List's items, handed over one by one
-            if tree.take_item is None or tree.items_key is not None:
-                raise _Bail  # no one to hand them to; a second ``items``
-            if value and value[0] in "[{" and _EMPTY_FLOW.fullmatch(value) is None:
-                raise _Bail  # flow items: left to the full parse
-            tree.items_key = k
+        made: Node | None = None  # the value, when on this line
         if not value:
             frame.key = k
             frame.waiting = True
             frame.wait_line = line
             tree.count += 1
         elif value[0] in _NOT_PLAIN:
-            node = _value(value, line)
-            frame.node.pairs.append((k, node))  # type: ignore[union-attr]
-            tree.count += 1 + node.size
+            made = _value(value, line, frame.key_want if want is not None else None)
+            frame.node.pairs.append((k, made))  # type: ignore[union-attr]
+            tree.count += 1 + made.size
         else:
-            frame.node.pairs.append(  # type: ignore[union-attr]
-                (k, ScalarNode(shared_get(value) or share(value), line, True, value in NULL_WORDS))
-            )
+            made = ScalarNode(shared_get(value) or share(value), line, True, value in NULL_WORDS)
+            frame.node.pairs.append((k, made))  # type: ignore[union-attr]
             tree.count += 2
+        if len(stack) == 1:
+            if key == "items":  # a List's items, handed over one by one
+                if tree.take_item is None or tree.items_key is not None:
+                    raise _Bail  # no one to hand them to; a second ``items``
+                if value and value[0] in "[{" and _EMPTY_FLOW.fullmatch(value) is None:
+                    raise _Bail  # flow items: left to the full parse
+                tree.items_key = k
+            elif key in _DECIDING and not (tree.decided and want is None):
+                tree.root_key(frame, key, made)
         top = frame
         if tree.count > tree.max_nodes and tree.held_too_many():
             raise _Bail
