@@ -193,6 +193,9 @@ def _value(value: str, line: int, want: Want | None = None) -> Node:
 _NO_KEY = ScalarNode("", 0, True, True)
 #: the want of a value no one reads: read and counted, no node made
 _SKIP: Want = {}
+#: what the frames of collections no one reads hold in place of their node (never read)
+_UNREAD_MAP = MapNode(0)
+_UNREAD_SEQ = SeqNode(0)
 #: the root keys that say what is wanted
 _DECIDING = frozenset({"apiVersion", "kind"})
 
@@ -222,7 +225,9 @@ class _Frame:
         "want",
     )
 
-    def __init__(self, node: MapNode | SeqNode, col: int, start: int, want: Want | None) -> None:
+    def __init__(
+        self, node: MapNode | SeqNode, is_map: bool, col: int, start: int, want: Want | None
+    ) -> None:
         self.node = node
         # what is read of this collection: its keys' values (a mapping) or its items
         # (a sequence); ``_SKIP``: nothing, no node is attached
@@ -230,7 +235,7 @@ class _Frame:
         self.key_want: Want | None = None  # of the value the mapping waits for
         self.handoff = False  # the root ``items`` sequence: items are handed over
         self.pending: Node | None = None  # its item still open
-        self.is_map = node.__class__ is MapNode
+        self.is_map = is_map
         self.col = col
         self.start = start
         self.waiting = False
@@ -297,8 +302,9 @@ class _Tree:
             frame.node.items.append(node)  # type: ignore[union-attr]
         frame.waiting = False
 
-    def open(self, node: MapNode | SeqNode, col: int) -> _Frame:
-        """A block collection starting at ``col``: the root, or what the top waits for."""
+    def open(self, is_map: bool, col: int, line: int) -> _Frame:
+        """A block mapping (or sequence) starting at ``col`` on ``line``: the root, or what
+        the top waits for. No node is made for one no one reads."""
         stack = self.stack
         if len(stack) >= self.max_depth - 1:  # a flow collection may sit one deeper
             raise _Bail
@@ -306,17 +312,25 @@ class _Tree:
         want: Want | None = None
         if stack:
             top = stack[-1]
-            want = top.key_want if top.is_map else top.want
-            if top.key is self.items_key and top.waiting and len(stack) == 1:
-                if isinstance(node, MapNode):
-                    raise _Bail  # ``items`` that is a mapping: left to the full parse
-                handoff = True
-            self.fill(top, node, complete=False)
-        elif self.root is None and isinstance(node, MapNode):
-            self.root = node
+            if top.is_map:
+                want = top.key_want
+                if top.key is self.items_key and top.waiting and len(stack) == 1:
+                    if is_map:
+                        raise _Bail  # ``items`` that is a mapping: left to the full parse
+                    handoff = True
+            else:
+                want = top.want
+            if want is _SKIP:
+                node: MapNode | SeqNode = _UNREAD_MAP if is_map else _UNREAD_SEQ
+                top.waiting = False
+            else:
+                node = MapNode(line) if is_map else SeqNode(line)
+                self.fill(top, node, complete=False)
+        elif self.root is None and is_map:
+            node = self.root = MapNode(line)
         else:
             raise _Bail  # a second root, or a root that is not a mapping
-        frame = _Frame(node, col, self.count, want)
+        frame = _Frame(node, is_map, col, self.count, want)
         frame.handoff = handoff
         self.count += 1
         stack.append(frame)
@@ -327,12 +341,12 @@ class _Tree:
         top = self.stack[-1] if self.stack else None
         if top is None:
             raise _Bail
-        if isinstance(top.node, SeqNode) and top.col == col:
+        if not top.is_map and top.col == col:
             if top.waiting:  # the previous "-" had nothing after it
                 self.fill(top, ScalarNode("", top.wait_line, True, True))
                 self.count += 1
-        elif top.waiting and (col > top.col or (col == top.col and isinstance(top.node, MapNode))):
-            top = self.open(SeqNode(line), col)
+        elif top.waiting and (col > top.col or (col == top.col and top.is_map)):
+            top = self.open(False, col, line)
         else:
             raise _Bail
         top.waiting = True
@@ -355,7 +369,7 @@ class _Tree:
                 self.pop_value(top)
             return top
         if top is None or (top.waiting and col > top.col):
-            return self.open(MapNode(line), col)
+            return self.open(True, col, line)
         raise _Bail
 
     def pop_value(self, frame: _Frame) -> None:
@@ -422,7 +436,7 @@ def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
                     tree.pop_value(top)
                 frame = top
             elif top is not None and top.waiting and col > top.col:
-                frame = tree.open(MapNode(line), col)
+                frame = tree.open(True, col, line)
             else:
                 frame = tree.key_frame(col, line, False)
         elif value:
@@ -432,7 +446,7 @@ def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
         # a key of ``frame``, with its value or waiting for it
         want = frame.want
         if want is not None:
-            key_want = _SKIP if want is _SKIP else want.get(key, _SKIP)
+            key_want = want.get(key, _SKIP)  # (``_SKIP`` is empty: all of it skipped)
             if key_want is _SKIP:  # read and counted, no node
                 if not value:
                     frame.key = _NO_KEY
