@@ -612,11 +612,12 @@ def _unquoted_template(value: Node) -> str | None:
 def resolve(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:
     """The nodes at ``path`` with their field paths and the nearest list item's ``name``."""
     if "[" not in path and "*" not in path:  # plain keys (spec.template.spec): one node
-        node: Node | None = root
+        node: Node = root
         for step in path.split("."):
-            node = get(node, step) if isinstance(node, MapNode) else None
-            if node is None:
+            child = get(node, step) if isinstance(node, MapNode) else None
+            if child is None:
                 return iter(())
+            node = child
         return iter(((node, path, None),))
     frontier: list[tuple[Node, str, str | None]] = [(root, "", None)]
     for step in path.split("."):
