@@ -413,3 +413,23 @@ def test_read_sources_is_the_same_with_and_without_pruning(
     assert pruned.errors == whole.errors
     assert pruned.warnings == whole.warnings
     assert len(pruned.uses) > 300
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_plain_paths_resolve_as_step_by_step(seed: int) -> None:
+    """``resolve`` walks a path of plain keys directly: the same nodes, fields and names
+    as the general walk, on generated objects (keys missing, scalars, lists on the way)."""
+    from analyzer.sources.extract import resolve, resolve_steps
+
+    root = read_lines(generated_object(seed), 1, LIMITS)
+    if root is None:
+        return
+    rng = random.Random(seed)
+    for _ in range(20):
+        path = ".".join(rng.choice(KEYS) for _ in range(rng.randint(1, 5)))
+        if rng.random() < 0.5:
+            path = rng.choice(["spec", "spec.template.spec", "metadata.name", "kind"])
+        fast = [(shape(n), field, name) for n, field, name in resolve(root, path)]
+        steps = [(shape(n), field, name) for n, field, name in resolve_steps(root, path)]
+        assert fast == steps, path

@@ -619,6 +619,11 @@ def resolve(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:
                 return iter(())
             node = child
         return iter(((node, path, None),))
+    return resolve_steps(root, path)
+
+
+def resolve_steps(root: MapNode, path: str) -> Iterator[tuple[Node, str, str | None]]:
+    """``resolve`` step by step, for any path (wildcards and lists too)."""
     frontier: list[tuple[Node, str, str | None]] = [(root, "", None)]
     for step in path.split("."):
         each = step.endswith("[]")
