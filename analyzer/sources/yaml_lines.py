@@ -312,20 +312,30 @@ class _Tree:
         want: Want | None = None
         if stack:
             top = stack[-1]
+            top.waiting = False
             if top.is_map:
                 want = top.key_want
-                if top.key is self.items_key and top.waiting and len(stack) == 1:
+                if want is _SKIP:
+                    node: MapNode | SeqNode = _UNREAD_MAP if is_map else _UNREAD_SEQ
+                elif top.key is self.items_key and len(stack) == 1:
                     if is_map:
                         raise _Bail  # ``items`` that is a mapping: left to the full parse
                     handoff = True
+                    node = SeqNode(line)
+                    top.node.pairs.append((top.key, node))  # type: ignore[union-attr]
+                else:
+                    node = MapNode(line) if is_map else SeqNode(line)
+                    top.node.pairs.append((top.key, node))  # type: ignore[union-attr]
             else:
                 want = top.want
-            if want is _SKIP:
-                node: MapNode | SeqNode = _UNREAD_MAP if is_map else _UNREAD_SEQ
-                top.waiting = False
-            else:
-                node = MapNode(line) if is_map else SeqNode(line)
-                self.fill(top, node, complete=False)
+                if want is _SKIP:
+                    node = _UNREAD_MAP if is_map else _UNREAD_SEQ
+                else:
+                    node = MapNode(line) if is_map else SeqNode(line)
+                    if top.handoff:
+                        top.pending = node
+                    else:
+                        top.node.items.append(node)  # type: ignore[union-attr]
         elif self.root is None and is_map:
             node = self.root = MapNode(line)
         else:
