@@ -433,3 +433,15 @@ def test_plain_paths_resolve_as_step_by_step(seed: int) -> None:
         fast = [(shape(n), field, name) for n, field, name in resolve(root, path)]
         steps = [(shape(n), field, name) for n, field, name in resolve_steps(root, path)]
         assert fast == steps, path
+
+
+def test_collections_no_one_reads_share_one_empty_stand_in() -> None:
+    """The frames of pruned collections hold one shared node each kind: nothing may ever
+    be attached to it (it would outlive the document and leak into the next)."""
+    from analyzer.sources import yaml_lines
+
+    for seed in range(examples(300)):
+        read_lines(generated_object(seed), 1, LIMITS, lambda i, n: None, want_for)
+        read_lines(_kind_header(seed) + generated(seed), 1, LIMITS, None, want_for)
+    assert yaml_lines._UNREAD_MAP.pairs == []
+    assert yaml_lines._UNREAD_SEQ.items == []
