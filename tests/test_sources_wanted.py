@@ -163,23 +163,32 @@ def _found(root: Node | None) -> list[object]:
 
 def pruned_agrees(data: bytes, first_line: int = 1) -> bool:
     """Whether the pruning fast path read ``data``; fails when it differs from the full."""
-    full_taken: list[object] = []
-    pruned_taken: list[object] = []
-    full_list = read_lines(data, first_line, LIMITS, lambda i, n: full_taken.append(shape(n)))
+    full_taken: list[Node] = []
+    pruned_taken: list[Node] = []
+    full_list = read_lines(data, first_line, LIMITS, lambda i, n: full_taken.append(n))
     pruned_list = read_lines(
-        data, first_line, LIMITS, lambda i, n: pruned_taken.append(shape(n)), want_for
+        data, first_line, LIMITS, lambda i, n: pruned_taken.append(n), want_for
     )
-    if not _second_deciding_key(full_list):  # a List's items are handed over whole
+    items = [item for item in full_taken if isinstance(item, MapNode)]
+    if _second_deciding_key(full_list) or any(_second_deciding_key(item) for item in items):
+        assert pruned_list is None, data
+    else:  # each item of a List is pruned as an object of its own kind
         assert (full_list is None) == (pruned_list is None), data
-        assert full_taken == pruned_taken, data
+        assert [shape(item) for item in pruned_taken] == [
+            _expected(item) if isinstance(item, MapNode) else shape(item) for item in full_taken
+        ], data
+        if pruned_list is not None:
+            for pruned_item, full_item in zip(pruned_taken, full_taken, strict=True):
+                assert _found(pruned_item) == _found(full_item), data
     full = read_lines(data, first_line, LIMITS)
     pruned = read_lines(data, first_line, LIMITS, None, want_for)
+    listed = pruned_list is not None and bool(pruned_taken)
     if _second_deciding_key(full):
         assert pruned is None, data
-        return False
+        return listed
     assert (full is None) == (pruned is None), data
     if pruned is None:
-        return False
+        return listed
     assert full is not None
     assert shape(pruned) == _expected(full), data
     whole = build_yaml(data, first_line, LIMITS)
@@ -334,6 +343,31 @@ def generated_object(seed: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def generated_list(seed: int) -> bytes:
+    """A ``List`` of generated objects (kind and apiVersion first, last or missing)."""
+    rng = random.Random(seed)
+    lines = ["items:"]
+    for k in range(rng.randint(1, 4)):
+        item = generated_object(seed * 8 + k).decode("utf-8").splitlines()
+        dash = rng.choice(("", "  "))
+        lines.extend(f"{dash}  {line}" for line in item)
+        lines[-len(item)] = f"{dash}- " + lines[-len(item)].lstrip(" ")
+    head = [
+        f"apiVersion: {rng.choice(['v1', 'apps/v1'])}",
+        f"kind: {rng.choice(['List', 'PodList', 'Pod'])}",
+    ]
+    lines = head + lines if rng.random() < 0.5 else lines + head
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_generated_lists_are_read_alike_pruned() -> None:
+    read = 0
+    count = examples(500)
+    for seed in range(count):
+        read += pruned_agrees(generated_list(seed), 1 + seed % 3)
+    assert read > count // 4
+
+
 def test_generated_objects_are_read_alike_pruned() -> None:
     read = 0
     count = examples(2000)
@@ -405,6 +439,7 @@ def test_read_sources_is_the_same_with_and_without_pruning(
 ) -> None:
     for seed in range(200):
         (tmp_path / f"o{seed}.yaml").write_bytes(generated_object(seed))
+        (tmp_path / f"l{seed}.yaml").write_bytes(generated_list(seed))
     paths = [str(ROOT / "tests" / "corpus"), str(ROOT / "fixtures"), str(tmp_path)]
     pruned = read_sources(paths)
     monkeypatch.setattr(reader_module, "want_for", lambda api, kind: None)

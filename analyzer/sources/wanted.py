@@ -9,6 +9,9 @@ it, a ``Want`` only those keys (in a sequence: of each item). Keys a ``Want`` le
 are still read and checked by the line reader, line by line, but no node is made for
 them, so the tree holds only what ``extract`` looks at.
 
+The items of a root ``items`` sequence (a ``List``) are asked about one by one, each
+by its own ``apiVersion`` and ``kind``, as ``ListedItems`` extracts each alone.
+
 Everything else answers None (build it all): custom resources (the shape search reads
 every key), lists, ConfigMaps, kinds with other paths, kinds that carry image overrides,
 and any run with user rules (the caller never asks then). ``tests/test_sources_wanted.py``

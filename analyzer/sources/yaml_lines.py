@@ -104,7 +104,8 @@ def read_lines(
     void when the answer is None); without it, a root ``items`` key answers None.
 
     With ``want_for`` (``analyzer.sources.wanted``), once the root's ``apiVersion`` and
-    ``kind`` are read, the keys that follow are built only as far as its answer says:
+    ``kind`` are read (and each item of a root ``items``, once its own are), the keys
+    that follow are built only as far as its answer says:
     the others are read and checked all the same (the answer is None exactly when it
     would be without ``want_for``; sizes count them) but get no node. A second root
     ``kind`` or ``apiVersion`` after a pruning answer gives None (it could change it)."""
@@ -243,6 +244,37 @@ class _Frame:
         self.wait_line = 0
 
 
+class _Decision:
+    """What is wanted of one object (the root, or an item of a root ``items``): decided
+    once its ``apiVersion`` and ``kind`` are both read."""
+
+    __slots__ = ("api_version", "decided", "kind")
+
+    def __init__(self, decided: bool) -> None:
+        self.decided = decided  # the want is known (None: everything)
+        self.api_version: ScalarNode | None = None  # while undecided
+        self.kind: ScalarNode | None = None
+
+    def take(self, frame: _Frame, key: str, value: Node | None, want_for: WantFor) -> None:
+        """The object's ``apiVersion`` or ``kind`` with its value (None: a block value):
+        once both are read, ``frame``'s want is decided; a second one after a pruning
+        want could change the kind, so the document is left to the full parse."""
+        if self.decided:
+            if frame.want is not None:
+                raise _Bail
+            return
+        if not isinstance(value, ScalarNode) or value.is_null:
+            self.decided = True  # not a string: no pruning
+            return
+        if key == "kind":
+            self.kind = value
+        else:
+            self.api_version = value
+        if self.kind is not None and self.api_version is not None:
+            self.decided = True
+            frame.want = want_for(self.api_version.value, self.kind.value)
+
+
 class _Tree:
     """The blocks open at the current line; nodes counted as ``build_yaml`` counts them."""
 
@@ -250,9 +282,9 @@ class _Tree:
         self, limits: Limits, take_item: TakeItem | None, want_for: WantFor | None
     ) -> None:
         self.want_for = want_for
-        self.decided = want_for is None  # the root's want is known (None: everything)
-        self.api_version: ScalarNode | None = None  # the root's, while undecided
-        self.kind: ScalarNode | None = None
+        self.root_decision = _Decision(want_for is None)
+        self.item_frame: _Frame | None = None  # the List item open at depth 3, if any
+        self.item_decision = self.root_decision
         self.stack: list[_Frame] = []
         self.root: MapNode | None = None
         self.count = 0
@@ -342,6 +374,9 @@ class _Tree:
             raise _Bail  # a second root, or a root that is not a mapping
         frame = _Frame(node, is_map, col, self.count, want)
         frame.handoff = handoff
+        if is_map and stack and stack[-1].handoff:  # an item of a List: its own decision
+            self.item_frame = frame
+            self.item_decision = _Decision(self.want_for is None)
         self.count += 1
         stack.append(frame)
         return frame
@@ -386,26 +421,6 @@ class _Tree:
         """The key ``frame`` waited for has no value: null, on the key's line."""
         self.fill(frame, ScalarNode("", frame.wait_line, True, True))
         self.count += 1
-
-    def root_key(self, frame: _Frame, key: str, value: Node | None) -> None:
-        """A root ``apiVersion`` or ``kind`` with its value (None: a block value): once
-        both are read, the root's want is decided; a second one after a pruning want
-        could change the kind, so the document is left to the full parse."""
-        if self.decided:
-            if frame.want is not None:
-                raise _Bail
-            return
-        if not isinstance(value, ScalarNode) or value.is_null:
-            self.decided = True  # not a string: no pruning
-            return
-        if key == "kind":
-            self.kind = value
-        else:
-            self.api_version = value
-        if self.kind is not None and self.api_version is not None:
-            self.decided = True
-            assert self.want_for is not None
-            frame.want = self.want_for(self.api_version.value, self.kind.value)
 
 
 def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
@@ -495,8 +510,16 @@ def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
                 if value and value[0] in "[{" and _EMPTY_FLOW.fullmatch(value) is None:
                     raise _Bail  # flow items: left to the full parse
                 tree.items_key = k
-            elif key in _DECIDING and not (tree.decided and want is None):
-                tree.root_key(frame, key, made)
+            elif key in _DECIDING and not (tree.root_decision.decided and want is None):
+                assert tree.want_for is not None
+                tree.root_decision.take(frame, key, made, tree.want_for)
+        elif (
+            frame is tree.item_frame
+            and key in _DECIDING
+            and not (tree.item_decision.decided and want is None)
+        ):
+            assert tree.want_for is not None
+            tree.item_decision.take(frame, key, made, tree.want_for)
         top = frame
         if tree.count > tree.max_nodes and tree.held_too_many():
             raise _Bail
