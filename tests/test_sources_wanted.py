@@ -13,13 +13,14 @@ kinds after the spec, duplicate kinds), on the corpus, and end to end.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fuzz import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_sources_yaml_lines import MANIFESTS, generated, shape
+from test_sources_yaml_lines import MANIFESTS, generated, shape, spliced
 
 from analyzer.sources import Limits, read_sources
 from analyzer.sources import reader as reader_module
@@ -360,20 +361,17 @@ def generated_list(seed: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def test_generated_lists_are_read_alike_pruned() -> None:
+@pytest.mark.parametrize(
+    ("make", "count", "share"), [(generated_object, 2000, 2), (generated_list, 500, 4)]
+)
+def test_generated_objects_and_lists_are_read_alike_pruned(
+    make: Callable[[int], bytes], count: int, share: int
+) -> None:
     read = 0
-    count = examples(500)
+    count = examples(count)
     for seed in range(count):
-        read += pruned_agrees(generated_list(seed), 1 + seed % 3)
-    assert read > count // 4
-
-
-def test_generated_objects_are_read_alike_pruned() -> None:
-    read = 0
-    count = examples(2000)
-    for seed in range(count):
-        read += pruned_agrees(generated_object(seed), 1 + seed % 3)
-    assert read > count // 2
+        read += pruned_agrees(make(seed), 1 + seed % 3)
+    assert read > count // share
 
 
 def test_the_benchmark_document_is_pruned_and_agrees() -> None:
@@ -417,12 +415,7 @@ def test_generated_documents_are_refused_alike_when_pruned() -> None:
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**32), st.data())
 def test_generated_objects_with_any_text_read_alike_pruned(seed: int, data: st.DataObject) -> None:
-    document = generated_object(seed).decode("utf-8")
-    at = data.draw(st.integers(min_value=0, max_value=len(document)))
-    piece = data.draw(
-        st.text(alphabet=st.sampled_from(list(" -:#'\"{}[],|>&*!?%@\n\tab~\r")), max_size=6)
-    )
-    pruned_agrees((document[:at] + piece + document[at:]).encode("utf-8"))
+    pruned_agrees(spliced(generated_object(seed).decode("utf-8"), data))
 
 
 def test_corpus_documents_are_read_alike_pruned() -> None:

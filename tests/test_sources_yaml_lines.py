@@ -390,12 +390,16 @@ def test_generated_documents_read_alike() -> None:
 @given(st.integers(min_value=0, max_value=2**32), st.data())
 def test_generated_documents_with_any_text_read_alike(seed: int, data: st.DataObject) -> None:
     """A generated document with arbitrary text spliced in at an arbitrary place."""
-    document = generated(seed).decode("utf-8")
+    agrees(spliced(generated(seed).decode("utf-8"), data))
+
+
+def spliced(document: str, data: st.DataObject) -> bytes:
+    """``document`` with a few characters of YAML syntax drawn into an arbitrary place."""
     at = data.draw(st.integers(min_value=0, max_value=len(document)))
     piece = data.draw(
         st.text(alphabet=st.sampled_from(list(" -:#'\"{}[],|>&*!?%@\n\tab~\r")), max_size=6)
     )
-    agrees((document[:at] + piece + document[at:]).encode("utf-8"))
+    return (document[:at] + piece + document[at:]).encode("utf-8")
 
 
 LIST_FILE = """\
