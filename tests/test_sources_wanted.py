@@ -473,3 +473,31 @@ def test_collections_no_one_reads_share_one_empty_stand_in() -> None:
         read_lines(_kind_header(seed) + generated(seed), 1, LIMITS, None, want_for)
     assert yaml_lines._UNREAD_MAP.pairs == []
     assert yaml_lines._UNREAD_SEQ.items == []
+
+
+def _read_both(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, document: bytes
+) -> tuple[object, object]:
+    path = tmp_path / "object.yaml"
+    path.write_bytes(document)
+    pruned = read_sources([str(path)])
+    with monkeypatch.context() as patched:
+        patched.setattr(reader_module, "want_for", None)
+        whole = read_sources([str(path)])
+    return pruned, whole
+
+
+@pytest.mark.parametrize("empty", ['""', "''"])
+def test_an_empty_api_version_is_no_api_version_and_is_not_pruned(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, empty: str
+) -> None:
+    # extraction reads apiVersion "" as none at all: a kind it does not know is then
+    # searched by shape, which reads every key
+    document = (
+        f"apiVersion: {empty}\nkind: Widget\nmetadata:\n  name: w\n"
+        "spec:\n  runner:\n    image: registry.example.com/team/runner:1.0\n"
+    ).encode()
+    pruned, whole = _read_both(monkeypatch, tmp_path, document)
+    assert [use.raw for use in whole.uses] == ["registry.example.com/team/runner:1.0"]
+    assert pruned.uses == whole.uses
+    assert pruned.warnings == whole.warnings

@@ -53,8 +53,10 @@ _OVERRIDES = frozenset({"Kustomization", "Component", "Application", "Applicatio
 
 
 def want_for(api_version: str | None, kind: str | None) -> Want | None:
-    """What extraction reads of an object of this kind, or None: everything."""
-    if api_version is None or kind is None:
+    """What extraction reads of an object of this kind, or None: everything. An empty
+    ``apiVersion`` (or ``kind``) is none at all to extraction (``text(...) or ...``): a
+    kind it does not know is then searched by shape, so nothing is pruned."""
+    if not api_version or not kind:
         return None
     return _want(api_version, kind)
 
