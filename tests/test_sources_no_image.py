@@ -231,6 +231,7 @@ POD_TAIL = b"spec:\n  containers:\n  - name: c\n    image: nginx:1.25\n"
         SERVICE + b"x: \xe9\n",
         SERVICE + b"x: " + b"[" * 1000 + b"]" * 1000 + b"\n",
         b"%YAML 1.1\n---\n" + SERVICE,
+        b"---#\n" + SERVICE,  # "---#" is a plain scalar, no marker: a syntax error
         b"\xef\xbb\xbf" + SERVICE,
         SERVICE + b"...\nkind: Pod\n",
         SERVICE + b"x: " + b"[" + b"a," * 600_000 + b"]\n",  # over a million nodes
@@ -238,6 +239,17 @@ POD_TAIL = b"spec:\n  containers:\n  - name: c\n    image: nginx:1.25\n"
 )
 def test_traps_are_never_skipped(document: bytes) -> None:
     assert not check(document)
+
+
+def test_a_marker_without_a_blank_before_its_comment_is_a_syntax_error(tmp_path: Path) -> None:
+    # ``---#`` is no document marker (``---`` must be followed by a blank): the full parse
+    # reports the syntax error, and the run must not pass silently
+    path = tmp_path / "role.yaml"
+    path.write_bytes(b"---#\n# Source: chart/templates/role.yaml\n" + CLUSTER_ROLE)
+    result = read_sources([str(path)])
+    assert [error.message for error in result.errors] == [
+        "invalid YAML: did not find expected <document start>"
+    ]
 
 
 def test_a_document_too_large_for_the_node_limit_is_parsed() -> None:

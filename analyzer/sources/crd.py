@@ -91,7 +91,8 @@ _NEXT_COLUMN_0 = re.compile(rb"\n[^\s#]")
 _NOT_COLUMN_0 = frozenset(b" \t\n\r\f\v#")
 _KEY = re.compile(rb"([A-Za-z0-9_][A-Za-z0-9_./-]*):(?:[ \t]([^\n]*)|\r)?")
 _ITEM = re.compile(rb"-(?:[ \t][^\n]*)?\r?")
-_MARKER = re.compile(rb"---[ \t]*(?:#[^\n]*)?\r?")
+#: a ``---`` line: a blank must come between it and a comment (``---#`` is a scalar)
+_MARKER = re.compile(rb"---(?:[ \t]+(?:#[^\n]*)?)?\r?")
 _END = rb"[ \t]*(?:[ \t]#[^\n]*)?\r?"
 _VALUES = {
     b"kind": re.compile(rb"[ \t]*" + _KIND_TEXT + _END),
