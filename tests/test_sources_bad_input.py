@@ -478,6 +478,16 @@ def test_lines_are_counted_as_editors_do(tmp_path: Path, newline: str, extra: st
     assert [use.line for use in result.uses] == [8 + extra.count("\n")]
 
 
+@pytest.mark.parametrize("text", [b"a: 1\r?", b"kind: Secret\rb: 2\n?", b"a: 1\xc2\x85?"])
+def test_a_value_after_the_last_line_break_is_no_crash(tmp_path: Path, text: bytes) -> None:
+    # libyaml puts the empty value of a complex key at the end on a line after the last
+    # one (it ends the stream with a line break); editor lines must still be found for it
+    path = tmp_path / "end.yaml"
+    path.write_bytes(text)
+    result = read_sources([str(path)])
+    assert all(error.line == 1 for error in result.errors)
+
+
 ODD_BREAKS = ["\r", "\x85", "\u2028", "\u2029"]
 
 

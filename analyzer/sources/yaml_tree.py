@@ -180,7 +180,7 @@ def _build(
             tag = event.tag
             line = event.start_mark.line
             if fix is not None:
-                line = fix[line]
+                line = _fixed(line, fix)  # (the stream's end may be a line past the last)
             plain = not event.style
             if tag is None:
                 node = ScalarNode(value, line + first_line, plain, plain and value in NULL_WORDS)
