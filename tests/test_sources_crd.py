@@ -171,6 +171,7 @@ spec:
         CRD + b"x: " + b"[" * 1000 + b"]" * 1000 + b"\n",  # deeper than the limit
         b"%YAML 1.1\n---\n" + CRD,
         b"\xef\xbb\xbf" + CRD,
+        b"---#\n" + CRD,  # no marker: a plain scalar, then the mapping is a syntax error
     ],
 )
 def test_traps_are_never_skipped(document: bytes) -> None:
