@@ -45,6 +45,17 @@ class Lazy(list[Any]):
         yield from self._items
 
 
+class Encoded:
+    """A value ``write_json`` takes as text: ``pieces(indented, level)`` yields exactly what
+    the walk would write for it at ``level`` (a writer that knows the value's shape, such
+    as a report's image, skips building the dict and testing each item's type)."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, pieces: Callable[[Indented, int], Iterable[str]]) -> None:
+        self.pieces = pieces
+
+
 class Writable(Protocol):
     def write(self, text: str, /) -> object: ...
 
@@ -61,7 +72,7 @@ def write_json(value: Any, out: Writable, *, indent: int | None = 2) -> None:
     if indent is None:  # not used by the formats: the standard encoder, piece by piece
         pieces = json.JSONEncoder().iterencode(value)
     else:
-        pieces = _Indented(" " * indent).pieces(value, 0)
+        pieces = Indented(" " * indent).pieces(value, 0)
     batch: list[str] = []
     for piece in pieces:
         batch.append(piece)
@@ -75,14 +86,16 @@ def write_json(value: Any, out: Writable, *, indent: int | None = 2) -> None:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-class _Indented:
+class Indented:
     """``json.dumps(value, indent=...)``'s layout, made one piece at a time."""
 
     def __init__(self, unit: str) -> None:
         self.unit = unit
         self._flat: dict[int, Callable[[Any], str]] = {}  # per depth: the C encoder
 
-    def _flat_encoder(self, level: int) -> Callable[[Any], str]:
+    def flat_encoder(self, level: int) -> Callable[[Any], str]:
+        """The C encoder of an object or array of scalars whose items are at ``level + 1``
+        (``{"a": 1,\n<indent>"b": 2}``: without the lines around the brackets)."""
         encode = self._flat.get(level)
         if encode is None:
             encode = self._flat[level] = scalars_encoder(",\n" + self.unit * (level + 1))
@@ -93,43 +106,45 @@ class _Indented:
             if not value:
                 yield "{}"
             elif _SCALARS.issuperset(map(type, value.values())):
-                yield self._flat_item(value, level)
+                yield self.flat_item(value, level)
             else:
                 yield from self._object(value, level)
         elif isinstance(value, (list, tuple)):
             if not value:
                 yield "[]"
             elif type(value) is not Lazy and _SCALARS.issuperset(map(type, value)):
-                yield self._flat_item(value, level)
+                yield self.flat_item(value, level)
             elif type(value) is not Lazy and all(_flat_dict(item) for item in value):
-                yield self._flat_dicts(value, level)
+                yield self.flat_dicts(value, level)
             else:
                 yield from self._array(value, level)
+        elif type(value) is Encoded:
+            yield from value.pieces(self, level)
         else:
             yield _scalar(value)
 
-    def _flat_item(self, value: Any, level: int) -> str:
+    def flat_item(self, value: Any, level: int) -> str:
         """A non-empty object or array of scalars: ``{"a": 1,\n  "b": 2}`` from the C
         encoder, opened and closed on lines of their own."""
-        text = self._flat_encoder(level)(value)
+        text = self.flat_encoder(level)(value)
         inner = self.unit * (level + 1)
         return f"{text[0]}\n{inner}{text[1:-1]}\n{self.unit * level}{text[-1]}"
 
-    def _flat_dicts(self, value: list[Any] | tuple[Any, ...], level: int) -> str:
+    def flat_dicts(self, value: list[Any] | tuple[Any, ...], level: int) -> str:
         """A list of non-empty dicts of scalars (attempts, errors) in one C call: encoded
         with the item separator of the dicts' items, the separators between the dicts (the
         only ones after a ``}``: no scalar ends with one) then get the list's indentation.
         Safe because the encoder escapes every newline inside strings."""
         outer = "\n" + self.unit * (level + 1)
         inner = "\n" + self.unit * (level + 2)
-        text = self._flat_encoder(level + 1)(value)  # [{...},<inner>{...}]
+        text = self.flat_encoder(level + 1)(value)  # [{...},<inner>{...}]
         body = text[2:-2].replace("}," + inner + "{", outer + "}," + outer + "{" + inner)
         return "[" + outer + "{" + inner + body + outer + "}\n" + self.unit * level + "]"
 
     def _object(self, value: dict[Any, Any], level: int) -> Iterator[str]:
         """Runs of scalar items in one C call each; arrays and objects walked."""
         inner = "\n" + self.unit * (level + 1)
-        encode = self._flat_encoder(level)
+        encode = self.flat_encoder(level)
         opening = "{" + inner
         run: dict[Any, Any] = {}
         for key, item in value.items():

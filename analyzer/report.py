@@ -311,8 +311,10 @@ class Report:
 
     def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
         """The stable JSON document (``schema_version`` 1), documented in the README; with
-        ``lazy``, every list of uses is a ``Lazy`` iterable, read as it is written."""
+        ``lazy``, the images and every list of uses are ``Lazy`` iterables, made as they
+        are written."""
         invalid = (u.to_dict() for u in self.invalid)
+        images = (r.to_dict(lazy=lazy) for r in self.images)
         return {
             "schema_version": SCHEMA_VERSION,
             "configuration": self.config_description,
@@ -320,7 +322,7 @@ class Report:
             "policy": self.policy.to_dict(),
             "passed": self.passed,
             "summary": self.summary().to_dict(),
-            "images": [r.to_dict(lazy=lazy) for r in self.images],
+            "images": Lazy(images) if lazy else list(images),
             "invalid": Lazy(invalid) if lazy else list(invalid),
             "mirrors": [m.to_dict() for m in self.mirrors],
             "errors": [{"kind": "source", **e.to_dict()} for e in self.source_errors]
