@@ -196,47 +196,36 @@ def _containerd_route(
                 "with no fallback"
             ),
         )
-    hosts = registry_hosts.hosts
-    catalogue_of, outside = _host_facts(registry_hosts, catalogues)
-    asked = asked_paths(repository, hosts)
+    facts = _host_facts(registry_hosts, catalogues)
     # the catalogue sees the tag as written (even when the pull is by digest), and the
     # repository each host is asked for (after a k3s rewrite)
-    listed = [
-        c is None
-        or c.holds(ref if a.path == repository else replace(ref, domain=registry, path=a.path))
-        for c, a in zip(catalogue_of, asked, strict=True)
-    ]
-    holds = [
-        held and not out and h.unusable is None
-        for h, held, out in zip(hosts, listed, outside, strict=True)
-    ]
+    paths: list[str] | None = None
+    asked_warnings: tuple[str, ...] = ()
+    if facts.rewrites:
+        asked = asked_paths(repository, registry_hosts.hosts)
+        paths = [a.path for a in asked]
+        listed = tuple(
+            c is None
+            or c.holds(ref if path == repository else replace(ref, domain=registry, path=path))
+            for c, path in zip(facts.catalogue_of, paths, strict=True)
+        )
+        asked_warnings = tuple(w for a in asked for w in a.warnings)
+    else:
+        listed = tuple(c is None or c.holds(ref) for c in facts.catalogue_of)
     by_digest = pulled.digest is not None
-    needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
-    known = _Known(registry_hosts, [a.path for a in asked], holds, outside, catalogue_of)
-    attempts: list[Attempt] = []
-    resolve_index = _resolve_phase(known, needs, by_digest, pulled.reference, attempts)
-    content_index = _content_phase(known, attempts) if resolve_index is not None else None
-
-    resolve_host = hosts[resolve_index] if resolve_index is not None else None
-    content_host = hosts[content_index] if content_index is not None else None
-    passed = _Passed(
-        after_content=_mirror_after(hosts, holds, content_index, frozenset()),
-        after_resolve=_mirror_after(hosts, holds, resolve_index, needs),
-        outside_api=next(
-            (
-                h
-                for h, held, out in zip(hosts, listed, outside, strict=True)
-                if held and out and not h.is_upstream
-            ),
-            None,
-        ),
+    decision = facts.decision(by_digest, listed)
+    reference = pulled.reference
+    attempts = tuple(
+        step
+        if isinstance(step, Attempt)
+        else step.attempt(repository if paths is None else paths[step.index], reference)
+        for step in decision.steps
     )
-    status, reason = _verdict(pulled, registry_hosts, resolve_host, content_host, by_digest, passed)
-    if (
-        status == "mirrored"
-        and content_index is not None
-        and _by_catalogue(catalogue_of[content_index])
-    ):
+    resolve_host, content_host = decision.resolve, decision.content
+    status, reason = _verdict(
+        pulled, registry_hosts, resolve_host, content_host, by_digest, decision.passed
+    )
+    if status == "mirrored" and decision.by_catalogue:
         reason = f"{reason} ({CATALOGUE_LIMIT})"
     return Route(
         image=ref.pull_ref,
@@ -245,86 +234,202 @@ def _containerd_route(
         resolve_host=resolve_host.url if resolve_host else None,
         content_host=content_host.url if content_host else None,
         hosts_file=registry_hosts.file,
-        attempts=tuple(attempts),
-        warnings=_warnings(registry_hosts, catalogue_of, resolve_host, content_host)
-        + tuple(w for a in asked for w in a.warnings),
+        attempts=attempts,
+        warnings=decision.warnings + asked_warnings,
         reason=reason,
     )
 
 
-#: per (hosts, catalogues) of this process: what the route needs of each host that does not
-#: depend on the image (its catalogue, whether it is asked outside the Registry API); the
-#: hosts of a registry are the same object for all its images (``MirrorConfig`` caches them)
-_FACTS: dict[tuple[int, int], tuple[object, object, list[Catalogue | None], list[bool]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """An attempt whose detail quotes the URL asked, made for each image:
+    ``<before><path>/manifests/<reference or <digest>><after>`` (``request_url``)."""
 
+    phase: Phase
+    host: str  # Host.url
+    outcome: str
+    before: str  # the method and the host's URL, up to the repository
+    by_reference: bool  # the tag or digest pulled (resolve), else ``<digest>`` (content)
+    after: str  # the ``?ns=`` query and the rest of the sentence
+    index: int  # of the host, for the repository it is asked for
 
-def _host_facts(
-    registry_hosts: RegistryHosts, catalogues: Catalogues
-) -> tuple[list[Catalogue | None], list[bool]]:
-    key = (id(registry_hosts), id(catalogues))
-    found = _FACTS.get(key)
-    if found is not None and found[0] is registry_hosts and found[1] is catalogues:
-        return found[2], found[3]
-    hosts = registry_hosts.hosts
-    catalogue_of: list[Catalogue | None] = [
-        None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
-    ]
-    outside = [outside_registry_api(h.path) for h in hosts]
-    if len(_FACTS) > 4096:  # a long-lived process (a notebook): keep it bounded
-        _FACTS.clear()
-    _FACTS[key] = (registry_hosts, catalogues, catalogue_of, outside)
-    return catalogue_of, outside
+    def attempt(self, path: str, reference: str) -> Attempt:
+        asked = reference if self.by_reference else "<digest>"
+        return Attempt(
+            self.phase,
+            self.host,
+            self.outcome,
+            f"{self.before}{path}/manifests/{asked}{self.after}",
+        )
 
 
 @dataclass(frozen=True)
-class _Known:
-    """What the route knows of each host, in containerd's order."""
+class _Decision:
+    """Everything of a route but the image's own names and URLs, for one combination of
+    what the hosts hold: the same for every image of a registry that meets it."""
 
-    registry_hosts: RegistryHosts
-    paths: list[str]  # the repository each host is asked for
-    holds: list[bool]  # it serves the image (catalogue, Registry API, usable)
-    outside: list[bool]  # asked outside the Registry API (no /v2)
-    catalogues: list[Catalogue | None]  # None for the upstream
+    steps: tuple[Attempt | _Ask, ...]  # an Attempt is the same for every image
+    resolve: Host | None
+    content: Host | None
+    passed: _Passed
+    by_catalogue: bool  # the content host's answer came from a catalogue
+    warnings: tuple[str, ...]
 
 
-def _resolve_phase(
-    known: _Known, needs: frozenset[str], by_digest: bool, reference: str, attempts: list[Attempt]
-) -> int | None:
-    """The tag (or digest) HEAD: the first host with ``needs`` that holds the image."""
-    for index, host in enumerate(known.registry_hosts.hosts):
-        if not needs <= host.capabilities:
-            what = "a digest needs pull" if by_digest else "a tag needs pull and resolve"
-            attempts.append(
-                Attempt(
-                    "resolve",
-                    host.url,
-                    "cannot_resolve",
-                    f"capabilities {_caps(host)}: {what}; not asked",
+#: decisions kept per registry's hosts (at most 2 x 2^hosts combinations can occur)
+_DECISIONS_KEPT = 256
+
+
+class _Facts:
+    """What the route needs of a registry's hosts that does not depend on the image (each
+    host's catalogue, whether it is asked outside the Registry API, its ``?ns=``), and the
+    decisions met so far, per combination of what the hosts hold."""
+
+    def __init__(self, registry_hosts: RegistryHosts, catalogues: Catalogues) -> None:
+        hosts = registry_hosts.hosts
+        self.registry_hosts = registry_hosts
+        self.catalogues = catalogues
+        self.catalogue_of: list[Catalogue | None] = [
+            None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
+        ]
+        self.outside = [outside_registry_api(h.path) for h in hosts]
+        self.namespaces = [_namespace(registry_hosts, h) for h in hosts]
+        self.rewrites = any(h.rewrites for h in hosts)
+        self._decisions: dict[tuple[bool, tuple[bool, ...]], _Decision] = {}
+
+    def decision(self, by_digest: bool, listed: tuple[bool, ...]) -> _Decision:
+        """The route's decision when each host's catalogue says ``listed`` (True for the
+        upstream), for a pull by digest or by tag."""
+        key = (by_digest, listed)
+        found = self._decisions.get(key)
+        if found is None:
+            if len(self._decisions) >= _DECISIONS_KEPT:
+                self._decisions.clear()
+            found = self._decisions[key] = self._decide(by_digest, listed)
+        return found
+
+    def _decide(self, by_digest: bool, listed: tuple[bool, ...]) -> _Decision:
+        hosts = self.registry_hosts.hosts
+        holds = [
+            held and not out and h.unusable is None
+            for h, held, out in zip(hosts, listed, self.outside, strict=True)
+        ]
+        needs = _DIGEST_NEEDS if by_digest else _TAG_NEEDS
+        steps: list[Attempt | _Ask] = []
+        resolve_index = self._resolve_phase(holds, needs, by_digest, steps)
+        content_index = self._content_phase(holds, steps) if resolve_index is not None else None
+        resolve = hosts[resolve_index] if resolve_index is not None else None
+        content = hosts[content_index] if content_index is not None else None
+        passed = _Passed(
+            after_content=_mirror_after(hosts, holds, content_index, frozenset()),
+            after_resolve=_mirror_after(hosts, holds, resolve_index, needs),
+            outside_api=next(
+                (
+                    h
+                    for h, held, out in zip(hosts, listed, self.outside, strict=True)
+                    if held and out and not h.is_upstream
+                ),
+                None,
+            ),
+        )
+        return _Decision(
+            steps=tuple(steps),
+            resolve=resolve,
+            content=content,
+            passed=passed,
+            by_catalogue=content_index is not None
+            and _by_catalogue(self.catalogue_of[content_index]),
+            warnings=_warnings(self.registry_hosts, self.catalogue_of, resolve, content),
+        )
+
+    def _resolve_phase(
+        self,
+        holds: list[bool],
+        needs: frozenset[str],
+        by_digest: bool,
+        steps: list[Attempt | _Ask],
+    ) -> int | None:
+        """The tag (or digest) HEAD: the first host with ``needs`` that holds the image."""
+        for index, host in enumerate(self.registry_hosts.hosts):
+            if not needs <= host.capabilities:
+                what = "a digest needs pull" if by_digest else "a tag needs pull and resolve"
+                steps.append(
+                    Attempt(
+                        "resolve",
+                        host.url,
+                        "cannot_resolve",
+                        f"capabilities {_caps(host)}: {what}; not asked",
+                    )
                 )
+                continue
+            if holds[index]:
+                steps.append(self._ask("resolve", index, "served", ""))
+                return index
+            steps.append(self._missed("resolve", index))
+        return None
+
+    def _content_phase(self, holds: list[bool], steps: list[Attempt | _Ask]) -> int | None:
+        """The manifest by digest and the blobs: every host in order, capabilities not
+        checked (containerd's fetcher walks the whole list), the first that holds it."""
+        for index in range(len(self.registry_hosts.hosts)):
+            if holds[index]:
+                steps.append(self._ask("content", index, "served", " (and the blobs)"))
+                return index
+            steps.append(self._missed("content", index))
+        return None
+
+    def _ask(self, phase: Phase, index: int, outcome: str, rest: str) -> _Ask:
+        host = self.registry_hosts.hosts[index]
+        method = "HEAD" if phase == "resolve" else "GET"
+        return _Ask(
+            phase,
+            host.url,
+            outcome,
+            f"{method} {host.url}/",
+            phase == "resolve",
+            self.namespaces[index] + rest,
+            index,
+        )
+
+    def _missed(self, phase: Phase, index: int) -> Attempt | _Ask:
+        host = self.registry_hosts.hosts[index]
+        if host.unusable is not None:
+            return Attempt(
+                phase,
+                host.url,
+                "request_fails",
+                f"every request to this host fails ({host.unusable}); containerd tries the next",
             )
-            continue
-        url = request_url(known.registry_hosts, host, known.paths[index], "manifests", reference)
-        if known.holds[index]:
-            attempts.append(Attempt("resolve", host.url, "served", f"HEAD {url}"))
-            return index
-        attempts.append(
-            _missed("resolve", host, url, known.outside[index], known.catalogues[index])
-        )
-    return None
+        if self.outside[index]:
+            return self._ask(
+                phase,
+                index,
+                "outside_api",
+                ": outside the Registry API (no /v2 in the path), a registry answers 404",
+            )
+        catalogue = self.catalogue_of[index]
+        source = catalogue.source if catalogue is not None else "upstream"
+        return Attempt(phase, host.url, "not_in_catalogue", f"not held according to {source}")
 
 
-def _content_phase(known: _Known, attempts: list[Attempt]) -> int | None:
-    """The manifest by digest and the blobs: every host in order, capabilities not checked
-    (containerd's fetcher walks the whole list), the first that holds it."""
-    for index, host in enumerate(known.registry_hosts.hosts):
-        url = request_url(known.registry_hosts, host, known.paths[index], "manifests", "<digest>")
-        if known.holds[index]:
-            attempts.append(Attempt("content", host.url, "served", f"GET {url} (and the blobs)"))
-            return index
-        attempts.append(
-            _missed("content", host, url, known.outside[index], known.catalogues[index])
-        )
-    return None
+#: per (hosts, catalogues) of this process: the hosts of a registry are the same object for
+#: all its images (``MirrorConfig`` caches them)
+_FACTS: dict[tuple[int, int], _Facts] = {}
+
+
+def _host_facts(registry_hosts: RegistryHosts, catalogues: Catalogues) -> _Facts:
+    key = (id(registry_hosts), id(catalogues))
+    found = _FACTS.get(key)
+    if (
+        found is not None
+        and found.registry_hosts is registry_hosts
+        and found.catalogues is catalogues
+    ):
+        return found
+    if len(_FACTS) > 4096:  # a long-lived process (a notebook): keep it bounded
+        _FACTS.clear()
+    found = _FACTS[key] = _Facts(registry_hosts, catalogues)
+    return found
 
 
 def blocked_route(ref: ImageRef, hosts: RegistryHosts, reason: str) -> Route:
@@ -347,29 +452,6 @@ def asked_paths(path: str, hosts: tuple[Host, ...]) -> list[Rewritten]:
     """The repository each host is asked for (a host's ``rewrites`` applied)."""
     unchanged = Rewritten(path)  # frozen: one for every host without rewrites
     return [rewrite_path(path, h.rewrites) if h.rewrites else unchanged for h in hosts]
-
-
-def _missed(
-    phase: Phase, host: Host, url: str, outside: bool, catalogue: Catalogue | None
-) -> Attempt:
-    if host.unusable is not None:
-        return Attempt(
-            phase,
-            host.url,
-            "request_fails",
-            f"every request to this host fails ({host.unusable}); containerd tries the next",
-        )
-    if outside:
-        method = "HEAD" if phase == "resolve" else "GET"
-        return Attempt(
-            phase,
-            host.url,
-            "outside_api",
-            f"{method} {url}: outside the Registry "
-            "API (no /v2 in the path), a registry answers 404",
-        )
-    source = catalogue.source if catalogue is not None else "upstream"
-    return Attempt(phase, host.url, "not_in_catalogue", f"not held according to {source}")
 
 
 @dataclass(frozen=True)
