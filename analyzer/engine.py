@@ -373,9 +373,14 @@ def _image_result(
     """One pulled image. Spellings that pull the same thing (``nginx:1.25@D`` and
     ``nginx:1.26@D``) may meet different catalogue tag rules: the most urgent of their routes
     stands, whatever order the manifests list them in, and --ignore must accept every one."""
-    spellings = sorted(
-        {_spelled(raw, image, config) for raw, image in uses.spellings or ()},
-        key=lambda r: (str(r), r.short or ""),
+    pairs = uses.spellings or ()
+    spellings = (
+        [_spelled(*pairs[0], config)]
+        if len(pairs) == 1
+        else sorted(
+            {_spelled(raw, image, config) for raw, image in pairs},
+            key=lambda r: (str(r), r.short or ""),
+        )
     )
     if len(spellings) == 1:  # the usual case: one spelling, one route
         ref, chosen = spellings[0], route(spellings[0], config, catalogues)

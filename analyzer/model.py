@@ -259,9 +259,10 @@ URGENCY: tuple[Status, ...] = (
 Phase = Literal["resolve", "content"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
-    """One host containerd tries for one phase, with the predicted outcome."""
+    """One host containerd tries for one phase, with the predicted outcome (slots: a few
+    for every image of a scan)."""
 
     phase: Phase
     host: str  # Host.url
@@ -281,9 +282,10 @@ class Attempt:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Route:
-    """Where containerd will resolve and fetch one image, and why."""
+    """Where containerd will resolve and fetch one image, and why (slots: one for every
+    image of a scan)."""
 
     image: str  # the pull_ref, or the raw text for invalid ones
     registry: str | None
@@ -301,7 +303,8 @@ class Route:
         # whoever wrote them, the sentences of a route never show a URL's password
         if self.reason is not None:
             object.__setattr__(self, "reason", redact_text(self.reason))
-        object.__setattr__(self, "warnings", tuple(redact_text(w) for w in self.warnings))
+        if self.warnings or type(self.warnings) is not tuple:  # () is the usual case
+            object.__setattr__(self, "warnings", tuple(redact_text(w) for w in self.warnings))
 
     def to_dict(self) -> dict[str, Any]:
         return {
