@@ -1,0 +1,123 @@
+"""``scan -f json`` writes each image straight from its ``ImageResult``
+(``analyzer.formats.json._image_pieces``): its bytes must stay those of
+``json.dumps(report.to_dict(), indent=2)`` for every shape an image can take."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_factory import clean_report, empty_report, full_report, use
+
+from analyzer.engine import scan
+from analyzer.formats import render
+from analyzer.model import Attempt
+from analyzer.reference import parse_image
+from analyzer.report import Advice, ImageResult, Policy, ProbeVerdict, Report
+from analyzer.spool import Spool, UseList
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+DAOCLOUD_2023 = FIXTURES / "catalogs" / "daocloud-mirror-2023-07.txt"
+
+
+def written(report: Report) -> str:
+    out = io.StringIO()
+    render(report, "json", out)
+    return out.getvalue()
+
+
+def dumped(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2) + "\n"
+
+
+def _odd_images() -> tuple[ImageResult, ...]:
+    """Images with every optional part filled, odd text and many uses."""
+    base = full_report().images[0]
+    ref = parse_image("quay.io/acme/app:v1")
+    spooled = UseList(Spool(), spellings=True)
+    for line in range(1, 12):  # past the uses kept in memory: read back from the spool
+        spooled.append(use(ref, 'ünïcödé "q"\n.yaml', line))
+    route = replace(
+        base.route,
+        image=ref.pull_ref,
+        registry="quay.io",
+        reason='a "quoted" reason with é, \u2028, \t and \x00',
+        stands_for="docker.io/library/nginx:1.25",
+        warnings=("one warning", "two: ⚠"),
+        attempts=(
+            Attempt("resolve", "https://m.example/v2", "cannot_resolve", None),
+            Attempt("content", "https://m.example/v2", "served", 'GET … "x"'),
+        ),
+    )
+    return (
+        ImageResult(
+            ref=ref,
+            route=route,
+            uses=spooled,
+            ignored=True,
+            probes=(
+                ProbeVerdict("https://m.example/v2", "served", True, "agree"),
+                ProbeVerdict("https://n.example/v2", "error", False, "unknown", "timed out"),
+            ),
+            advice=Advice("request", "Ask for it.", "quay.io/acme/app", line="quay.io/acme/*"),
+        ),
+        replace(base, uses=(), route=replace(base.route, attempts=(), warnings=())),
+    )
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        full_report(),
+        clean_report(),
+        empty_report(),
+        full_report(Policy(min_coverage=75.5)),
+        replace(full_report(), images=_odd_images()),
+    ],
+    ids=["full", "clean", "empty", "min-coverage", "odd"],
+)
+def test_the_bytes_are_json_dumps_of_the_report_dict(report: Report) -> None:
+    assert written(report) == dumped(report)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"hosts_dir": str(FIXTURES / "certs.d")},
+        {
+            "hosts_dir": str(FIXTURES / "certs.d"),
+            "catalogs": [f"docker.m.daocloud.io={DAOCLOUD_2023}"],
+            "ignore": ["quay.io/**"],
+        },
+        {"k3s_registries": str(FIXTURES / "runtimes/k3s-registries.yaml")},
+        {"registries_conf": str(FIXTURES / "runtimes/registries.conf")},
+        {"node_default": None},
+    ],
+    ids=["certs.d", "catalogue-and-ignore", "k3s", "registries.conf", "embedded"],
+)
+def test_scans_of_the_fixtures_are_written_as_json_dumps(options: dict[str, Any]) -> None:
+    report = scan([str(FIXTURES / "manifests"), str(FIXTURES / "operators")], **options)
+    assert report.images
+    assert written(report) == dumped(report)
+
+
+class _Extended(ImageResult):
+    """An image whose dict has one more key than the direct writer knows."""
+
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        return {**super().to_dict(lazy=lazy), "extra": [1, {"a": None}]}
+
+
+def test_an_image_dict_with_other_keys_is_walked_as_before() -> None:
+    report = full_report()
+    images = tuple(
+        _Extended(r.ref, r.route, r.uses, r.ignored, r.probes, r.advice) for r in report.images
+    )
+    extended = replace(report, images=images)
+    assert '"extra"' in written(extended)
+    assert written(extended) == dumped(extended)
