@@ -24,7 +24,15 @@ from analyzer.mirrors.catalogues import normalise_host
 from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.hosts_dir import candidate_names
 from analyzer.mirrors.patterns import PatternSet
-from analyzer.model import URGENCY, Finding, ImageUse, Route, SourceError, SourceWarning
+from analyzer.model import (
+    URGENCY,
+    Finding,
+    ImageUse,
+    RegistryHosts,
+    Route,
+    SourceError,
+    SourceWarning,
+)
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image, with_short_name
 from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
 from analyzer.route import containerd_locator, located_ref, route_hosts, route_image
@@ -412,10 +420,13 @@ def mirror_coverage(
         (host.url, rh.registry): [] for rh in configured for host in rh.mirrors
     }
     hosts_by_url = {h.url: h for rh in configured for h in rh.hosts}
+    looked: dict[int, RegistryHosts] = {}  # each registry's hosts once (held: ids stay unique)
     for result in images:
         hosts = route_hosts(result.ref, config)
-        for host in hosts.hosts:
-            hosts_by_url.setdefault(host.url, host)
+        if id(hosts) not in looked:
+            looked[id(hosts)] = hosts
+            for host in hosts.hosts:
+                hosts_by_url.setdefault(host.url, host)
         route = result.route
         if route.status == "rewritten" and route.content_host and route.stands_for:
             # written in the mirror's form: the mirror serves the registry it stands for
@@ -449,7 +460,8 @@ def _warnings(
     for result in images:
         for warning in result.route.warnings:
             seen.setdefault(warning, None)
-    for host in sorted(catalogues.explicit_hosts - _hosts_in_use(config, images)):
+    unused = catalogues.explicit_hosts and catalogues.explicit_hosts - _hosts_in_use(config, images)
+    for host in sorted(unused or ()):
         seen.setdefault(
             f"--catalog {host}: no configured host and no image of this scan uses {host}, "
             "so its catalogue changes nothing (a typo?)",
@@ -462,7 +474,11 @@ def _hosts_in_use(config: MirrorConfig, images: Sequence[ImageResult]) -> frozen
     """Every host a catalogue could matter for: configured hosts, the hosts on each image's
     route, and the registries of references written in a mirror's form."""
     hosts = {h.host for rh in config.configured() for h in rh.hosts}
+    looked: dict[int, RegistryHosts] = {}  # each registry's hosts once (held: ids stay unique)
     for result in images:
-        hosts.update(h.host for h in route_hosts(result.ref, config).hosts)
+        registry_hosts = route_hosts(result.ref, config)
+        if id(registry_hosts) not in looked:
+            looked[id(registry_hosts)] = registry_hosts
+            hosts.update(h.host for h in registry_hosts.hosts)
         hosts.add(result.registry)
     return frozenset(normalise_host(h) for h in hosts)

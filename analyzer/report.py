@@ -102,7 +102,7 @@ class Advice:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageResult:
     """One distinct image (by ``pull_ref``), its route and every place it is used
     (``uses``: a tuple, or from a scan an ``analyzer.spool.UseList`` read back from disk

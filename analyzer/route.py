@@ -117,7 +117,7 @@ def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> 
         from analyzer.route_short_name import route_short_name
 
         return route_short_name(ref, resolution, config, catalogues)
-    hosts = route_hosts(ref, config)
+    hosts = config.hosts_for_ref(located_ref(ref))  # route_hosts, short names ruled out
     route = _containerd_route(ref, hosts, catalogues)
     form = mirror_form(ref.pulled, catalogues.explicit_hosts)
     if form is None or (form.by_catalogue and hosts.mirrors):
@@ -222,11 +222,7 @@ def _containerd_route(
         for step in decision.steps
     )
     resolve_host, content_host = decision.resolve, decision.content
-    status, reason = _verdict(
-        pulled, registry_hosts, resolve_host, content_host, by_digest, decision.passed
-    )
-    if status == "mirrored" and decision.by_catalogue:
-        reason = f"{reason} ({CATALOGUE_LIMIT})"
+    status, reason = facts.verdict(pulled, by_digest, listed, decision)
     return Route(
         image=ref.pull_ref,
         registry=registry,
@@ -296,6 +292,33 @@ class _Facts:
         self.namespaces = [_namespace(registry_hosts, h) for h in hosts]
         self.rewrites = any(h.rewrites for h in hosts)
         self._decisions: dict[tuple[bool, tuple[bool, ...]], _Decision] = {}
+        # the verdicts whose sentence names no image (mirrored, partial, direct)
+        self._verdicts: dict[tuple[bool, tuple[bool, ...]], tuple[Status, str]] = {}
+
+    def verdict(
+        self, pulled: ImageRef, by_digest: bool, listed: tuple[bool, ...], decision: _Decision
+    ) -> tuple[Status, str]:
+        """``_verdict`` of the decision for ``pulled``; kept when its sentence names
+        neither the image nor its repository (then it is the same for every image)."""
+        key = (by_digest, listed)
+        found = self._verdicts.get(key)
+        if found is not None:
+            return found
+        status, reason = _verdict(
+            pulled,
+            self.registry_hosts,
+            decision.resolve,
+            decision.content,
+            by_digest,
+            decision.passed,
+        )
+        if status == "mirrored" and decision.by_catalogue:
+            reason = f"{reason} ({CATALOGUE_LIMIT})"
+        if pulled.name not in reason and pulled.path not in reason:
+            if len(self._verdicts) >= _DECISIONS_KEPT:
+                self._verdicts.clear()
+            self._verdicts[key] = (status, reason)
+        return status, reason
 
     def decision(self, by_digest: bool, listed: tuple[bool, ...]) -> _Decision:
         """The route's decision when each host's catalogue says ``listed`` (True for the

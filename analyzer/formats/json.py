@@ -5,7 +5,7 @@ is made (``analyzer.json_stream``): the uses are read back one at a time. Each i
 written straight from its ``ImageResult`` (``_image_pieces``): the text of walking
 ``ImageResult.to_dict()``, without building the dict and testing the type of each value (a
 test compares the two on every shape of image; a report whose images have other keys than
-these is walked as before).
+these, or are of a subclass, is walked as before).
 """
 
 from __future__ import annotations
@@ -42,7 +42,11 @@ IMAGE_KEYS = (
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
     document = report.to_dict(lazy=True)
     images = report.images
-    if images and tuple(images[0].to_dict(lazy=True)) == IMAGE_KEYS:
+    if (
+        images
+        and all(type(r) is ImageResult for r in images)
+        and tuple(images[0].to_dict(lazy=True)) == IMAGE_KEYS
+    ):
         document["images"] = Lazy(Encoded(functools.partial(_image_pieces, r)) for r in images)
     write_json(document, out)
     out.write("\n")
@@ -51,15 +55,15 @@ def render(report: Report, out: TextIO, *, color: bool = False) -> None:
 def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterator[str]:
     """The text of ``result.to_dict()`` at ``level``, as ``indented`` walks it: the scalars
     in one call of the C encoder, the attempts in another, then each use."""
-    route = result.route
+    route, ref = result.route, result.ref
     unit = indented.unit
     inner = ",\n" + unit * (level + 1)
     head = indented.flat_encoder(level)(
         {
-            "image": result.image,
-            "name": result.name,
-            "registry": result.registry,
-            "status": result.status,
+            "image": ref.pull_ref,  # ImageResult's properties, without their calls
+            "name": ref.name,
+            "registry": route.registry or ref.domain,
+            "status": route.status,
             "ignored": result.ignored,
             "resolve_host": route.resolve_host,
             "content_host": route.content_host,
