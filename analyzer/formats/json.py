@@ -54,7 +54,7 @@ def render(report: Report, out: TextIO, *, color: bool = False) -> None:
 
 def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterator[str]:
     """The text of ``result.to_dict()`` at ``level``, as ``indented`` walks it: the scalars
-    in one call of the C encoder, the attempts in another, then each use."""
+    in one call of the C encoder, the attempts from ``_ATTEMPT``, then each use."""
     route, ref = result.route, result.ref
     unit = indented.unit
     inner = ",\n" + unit * (level + 1)
@@ -75,6 +75,9 @@ def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterat
     warnings = list(route.warnings)
     probes = [p.to_dict() for p in result.probes]
     advice = result.advice.to_dict() if result.advice is not None else None
+    # no probes and no advice, the usual case, without a walk
+    probes_text = "".join(indented.pieces(probes, level + 1)) if probes else "[]"
+    advice_text = "null" if advice is None else "".join(indented.pieces(advice, level + 1))
     yield "".join(
         (
             "{\n",
@@ -88,10 +91,10 @@ def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterat
             _attempts(route.attempts, unit, level + 1) if route.attempts else "[]",
             inner,
             '"probes": ',
-            "".join(indented.pieces(probes, level + 1)),
+            probes_text,
             inner,
             '"advice": ',
-            "".join(indented.pieces(advice, level + 1)),
+            advice_text,
             inner,
             '"uses": ',
         )
