@@ -54,23 +54,24 @@ def render(report: Report, out: TextIO, *, color: bool = False) -> None:
 
 def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterator[str]:
     """The text of ``result.to_dict()`` at ``level``, as ``indented`` walks it: the scalars
-    in one call of the C encoder, the attempts from ``_ATTEMPT``, then each use."""
+    from ``_head``, the attempts from ``_ATTEMPT``, then each use (the C encoder)."""
     route, ref = result.route, result.ref
     unit = indented.unit
     inner = ",\n" + unit * (level + 1)
-    head = indented.flat_encoder(level)(
-        {
-            "image": ref.pull_ref,  # ImageResult's properties, without their calls
-            "name": ref.name,
-            "registry": route.registry or ref.domain,
-            "status": route.status,
-            "ignored": result.ignored,
-            "resolve_host": route.resolve_host,
-            "content_host": route.content_host,
-            "hosts_file": route.hosts_file,
-            "reason": route.reason,
-            "stands_for": route.stands_for,
-        }
+    encode = encode_basestring_ascii
+    resolve, content, hosts_file = route.resolve_host, route.content_host, route.hosts_file
+    reason, stands_for = route.reason, route.stands_for
+    head = _head(unit, level) % (  # ImageResult's properties, without their calls
+        encode(ref.pull_ref),
+        encode(ref.name),
+        encode(route.registry or ref.domain),
+        encode(route.status),
+        "true" if result.ignored else "false",
+        "null" if resolve is None else encode(resolve),
+        "null" if content is None else encode(content),
+        "null" if hosts_file is None else encode(hosts_file),
+        "null" if reason is None else encode(reason),
+        "null" if stands_for is None else encode(stands_for),
     )
     warnings = list(route.warnings)
     probes = [p.to_dict() for p in result.probes]
@@ -80,9 +81,7 @@ def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterat
     advice_text = "null" if advice is None else "".join(indented.pieces(advice, level + 1))
     yield "".join(
         (
-            "{\n",
-            unit * (level + 1),
-            head[1:-1],
+            head,
             inner,
             '"warnings": ',
             indented.flat_item(warnings, level + 1) if warnings else "[]",
@@ -100,17 +99,25 @@ def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterat
         )
     )
     # each use is a non-empty object of scalars: ``Indented.flat_item`` at level + 2
-    encode = indented.flat_encoder(level + 2)
+    flat = indented.flat_encoder(level + 2)
     opening = "\n" + unit * (level + 2) + "{\n" + unit * (level + 3)
     closing = "\n" + unit * (level + 2) + "}"
     separator = "["
     for use in result.uses:
-        yield separator + opening + encode(use.to_dict())[1:-1] + closing
+        yield separator + opening + flat(use.to_dict())[1:-1] + closing
         separator = ","
     if separator == "[":
         yield "[]\n" + unit * level + "}"
     else:
         yield "\n" + unit * (level + 1) + "]\n" + unit * level + "}"
+
+
+@functools.cache
+def _head(unit: str, level: int) -> str:
+    """The scalar fields of an image (``IMAGE_KEYS`` up to ``stands_for``) opening its object
+    at ``level``, as the C encoder writes them, to be %-filled with their encoded values."""
+    inner = "\n" + unit * (level + 1)
+    return "{" + inner + ("," + inner).join(f'"{key}": %s' for key in IMAGE_KEYS[:10])
 
 
 #: ``Attempt.to_dict()`` as ``Indented.flat_dicts`` writes it (%-filled: the separators, then
