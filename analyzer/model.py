@@ -224,7 +224,7 @@ class RegistryHosts:
         if self.fatal is not None:
             object.__setattr__(self, "fatal", redact_text(self.fatal))
 
-    @property
+    @functools.cached_property  # asked for the verdict of every image
     def mirrors(self) -> tuple[Host, ...]:
         return tuple(h for h in self.hosts if not h.is_upstream)
 
