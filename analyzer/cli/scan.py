@@ -11,13 +11,12 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Optional, TextIO, cast
 
 import typer
 
-from analyzer.cli import options
+from analyzer.cli import options, settings_flags
 from analyzer.cli.app import app, usage_error
 from analyzer.cli.output import ProgressLine, say
 
@@ -25,8 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from analyzer.engine import ScanOptions
     from analyzer.report import Policy, Report
     from analyzer.settings import Settings
-
-_INCLUDE_VALUES = ("indirect",)
 
 
 def _usage(message: str) -> typer.Exit:
@@ -105,7 +102,7 @@ def scan_command(
     ),
 ) -> None:
     """Which images each configured mirror serves, and which fall back to upstream."""
-    settings = _settings(config)
+    settings = settings_flags.load("scan", config)
     chosen_format = _format(fmt, settings)
     targets = list(paths or settings.paths)
     if not targets:
@@ -113,7 +110,8 @@ def scan_command(
     destination = output or settings.output
     if destination and destination != "-" and _reads(targets, destination):
         raise _usage(f"--output {destination} is one of the manifests read: not overwriting it")
-    mirror = _mirror_choice(
+    mirror = settings_flags.mirror_choice(
+        "scan",
         settings,
         hosts_dir,
         containerd_config,
@@ -138,10 +136,10 @@ def scan_command(
         docker_daemon=mirror.docker_daemon,
         catalogs=tuple(catalog or settings.catalog),
         containerd_version=containerd_version or settings.containerd_version,
-        include_indirect="indirect" in _includes(include, settings),
-        ignore=tuple(_ignore_patterns(ignore, ignore_file, settings)),
+        include_indirect="indirect" in settings_flags.includes("scan", include, settings),
+        ignore=tuple(settings_flags.ignore_patterns("scan", ignore, ignore_file, settings)),
         policy=_policy(
-            _split(fail_on) if fail_on is not None else settings.fail_on,
+            settings_flags.split(fail_on) if fail_on is not None else settings.fail_on,
             min_coverage if min_coverage is not None else settings.min_coverage,
         ),
         probe=probe if probe is not None else bool(settings.probe),
@@ -153,17 +151,6 @@ def scan_command(
     raise typer.Exit(report.exit_code)
 
 
-def _settings(config: str | None) -> Settings:
-    """``--config FILE``, else the settings file found upward, else the defaults."""
-    from analyzer.settings import Settings, SettingsError, find_settings_file, load_settings
-
-    try:
-        settings_path = Path(config) if config else find_settings_file()
-        return load_settings(settings_path) if settings_path else Settings()
-    except SettingsError as exc:
-        raise _usage(str(exc)) from None
-
-
 def _format(fmt: str | None, settings: Settings) -> str:
     from analyzer.formats import FORMAT_NAMES
 
@@ -171,68 +158,6 @@ def _format(fmt: str | None, settings: Settings) -> str:
     if chosen not in FORMAT_NAMES:
         raise _usage(f"unknown --format {chosen!r} (choose from {', '.join(FORMAT_NAMES)})")
     return chosen
-
-
-def _includes(include: list[str] | None, settings: Settings) -> list[str]:
-    includes = [c for item in (include or settings.include) for c in _split(item)]
-    bad = [c for c in includes if c not in _INCLUDE_VALUES]
-    if bad:
-        raise _usage(f"unknown --include {', '.join(bad)} (choose from indirect)")
-    return includes
-
-
-def _ignore_patterns(
-    ignore: list[str] | None, ignore_file: str | None, settings: Settings
-) -> list[str]:
-    patterns = list(ignore or settings.ignore)
-    pattern_file = ignore_file or settings.ignore_file
-    if pattern_file:
-        try:
-            patterns += _read_ignore_file(pattern_file)
-        except OSError as exc:
-            raise _usage(f"{pattern_file}: cannot read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise _usage(f"{pattern_file}: not UTF-8 text") from None
-        except ValueError as exc:  # a pattern RE2 or the pattern syntax rejects
-            raise _usage(str(exc)) from None
-    return patterns
-
-
-@dataclass(frozen=True)
-class _MirrorChoice:
-    hosts_dirs: tuple[str, ...]
-    containerd_config: str | None
-    docker_daemon: str | None
-    files: options.RuntimeOptions
-
-
-def _mirror_choice(
-    settings: Settings,
-    hosts_dir: list[str] | None,
-    containerd_config: str | None,
-    docker_daemon: str | None,
-    files: options.RuntimeOptions,
-) -> _MirrorChoice:
-    """The mirror configuration is one choice: any of its flags replaces all of the file's."""
-    from analyzer.mirrors.node import RUNTIMES
-
-    if not (hosts_dir or containerd_config or docker_daemon or files.given):
-        hosts_dir = list(settings.hosts_dir)
-        containerd_config = settings.containerd_config
-        docker_daemon = settings.docker_daemon
-        files = options.RuntimeOptions(
-            settings.runtime,
-            settings.k3s_registries,
-            bool(settings.k3s_disable_default_endpoint),
-            settings.registries_conf,
-            settings.registries_conf_d,
-            settings.kind_config,
-            settings.minikube_registry_mirror,
-            settings.minikube_profile,
-        )
-    if files.runtime is not None and files.runtime not in RUNTIMES:
-        raise _usage(f"unknown --runtime {files.runtime!r} (choose from {', '.join(RUNTIMES)})")
-    return _MirrorChoice(tuple(hosts_dir or ()), containerd_config, docker_daemon, files)
 
 
 def _run(scan_options: ScanOptions) -> Report:
@@ -356,17 +281,3 @@ def _reads(targets: list[str], output: str) -> bool:
 def _wants_color(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _read_ignore_file(path: str) -> list[str]:
-    """The patterns of an ignore file, checked with the file's own line numbers."""
-    from analyzer.mirrors.patterns import PatternSet
-    from analyzer.regular_file import read_regular_text
-
-    lines = [line.split("#", 1)[0].strip() for line in read_regular_text(path).splitlines()]
-    PatternSet.from_lines(lines, source=path)  # CatalogueError names path:line
-    return [line for line in lines if line]
