@@ -1,5 +1,8 @@
 """What ``request``, ``rewrite`` and ``mirrors init --for`` read: manifests (and ``--image``
-names), the mirror configuration and catalogues, routed into a ``Report``.
+names), the mirror configuration and catalogues, routed into a ``Report``. The settings file
+is read as ``coverage scan`` reads it (``settings_flags``): its extraction rules, ``helm-arg``,
+``catalog``, ``ignore``, ``include``, ``containerd-version`` and mirror configuration apply
+where the command's own option is not given.
 
 Problems (a file that could not be read, a configuration file containerd would ignore, an
 ``--image`` that is not a reference) go to stderr one line each as ``coverage COMMAND: ...``;
@@ -15,14 +18,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from analyzer.cli import options
+from analyzer.cli import options, settings_flags
 from analyzer.cli.app import usage_error
 from analyzer.cli.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.mirrors import Catalogues, MirrorConfig
     from analyzer.report import Report
+    from analyzer.settings import Settings
     from analyzer.sources import SourceResult
+    from analyzer.sources.kinds import Rule
 
 IMAGE = typer.Option(
     None, "--image", help="An image reference to consider too (repeatable).", show_default=False
@@ -32,6 +37,23 @@ IGNORE = typer.Option(
     "--ignore",
     help="Image pattern accepted to come from upstream (allows.txt rules: exact, /*, /**).",
 )
+INCLUDE = typer.Option(
+    None,
+    "--include",
+    help="Extra classes to route: 'indirect' (images passed in args and env values).",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How manifests are read: the settings file's extraction rules, ``helm template`` args."""
+
+    rules: tuple[Rule, ...] = ()
+    helm_args: tuple[str, ...] = ()
+
+    @classmethod
+    def chosen(cls, settings: Settings, helm_arg: Sequence[str] | None) -> Reading:
+        return cls(settings.rules, tuple(helm_arg or settings.helm_arg))
 
 
 @dataclass(frozen=True)
@@ -40,15 +62,35 @@ class Inputs:
     config: MirrorConfig
     catalogues: Catalogues
     bad: bool  # something could not be read or parsed: exit 2 after the output
+    configured: bool = False  # a mirror configuration was named (an option or the settings)
+    include_indirect: bool = False
+    ignore: tuple[str, ...] = ()
+
+    def routed(self, config: MirrorConfig, *, with_errors: bool = True) -> Report:
+        """The same uses routed through ``config``, with the same classes and ignores."""
+        from analyzer.engine import build_report
+        from analyzer.sources import SourceResult
+
+        report = self.report
+        uses = (*(u for r in report.images for u in r.uses), *report.invalid)
+        errors = report.source_errors if with_errors else ()
+        sources = SourceResult(uses, errors, report.files_read, report.files_skipped)
+        return build_report(
+            sources,
+            config,
+            self.catalogues,
+            include_indirect=self.include_indirect,
+            ignore=self.ignore,
+        )
 
 
 def read_inputs(
-    paths: Sequence[str], images: Sequence[str], command: str
+    paths: Sequence[str], images: Sequence[str], command: str, reading: Reading = Reading()
 ) -> tuple[SourceResult, bool]:
     """Manifests plus ``--image`` names (as uses of class ``container``)."""
     from analyzer.model import ImageUse
     from analyzer.reference import InvalidImageReference, parse_image
-    from analyzer.sources import SourceResult, read_sources
+    from analyzer.sources import RenderOptions, SourceResult, read_sources
 
     bad = False
     extra = []
@@ -60,7 +102,16 @@ def read_inputs(
             bad = True
             continue
         extra.append(ImageUse(text, ref, "container", "--image", number, 0, "--image"))
-    sources = read_sources(list(paths), stdin=sys.stdin) if paths else None
+    sources = (
+        read_sources(
+            list(paths),
+            stdin=sys.stdin,
+            rules=reading.rules,
+            render=RenderOptions(helm_args=reading.helm_args),
+        )
+        if paths
+        else None
+    )
     if sources is None:
         return SourceResult(tuple(extra), (), 0, 0), bad
     for error in sources.errors:
@@ -76,36 +127,60 @@ def load_inputs(
     *,
     paths: Sequence[str],
     images: Sequence[str] = (),
-    hosts_dir: Sequence[str] | None = None,
+    config: str | None = None,
+    hosts_dir: list[str] | None = None,
     containerd_config: str | None = None,
     docker_daemon: str | None = None,
     catalog: Sequence[str] | None = None,
-    ignore: Sequence[str] = (),
-    include_indirect: bool = False,
+    ignore: list[str] | None = None,
+    include: list[str] | None = None,
+    containerd_version: str | None = None,
+    helm_arg: Sequence[str] | None = None,
+    settings_paths: bool = True,
 ) -> Inputs:
-    """Route the manifests the way ``coverage scan`` would; usage errors end the command."""
+    """Route the manifests the way ``coverage scan`` would, with the same settings file
+    (``--config``, or found upward) under the options; usage errors end the command.
+    With ``settings_paths``, the file's ``paths`` are read when no path or image is given."""
     from analyzer.engine import build_report
     from analyzer.mirrors import CatalogueError
     from analyzer.mirrors.patterns import PatternSet
 
+    settings = settings_flags.load(command, config)
+    if not paths and not images and settings_paths:
+        paths = settings.paths
     if not paths and not images:
         raise usage_error(command, "give at least one manifest file or folder, or --image")
+    patterns = tuple(settings_flags.ignore_patterns(command, ignore, None, settings))
     try:
-        if ignore:
-            PatternSet.from_lines(ignore, source="--ignore")
+        if patterns:
+            PatternSet.from_lines(patterns, source="--ignore" if ignore else str(settings.file))
     except CatalogueError as exc:
         raise usage_error(command, str(exc)) from None
-    config, catalogues = options.mirror_setup_or_exit(
+    include_indirect = "indirect" in settings_flags.includes(command, include, settings)
+    mirror = settings_flags.mirror_choice(
+        command, settings, hosts_dir, containerd_config, docker_daemon, options.RuntimeOptions()
+    )
+    mirror_config, catalogues = options.mirror_setup_or_exit(
         command,
-        hosts_dir=hosts_dir,
-        containerd_config=containerd_config,
-        docker_daemon=docker_daemon,
-        catalog=catalog,
+        hosts_dir=mirror.hosts_dirs,
+        containerd_config=mirror.containerd_config,
+        docker_daemon=mirror.docker_daemon,
+        catalog=catalog or settings.catalog,
+        containerd_version=containerd_version or settings.containerd_version,
+        runtime=mirror.files,
     )
-    for error in config.errors:
+    for error in mirror_config.errors:
         say(f"coverage {command}: config error: {error}", err=True)
-    sources, bad = read_inputs(paths, images, command)
+    sources, bad = read_inputs(paths, images, command, Reading.chosen(settings, helm_arg))
     report = build_report(
-        sources, config, catalogues, include_indirect=include_indirect, ignore=ignore
+        sources, mirror_config, catalogues, include_indirect=include_indirect, ignore=patterns
     )
-    return Inputs(report, config, catalogues, bad or bool(config.errors))
+    return Inputs(
+        report,
+        mirror_config,
+        catalogues,
+        bad or bool(mirror_config.errors),
+        configured=mirror.given,
+        include_indirect=include_indirect,
+        ignore=patterns,
+    )

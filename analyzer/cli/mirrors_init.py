@@ -4,7 +4,8 @@ Exit codes: 0 written (or printed, with ``--dry-run``); 2 a usage error, a ``--m
 would not work, a file that exists and differs (without ``--force``), manifests that could
 not be read (``--for``), a configuration with which pulls from a planned registry would
 fail (a file beside the new ones that the runtime refuses: nothing written), or a written
-configuration that does not route as predicted.
+configuration that does not route as predicted. With ``--for``, the manifests are read and
+routed as ``coverage scan`` would, with the same settings file (``--config``, or found upward).
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def init_command(
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+    ignore: Optional[list[str]] = fix_inputs.IGNORE,  # noqa: UP045
+    include: Optional[list[str]] = fix_inputs.INCLUDE,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
+    config: Optional[str] = options.CONFIG,  # noqa: UP045
+    helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
 ) -> None:
     """Write a mirror configuration: the real upstream as server, pull+resolve, a scheme."""
     from analyzer.fixes.init import apply, plan_init, refusals, route_differences, staged
@@ -100,8 +106,14 @@ def init_command(
             containerd_config=containerd_config,
             docker_daemon=docker_daemon,
             catalog=catalog,
+            ignore=ignore,
+            include=include,
+            containerd_version=containerd_version,
+            config=config,
+            helm_arg=helm_arg,
+            settings_paths=False,
         )
-        if not (hosts_dir or containerd_config or docker_daemon):
+        if not before.configured:
             before = _with_no_mirrors(before)
     used = {r.registry for r in before.report.images} if before else None
     plan = plan_init(target, specs, runtime, used=used)
@@ -142,30 +154,20 @@ def init_command(
 
 
 def _with_no_mirrors(inputs: fix_inputs.Inputs) -> fix_inputs.Inputs:
-    """'before' with no configuration option given: a node with no mirrors at all."""
+    """'before' with no mirror configuration named: a node with no mirrors at all."""
     from dataclasses import replace
 
-    from analyzer.engine import build_report
     from analyzer.mirrors import MirrorConfig
-    from analyzer.sources import SourceResult
 
-    report = inputs.report
-    uses = (*(u for r in report.images for u in r.uses), *report.invalid)
-    sources = SourceResult(uses, report.source_errors, report.files_read, report.files_skipped)
     config = MirrorConfig(description="no mirror configuration")
-    return replace(inputs, report=build_report(sources, config, inputs.catalogues), config=config)
+    return replace(inputs, report=inputs.routed(config), config=config)
 
 
 def _coverage(before: fix_inputs.Inputs, predicted: MirrorConfig, directory: str) -> None:
-    from analyzer.engine import build_report
     from analyzer.formats.common import summary_line
-    from analyzer.sources import SourceResult
 
-    report = before.report
-    uses = (*(u for r in report.images for u in r.uses), *report.invalid)
-    sources = SourceResult(uses, (), report.files_read, report.files_skipped)
-    after = build_report(sources, predicted, before.catalogues)
-    say(f"before ({before.config.description}): {summary_line(report)}")
+    after = before.routed(predicted, with_errors=False)
+    say(f"before ({before.config.description}): {summary_line(before.report)}")
     say(f"after ({directory}): {summary_line(after)}")
 
 

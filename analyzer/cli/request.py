@@ -2,7 +2,8 @@
 
 Exit codes: 0 the output was produced; 2 a usage error, an input that could not be read, an
 ``--image`` that is not a reference, or a patch asked for a list that has no file (the rest
-of the output is still written where it can be).
+of the output is still written where it can be). The settings file is read as ``coverage
+scan`` reads it (``--config``, or found upward); options win over it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def request_command(
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     ignore: Optional[list[str]] = fix_inputs.IGNORE,  # noqa: UP045
+    include: Optional[list[str]] = fix_inputs.INCLUDE,  # noqa: UP045
+    containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
+    config: Optional[str] = options.CONFIG,  # noqa: UP045
+    helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
     fmt: str = typer.Option(
         "text", "--format", "-f", help="text, patch (a diff of the list), issue or json."
     ),
@@ -51,7 +56,11 @@ def request_command(
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
         catalog=catalog,
-        ignore=ignore or [],
+        ignore=ignore,
+        include=include,
+        containerd_version=containerd_version,
+        config=config,
+        helm_arg=helm_arg,
     )
     plan = plan_requests(inputs.report, inputs.config, inputs.catalogues, wildcard=wildcard)
     try:

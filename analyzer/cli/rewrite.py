@@ -2,7 +2,9 @@
 
 ``--format kustomize`` (default) and ``json`` read manifests; ``--format helm`` reads chart
 values files. Exit codes: 0 the output was produced (whatever stays as it is); 2 a usage
-error or an input that could not be read (the output is still written).
+error or an input that could not be read (the output is still written). The settings file
+(``--config``, or found upward) gives the extraction rules, ``helm-arg``, ``catalog`` and
+``paths`` where the options do not.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from analyzer.cli import fix_inputs, options
+from analyzer.cli import fix_inputs, options, settings_flags
 from analyzer.cli.app import app, usage_error
 from analyzer.cli.output import say
 from analyzer.nesting import TooDeep, deepest_yaml
@@ -31,6 +33,8 @@ def rewrite_command(
         help="path: m.daocloud.io/<registry>/<path>; subdomain: <x>.m.daocloud.io/<path>.",
     ),
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
+    config: Optional[str] = options.CONFIG,  # noqa: UP045
+    helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
 ) -> None:
     """Image references in DaoCloud's own form, only for images it holds."""
     from analyzer.fixes.rewrite import STYLES, plan_rewrites
@@ -40,12 +44,18 @@ def rewrite_command(
         raise usage_error("rewrite", f"unknown --format {fmt!r} (choose from {', '.join(FORMATS)})")
     if style not in STYLES:
         raise usage_error("rewrite", f"unknown --style {style!r} (choose from {', '.join(STYLES)})")
+    settings = settings_flags.load("rewrite", config)
+    if not paths and fmt != "helm":
+        paths = list(settings.paths)
     if not paths:
         raise usage_error("rewrite", "give at least one manifest file or folder ('-' for stdin)")
-    _, catalogues = options.mirror_setup_or_exit("rewrite", hosts_dir=None, catalog=catalog)
+    _, catalogues = options.mirror_setup_or_exit(
+        "rewrite", hosts_dir=None, catalog=catalog or settings.catalog
+    )
     if fmt == "helm":
         raise typer.Exit(_helm(paths, catalogues, style))
-    sources, bad = fix_inputs.read_inputs(paths, (), "rewrite")
+    reading = fix_inputs.Reading.chosen(settings, helm_arg)
+    sources, bad = fix_inputs.read_inputs(paths, (), "rewrite", reading)
     plan = plan_rewrites(sources.uses, catalogues, style=style, kustomize=fmt == "kustomize")
     say((render_json if fmt == "json" else render_kustomize)(plan), nl=False)
     if bad:
