@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fixes_helpers import mirror_for, write_hosts
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from analyzer.cli import app
 
@@ -102,6 +102,16 @@ def test_rewrite_rewrites_the_image_the_rule_finds(
     assert named.stdout == result.stdout
 
 
+def init_for(root: Path, *args: str) -> Result:
+    """``mirrors init ROOT/out --mirror quay.io=... --for`` the project's manifest."""
+    target = str(root / "out")
+    manifest = str(root / "deploy" / "workspace.yaml")
+    mirror = "quay.io=https://quay.mirror.example"
+    return runner.invoke(
+        app, ["mirrors", "init", target, "--mirror", mirror, "--for", manifest, *args]
+    )
+
+
 @pytest.mark.parametrize("how", ["--config", "found upward"])
 def test_mirrors_init_for_writes_the_registry_of_the_image_the_rule_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
@@ -110,43 +120,16 @@ def test_mirrors_init_for_writes_the_registry_of_the_image_the_rule_finds(
     args = ["--config", str(root / "image-coverage.toml")] if how == "--config" else []
     if how == "found upward":
         monkeypatch.chdir(root / "deploy")
-    target = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "mirrors",
-            "init",
-            str(target),
-            "--mirror",
-            "quay.io=https://quay.mirror.example",
-            "--for",
-            str(root / "deploy" / "workspace.yaml"),
-            *args,
-        ],
-    )
+    result = init_for(root, *args)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in target.iterdir()) == ["quay.io"]
+    assert sorted(p.name for p in (root / "out").iterdir()) == ["quay.io"]
     assert "before (no mirror configuration): 1 image, 1 use, coverage 0%" in result.stdout
     assert "after (" in result.stdout and "1 image, 1 use, coverage 100%" in result.stdout
 
 
 def test_mirrors_init_for_before_is_the_settings_files_configuration(tmp_path: Path) -> None:
     root = project(tmp_path, MIRRORS)
-    target = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "mirrors",
-            "init",
-            str(target),
-            "--mirror",
-            "quay.io=https://quay.mirror.example",
-            "--for",
-            str(root / "deploy" / "workspace.yaml"),
-            "--config",
-            str(root / "image-coverage.toml"),
-        ],
-    )
+    result = init_for(root, "--config", str(root / "image-coverage.toml"))
     assert result.exit_code == 0, result.output
     before = next(line for line in result.stdout.splitlines() if line.startswith("before"))
     assert "no mirror configuration" not in before and "1 fallback" in before
