@@ -116,13 +116,20 @@ def _verdict(
         return "fallback", (
             f"no mirror that is tried holds {name}: the primary location {served.url} serves it"
         )
-    if _skipped(hosts):
+    setting = _skipped_by(hosts)
+    if setting is not None:
         return "fallback", (
             f"the mirrors configured for {name} are not used for this reference "
-            f"(pull-from-mirror): the primary location {served.url} serves it"
+            f"({setting}): the primary location {served.url} serves it"
         )
     return "direct", f"no mirror is configured for {name}: {served.url} serves it"
 
 
-def _skipped(hosts: RegistryHosts) -> bool:
-    return any("pull-from-mirror" in w or "mirror-by-digest-only" in w for w in hosts.warnings)
+def _skipped_by(hosts: RegistryHosts) -> str | None:
+    """The settings that left this reference's mirrors out, or None."""
+    named = [
+        setting
+        for setting in ("mirror-by-digest-only", "pull-from-mirror")
+        if any(setting in w for w in hosts.warnings)
+    ]
+    return ", ".join(named) or None

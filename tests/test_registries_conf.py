@@ -328,3 +328,27 @@ def test_a_missing_system_registries_conf_is_an_empty_one(
     config = load_mirror_config(runtime="podman")
     assert config.errors == ()
     assert _first_host(config, "quay.io/a/b:1") == "m.example"
+
+
+@pytest.mark.parametrize(
+    ("mirror_lines", "setting"),
+    [
+        (
+            'mirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m.example"\n',
+            "mirror-by-digest-only",
+        ),
+        (
+            '[[registry.mirror]]\nlocation = "m.example"\npull-from-mirror = "digest-only"\n',
+            "pull-from-mirror",
+        ),
+    ],
+)
+def test_a_tag_past_digest_only_mirrors_names_the_setting_that_skipped_them(
+    tmp_path: Path, mirror_lines: str, setting: str
+) -> None:
+    conf = tmp_path / "registries.conf"
+    conf.write_text('[[registry]]\nprefix = "quay.io"\nlocation = "quay.io"\n' + mirror_lines)
+    config = load_mirror_config(registries_conf=str(conf), node_default=None)
+    route = route_image(parse_image("quay.io/x/y:1"), config, load_catalogues(["m.example=all"]))
+    assert route.status == "fallback"
+    assert f"are not used for this reference ({setting}):" in route.reason
