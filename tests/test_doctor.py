@@ -258,3 +258,14 @@ def test_a_k3s_key_k3s_never_reads_is_a_warning_with_the_key_meant(tmp_path: Pat
         ("unknown-key", 9, "known: ca_file, cert_file, insecure_skip_verify, key_file"),
     ]
     assert "'mirrors.<registry>.endpoints' is not a registries.yaml key" in findings[1].message
+
+
+def test_doctor_takes_k3s_disable_default_endpoint_as_scan_does(tmp_path: Path) -> None:
+    text = 'mirrors:\n  docker.io:\n    endpoint:\n      - "https://docker.m.daocloud.io"\n'
+    registries = _tree(tmp_path, {"registries.yaml": text}) / "registries.yaml"
+    args = ("--runtime", "k3s", "--k3s-registries", str(registries), "-f", "json")
+    plain = doctor(*args)
+    disabled = doctor(*args, "--k3s-disable-default-endpoint")
+    assert plain.exit_code == 0 and disabled.exit_code == 0, disabled.output
+    assert "--disable-default-registry-endpoint" not in json.loads(plain.stdout)["configuration"]
+    assert "--disable-default-registry-endpoint" in json.loads(disabled.stdout)["configuration"]

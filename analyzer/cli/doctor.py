@@ -24,6 +24,7 @@ def doctor_command(
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
+    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
     kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
     minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
     minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
@@ -53,6 +54,7 @@ def doctor_command(
         runtime=options.RuntimeOptions(
             runtime=runtime,
             k3s_registries=k3s_registries,
+            k3s_disable_default_endpoint=k3s_disable_default_endpoint,
             registries_conf=registries_conf,
             registries_conf_d=registries_conf_d,
             kind_config=kind_config,
