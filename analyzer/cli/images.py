@@ -62,12 +62,10 @@ def images_command(
     helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
 ) -> None:
     """Every image the manifests will pull, with file, line, object and container."""
-    from pathlib import Path
-
+    from analyzer.cli import settings_flags
     from analyzer.cli.output import Document
     from analyzer.json_stream import Lazy, write_json
     from analyzer.model import USE_CLASSES
-    from analyzer.settings import Settings, SettingsError, find_settings_file, load_settings
     from analyzer.sources import RenderOptions, iter_sources, uses_of
     from analyzer.spool import Spool, UseList
 
@@ -79,11 +77,7 @@ def images_command(
     if unknown:
         raise _usage(f"unknown --class {', '.join(unknown)} (choose from {', '.join(USE_CLASSES)})")
 
-    try:
-        settings_path = Path(config) if config else find_settings_file()
-        settings = load_settings(settings_path) if settings_path else Settings()
-    except SettingsError as exc:
-        raise _usage(str(exc)) from None
+    settings = settings_flags.load("images", config)
 
     scan = iter_sources(
         paths,
