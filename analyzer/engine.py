@@ -9,7 +9,7 @@ The CLI only parses flags into ``ScanOptions``, calls ``run`` and prints.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, TextIO
 
@@ -218,11 +218,6 @@ def _noting(uses: Iterable[ImageUse], refs: set[ImageRef]) -> Iterator[ImageUse]
         yield use
 
 
-def registries_of(sources: SourceResult) -> frozenset[str]:
-    """The registries containerd contacts for the images of ``sources``."""
-    return frozenset(containerd_locator(u.image)[0] for u in sources.uses if u.image is not None)
-
-
 def given_images(texts: Sequence[str]) -> tuple[list[ImageUse], list[SourceError]]:
     """The references given on the command line (``--image``), as uses of a container; one
     that does not parse is an error naming it."""
@@ -238,12 +233,6 @@ def given_images(texts: Sequence[str]) -> tuple[list[ImageUse], list[SourceError
             continue
         uses.append(ImageUse(text, image, "container", "--image", 1, 0, "--image"))
     return uses, errors
-
-
-def with_given_images(sources: SourceResult, texts: Sequence[str]) -> SourceResult:
-    """``sources`` plus the references given on the command line (``--image``)."""
-    uses, errors = given_images(texts)
-    return replace(sources, uses=(*sources.uses, *uses), errors=(*sources.errors, *errors))
 
 
 def scan(
