@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.json_stream import Lazy
+from analyzer.json_lazy import Lazy
 from analyzer.model import (
     COVERED_STATUSES,
     STATUSES,

@@ -19,7 +19,8 @@ from report_factory import full_report
 
 from analyzer import scan
 from analyzer.formats import FORMAT_NAMES, render
-from analyzer.json_stream import Lazy, write_json
+from analyzer.json_lazy import Lazy
+from analyzer.json_stream import write_json
 from analyzer.model import ImageUse
 from analyzer.reference import ImageRef
 from analyzer.report import Report

@@ -64,7 +64,8 @@ def images_command(
     """Every image the manifests will pull, with file, line, object and container."""
     from analyzer.cli import settings_flags
     from analyzer.cli.output import Document
-    from analyzer.json_stream import Lazy, write_json
+    from analyzer.json_lazy import Lazy
+    from analyzer.json_stream import write_json
     from analyzer.model import USE_CLASSES
     from analyzer.sources import RenderOptions, iter_sources, uses_of
     from analyzer.spool import Spool, UseList

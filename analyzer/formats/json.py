@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import TextIO
 
-from analyzer.json_stream import Encoded, Indented, Lazy, write_json
+from analyzer.json_lazy import Lazy
+from analyzer.json_stream import Encoded, Indented, write_json
 from analyzer.model import Attempt
 from analyzer.report import ImageResult, Report
 

@@ -27,7 +27,8 @@ from analyzer.formats.common import (
     summary_line,
     verdict,
 )
-from analyzer.json_stream import Lazy, write_json
+from analyzer.json_lazy import Lazy
+from analyzer.json_stream import write_json
 from analyzer.model import COVERED_STATUSES, ConfigError, ImageUse, SourceError
 from analyzer.report import ImageResult, Report
 from analyzer.version import __version__

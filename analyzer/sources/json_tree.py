@@ -14,16 +14,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from analyzer.sources.handoff import Handoff, held_budget
 from analyzer.sources.limits import DocumentError, Limits
 from analyzer.sources.tree import (
-    Handoff,
     MapNode,
     Node,
     ScalarNode,
     SeqNode,
     TakeItem,
     awaits_items,
-    held_budget,
     share,
 )
 

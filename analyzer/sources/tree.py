@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from analyzer.sources.limits import DocumentError, Limits
-
 #: short strings kept once per run (``share``), and the most that are kept
 _SHARED: dict[str, str] = {}
 _SHARED_MAX = 1 << 16
@@ -82,39 +80,6 @@ Node = ScalarNode | MapNode | SeqNode
 
 #: called with (index, item) for each item of a root mapping's ``items`` sequence
 TakeItem = Callable[[int, Node], None]
-
-
-class Handoff(list[Node]):
-    """The items of a root ``items`` sequence: handed over as they end, never kept.
-
-    The builders use it in place of the sequence's list of items (see ``listed``).
-    """
-
-    def __init__(self, take_item: TakeItem) -> None:
-        super().__init__()
-        self.take_item = take_item
-        self.taken = 0
-        # nodes in the items handed over, no longer held (aliases in them counted as what
-        # they expand to: at most ``max_alias_nodes`` more than were held)
-        self.handed = 0
-
-    def append(self, node: Node, /) -> None:
-        self.take_item(self.taken, node)
-        self.taken += 1
-        self.handed += node.size
-
-
-def held_budget(count: int, handoff: Handoff | None, line: int, limits: Limits) -> int:
-    """Refuse a document that holds more than ``limits.max_nodes`` nodes (``count`` of them
-    were built, the items handed over are not held); else the count to check again at."""
-    handed = handoff.handed if handoff is not None else 0
-    if count - handed > limits.max_nodes:
-        raise DocumentError(
-            line,
-            f"more than {limits.max_nodes:,} values outside a List's items: no Kubernetes "
-            "object is that large (etcd stores 1.5 MiB at most); skipped",
-        )
-    return handed + limits.max_nodes
 
 
 def awaits_items(flat: list[Node]) -> bool:

@@ -36,16 +36,15 @@ try:
     HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     HAVE_LIBYAML = False
+from analyzer.sources.handoff import Handoff, held_budget
 from analyzer.sources.tree import (
     NULL_WORDS,
-    Handoff,
     MapNode,
     Node,
     ScalarNode,
     SeqNode,
     TakeItem,
     awaits_items,
-    held_budget,
     share,
 )
 
