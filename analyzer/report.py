@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +134,7 @@ class ImageResult:
     def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
         """Plain data; with ``lazy`` its ``uses`` are a ``Lazy`` iterable (for a streaming
         writer: ``analyzer.json_stream``) instead of a list."""
-        uses = (u.to_dict() for u in self.uses)
+        uses = _dicts(self.uses)
         return {
             "image": self.image,
             "name": self.name,
@@ -215,7 +215,7 @@ class Report:
         return tuple(r for r in self.images if r.status == status)
 
     def summary(self) -> Summary:
-        counts = Counter(r.status for r in self.images)
+        counts = Counter(_statuses(self.images))
         by_status: dict[str, int] = {s: counts.get(s, 0) for s in STATUSES}
         by_status["invalid"] = len(self.invalid)
         uses = sum(len(r.uses) for r in self.images) + len(self.invalid)
@@ -272,7 +272,7 @@ class Report:
     def gate_reasons(self) -> tuple[str, ...]:
         """Why the gate fails, most urgent first; empty when it passes."""
         reasons: list[str] = []
-        failing = Counter(r.status for r in self.failures())
+        failing = Counter(_statuses(self.failures()))
         for status in URGENCY:
             if failing[status]:
                 reasons.append(f"{_plural(failing[status], 'image')} {status}")
@@ -313,8 +313,8 @@ class Report:
         """The stable JSON document (``schema_version`` 1), documented in the README; with
         ``lazy``, the images and every list of uses are ``Lazy`` iterables, made as they
         are written."""
-        invalid = (u.to_dict() for u in self.invalid)
-        images = (r.to_dict(lazy=lazy) for r in self.images)
+        invalid = _dicts(self.invalid)
+        images = _image_dicts(self.images, lazy)
         return {
             "schema_version": SCHEMA_VERSION,
             "configuration": self.config_description,
@@ -337,6 +337,27 @@ def _plural(count: int, word: str) -> str:
 
 
 def _rounded(ratio: float | None) -> float | None:
+# Generator functions, not generator expressions, where the generator is kept or passed on:
+# mypyc (which compiles this module when built so) makes a list of every generator
+# expression it cannot fold into its caller, and a list of every use's dict is the memory
+# that a ``Lazy`` array is there to save.
+
+
+def _dicts(uses: Iterable[ImageUse]) -> Iterator[dict[str, Any]]:
+    for use in uses:
+        yield use.to_dict()
+
+
+def _image_dicts(images: Iterable[ImageResult], lazy: bool) -> Iterator[dict[str, Any]]:
+    for result in images:
+        yield result.to_dict(lazy=lazy)
+
+
+def _statuses(images: Iterable[ImageResult]) -> Iterator[str]:
+    for result in images:
+        yield result.status
+
+
     """A ratio as a percent rounded down (1,999 of 2,000 shows 99.9, never 100)."""
     return None if ratio is None else math.floor(ratio * 1000) / 10
 

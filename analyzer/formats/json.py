@@ -11,7 +11,7 @@ these, or are of a subclass, is walked as before).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import TextIO
 
@@ -48,9 +48,17 @@ def render(report: Report, out: TextIO, *, color: bool = False) -> None:
         and all(type(r) is ImageResult for r in images)
         and tuple(images[0].to_dict(lazy=True)) == IMAGE_KEYS
     ):
-        document["images"] = Lazy(Encoded(functools.partial(_image_pieces, r)) for r in images)
+        document["images"] = Lazy(_encoded(images))
     write_json(document, out)
     out.write("\n")
+
+
+def _encoded(images: Iterable[ImageResult]) -> Iterator[Encoded]:
+    """Each image as ``_image_pieces`` writes it, made as the array is written (a generator
+    function: mypyc, which compiles this module when built so, makes a list of a generator
+    expression passed on)."""
+    for result in images:
+        yield Encoded(functools.partial(_image_pieces, result))
 
 
 def _image_pieces(result: ImageResult, indented: Indented, level: int) -> Iterator[str]:

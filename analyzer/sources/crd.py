@@ -259,7 +259,7 @@ def _depth_checked_by_libyaml(max_depth: int) -> bool:
     deeper = max_depth + 1
     samples = (
         b"[" * deeper + b"]" * deeper,
-        b"".join(b" " * level + b"k:\n" for level in range(deeper)),
+        b"".join([b" " * level + b"k:\n" for level in range(deeper)]),
         b"- " * deeper + b"x\n",
     )
     for sample in samples:

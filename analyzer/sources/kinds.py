@@ -288,7 +288,7 @@ RULES: tuple[Rule, ...] = (
     ),
     # -- Elastic Cloud on Kubernetes: spec.image as written, else the kind's Elastic image
     #    tagged with spec.version (the operator's defaults, pkg/controller/common/container)
-    *(
+    *[  # a list, not a generator expression: mypyc would warn that it makes one
         Rule(
             (kind,),
             (group,),
@@ -321,7 +321,7 @@ RULES: tuple[Rule, ...] = (
                 "elastic-maps-service/elastic-maps-server",
             ),
         )
-    ),
+    ],
     # -- OpenKruise ----------------------------------------------------------------------
     Rule(
         ("CloneSet", "StatefulSet", "DaemonSet", "BroadcastJob"),

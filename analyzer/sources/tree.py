@@ -175,7 +175,9 @@ def _merge_sources(merges: list[Node]) -> Iterator[MapNode]:
         if isinstance(merge, MapNode):
             yield merge
         elif isinstance(merge, SeqNode):
-            yield from (item for item in merge.items if isinstance(item, MapNode))
+            for item in merge.items:  # no generator expression: mypyc lists those
+                if isinstance(item, MapNode):
+                    yield item
 
 
 def text(node: Node | None) -> str | None:
