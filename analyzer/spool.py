@@ -20,7 +20,6 @@ import json
 import os
 import tempfile
 import threading
-import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
@@ -55,6 +54,11 @@ class Spool:
         self._refs: list[ImageRef] = []  # each distinct parsed reference once
         self._ref_index: dict[ImageRef, int] = {}
 
+    def __del__(self) -> None:
+        # not ``weakref.finalize``: a class compiled by mypyc cannot be weakly referenced
+        if self._file is not None:
+            self._file.close()
+
     def write(self, use: ImageUse) -> int:
         """Append ``use``; its offset in the file."""
         ref = None
@@ -65,8 +69,7 @@ class Spool:
                 self._refs.append(use.image)
         line = _encode([ref, *_VALUES(use)]).encode("ascii") + b"\n"
         if self._file is None:
-            self._file = _temporary_file()
-            weakref.finalize(self, self._file.close)  # with the last list that reads it
+            self._file = _temporary_file()  # closed by ``__del__``, with the last list
         if self._moved:
             self._file.seek(self._end)
             self._moved = False
