@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from analyzer.frozen import Frozen
 from analyzer.redact import redact_text, redact_url
 from analyzer.reference import ImageRef
 
@@ -33,7 +34,7 @@ USE_CLASSES: tuple[UseClass, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class ImageUse:
+class ImageUse(Frozen):
     """One place a manifest names an image (slots: millions of them may be held)."""
 
     raw: str  # the value as written
@@ -100,7 +101,7 @@ class ImageUse:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(Frozen):
     """Something in the input that could not be used, with where it is: ``file:line: ...``."""
 
     file: str
@@ -162,7 +163,7 @@ PULL_RESOLVE: frozenset[str] = frozenset({"pull", "resolve"})
 
 
 @dataclass(frozen=True)
-class Host:
+class Host(Frozen):
     """One host containerd may contact for a registry, in the order of ``RegistryHosts``."""
 
     scheme: str  # "https" or "http"
@@ -200,7 +201,7 @@ class ConfigError(Problem):
 
 
 @dataclass(frozen=True)
-class RegistryHosts:
+class RegistryHosts(Frozen):
     """The ordered hosts containerd uses for one registry, and where they came from."""
 
     registry: str  # the registry name as in the normalised reference ("docker.io")
@@ -260,7 +261,7 @@ Phase = Literal["resolve", "content"]
 
 
 @dataclass(frozen=True, slots=True)
-class Attempt:
+class Attempt(Frozen):
     """One host containerd tries for one phase, with the predicted outcome (slots: a few
     for every image of a scan)."""
 
@@ -283,7 +284,7 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
-class Route:
+class Route(Frozen):
     """Where containerd will resolve and fetch one image, and why (slots: one for every
     image of a scan)."""
 

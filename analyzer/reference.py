@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer.frozen import Frozen
+
 DEFAULT_DOMAIN = "docker.io"
 LEGACY_DEFAULT_DOMAIN = "index.docker.io"
 OFFICIAL_REPO_PREFIX = "library/"
@@ -63,7 +65,7 @@ class InvalidImageReference(ValueError):
 
 
 @dataclass(frozen=True)
-class ImageRef:
+class ImageRef(Frozen):
     """A parsed, normalised image reference."""
 
     # "docker.io", "registry.k8s.io", "localhost:5000", "[::1]:5000"; "" in the one case

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.frozen import Frozen
 from analyzer.json_lazy import Lazy
 from analyzer.model import (
     COVERED_STATUSES,
@@ -23,6 +24,7 @@ from analyzer.model import (
     Route,
     SourceError,
 )
+from analyzer.mypyc_hints import mypyc_attr
 from analyzer.redact import redact_text
 from analyzer.reference import ImageRef
 
@@ -36,7 +38,7 @@ DEFAULT_FAIL_ON: frozenset[str] = frozenset({"fallback", "blocked", "invalid", M
 
 
 @dataclass(frozen=True)
-class Policy:
+class Policy(Frozen):
     """What makes the gate fail."""
 
     fail_on: frozenset[str] = DEFAULT_FAIL_ON
@@ -47,7 +49,7 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class ProbeVerdict:
+class ProbeVerdict(Frozen):
     """What a live probe of one host said about one image (``coverage scan --probe``)."""
 
     host: str  # Host.url
@@ -72,7 +74,7 @@ class ProbeVerdict:
 
 
 @dataclass(frozen=True)
-class Advice:
+class Advice(Frozen):
     """How to fix one failing image (built by ``analyzer.fixes.advice``): the whitelist line
     to request, the mirror to add, the configuration to repair; ``--ignore`` otherwise."""
 
@@ -102,8 +104,11 @@ class Advice:
         }
 
 
+# interpreted subclasses allowed (a compiled class refuses them otherwise): a caller may
+# extend an image's dict, and the JSON writer then walks it as it walks any dict
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
-class ImageResult:
+class ImageResult(Frozen):
     """One distinct image (by ``pull_ref``), its route and every place it is used
     (``uses``: a tuple, or from a scan an ``analyzer.spool.UseList`` read back from disk
     past its first few)."""
@@ -155,7 +160,7 @@ class ImageResult:
 
 
 @dataclass(frozen=True)
-class MirrorCoverage:
+class MirrorCoverage(Frozen):
     """Which images of this report one configured mirror host serves."""
 
     host: str  # Host.url
@@ -176,7 +181,7 @@ class MirrorCoverage:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(Frozen):
     images: int  # distinct valid images
     uses: int  # every use counted, invalid and unresolved included
     by_status: dict[str, int]  # distinct images per status; "invalid" counts invalid uses
@@ -196,7 +201,7 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Frozen):
     images: tuple[ImageResult, ...]
     invalid: Sequence[ImageUse]  # uses whose reference is invalid or unresolved
     mirrors: tuple[MirrorCoverage, ...]
@@ -332,11 +337,6 @@ class Report:
         }
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _rounded(ratio: float | None) -> float | None:
 # Generator functions, not generator expressions, where the generator is kept or passed on:
 # mypyc (which compiles this module when built so) makes a list of every generator
 # expression it cannot fold into its caller, and a list of every use's dict is the memory
@@ -358,6 +358,11 @@ def _statuses(images: Iterable[ImageResult]) -> Iterator[str]:
         yield result.status
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _rounded(ratio: float | None) -> float | None:
     """A ratio as a percent rounded down (1,999 of 2,000 shows 99.9, never 100)."""
     return None if ratio is None else math.floor(ratio * 1000) / 10
 

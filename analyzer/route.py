@@ -23,6 +23,7 @@ import functools
 from dataclasses import dataclass, replace
 from urllib.parse import quote
 
+from analyzer.frozen import Frozen
 from analyzer.mirrors.catalogue import Catalogue
 from analyzer.mirrors.catalogues import Catalogues
 from analyzer.mirrors.config import MirrorConfig
@@ -237,7 +238,7 @@ def _containerd_route(
 
 
 @dataclass(frozen=True, slots=True)
-class _Ask:
+class _Ask(Frozen):
     """An attempt whose detail quotes the URL asked, made for each image:
     ``<before><path>/manifests/<reference or <digest>><after>`` (``request_url``)."""
 
@@ -260,7 +261,7 @@ class _Ask:
 
 
 @dataclass(frozen=True)
-class _Decision:
+class _Decision(Frozen):
     """Everything of a route but the image's own names and URLs, for one combination of
     what the hosts hold: the same for every image of a registry that meets it."""
 
@@ -478,7 +479,7 @@ def asked_paths(path: str, hosts: tuple[Host, ...]) -> list[Rewritten]:
 
 
 @dataclass(frozen=True)
-class _Passed:
+class _Passed(Frozen):
     """Mirrors that hold the image and still do not serve it, for the reason sentence."""
 
     after_content: Host | None  # listed after the host that serves the content

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.frozen import Frozen
 from analyzer.mirrors.daocloud_lists import PatternList, parse_patterns
 from analyzer.mirrors.errors import CatalogueError
 from analyzer.reference import ImageRef
 
 
 @dataclass(frozen=True)
-class PatternSet:
+class PatternSet(Frozen):
     patterns: PatternList
 
     @classmethod

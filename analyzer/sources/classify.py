@@ -20,12 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from analyzer.frozen import Frozen
 from analyzer.model import UseClass
 from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verdict(Frozen):
     use_class: UseClass
     image: ImageRef | None
     reason: str | None = None

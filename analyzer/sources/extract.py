@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from yaml.resolver import Resolver
 
+from analyzer.frozen import Frozen
 from analyzer.model import ImageUse, SourceWarning, UseClass
 from analyzer.reference import ImageRef
 from analyzer.sources import classify as cls
@@ -49,7 +50,7 @@ Found = ImageUse | SourceWarning
 
 
 @dataclass(frozen=True)
-class Origin:
+class Origin(Frozen):
     """Where a document is: file, 0-based index in the file, Helm ``# Source:``."""
 
     file: str
@@ -58,7 +59,7 @@ class Origin:
 
 
 @dataclass(frozen=True)
-class _Object:
+class _Object(Frozen):
     kind: str
     api_version: str | None
     namespace: str | None
@@ -77,7 +78,7 @@ def extract(
 
 
 @dataclass(frozen=True)
-class _Context:
+class _Context(Frozen):
     origin: Origin
     limits: Limits
     user_rules: tuple[Rule, ...]

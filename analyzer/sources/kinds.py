@@ -32,11 +32,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analyzer.frozen import Frozen
 from analyzer.model import UseClass
 
 
 @dataclass(frozen=True)
-class Parts:
+class Parts(Frozen):
     """An image written in parts, in the mapping at ``at`` (a path; wildcards allowed).
 
     The reference is ``registry/repository/name:tag@digest`` from the keys named here (a
@@ -64,7 +65,7 @@ class Parts:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Frozen):
     """Where images are in objects of ``kinds`` in API ``groups`` ("" is the core group)."""
 
     kinds: tuple[str, ...]

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from analyzer.frozen import Frozen
+
 BLOCK_SIZE = 1 << 20
 _MARKER = b"---"
 _MARKER_ENDS = frozenset(b" \t\r\n")
@@ -31,7 +33,7 @@ class ByteSource(Protocol):
 
 
 @dataclass(frozen=True)
-class RawDocument:
+class RawDocument(Frozen):
     """The bytes of one document and where it starts."""
 
     index: int  # 0-based, as yaml.load_all counts
