@@ -12,8 +12,7 @@ The flow of data is::
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from analyzer.frozen import Frozen
@@ -184,12 +183,15 @@ class Host(Frozen):
     rewrites: tuple[tuple[str, str], ...] = ()
     # why the runtime refuses to contact this host (``registries.conf`` ``blocked = true``)
     blocked: str | None = None
+    # The base URL as shown and reported: ``https://docker.m.daocloud.io/v2`` (a password
+    # that a strangely written URL left in the path is hidden: ``redact_url``). Made once,
+    # with the host: it is asked for every attempt of every image, and each route holds it
+    # several times. (Not a ``functools.cached_property``: mypyc compiles that into a
+    # property that makes a new string at every call.)
+    url: str = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property  # asked for every attempt of every image
-    def url(self) -> str:
-        """The base URL as shown and reported: ``https://docker.m.daocloud.io/v2`` (a password
-        that a strangely written URL left in the path is hidden: ``redact_url``)."""
-        return redact_url(f"{self.scheme}://{self.host}{self.path}")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", redact_url(f"{self.scheme}://{self.host}{self.path}"))
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -219,15 +221,15 @@ class RegistryHosts(Frozen):
     # every host in order for each object) or "first-source" (containers/image: the first
     # host whose manifest answers serves every blob, no per-blob fallback)
     rule: str = "containerd"
+    # the hosts but the upstream, asked for the verdict of every image: made once (mypyc
+    # compiles a ``functools.cached_property`` into a property that makes it at every call)
+    mirrors: tuple[Host, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:  # no URL's password in what is shown of them
         object.__setattr__(self, "warnings", tuple(redact_text(w) for w in self.warnings))
         if self.fatal is not None:
             object.__setattr__(self, "fatal", redact_text(self.fatal))
-
-    @functools.cached_property  # asked for the verdict of every image
-    def mirrors(self) -> tuple[Host, ...]:
-        return tuple(h for h in self.hosts if not h.is_upstream)
+        object.__setattr__(self, "mirrors", tuple(h for h in self.hosts if not h.is_upstream))
 
 
 # -- routes ------------------------------------------------------------------------------------
