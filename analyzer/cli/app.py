@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from analyzer.cli.output import say
-from analyzer.version import __version__
+from analyzer.version import __version__, build
 
 app = typer.Typer(
     name="coverage",
@@ -33,7 +33,7 @@ def usage_error(command: str, message: str) -> typer.Exit:
 
 def _version_callback(value: bool) -> None:
     if value:
-        say(f"image-coverage {__version__}")
+        say(f"image-coverage {__version__} ({build()})")
         raise typer.Exit()
 
 
@@ -44,7 +44,7 @@ def root(
         "--version",
         callback=_version_callback,
         is_eager=True,
-        help="Print the version and exit.",
+        help="Print the version and whether it is compiled, and exit.",
     ),
 ) -> None:
     """Which containerd registry mirror serves each image your manifests use."""
