@@ -26,7 +26,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tests.benchmarks import bench_memory, bench_sources, inputs
-from tests.benchmarks.harness import BenchmarkFailed, Command, Paired, Run, compare, tool
+from tests.benchmarks.harness import (
+    BenchmarkFailed,
+    Command,
+    Paired,
+    Run,
+    compare,
+    run_once,
+    tool,
+)
 
 #: the reference for extraction: libyaml's parse of the same files, building plain objects
 BARE_PARSE = """
@@ -316,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     with tempfile.TemporaryDirectory(prefix="image-coverage-bench-") as folder:
         work = Path(folder)
+        # the tree as it is: pure Python, or compiled in place (IMAGE_COVERAGE_COMPILE=1
+        # pip install -e .); the numbers of one say nothing of the other
+        print(f"== measuring {run_once(tool('--version'), work).stdout.strip()}", flush=True)
         for name in chosen:
             try:
                 _print(BENCHMARKS[name](work, sizes, runs))
