@@ -15,6 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.version import build
+from tests.compiled_build import stale_compiled_modules
+
+ROOT = Path(__file__).resolve().parents[1]
+
 #: skip reasons that are facts of the CI machine, not a missing install
 ALLOWED_IN_CI = ("root reads files whatever their mode", "SIGKILL is POSIX")
 
@@ -44,9 +49,20 @@ def _version(command: list[str]) -> str:
     return text[0] if text else "unknown"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    stale = stale_compiled_modules(ROOT)
+    if stale:
+        raise pytest.UsageError(
+            f"edited after their in-place mypyc build, so their old compiled code would run: "
+            f"{', '.join(stale)}; rebuild (IMAGE_COVERAGE_COMPILE=1 pip install -e .) or "
+            "delete the .so files (see the README's Development section)"
+        )
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """The real binaries the integration suites prove routes against."""
+    """The build under test, and the real binaries the integration suites prove routes against."""
     return [
+        f"analyzer: {build()}",
         f"containerd: {_version(['containerd', '--version'])}",
         f"skopeo: {_version(['skopeo', '--version'])}",
         f"kubectl: {_version(['kubectl', 'version', '--client'])}",

@@ -7,6 +7,7 @@ decisions around it, in whichever build runs them.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 import analyzer.reference
 from analyzer.cli import app
+from tests.compiled_build import stale_compiled_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,3 +110,17 @@ def test_a_failed_c_build_is_an_error_when_compiling_is_required(
 ) -> None:
     with pytest.raises(Exception, match=r"failed|exit status|error"):
         _failing_build(tmp_path, monkeypatch, "1")
+
+
+def test_a_source_edited_after_its_in_place_build_is_stale(tmp_path: Path) -> None:
+    package = tmp_path / "analyzer" / "sources"
+    package.mkdir(parents=True)
+    for name in ("tree", "extract", "plain"):
+        (package / f"{name}.py").write_text("x = 1\n", encoding="utf-8")
+    for name in ("tree", "extract"):
+        (package / f"{name}.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    os.utime(package / "tree.py", (1_000, 1_000))
+    os.utime(package / "tree.cpython-311-x86_64-linux-gnu.so", (2_000, 2_000))
+    os.utime(package / "extract.cpython-311-x86_64-linux-gnu.so", (1_000, 1_000))
+    os.utime(package / "extract.py", (2_000, 2_000))  # edited after the build
+    assert stale_compiled_modules(tmp_path) == ["analyzer/sources/extract.py"]
