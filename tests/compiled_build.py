@@ -5,7 +5,25 @@ refuses to start then."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup_py() -> ModuleType:
+    """The project's ``setup.py`` as a module (its ``setup()`` runs only as ``__main__``)."""
+    spec = importlib.util.spec_from_file_location("image_coverage_setup", ROOT / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def compiled_paths() -> list[Path]:
+    """The modules mypyc compiles, read as ``setup.py`` reads them."""
+    return [ROOT / path for path in setup_py().compiled_modules()]
 
 
 def stale_compiled_modules(root: Path) -> list[str]:

@@ -6,11 +6,9 @@ decisions around it, in whichever build runs them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from setuptools import Distribution, Extension
@@ -18,17 +16,7 @@ from typer.testing import CliRunner
 
 import analyzer.reference
 from analyzer.cli import app
-from tests.compiled_build import stale_compiled_modules
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _setup_py() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("image_coverage_setup", ROOT / "setup.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # its setup() runs only as __main__
-    return module
+from tests.compiled_build import ROOT, setup_py, stale_compiled_modules
 
 
 def test_version_names_the_build_that_is_loaded() -> None:
@@ -40,7 +28,7 @@ def test_version_names_the_build_that_is_loaded() -> None:
 
 
 def test_the_compiled_modules_exist_and_are_python_sources() -> None:
-    paths = _setup_py().compiled_modules()
+    paths = setup_py().compiled_modules()
     assert "analyzer/sources/yaml_lines.py" in paths
     assert "analyzer/reference.py" in paths  # analyzer.version.build() asks for this one
     for path in paths:
@@ -62,15 +50,15 @@ def test_the_compiled_modules_exist_and_are_python_sources() -> None:
 def test_when_setup_py_does_not_compile(
     mode: str, argv: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    setup_py = _setup_py()
+    setup = setup_py()
     monkeypatch.setattr(sys, "argv", ["setup.py", *argv])
-    assert setup_py._extensions(mode) == []
+    assert setup._extensions(mode) == []
 
 
 def test_an_unknown_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IMAGE_COVERAGE_COMPILE", "yes")
     with pytest.raises(SystemExit, match=r"IMAGE_COVERAGE_COMPILE='yes': expected one of"):
-        _setup_py()._mode()
+        setup_py()._mode()
 
 
 def _failing_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> Path:
@@ -78,12 +66,12 @@ def _failing_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -
     monkeypatch.setenv("IMAGE_COVERAGE_COMPILE", mode)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.c").write_text("this is not C;\n", encoding="utf-8")
-    setup_py = _setup_py()
+    setup = setup_py()
     distribution = Distribution(
         {
             "name": "broken",
             "ext_modules": [Extension("broken", ["broken.c"])],
-            "cmdclass": {"build_ext": setup_py.OptionalBuildExt},
+            "cmdclass": {"build_ext": setup.OptionalBuildExt},
             "script_name": "setup.py",
         }
     )

@@ -28,15 +28,10 @@ from analyzer.model import PULL_RESOLVE, Host, ImageUse, RegistryHosts
 from analyzer.reference import ImageRef
 from analyzer.report import Report
 from analyzer.spool import KEEP, Spool, UseList
+from tests.compiled_build import compiled_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-LISTED = ROOT / "build_support" / "compiled_modules.txt"
 FIXTURES = ROOT / "fixtures"
-
-
-def compiled_paths() -> list[Path]:
-    lines = (line.strip() for line in LISTED.read_text(encoding="utf-8").splitlines())
-    return [ROOT / line for line in lines if line and not line.startswith("#")]
 
 
 def module_name(path: Path) -> str:
@@ -94,6 +89,21 @@ def test_no_generator_expression_of_a_compiled_module_becomes_a_list(path: Path)
         and not (isinstance(parents[node], ast.Call) and _consumed(parents[node], node))
     ]
     assert listed == [], f"{path.name}: a generator function instead, at lines {listed}"
+
+
+@pytest.mark.parametrize("path", compiled_paths(), ids=lambda p: module_name(p))
+def test_no_compiled_module_uses_handoff(path: Path) -> None:
+    """``Handoff`` hands a List's items over in its ``append`` override, which a compiled
+    caller bypasses (it appends to the list's storage): the items would be kept, not
+    handed over. Only the interpreted tree builders may use it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    named = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name | ast.alias)
+        and (node.id if isinstance(node, ast.Name) else node.name) == "Handoff"
+    ]
+    assert named == [], f"{path.name}: Handoff at lines {named}"
 
 
 @pytest.mark.parametrize("path", compiled_paths(), ids=lambda p: module_name(p))
