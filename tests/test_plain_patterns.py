@@ -7,8 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.mirrors.daocloud_lists import ListFormat, Pattern, _parse_entry, parse_list
-from analyzer.mirrors.plain_patterns import plain_pattern
+from analyzer.mirrors.daocloud_lists import (
+    ListFormat,
+    Pattern,
+    PatternList,
+    _parse_entry,
+    parse_allows,
+    parse_list,
+    parse_mirror_txt,
+    parse_patterns,
+)
+from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
+from analyzer.reference import parse_image
 
 EMBEDDED = Path(__file__).resolve().parent.parent / "analyzer" / "data" / "allows.txt"
 FORMATS: tuple[ListFormat, ...] = ("allows.txt", "mirror.txt", "patterns")
@@ -112,17 +122,87 @@ def test_random_lines_agree() -> None:
         _agrees("/".join([rng.choice(hosts), *components]) + tail)
 
 
+def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line the general way: no whole-list check, no one-regex route."""
+    monkeypatch.setattr("analyzer.mirrors.daocloud_lists.suspect_lines", lambda *_a, **_k: None)
+    monkeypatch.setattr("analyzer.mirrors.daocloud_lists.plain_pattern", lambda *_a, **_k: None)
+
+
+def _summary(parsed: PatternList) -> tuple[object, ...]:
+    return (
+        parsed.patterns,
+        parsed.keys,
+        parsed.lines,
+        parsed.duplicates,
+        parsed.problems,
+        parsed.notes,
+    )
+
+
 def test_a_list_parses_the_same_with_and_without_the_short_route(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = EMBEDDED.read_text(encoding="utf-8") + "\n".join(EDGES) + "\ndocker.io/nginx\n"
     fast = parse_list(text, "list")
-    monkeypatch.setattr("analyzer.mirrors.daocloud_lists.plain_pattern", lambda *_a, **_k: None)
+    _general_only(monkeypatch)
     slow = parse_list(text, "list")
-    assert fast.patterns == slow.patterns
-    assert (fast.duplicates, fast.problems, fast.notes) == (
-        slow.duplicates,
-        slow.problems,
-        slow.notes,
-    )
+    assert _summary(fast) == _summary(slow)
     assert isinstance(fast.patterns[0], Pattern)
+
+
+def _random_line(rng: random.Random) -> str:
+    if rng.random() < 0.5:  # structured: mostly plain, some one character off
+        hosts = ["docker.io", "index.docker.io", "quay.io", "localhost", "a-b.c:5000", "x"]
+        hosts += ["a.-b", "Quay.io", "gcr.io", "us.gcr.io", "r.example.com:443", "xn--a.io"]
+        components = [
+            "".join(rng.choice("ab0._-") for _ in range(rng.randrange(1, 5)))
+            for _ in range(rng.randrange(0, 4))
+        ]
+        tail = rng.choice(["", "", "", "/*", "/**", ":1.0", "/", " ", "\t", "/***"])
+        head = rng.choice(["", "", "", "", " ", "#", "/"])
+        return head + "/".join([rng.choice(hosts), *components]) + tail
+    alphabet = "abz09.-_:/*A #"
+    pieces = ["docker.io/", "index.docker.io/", "quay.io/", "localhost/", "/*", "/**", "__"]
+    parts = [
+        rng.choice(pieces) if rng.random() < 0.2 else rng.choice(alphabet)
+        for _ in range(rng.randrange(0, 24))
+    ]
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_random_lists_parse_the_same_by_the_whole_list_check(
+    fmt: ListFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lists of random lines, plain ones and near misses mixed, give the same patterns,
+    counts, problems (with their line numbers), notes, and answers either way."""
+    rng = random.Random(f"whole-list {fmt}")
+    texts = []
+    for size in (1, 2, 5, 40, 400, 4000):
+        for _ in range(30 if size < 400 else 3):
+            lines = [_random_line(rng) for _ in range(size)]
+            texts.append("\n".join(lines) + rng.choice(["", "\n", "\n\n"]))
+    texts.append(EMBEDDED.read_text(encoding="utf-8"))
+    texts.append("quay.io/a\r\nquay.io/b\rquay.io/c\x85quay.io/d\n")  # other line breaks
+    texts.append("\n".join(f"host{n}/a" for n in range(50)) + "\nquay.io/a")  # many odd hosts
+    texts.append("quay.io/" + "a" * 210 + "\nquay.io/b")  # a long line
+    refs = [parse_image(name) for name in ("quay.io/a", "quay.io/ab/b0", "docker.io/a", "x/a")]
+    parse = {"allows.txt": parse_allows, "mirror.txt": parse_mirror_txt, "patterns": parse_patterns}
+    fast = [parse[fmt](text, "l") for text in texts]
+    _general_only(monkeypatch)
+    for text, quick in zip(texts, fast, strict=True):
+        slow = parse[fmt](text, "l")
+        assert _summary(quick) == _summary(slow), text
+        assert [(quick.holds(r), quick.covering(r)) for r in refs] == [
+            (slow.holds(r), slow.covering(r)) for r in refs
+        ], text
+
+
+def test_the_embedded_list_takes_the_whole_list_route() -> None:
+    """Only its docker.io/* artefact line goes the general way: the check is not so wary
+    that a real list never gets the quick route."""
+    text = EMBEDDED.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    suspects = suspect_lines(text, lines, wildcards=True)
+    assert suspects is not None
+    assert [lines[n] for n in sorted(suspects)] == ["docker.io/*"]

@@ -7,7 +7,7 @@ part matches subdomains (``gcr.io/**`` covers ``us.gcr.io/x``), as DaoCloud's se
 
 from __future__ import annotations
 
-from analyzer.mirrors.daocloud_lists import Pattern, PatternIndex, PatternList
+from analyzer.mirrors.daocloud_lists import Pattern, PatternList
 from analyzer.reference import ImageRef
 
 
@@ -45,12 +45,7 @@ def covers(outer: Pattern, inner: Pattern) -> bool:
 
 def covering(patterns: PatternList, ref: ImageRef) -> Pattern | None:
     """The first pattern of ``patterns`` (file order) that holds ``ref``, or None."""
-    if not patterns.holds(ref):
-        return None
-    for pattern in patterns.patterns:
-        if PatternIndex.build((pattern,)).holds(ref):
-            return pattern
-    return None  # pragma: no cover - holds() said one does
+    return patterns.covering(ref)
 
 
 def covered_by(line: Pattern, patterns: tuple[Pattern, ...]) -> Pattern | None:

@@ -53,7 +53,7 @@ class ListCatalogue:
 
     @property
     def entries(self) -> int | None:
-        return len(self.patterns.patterns)
+        return self.patterns.count
 
     def holds(self, ref: ImageRef) -> bool:
         return self.patterns.holds(ref)

@@ -80,7 +80,7 @@ def _cached_catalogue(path: str, sha256: str, url: str, fetched_at: str) -> List
         patterns = parse_allows(data.decode("utf-8"), path)
     except UnicodeDecodeError:
         return None
-    if not patterns.patterns:
+    if not patterns.count:
         return None
     fetched = parse_time(fetched_at)
     age = f", {describe_age(fetched)} old" if fetched is not None else ""
@@ -139,7 +139,7 @@ class Catalogues:
 def _count(patterns: PatternList) -> str:
     """``1320 patterns (1 line skipped: docker.io/* artefact)``: patterns plus the lines
     skipped add up to the entry lines of the file (what ``coverage catalog list`` counts)."""
-    n = len(patterns.patterns)
+    n = patterns.count
     skipped = [
         (len(patterns.notes), "docker.io/* artefact"),
         (patterns.duplicates, "duplicate"),
@@ -161,7 +161,7 @@ def _describe_file(path: str, data: bytes, patterns: PatternList) -> str:
 
 
 def _checked(patterns: PatternList, where: str) -> PatternList:
-    if not patterns.patterns:
+    if not patterns.count:
         first = patterns.problems[0] if patterns.problems else f"{where}: no patterns"
         raise CatalogueError(f"{first} (the list has no usable pattern)")
     return patterns

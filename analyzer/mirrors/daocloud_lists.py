@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from analyzer.mirrors.plain_patterns import plain_pattern
+from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
 from analyzer.mirrors.tag_rules import TagMatcher, TagRuleError, tag_matcher
 from analyzer.mirrors.upstream import DOCKER_HUB
 from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
@@ -49,62 +49,77 @@ class Pattern:
         return base + (f":{self.tag}" if self.tag is not None else "")
 
 
-TagRules = tuple[TagMatcher, ...] | None  # None: every tag
+def pattern_key(pattern: Pattern) -> str:
+    """The pattern as its canonical line (``str``): what a plain list line already is."""
+    return str(pattern)
 
 
-@dataclass(frozen=True)
+def pattern_of(key: str) -> Pattern:
+    """The ``Pattern`` a canonical line stands for (``pattern_key``'s inverse)."""
+    host, _, rest = key.partition("/")
+    rest, colon, tag = rest.partition(":")  # a path has no ":"; a tag rule may
+    kind: PatternKind = "exact"
+    if rest.endswith("*"):
+        kind = "many" if rest.endswith("**") else "one"
+        rest = rest.rstrip("*").removesuffix("/")
+    return Pattern(host, rest, kind, tag if colon else None)
+
+
+@dataclass(frozen=True, eq=False)
 class PatternIndex:
-    """Patterns keyed by (kind, host, path) so a lookup costs a few dict probes."""
+    """The patterns as canonical lines (``pattern_key``), in file order: a lookup forms the
+    lines that would hold an image and probes a dict for each, so a list of 100,000 costs
+    what a list of 1,000 does. Tag rules (``mirror.txt``) sit beside their line without the
+    tag; a line without a tag rule holds every tag."""
 
-    rules: Mapping[tuple[str, str, str], TagRules]
-
-    @staticmethod
-    def build(patterns: tuple[Pattern, ...]) -> PatternIndex:
-        rules: dict[tuple[str, str, str], TagRules] = {}
-        for p in patterns:
-            key = (p.kind, p.host, p.path)
-            matcher = None if p.tag is None else tag_matcher(p.tag)
-            if key in rules and rules[key] is None:
-                continue
-            if matcher is None:
-                rules[key] = None
-            else:
-                rules[key] = (*(rules.get(key) or ()), matcher)
-        return PatternIndex(rules)
-
-    def _allows(self, key: tuple[str, str, str], tag: str | None) -> bool:
-        if key not in self.rules:
-            return False
-        matchers = self.rules[key]
-        if matchers is None:
-            return True
-        return tag is not None and any(m(tag) for m in matchers)
+    keys: Mapping[str, None]  # every pattern, in file order (tagged ones with their rule)
+    tagged: Mapping[str, tuple[tuple[TagMatcher, str], ...]]  # line -> (rule, its key)
 
     def holds(self, ref: ImageRef) -> bool:
-        tag = ref.tag if ref.tag is not None or ref.digest is not None else "latest"
-        path = ref.path
-        segments = path.split("/")
-        for host in _candidate_hosts(ref.domain.lower()):
-            paths = [path]
-            if host == DOCKER_HUB and len(segments) == 1:
-                paths.append("library/" + path)
-            for candidate in paths:
-                if self._matches(host, candidate, tag):
-                    return True
-        return False
+        return self.first(ref, every=False) is not None
 
-    def _matches(self, host: str, path: str, tag: str | None) -> bool:
-        if self._allows(("exact", host, path), tag):
-            return True
-        parent, _, _ = path.rpartition("/")
-        if self._allows(("one", host, parent), tag):
-            return True
-        prefix = ""
-        for segment in path.split("/")[:-1]:
-            if self._allows(("many", host, prefix), tag):
-                return True
-            prefix = f"{prefix}/{segment}" if prefix else segment
-        return self._allows(("many", host, prefix), tag)
+    def first(self, ref: ImageRef, every: bool = True) -> str | None:
+        """The key of a pattern that holds ``ref``: the first in file order with ``every``,
+        else whichever is found first (None: none does)."""
+        tag = ref.tag if ref.tag is not None or ref.digest is not None else "latest"
+        found: list[str] = []
+        for line in _candidate_lines(ref):
+            if line in self.keys:
+                found.append(line)
+            for rule, key in self.tagged.get(line, ()):
+                if tag is not None and rule(tag):
+                    found.append(key)
+            if found and not every:
+                return found[0]
+        if not found:
+            return None
+        return min(found, key=self._positions().__getitem__)
+
+    def _positions(self) -> dict[str, int]:
+        positions: dict[str, int] | None = self.__dict__.get("_position_cache")
+        if positions is None:
+            positions = {key: number for number, key in enumerate(self.keys)}
+            object.__setattr__(self, "_position_cache", positions)
+        return positions
+
+
+def _candidate_lines(ref: ImageRef) -> Iterator[str]:
+    """Every line that would hold ``ref``'s repository: exact, ``parent/*``, ``prefix/**``,
+    on the domain and its parent domains (and Docker Hub's ``library/`` form)."""
+    path = ref.path
+    segments = path.split("/")
+    for host in _candidate_hosts(ref.domain.lower()):
+        paths = [path]
+        if host == DOCKER_HUB and len(segments) == 1:
+            paths.append("library/" + path)
+        for candidate in paths:
+            yield f"{host}/{candidate}"
+            parent, _, _ = candidate.rpartition("/")
+            yield f"{host}/{parent}/*" if parent else f"{host}/*"
+            prefix = host
+            for segment in candidate.split("/"):
+                yield f"{prefix}/**"
+                prefix = f"{prefix}/{segment}"
 
 
 def _candidate_hosts(domain: str) -> Iterator[str]:
@@ -126,18 +141,39 @@ class PatternList:
 
     source: str
     format: ListFormat
-    patterns: tuple[Pattern, ...]
+    index: PatternIndex = field(repr=False, compare=False)
     lines: int = 0  # entry lines read (not blank, not comments)
     duplicates: int = 0  # lines that repeated an earlier pattern after normalisation
     problems: tuple[str, ...] = ()  # "source:line: reason", lines skipped
     notes: tuple[str, ...] = ()  # lines skipped on purpose (the docker.io/* artefact)
-    index: PatternIndex = field(init=False, repr=False, compare=False)
+    #: the unique patterns in file order, as canonical lines (what equality compares)
+    keys: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", PatternIndex.build(self.patterns))
+        object.__setattr__(self, "keys", tuple(self.index.keys))
+
+    @property
+    def count(self) -> int:
+        """How many unique patterns the list has."""
+        return len(self.keys)
+
+    @property
+    def patterns(self) -> tuple[Pattern, ...]:
+        """The unique patterns in file order (built when first asked: a big list is only
+        ever looked up by ``holds``)."""
+        built: tuple[Pattern, ...] | None = self.__dict__.get("_pattern_cache")
+        if built is None:
+            built = tuple(map(pattern_of, self.keys))
+            object.__setattr__(self, "_pattern_cache", built)
+        return built
 
     def holds(self, ref: ImageRef) -> bool:
         return self.index.holds(ref)
+
+    def covering(self, ref: ImageRef) -> Pattern | None:
+        """The first pattern (file order) that holds ``ref``, or None."""
+        key = self.index.first(ref)
+        return None if key is None else pattern_of(key)
 
 
 def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
@@ -187,44 +223,82 @@ def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
     return Pattern(host=host, path=repo, kind=kind, tag=tag if colon else None)
 
 
-def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
-    patterns: dict[Pattern, None] = {}
-    problems: list[str] = []
-    notes: list[str] = []
-    lines = duplicates = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+class _Reader:
+    """Reads a list's lines in file order into unique pattern keys, counting as it goes."""
+
+    def __init__(self, source: str, fmt: ListFormat) -> None:
+        self.source, self.format = source, fmt
+        self.keys: dict[str, None] = {}
+        self.tagged: dict[str, tuple[tuple[TagMatcher, str], ...]] = {}
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+        self.lines = self.read = 0  # entry lines; those that gave a pattern
+
+    def plain(self, lines: list[str]) -> None:
+        """Lines ``suspect_lines`` passed: blank, or plain and their own key."""
+        entries = len(lines) - lines.count("")
+        self.lines += entries
+        self.read += entries
+        self.keys.update(dict.fromkeys(lines))  # "" (blank) is dropped in ``result``
+
+    def general(self, raw: str, number: int) -> None:
+        fmt = self.format
         entry = raw.replace(" ", "").replace("\t", "") if fmt == "mirror.txt" else raw.strip()
         if not entry or entry.startswith("#"):
-            continue
-        lines += 1
+            return
+        self.lines += 1
         if entry == FORMATTER_ARTEFACT:
-            notes.append(
-                f"{source}:{number}: {entry} skipped: DaoCloud's upload job deletes "
+            self.notes.append(
+                f"{self.source}:{number}: {entry} skipped: DaoCloud's upload job deletes "
                 "this line; it does not mean all of Docker Hub"
             )
-            continue
+            return
         plain = plain_pattern(entry, wildcards=fmt != "mirror.txt")
         if plain is not None:
-            key = Pattern(*plain)
+            pattern = Pattern(*plain)
         else:
             parsed = _parse_entry(entry, fmt)
             if isinstance(parsed, str):
-                problems.append(f"{source}:{number}: {parsed}: {entry!r}")
-                continue
-            key = Pattern(parsed.host, parsed.path, parsed.kind, parsed.tag)
-        known = len(patterns)
-        patterns[key] = None  # one hash: a duplicate leaves the size as it was
-        duplicates += len(patterns) == known
-    ordered = tuple(patterns)
-    return PatternList(
-        source=source,
-        format=fmt,
-        patterns=ordered,
-        lines=lines,
-        duplicates=duplicates,
-        problems=tuple(problems),
-        notes=tuple(notes),
-    )
+                self.problems.append(f"{self.source}:{number}: {parsed}: {entry!r}")
+                return
+            pattern = Pattern(parsed.host, parsed.path, parsed.kind, parsed.tag)
+        self.read += 1
+        key = pattern_key(pattern)
+        if key in self.keys:
+            return
+        self.keys[key] = None
+        if pattern.tag is not None:
+            line = pattern_key(Pattern(pattern.host, pattern.path, pattern.kind))
+            self.tagged[line] = (*self.tagged.get(line, ()), (tag_matcher(pattern.tag), key))
+
+    def result(self) -> PatternList:
+        self.keys.pop("", None)
+        return PatternList(
+            source=self.source,
+            format=self.format,
+            index=PatternIndex(self.keys, self.tagged),
+            lines=self.lines,
+            duplicates=self.read - len(self.keys),
+            problems=tuple(self.problems),
+            notes=tuple(self.notes),
+        )
+
+
+def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
+    reader = _Reader(source, fmt)
+    lines = text.split("\n")
+    suspects = suspect_lines(text, lines, wildcards=fmt != "mirror.txt")
+    if suspects is None:  # line breaks other than "\n": every line the general way
+        for number, raw in enumerate(text.splitlines(), start=1):
+            reader.general(raw, number)
+        return reader.result()
+    start = 0
+    for number in sorted(suspects):
+        reader.plain(lines[start:number])
+        reader.general(lines[number], number + 1)
+        start = number + 1
+    reader.plain(lines[start:])
+    return reader.result()
 
 
 def parse_allows(text: str, source: str) -> PatternList:

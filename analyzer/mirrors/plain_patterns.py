@@ -54,3 +54,103 @@ def plain_pattern(entry: str, wildcards: bool) -> tuple[str, str, Kind] | None:
     if not wildcards:
         return None  # a problem there, worded by the general route
     return host, path, "many" if wild == "/**" else "one"
+
+
+# The whole-list check: which lines of a list might not be plain. A list of 100,000 lines
+# is checked by a dozen scans of its text in C, instead of one regular expression a line.
+# A line none of these scans marks is plain (``plain_pattern`` would accept it) and already
+# written as the pattern it stands for, so it serves as its own key: lower-case, a host with
+# a dot, a port or ``localhost`` (not ``index.docker.io``), path components of the reference
+# grammar, a wildcard only as the whole last segment, and no short Docker Hub name. The scans
+# may mark plain lines too (those take the general route, which agrees); they never miss one.
+
+#: the line boundaries of ``str.splitlines`` other than "\n": the general route's numbering
+_OTHER_LINE_BREAKS = frozenset("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_ODD_CHARACTER = re.compile(r"[^a-z0-9._/:*\n-]")
+#: what the component grammar refuses: two separators in a row other than "__" and "--"
+#: (or "___"); a separator or "/" at either end of a component or line (so also an empty
+#: component). Each alternative starts with a literal, which keeps the scan quick.
+_ODD_SEPARATOR = re.compile(r"\.[._/\n-]|_[./\n-]|-[._/\n]|/[._/\n-]|\n[._/-]|___")
+#: a "*" that is not part of a last segment "/*" or "/**"
+_ODD_WILDCARD = re.compile(r"\*(?:(?<![/*]\*)|\*\*|(?![*\n]|\Z))")
+_ANY_WILDCARD = re.compile(r"\*")
+#: ``docker.io/nginx`` stands for ``docker.io/library/nginx``; ``docker.io/*`` is the artefact
+_HUB_TOP_LEVEL = re.compile(r"docker\.io/[^/\n]*(?=\n|\Z)")
+_HOST_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?", re.ASCII)
+#: past this many distinct odd first segments, look them up line by line instead
+_FEW_ODD_HOSTS = 8
+
+
+def _plain_host(part: str) -> bool:
+    """Is ``part`` (a line up to and with its first "/") a host a plain line can have?"""
+    if not part.endswith("/"):
+        return part == ""  # a blank line; a line with no "/" is never plain
+    host = part[:-1]
+    if host == LEGACY_DEFAULT_DOMAIN or _HOST_RE.fullmatch(host) is None:
+        return False
+    return "." in host or ":" in host or host == "localhost"
+
+
+def _host_part(line: str) -> str:
+    head, slash, _ = line.partition("/")
+    return head + slash
+
+
+def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | None:
+    """The indices in ``lines`` (``text.split("\\n")``) of the lines that must take the
+    general route; every other line is blank, or plain and its own key. None: the text has
+    line breaks other than "\\n", and only the general route numbers those lines right."""
+    positions: list[int] = []
+    for match in _ODD_CHARACTER.finditer(text):
+        if match.group() in _OTHER_LINE_BREAKS:
+            return None
+        positions.append(match.start())
+    for match in _ODD_SEPARATOR.finditer(text):
+        positions.append(match.start() + (match.group()[0] == "\n"))  # the line it ends
+    if text[:1] in ("/", ".", "_", "-"):
+        positions.append(0)
+    if text[-1:] in ("/", ".", "_", "-"):
+        positions.append(len(text) - 1)
+    if wildcards:
+        plain_stars = text.count("/*\n") + 2 * text.count("/**\n")
+        plain_stars += 2 if text.endswith("/**") else text.endswith("/*")
+        if text.count("*") != plain_stars:
+            positions.extend(m.start() for m in _ODD_WILDCARD.finditer(text))
+    else:
+        positions.extend(m.start() for m in _ANY_WILDCARD.finditer(text))
+    for match in _HUB_TOP_LEVEL.finditer(text):
+        if match.start() == 0 or text[match.start() - 1] == "\n":
+            positions.append(match.start())
+    colon = text.find(":")
+    while colon != -1:  # a ":" after the line's first "/" (only a host has a port)
+        if text.rfind("/", text.rfind("\n", 0, colon) + 1, colon) != -1:
+            positions.append(colon)
+        colon = text.find(":", colon + 1)
+    odd_hosts = set()
+    for part in set(map(_host_part, lines)):
+        if not _plain_host(part):
+            odd_hosts.add(part)
+    if odd_hosts and len(odd_hosts) <= _FEW_ODD_HOSTS:
+        padded = "\n" + text  # "\n" + part: that part at a line's start (a quick search)
+        for part in odd_hosts:
+            tail = "" if part.endswith("/") else r"(?=\n|\Z)"
+            scan = re.compile(re.escape("\n" + part) + tail)
+            positions.extend(m.start() for m in scan.finditer(padded))
+    suspects = _line_indices(text, positions)
+    many_odd_hosts = len(odd_hosts) > _FEW_ODD_HOSTS
+    if many_odd_hosts or max(map(len, lines), default=0) > _SHORT_PATH:
+        for number, line in enumerate(lines):
+            if len(line) > _SHORT_PATH or (many_odd_hosts and _host_part(line) in odd_hosts):
+                suspects.add(number)
+    return suspects
+
+
+def _line_indices(text: str, positions: list[int]) -> set[int]:
+    """The indices of the lines that hold ``positions`` (offsets into ``text``)."""
+    indices: set[int] = set()
+    line = at = 0
+    for position in sorted(positions):
+        line += text.count("\n", at, position)
+        at = position
+        indices.add(line)
+    return indices
