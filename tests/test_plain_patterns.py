@@ -12,6 +12,7 @@ from analyzer.mirrors.daocloud_lists import (
     Pattern,
     PatternList,
     _parse_entry,
+    detect_format,
     parse_allows,
     parse_list,
     parse_mirror_txt,
@@ -206,3 +207,24 @@ def test_the_embedded_list_takes_the_whole_list_route() -> None:
     suspects = suspect_lines(text, lines, wildcards=True)
     assert suspects is not None
     assert [lines[n] for n in sorted(suspects)] == ["docker.io/*"]
+
+
+def _detect_format_line_by_line(text: str) -> str:
+    """``detect_format`` as first written: every line of the text, in turn."""
+    for raw in text.splitlines():
+        entry = raw.strip()
+        if entry and not entry.startswith("#") and entry.endswith("/*"):
+            return "allows.txt"
+        if entry.endswith("/**"):
+            return "allows.txt"
+    return "mirror.txt"
+
+
+def test_format_detection_reads_only_up_to_the_first_wildcard_line_and_agrees() -> None:
+    rng = random.Random("detect")
+    pieces = ["quay.io/a", "/*", "/**", "#", " ", "\n", "\r\n", "\r", "\x85", "*", "/", "a"]
+    texts = ["", "/*", "a/*", "# a/*\nb", "a/*\r\nb", "a\r/*", "x/**  \n", "#x/**"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(5000)]
+    for text in texts:
+        assert detect_format(text) == _detect_format_line_by_line(text), repr(text)
+    assert {detect_format(t) for t in texts} == {"allows.txt", "mirror.txt"}

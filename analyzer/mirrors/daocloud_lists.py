@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Literal
 
 from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
@@ -76,7 +77,12 @@ class PatternIndex:
     tagged: Mapping[str, tuple[tuple[TagMatcher, str], ...]]  # line -> (rule, its key)
 
     def holds(self, ref: ImageRef) -> bool:
-        return self.first(ref, every=False) is not None
+        if self.tagged:
+            return self.first(ref, every=False) is not None
+        keys = self.keys
+        if ref.domain.lower() + "/" + ref.path in keys:
+            return True  # listed by name: the commonest answer, found without the rest
+        return not keys.keys().isdisjoint(_candidate_lines(ref))  # stops at the first found
 
     def first(self, ref: ImageRef, every: bool = True) -> str | None:
         """The key of a pattern that holds ``ref``: the first in file order with ``every``,
@@ -107,19 +113,26 @@ def _candidate_lines(ref: ImageRef) -> Iterator[str]:
     """Every line that would hold ``ref``'s repository: exact, ``parent/*``, ``prefix/**``,
     on the domain and its parent domains (and Docker Hub's ``library/`` form)."""
     path = ref.path
-    segments = path.split("/")
+    tails = _tails(path)
     for host in _candidate_hosts(ref.domain.lower()):
-        paths = [path]
-        if host == DOCKER_HUB and len(segments) == 1:
-            paths.append("library/" + path)
-        for candidate in paths:
-            yield f"{host}/{candidate}"
-            parent, _, _ = candidate.rpartition("/")
-            yield f"{host}/{parent}/*" if parent else f"{host}/*"
-            prefix = host
-            for segment in candidate.split("/"):
-                yield f"{prefix}/**"
-                prefix = f"{prefix}/{segment}"
+        for tail in tails:
+            yield host + tail
+        if host == DOCKER_HUB and "/" not in path:
+            for tail in _tails("library/" + path):
+                yield host + tail
+
+
+def _tails(path: str) -> list[str]:
+    """What follows the host in each line that would hold ``path``: ``/path``,
+    ``/parent/*`` (``/*`` at the root), then ``/**``, ``/a/**``, ``/a/b/**`` down to the
+    parent (a pattern never holds its own prefix)."""
+    parent, slash, _ = path.rpartition("/")
+    tails = ["/" + path, f"/{parent}/*" if slash else "/*", "/**"]
+    prefix = ""
+    for segment in parent.split("/") if slash else ():
+        prefix = f"{prefix}/{segment}"
+        tails.append(prefix + "/**")
+    return tails
 
 
 def _candidate_hosts(domain: str) -> Iterator[str]:
@@ -239,7 +252,7 @@ class _Reader:
         entries = len(lines) - lines.count("")
         self.lines += entries
         self.read += entries
-        self.keys.update(dict.fromkeys(lines))  # "" (blank) is dropped in ``result``
+        self.keys.update(zip(lines, repeat(None)))  # "" (blank) is dropped in ``result``
 
     def general(self, raw: str, number: int) -> None:
         fmt = self.format
@@ -319,13 +332,20 @@ def parse_patterns(text: str, source: str) -> PatternList:
 
 def detect_format(text: str) -> ListFormat:
     """``allows.txt`` if any entry ends in ``/*`` or ``/**``, else ``mirror.txt``."""
-    for raw in text.splitlines():
-        entry = raw.strip()
-        if entry and not entry.startswith("#") and entry.endswith("/*"):
-            return "allows.txt"
-        if entry.endswith("/**"):
-            return "allows.txt"
-    return "mirror.txt"
+    start = 0
+    while True:  # such a line has a "/*": split the text only up to the line of the next one
+        wildcard = text.find("/*", start)
+        if wildcard < 0:
+            return "mirror.txt"
+        end = text.find("\n", wildcard)
+        end = len(text) if end < 0 else end + 1  # after a "\n": the lines are the text's
+        for raw in text[start:end].splitlines():
+            entry = raw.strip()
+            if entry and not entry.startswith("#") and entry.endswith("/*"):
+                return "allows.txt"
+            if entry.endswith("/**"):
+                return "allows.txt"
+        start = end
 
 
 def parse_list(text: str, source: str) -> PatternList:

@@ -66,10 +66,14 @@ def plain_pattern(entry: str, wildcards: bool) -> tuple[str, str, Kind] | None:
 
 #: the line boundaries of ``str.splitlines`` other than "\n": the general route's numbering
 _OTHER_LINE_BREAKS = frozenset("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_PLAIN_CHARACTERS = b"abcdefghijklmnopqrstuvwxyz0123456789._/:*\n-"
 _ODD_CHARACTER = re.compile(r"[^a-z0-9._/:*\n-]")
 #: what the component grammar refuses: two separators in a row other than "__" and "--"
 #: (or "___"); a separator or "/" at either end of a component or line (so also an empty
 #: component). Each alternative starts with a literal, which keeps the scan quick.
+#: ``_ODD_SEPARATOR`` only matches two of ``._-/`` and "\n" in a row: with them all made
+#: ".", a text without ".." cannot match it (a quick test for the common case)
+_SEPARATORS_AS_DOTS = bytes.maketrans(b"_-/\n", b"....")
 _ODD_SEPARATOR = re.compile(r"\.[._/\n-]|_[./\n-]|-[._/\n]|/[._/\n-]|\n[._/-]|___")
 #: a "*" that is not part of a last segment "/*" or "/**"
 _ODD_WILDCARD = re.compile(r"\*(?:(?<![/*]\*)|\*\*|(?![*\n]|\Z))")
@@ -92,8 +96,9 @@ def _plain_host(part: str) -> bool:
 
 
 def _host_part(line: str) -> str:
-    head, slash, _ = line.partition("/")
-    return head + slash
+    """The line up to and with its first "/" (all of it when it has none)."""
+    slash = line.find("/")
+    return line if slash < 0 else line[: slash + 1]
 
 
 def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | None:
@@ -101,12 +106,15 @@ def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | No
     general route; every other line is blank, or plain and its own key. None: the text has
     line breaks other than "\\n", and only the general route numbers those lines right."""
     positions: list[int] = []
-    for match in _ODD_CHARACTER.finditer(text):
-        if match.group() in _OTHER_LINE_BREAKS:
-            return None
-        positions.append(match.start())
-    for match in _ODD_SEPARATOR.finditer(text):
-        positions.append(match.start() + (match.group()[0] == "\n"))  # the line it ends
+    encoded = text.encode("ascii") if text.isascii() else b""
+    if not encoded or encoded.translate(None, _PLAIN_CHARACTERS):
+        for match in _ODD_CHARACTER.finditer(text):  # where they are: rarely needed
+            if match.group() in _OTHER_LINE_BREAKS:
+                return None
+            positions.append(match.start())
+    if not encoded or b".." in encoded.translate(_SEPARATORS_AS_DOTS):
+        for match in _ODD_SEPARATOR.finditer(text):  # two separators in a row somewhere
+            positions.append(match.start() + (match.group()[0] == "\n"))  # the line it ends
     if text[:1] in ("/", ".", "_", "-"):
         positions.append(0)
     if text[-1:] in ("/", ".", "_", "-"):
