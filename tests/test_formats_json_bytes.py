@@ -1,5 +1,5 @@
 """``scan -f json`` writes each image straight from its ``ImageResult``
-(``analyzer.formats.json._image_pieces``): its bytes must stay those of
+(``analyzer.formats.json._Images.pieces``): its bytes must stay those of
 ``json.dumps(report.to_dict(), indent=2)`` for every shape an image can take."""
 
 from __future__ import annotations
@@ -121,3 +121,45 @@ def test_an_image_dict_with_other_keys_is_walked_as_before() -> None:
     extended = replace(report, images=images)
     assert '"extra"' in written(extended)
     assert written(extended) == dumped(extended)
+
+
+def _written_keeping(report: Report, kept: int) -> str:
+    """``render``'s text, its writer keeping at most ``kept`` encoded values."""
+    from analyzer.formats.json import _encoded, _Images
+    from analyzer.json_lazy import Lazy
+    from analyzer.json_stream import write_json
+
+    document = report.to_dict(lazy=True)
+    document["images"] = Lazy(_encoded(report.images, _Images(kept=kept)))
+    out = io.StringIO()
+    write_json(document, out)
+    out.write("\n")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kept", [1, 2, 5, 4096])
+def test_the_values_images_share_are_written_alike_however_few_are_kept(kept: int) -> None:
+    """The writer keeps the encoded values images repeat (registry, status, hosts, reason,
+    each attempt's phase, host and outcome): forgetting them (its bound, here tiny) or
+    keeping them changes no byte, over images of many registries and statuses."""
+    report = scan(
+        [str(FIXTURES / "manifests"), str(FIXTURES / "operators")],
+        hosts_dir=str(FIXTURES / "certs.d"),
+        catalogs=[f"docker.m.daocloud.io={DAOCLOUD_2023}"],
+    )
+    odd = replace(report, images=(*report.images, *_odd_images(), *report.images[:3]))
+    assert len({r.status for r in odd.images}) >= 3
+    assert len({a.host for r in odd.images for a in r.route.attempts}) >= 3
+    assert _written_keeping(odd, kept) == dumped(odd)
+
+
+@pytest.mark.parametrize("count", [63, 64, 65, 130])
+def test_an_image_of_many_uses_is_written_alike(count: int) -> None:
+    """An image's uses are joined into pieces of a bounded size: around each bound, the
+    bytes stay those of ``json.dumps``."""
+    base = full_report().images[0]
+    spooled = UseList(Spool(), spellings=True)
+    for line in range(count):
+        spooled.append(use(base.ref, f"m{line}.yaml", line + 1))
+    report = replace(full_report(), images=(replace(base, uses=spooled),))
+    assert written(report) == dumped(report)
