@@ -78,6 +78,9 @@ class ScanOptions:
     kind_config: str | None = None  # a kind cluster config: its containerdConfigPatches
     minikube_registry_mirrors: tuple[str, ...] = ()  # minikube start --registry-mirror
     minikube_profile: str | None = None  # ~/.minikube/profiles/<name>/config.json
+    # how to fix each failing image (``ImageResult.advice``); off when nothing shows it (the
+    # formats outside ``analyzer.formats.ADVICE_FORMATS``)
+    advice: bool = True
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,7 @@ def run(
         policy=options.policy,
         findings=chosen.findings,
     )
-    if report.failures():  # advice only for images the policy fails (imported then)
+    if options.advice and report.failures():  # only for images the policy fails (imported then)
         from analyzer.fixes.advice import attach_advice
 
         report = attach_advice(report, chosen.config, chosen.catalogues)

@@ -128,6 +128,7 @@ def scan_command(
         ),
     )
     from analyzer.engine import ScanOptions
+    from analyzer.formats import ADVICE_FORMATS
 
     scan_options = ScanOptions(
         paths=tuple(targets),
@@ -145,6 +146,7 @@ def scan_command(
         probe=probe if probe is not None else bool(settings.probe),
         rules=settings.rules,
         helm_args=tuple(helm_arg or settings.helm_arg),
+        advice=chosen_format in ADVICE_FORMATS,
     )
     report = _run(mirror.files.into(scan_options))
     _write(report, chosen_format, destination, color)

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 FORMAT_NAMES: tuple[str, ...] = ("table", "json", "csv", "markdown", "junit", "sarif", "github")
 
+#: the formats that show ``ImageResult.advice``: a scan written in another one does not
+#: compute it (``ScanOptions.advice``)
+ADVICE_FORMATS: frozenset[str] = frozenset({"table", "json", "markdown"})
+
 
 class Renderer(Protocol):
     """The ``render`` function every format module defines."""
