@@ -17,8 +17,9 @@ from typing import Any, Protocol
 
 from analyzer.json_lazy import Lazy
 
-#: pieces joined into one ``write`` (the encoder yields punctuation and values apart)
-_BATCH = 4096
+#: characters joined into one ``write`` at least (the encoder yields punctuation and values
+#: apart; a writer of known shapes, such as a report's images, a whole object at once)
+_BATCH = 1 << 18
 
 
 class Encoded:
@@ -50,11 +51,14 @@ def write_json(value: Any, out: Writable, *, indent: int | None = 2) -> None:
     else:
         pieces = Indented(" " * indent).pieces(value, 0)
     batch: list[str] = []
+    size = 0
     for piece in pieces:
         batch.append(piece)
-        if len(batch) >= _BATCH:
+        size += len(piece)
+        if size >= _BATCH:
             out.write("".join(batch))
             batch.clear()
+            size = 0
     out.write("".join(batch))
 
 

@@ -61,3 +61,25 @@ def test_the_report_is_byte_for_byte_the_standard_indented_json() -> None:
         out = io.StringIO()
         render(report, "json", out)
         assert out.getvalue() == json.dumps(report.to_dict(), indent=2) + "\n"
+
+
+def test_writes_are_bounded_by_size_not_by_the_number_of_pieces() -> None:
+    """The writer joins pieces into writes of about ``_BATCH`` characters: a document of
+    large pieces (a scan's images are one piece each) is never held in one string."""
+    from analyzer.json_lazy import Lazy
+    from analyzer.json_stream import _BATCH, write_json
+
+    class Sizes:
+        def __init__(self) -> None:
+            self.sizes: list[int] = []
+
+        def write(self, text: str, /) -> None:
+            self.sizes.append(len(text))
+
+    piece = "x" * 2000
+    count = 3 * _BATCH // len(piece)
+    out = Sizes()
+    write_json(Lazy(piece for _ in range(count)), out)
+    assert sum(out.sizes) > 3 * _BATCH
+    assert len(out.sizes) >= 3
+    assert max(out.sizes) < _BATCH + 3 * len(piece)
