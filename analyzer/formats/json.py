@@ -126,19 +126,18 @@ class _Images:
         unit = indented.unit
         inner = ",\n" + unit * (level + 1)
         encode = encode_basestring_ascii
-        shared = self._shared
         resolve, content, hosts_file = route.resolve_host, route.content_host, route.hosts_file
         reason, stands_for = route.reason, route.stands_for
         head = _head(unit, level) % (  # ImageResult's properties, without their calls
             encode(ref.pull_ref),
             encode(ref.name),
-            shared(route.registry or ref.domain),
-            shared(route.status),
+            self._shared(route.registry or ref.domain),  # direct calls when compiled
+            self._shared(route.status),
             "true" if result.ignored else "false",
-            "null" if resolve is None else shared(resolve),
-            "null" if content is None else shared(content),
-            "null" if hosts_file is None else shared(hosts_file),
-            "null" if reason is None else shared(reason),
+            "null" if resolve is None else self._shared(resolve),
+            "null" if content is None else self._shared(content),
+            "null" if hosts_file is None else self._shared(hosts_file),
+            "null" if reason is None else self._shared(reason),
             "null" if stands_for is None else encode(stands_for),
         )
         warnings = route.warnings
