@@ -19,7 +19,7 @@ from analyzer.json_lazy import Lazy
 
 #: characters joined into one ``write`` at least (the encoder yields punctuation and values
 #: apart; a writer of known shapes, such as a report's images, a whole object at once)
-_BATCH = 1 << 18
+_BATCH = 1 << 20
 
 
 class Encoded:
