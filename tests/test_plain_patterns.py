@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from analyzer.mirrors.daocloud_lists import (
     parse_mirror_txt,
     parse_patterns,
 )
-from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
+from analyzer.mirrors.plain_patterns import _first_on_each_line, plain_pattern, suspect_lines
 from analyzer.reference import parse_image
 
 EMBEDDED = Path(__file__).resolve().parent.parent / "analyzer" / "data" / "allows.txt"
@@ -228,3 +229,50 @@ def test_format_detection_reads_only_up_to_the_first_wildcard_line_and_agrees() 
     for text in texts:
         assert detect_format(text) == _detect_format_line_by_line(text), repr(text)
     assert {detect_format(t) for t in texts} == {"allows.txt", "mirror.txt"}
+
+
+HOSTILE_LISTS = {
+    "separators": "a.-" * 200_000,
+    "stars": "quay.io/a" + "*" * 500_000,
+    "colons": "quay.io/a" + ":" * 500_000,
+    "one long name": "x" * 1_000_000,
+    "many lines of separators": "quay.io/a.-b.-c.-d\n" * 20_000,
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE_LISTS.values(), ids=HOSTILE_LISTS.keys())
+def test_a_hostile_list_is_checked_without_a_regex_of_its_own_and_agrees(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-list check stays linear: no expression is compiled from the input (one from
+    a line a megabyte long took seconds), and each scan marks a line once however many
+    matches it holds (a line of a million separators or colons took seconds, quadratic)."""
+    lines = text.split("\n")
+    with monkeypatch.context() as patched:
+        patched.setattr(re, "compile", _no_compile)
+        suspects = suspect_lines(text, lines, wildcards=True)
+    assert suspects is not None
+    assert sorted(suspects) == [n for n, line in enumerate(lines) if line]
+    fast = parse_list(text, "l")
+    _general_only(monkeypatch)
+    assert _summary(fast) == _summary(parse_list(text, "l"))
+
+
+def _no_compile(*_args: object, **_kwargs: object) -> re.Pattern[str]:
+    raise AssertionError("suspect_lines compiled an expression")
+
+
+def test_each_line_is_marked_once_however_many_matches_it_holds() -> None:
+    class Counting:
+        def __init__(self, expression: str) -> None:
+            self.compiled, self.searches = re.compile(expression), 0
+
+        def search(self, text: str, at: int) -> re.Match[str] | None:
+            self.searches += 1
+            return self.compiled.search(text, at)
+
+    text = "a.-" * 1000 + "\n" + "b" * 10 + "\n-c..d\n\n.e"
+    scan = Counting(r"\.[._/\n-]|\n[._/-]")
+    marks = list(_first_on_each_line(scan, text))  # type: ignore[arg-type]
+    assert marks == [1, text.index("-c"), text.index(".e")]  # a "\n." match marks its line
+    assert scan.searches == len(marks)  # the last line has no break: nothing after it

@@ -13,6 +13,7 @@ A list of 100,000 patterns parses about ten times faster this way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 from analyzer.reference import DEFAULT_DOMAIN, LEGACY_DEFAULT_DOMAIN, OFFICIAL_REPO_PREFIX
@@ -65,7 +66,7 @@ def plain_pattern(entry: str, wildcards: bool) -> tuple[str, str, Kind] | None:
 # may mark plain lines too (those take the general route, which agrees); they never miss one.
 
 #: the line boundaries of ``str.splitlines`` other than "\n": the general route's numbering
-_OTHER_LINE_BREAKS = frozenset("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_OTHER_LINE_BREAK = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _PLAIN_CHARACTERS = b"abcdefghijklmnopqrstuvwxyz0123456789._/:*\n-"
 _ODD_CHARACTER = re.compile(r"[^a-z0-9._/:*\n-]")
 #: what the component grammar refuses: two separators in a row other than "__" and "--"
@@ -78,6 +79,8 @@ _ODD_SEPARATOR = re.compile(r"\.[._/\n-]|_[./\n-]|-[._/\n]|/[._/\n-]|\n[._/-]|__
 #: a "*" that is not part of a last segment "/*" or "/**"
 _ODD_WILDCARD = re.compile(r"\*(?:(?<![/*]\*)|\*\*|(?![*\n]|\Z))")
 _ANY_WILDCARD = re.compile(r"\*")
+#: a ":" after the line's first "/" (only a host has a port)
+_PATH_COLON = re.compile(r"/[^/\n]*:")
 #: ``docker.io/nginx`` stands for ``docker.io/library/nginx``; ``docker.io/*`` is the artefact
 _HUB_TOP_LEVEL = re.compile(r"docker\.io/[^/\n]*(?=\n|\Z)")
 _HOST_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?", re.ASCII)
@@ -104,17 +107,16 @@ def _host_part(line: str) -> str:
 def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | None:
     """The indices in ``lines`` (``text.split("\\n")``) of the lines that must take the
     general route; every other line is blank, or plain and its own key. None: the text has
-    line breaks other than "\\n", and only the general route numbers those lines right."""
+    line breaks other than "\\n", and only the general route numbers those lines right.
+    Linear in the text, however hostile: each scan stops at a line's first mark."""
     positions: list[int] = []
     encoded = text.encode("ascii") if text.isascii() else b""
     if not encoded or encoded.translate(None, _PLAIN_CHARACTERS):
-        for match in _ODD_CHARACTER.finditer(text):  # where they are: rarely needed
-            if match.group() in _OTHER_LINE_BREAKS:
-                return None
-            positions.append(match.start())
+        if _OTHER_LINE_BREAK.search(text) is not None:
+            return None
+        positions.extend(_first_on_each_line(_ODD_CHARACTER, text))
     if not encoded or b".." in encoded.translate(_SEPARATORS_AS_DOTS):
-        for match in _ODD_SEPARATOR.finditer(text):  # two separators in a row somewhere
-            positions.append(match.start() + (match.group()[0] == "\n"))  # the line it ends
+        positions.extend(_first_on_each_line(_ODD_SEPARATOR, text))  # two in a row somewhere
     if text[:1] in ("/", ".", "_", "-"):
         positions.append(0)
     if text[-1:] in ("/", ".", "_", "-"):
@@ -123,17 +125,14 @@ def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | No
         plain_stars = text.count("/*\n") + 2 * text.count("/**\n")
         plain_stars += 2 if text.endswith("/**") else text.endswith("/*")
         if text.count("*") != plain_stars:
-            positions.extend(m.start() for m in _ODD_WILDCARD.finditer(text))
+            positions.extend(_first_on_each_line(_ODD_WILDCARD, text))
     else:
-        positions.extend(m.start() for m in _ANY_WILDCARD.finditer(text))
-    for match in _HUB_TOP_LEVEL.finditer(text):
+        positions.extend(_first_on_each_line(_ANY_WILDCARD, text))
+    for match in _HUB_TOP_LEVEL.finditer(text):  # at most one a line: it ends the line
         if match.start() == 0 or text[match.start() - 1] == "\n":
             positions.append(match.start())
-    colon = text.find(":")
-    while colon != -1:  # a ":" after the line's first "/" (only a host has a port)
-        if text.rfind("/", text.rfind("\n", 0, colon) + 1, colon) != -1:
-            positions.append(colon)
-        colon = text.find(":", colon + 1)
+    if ":" in text:
+        positions.extend(_first_on_each_line(_PATH_COLON, text))
     odd_hosts = set()
     for part in set(map(_host_part, lines)):
         if not _plain_host(part):
@@ -141,9 +140,7 @@ def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | No
     if odd_hosts and len(odd_hosts) <= _FEW_ODD_HOSTS:
         padded = "\n" + text  # "\n" + part: that part at a line's start (a quick search)
         for part in odd_hosts:
-            tail = "" if part.endswith("/") else r"(?=\n|\Z)"
-            scan = re.compile(re.escape("\n" + part) + tail)
-            positions.extend(m.start() for m in scan.finditer(padded))
+            positions.extend(_lines_starting(padded, "\n" + part, whole=not part.endswith("/")))
     suspects = _line_indices(text, positions)
     many_odd_hosts = len(odd_hosts) > _FEW_ODD_HOSTS
     if many_odd_hosts or max(map(len, lines), default=0) > _SHORT_PATH:
@@ -151,6 +148,35 @@ def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | No
             if len(line) > _SHORT_PATH or (many_odd_hosts and _host_part(line) in odd_hosts):
                 suspects.add(number)
     return suspects
+
+
+def _first_on_each_line(scan: re.Pattern[str], text: str) -> Iterator[int]:
+    """Where ``scan`` first matches on each line it matches: a line's later matches add
+    nothing, and a hostile line may hold millions. A match that begins with a line break
+    marks the line that break starts."""
+    at = 0
+    while True:
+        match = scan.search(text, at)
+        if match is None:
+            return
+        start = match.start()
+        if text[start] == "\n":
+            start += 1
+        yield start
+        at = text.find("\n", start)  # a match may begin with this break: search from it
+        if at < 0:
+            return
+
+
+def _lines_starting(padded: str, needle: str, whole: bool) -> Iterator[int]:
+    """Where, in ``padded[1:]``, the lines begin that ``needle`` ("\\n" and a line's start)
+    starts, or is all of (``whole``)."""
+    at = padded.find(needle)
+    while at >= 0:
+        end = at + len(needle)
+        if not whole or end == len(padded) or padded[end] == "\n":
+            yield at
+        at = padded.find(needle, end)
 
 
 def _line_indices(text: str, positions: list[int]) -> set[int]:
