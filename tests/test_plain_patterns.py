@@ -276,3 +276,31 @@ def test_each_line_is_marked_once_however_many_matches_it_holds() -> None:
     marks = list(_first_on_each_line(scan, text))  # type: ignore[arg-type]
     assert marks == [1, text.index("-c"), text.index(".e")]  # a "\n." match marks its line
     assert scan.searches == len(marks)  # the last line has no break: nothing after it
+
+
+def test_covering_is_the_first_pattern_in_file_order_that_holds_the_image() -> None:
+    """Against its definition: the patterns in file order, each alone asked whether it
+    holds the image (tag rules included)."""
+    rng = random.Random("covering")
+    lines = [
+        "quay.io/**",
+        "quay.io/a/*",
+        "quay.io/a/b",
+        "gcr.io/**",
+        "us.gcr.io/a/b",
+        "docker.io/library/*",
+        "docker.io/nginx",
+        "quay.io/a/b:1.0",
+        "quay.io/a/b:^v[0-9]+$",
+        "quay.io/a/**",
+    ]
+    refs = [
+        parse_image(name)
+        for name in ("quay.io/a/b:1.0", "quay.io/a/b:v2", "us.gcr.io/a/b", "nginx", "quay.io/c")
+    ]
+    for _ in range(200):
+        chosen = rng.sample(lines, rng.randrange(1, len(lines) + 1))
+        listed = parse_patterns("\n".join(chosen), "l")
+        for ref in refs:
+            alone = [p for p in listed.patterns if parse_patterns(str(p), "one").holds(ref)]
+            assert listed.covering(ref) == (alone[0] if alone else None), (chosen, ref)

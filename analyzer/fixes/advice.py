@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from analyzer.fixes.catalogue_list import host_list
-from analyzer.fixes.lines import covering, request_line
+from analyzer.fixes.lines import request_line
 from analyzer.fixes.mirror_names import judged_form, subdomain_for
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.mirror_form import MirrorForm
@@ -101,7 +101,7 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
             if result.status == "partial" and ref.digest is None and not host.can("resolve"):
                 return _cannot_resolve(result, host, hosts.file)
             listed = host_list(host.host, catalogue)
-            pattern = covering(listed.patterns, ref) if listed is not None else None
+            pattern = listed.patterns.covering(ref) if listed is not None else None
             held = f"already covered by {pattern}" if pattern else f"holds it ({catalogue.kind})"
             why = result.route.reason or f"its status is {result.status}"
             return Advice(

@@ -7,7 +7,7 @@ part matches subdomains (``gcr.io/**`` covers ``us.gcr.io/x``), as DaoCloud's se
 
 from __future__ import annotations
 
-from analyzer.mirrors.daocloud_lists import Pattern, PatternList
+from analyzer.mirrors.daocloud_lists import Pattern
 from analyzer.reference import ImageRef
 
 
@@ -41,11 +41,6 @@ def covers(outer: Pattern, inner: Pattern) -> bool:
     if inner.kind == "exact":
         return _under(outer.path, inner.path)
     return inner.path == outer.path or _under(outer.path, inner.path)
-
-
-def covering(patterns: PatternList, ref: ImageRef) -> Pattern | None:
-    """The first pattern of ``patterns`` (file order) that holds ``ref``, or None."""
-    return patterns.covering(ref)
 
 
 def covered_by(line: Pattern, patterns: tuple[Pattern, ...]) -> Pattern | None:

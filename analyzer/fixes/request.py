@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from analyzer.fixes.advice import advise
 from analyzer.fixes.catalogue_list import HostList, host_list
-from analyzer.fixes.lines import covered_by, covering, covers, parent_prefix, request_line
+from analyzer.fixes.lines import covered_by, covers, parent_prefix, request_line
 from analyzer.fixes.mirror_names import judged_form
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.daocloud_lists import Pattern, parse_allows, parse_patterns
@@ -160,7 +160,7 @@ def plan_requests(
         ref = form.upstream if form is not None else result.ref
         assert ref is not None  # the advice is "request" or "check_mirror" only then
         if advice.action == "check_mirror":
-            pattern = covering(listed.patterns, ref)
+            pattern = listed.patterns.covering(ref)
             why = result.route.reason or advice.text
             group.covered.append(Covered(result.image, str(pattern), listed.host, why))
             continue
