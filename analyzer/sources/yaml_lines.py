@@ -9,17 +9,22 @@ builds (same nodes, values, styles, lines and sizes) for documents made only of:
 - ``key: value``, ``key:`` and ``- `` lines indented with spaces, keys plain (letters,
   digits, ``_./-``), values one-line plain scalars, one-line single-quoted scalars,
   double-quoted scalars without ``\\``, and one-line flow mappings and sequences of such
-  scalars (``{app: web, tier: "1"}``, ``[a, b]``, ``{}``).
+  scalars (``{app: web, tier: "1"}``, ``[a, b]``, ``{}``);
+- literal block scalars that are a key's value, ``key: |`` or ``key: |-`` alone on the
+  key's line (no ``- `` before the key, no indentation indicator, no keep chomping, no
+  comment), whose first line with text is deeper than the key (``_literal`` reads them
+  as libyaml's scanner does: the ConfigMap files and scripts of real manifests).
 
 Anything else answers None and the caller parses the document in full: tabs, CR and
 other line breaks libyaml counts, control characters, a byte order mark, anchors,
-aliases, tags, block scalars, multi-line scalars (a deeper line after a complete value),
-directives, ``...``, complex keys, merge keys, a root that is not a mapping, a root
-``items`` key (a ``List``, read item by item by the full parse), indentation that does
-not match an open block, and documents beyond the depth or node limits. A document
-that only looks simple but is not valid YAML is never read here: every way the lines
-can disagree with the grammar or the open blocks gives None, so the full parse reports
-it. ``tests/test_sources_yaml_lines.py`` checks the trees against ``build_yaml``.
+aliases, tags, other block scalars (folded, ``|+``, ``|2``, after a ``-``, or led by a
+line of spaces deeper than its first line of text), multi-line scalars (a deeper line
+after a complete value), directives, ``...``, complex keys, merge keys, a root that is
+not a mapping, a root ``items`` key (a ``List``, read item by item by the full parse),
+indentation that does not match an open block, and documents beyond the depth or node
+limits. A document that only looks simple but is not valid YAML is never read here:
+every way the lines can disagree with the grammar or the open blocks gives None, so the
+full parse reports it. ``tests/test_sources_yaml_lines.py`` checks the trees against ``build_yaml``.
 """
 
 from __future__ import annotations
@@ -71,10 +76,14 @@ _LINE = re.compile(
 _PAIRS = re.compile(rf"({_KEY}): +({_FVAL})")
 _ITEMS = re.compile(_FVAL)
 _MARKER = re.compile(r"--- *(?:(?<= )#.*)?")
-#: characters libyaml rejects, or counts as line breaks where editors do not, a BOM, tabs
-_UNUSUAL = re.compile(
-    r"[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+#: characters libyaml rejects, or counts as line breaks where editors do not, a BOM, tabs:
+#: every character but ``\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd`` and
+#: those past ``\uffff`` (spelled as the few it holds: compiling the complement of the
+#: large ranges took 6 ms of every start)
+_UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+#: the end of a line that could start a literal block scalar, and such a line in full
+_LITERAL_TAIL = re.compile(r": +\|-? *$", re.MULTILINE)
+_LITERAL_HEADER = re.compile(rf"( *)({_KEY}): +\|(-?) *")
 Row = tuple[str, str, str, str]
 #: a blank line's parts
 _BLANK: Row = ("", "", "", "")
@@ -82,7 +91,7 @@ _BLANK: Row = ("", "", "", "")
 _PIECE = 1 << 20
 _EMPTY_FLOW = re.compile(r"\[ *\]|\{ *\}")
 #: how a value that is not a plain scalar starts
-_NOT_PLAIN = "'\"{["
+_NOT_PLAIN = "'\"{[|"
 
 
 class _Bail(Exception):
@@ -111,7 +120,7 @@ def read_lines(
     ``kind`` or ``apiVersion`` after a pruning answer gives None (it could change it)."""
     try:
         if len(data) <= _PIECE:
-            rows: Iterable[Row] = _rows(data.decode("utf-8"), first=True)
+            rows: Iterable[Row] = _rows(data.decode("utf-8"), first=True, literals=True)
         else:
             rows = chain.from_iterable(_pieces(data))
         return _build(rows, first_line, _Tree(limits, take_item, want_for))
@@ -119,9 +128,11 @@ def read_lines(
         return None
 
 
-def _rows(text: str, first: bool) -> list[Row]:
+def _rows(text: str, first: bool, literals: bool = False) -> list[Row]:
     """The parts of every line of ``text`` (a ``---`` line first in the document is
-    blank); ``_Bail`` for a character or a line outside the grammar."""
+    blank); ``_Bail`` for a character or a line outside the grammar. With ``literals``
+    (``text`` is the whole document), a literal block scalar of the subset is one row,
+    its value ``|`` and the text, and its lines are blank."""
     if _UNUSUAL.search(text) is not None:
         raise _Bail
     start = 0
@@ -132,12 +143,107 @@ def _rows(text: str, first: bool) -> list[Row]:
         if end == -1:
             return [_BLANK]
         start = end + 1
+    found: list[tuple[int, Row]] = []
+    if literals and "|" in text:
+        text, found = _literals(text, start)
     rows = _LINE.findall(text, start)
     if len(rows) != text.count("\n", start) + 1:
         raise _Bail
+    for index, row in found:
+        rows[index] = row
     if start:
         rows.insert(0, _BLANK)
     return rows
+
+
+def _literals(text: str, start: int) -> tuple[str, list[tuple[int, Row]]]:
+    """``text`` with the lines of each literal block scalar of the subset blank, and the
+    row (counted from ``start``) of each: its key and ``|`` before its value. A line that
+    only looks like one (inside another, or not read by ``_literal``) is left as it is:
+    the line grammar then refuses it, as before."""
+    found: list[tuple[int, Row]] = []
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    pos = start
+    while True:
+        tail = _LITERAL_TAIL.search(text, pos)
+        if tail is None:
+            break
+        line_start = text.rfind("\n", 0, tail.start()) + 1
+        pos = tail.end()
+        header = _LITERAL_HEADER.fullmatch(text, line_start, pos)
+        if header is None or line_start < start:
+            continue
+        read = _literal(text, pos, len(header.group(1)), header.group(3) == "-")
+        if read is None:
+            continue
+        end, value = read
+        index = text.count("\n", start, line_start)
+        found.append((index, (header.group(1), "", header.group(2), "|" + value)))
+        pieces.append(text[done:line_start])
+        pieces.append("\n" * text.count("\n", line_start, end))
+        done = pos = end
+    if not found:
+        return text, found
+    pieces.append(text[done:])
+    return "".join(pieces), found
+
+
+def _literal(text: str, at: int, col: int, strip: bool) -> tuple[int, str] | None:
+    """The literal block scalar whose header line ends at ``at``, its key at ``col``: where
+    it ends (the start of the first line after it) and its value, as libyaml's
+    ``yaml_parser_scan_block_scalar`` reads it (clip, or strip with ``strip``); None when
+    it has no line with text, or its first one is not deeper than the key or than a line
+    of spaces before it (left to the full parse). Its indentation is that of its first
+    line with text; the lines of spaces before it are line breaks; then lines indented at
+    least as deep are its content, lines of spaces no deeper are line breaks, and the
+    first less indented line with text ends it."""
+    size = len(text)
+    if at >= size:
+        return None
+    pos = at + 1
+    blank = 0  # lines of spaces before the first with text
+    deepest = 0  # the most spaces on them
+    while True:
+        end = text.find("\n", pos)
+        if end == -1:
+            end = size
+        first = text[pos:end]
+        indent = len(first) - len(first.lstrip(" "))
+        if indent < len(first):
+            break
+        if end == size:
+            return None
+        blank += 1
+        deepest = max(deepest, indent)
+        pos = end + 1
+    if indent <= col or indent < deepest:
+        return None
+    parts = ["\n" * blank + first[indent:]]
+    leading = "\n" if end < size else ""  # the line break after the last content line
+    breaks = 0  # empty lines since it
+    pos = end + 1 if end < size else size
+    while pos < size:
+        end = text.find("\n", pos)
+        if end == -1:
+            end = size
+        line = text[pos:end]
+        spaces = len(line) - len(line.lstrip(" "))
+        if spaces == len(line) and spaces <= indent:
+            if end == size:  # spaces at the very end: no line break to count
+                break
+            breaks += 1
+            pos = end + 1
+            continue
+        if spaces < indent:
+            break
+        parts.append(leading + "\n" * breaks + line[indent:])
+        leading = "\n" if end < size else ""
+        breaks = 0
+        pos = end + 1 if end < size else size
+    if not strip:
+        parts.append(leading)
+    return pos, "".join(parts)
 
 
 def _pieces(data: bytes) -> Iterator[list[Row]]:
@@ -156,6 +262,8 @@ def _pieces(data: bytes) -> Iterator[list[Row]]:
 
 def _scalar(value: str, line: int) -> ScalarNode:
     first = value[0]
+    if first == "|":  # a literal block scalar (``_literals``)
+        return ScalarNode(share(value[1:]), line, False)
     if first == "'":
         return ScalarNode(share(value[1:-1].replace("''", "'")), line, False)
     if first == '"':
