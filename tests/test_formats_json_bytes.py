@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from report_factory import clean_report, empty_report, full_report, use
 
 from analyzer.engine import scan
 from analyzer.formats import render
-from analyzer.model import Attempt
+from analyzer.model import Attempt, ImageUse
 from analyzer.reference import parse_image
 from analyzer.report import Advice, ImageResult, Policy, ProbeVerdict, Report
 from analyzer.spool import Spool, UseList
@@ -125,12 +125,13 @@ def test_an_image_dict_with_other_keys_is_walked_as_before() -> None:
 
 def _written_keeping(report: Report, kept: int) -> str:
     """``render``'s text, its writer keeping at most ``kept`` encoded values."""
-    from analyzer.formats.json import _encoded, _Images
-    from analyzer.json_lazy import Lazy
-    from analyzer.json_stream import write_json
+    from functools import partial
+
+    from analyzer.formats.json import _Images
+    from analyzer.json_stream import Encoded, write_json
 
     document = report.to_dict(lazy=True)
-    document["images"] = Lazy(_encoded(report.images, _Images(kept=kept)))
+    document["images"] = Encoded(partial(_Images(kept=kept).array, report.images))
     out = io.StringIO()
     write_json(document, out)
     out.write("\n")
@@ -162,4 +163,83 @@ def test_an_image_of_many_uses_is_written_alike(count: int) -> None:
     for line in range(count):
         spooled.append(use(base.ref, f"m{line}.yaml", line + 1))
     report = replace(full_report(), images=(replace(base, uses=spooled),))
+    assert written(report) == dumped(report)
+
+
+def test_attempts_of_one_host_and_outcome_keep_each_image_s_own_detail() -> None:
+    """The writer keeps the text of an attempt per phase, host and outcome with the last
+    detail written: an image whose attempt quotes another detail (or none, or the one
+    before again) is written with its own."""
+    base = full_report().images[0]
+    details = ["HEAD https://m.example/v2/a/manifests/1", None, "same", "same", None, 'x "y"']
+    images = tuple(
+        replace(
+            base,
+            ref=parse_image(f"quay.io/acme/app{n}:v1"),
+            route=replace(
+                base.route,
+                image=f"quay.io/acme/app{n}:v1",
+                attempts=(
+                    Attempt("resolve", "https://m.example/v2", "served", detail),
+                    Attempt("content", "https://m.example/v2", "served", details[n - 1]),
+                ),
+            ),
+        )
+        for n, detail in enumerate(details)
+    )
+    report = replace(full_report(), images=images)
+    assert written(report) == dumped(report)
+
+
+def _odd_use(**changes: Any) -> ImageUse | None:
+    """A use of the full report's image with ``changes``; None when this build refuses them
+    (compiled, a field only holds its own type)."""
+    base = full_report().images[0]
+    try:
+        return replace(use(base.ref, "a.yaml", 3), **changes)
+    except TypeError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"line": True},  # json.dumps writes a bool, not the int
+        {"document": 2.5},
+        {"name": 7},
+        {"namespace": ["a"]},
+        {"raw": None},
+        {"file": 'ünïcödé\n"q"\\.yaml', "name": "\x00", "reason": "\u2028"},
+        {"raw": "nginx", "kind": "", "container": ""},
+    ],
+    ids=["bool-line", "float-document", "int-name", "list-namespace", "no-raw", "odd", "empty"],
+)
+def test_a_use_of_other_values_is_written_as_json_dumps_writes_its_dict(
+    changes: dict[str, Any],
+) -> None:
+    """A use is written straight from its fields when each is of its own type (a string,
+    None, an int), else its dict is walked: both give ``json.dumps``'s bytes."""
+    odd = _odd_use(**changes)
+    if odd is None:
+        pytest.skip("this build refuses the value")
+    base = full_report().images[0]
+    plain = use(base.ref, "b.yaml", 4)
+    report = replace(full_report(), images=(replace(base, uses=(plain, odd, plain)),))
+    assert written(report) == dumped(report)
+
+
+def test_a_use_of_a_subclass_is_written_from_its_own_dict() -> None:
+    base = full_report().images[0]
+    plain = use(base.ref, "b.yaml", 4)
+
+    class Extended(ImageUse):
+        def to_dict(self) -> dict[str, Any]:
+            return {**super().to_dict(), "extra": 1}
+
+    try:
+        extended = Extended(**{f.name: getattr(plain, f.name) for f in fields(ImageUse)})
+    except TypeError:
+        pytest.skip("compiled, ImageUse takes no interpreted subclass")
+    report = replace(full_report(), images=(replace(base, uses=(plain, extended)),))
+    assert '"extra": 1' in written(report)
     assert written(report) == dumped(report)
