@@ -243,3 +243,12 @@ def test_a_use_of_a_subclass_is_written_from_its_own_dict() -> None:
     report = replace(full_report(), images=(replace(base, uses=(plain, extended)),))
     assert '"extra": 1' in written(report)
     assert written(report) == dumped(report)
+
+
+def test_the_direct_writer_knows_every_key_of_a_use() -> None:
+    """``_Images._use`` writes ``USE_KEYS``: a key added to ``ImageUse.to_dict`` must be
+    added there too (the byte tests above would then fail)."""
+    from analyzer.formats.json import USE_KEYS
+
+    base = full_report().images[0]
+    assert tuple(use(base.ref, "a.yaml", 1).to_dict()) == USE_KEYS

@@ -70,7 +70,7 @@ class _Layout:
         i1 = "\n" + unit * (level + 1)  # the image's keys
         i2 = "\n" + unit * (level + 2)  # an attempt or a use (array items)
         i3 = "\n" + unit * (level + 3)  # their keys
-        key = {name: f",{i1}{_quoted(name)}: " for name in IMAGE_KEYS}
+        key = {name: f',{i1}"{name}": ' for name in IMAGE_KEYS}
         self.image = "{" + i1 + '"image": '
         self.name = key["name"]
         self.registry = key["registry"]
@@ -98,7 +98,7 @@ class _Layout:
         # the uses: each ``Indented.flat_item`` of ``ImageUse.to_dict()`` (``USE_KEYS``)
         self.use_indent = i2
         self.use_raw = i2 + "{" + i3 + '"raw": '
-        use_key = {name: f",{i3}{_quoted(name)}: " for name in USE_KEYS}
+        use_key = {name: f',{i3}"{name}": ' for name in USE_KEYS}
         self.use_image = use_key["image"]
         self.use_class = use_key["class"]
         self.use_file = use_key["file"]
@@ -325,10 +325,6 @@ class _Images:
         if type(value) is not str:
             return ""
         return encode_basestring_ascii(value)
-
-
-def _quoted(key: str) -> str:
-    return encode_basestring_ascii(key)
 
 
 #: the keys of ``ImageUse.to_dict()``, in order, that ``_Images._use`` writes
