@@ -107,7 +107,7 @@ class Advice(Frozen):
 # interpreted subclasses allowed (a compiled class refuses them otherwise): a caller may
 # extend an image's dict, and the JSON writer then walks it as it walks any dict
 @mypyc_attr(allow_interpreted_subclasses=True)
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)  # compiled __init__: see model.Attempt
 class ImageResult(Frozen):
     """One distinct image (by ``pull_ref``), its route and every place it is used
     (``uses``: a tuple, or from a scan an ``analyzer.spool.UseList`` read back from disk
@@ -119,6 +119,22 @@ class ImageResult(Frozen):
     ignored: bool = False  # matched --ignore: accepted to come from upstream
     probes: tuple[ProbeVerdict, ...] = ()
     advice: Advice | None = None  # how to fix it, on images the policy fails
+
+    def __init__(
+        self,
+        ref: ImageRef,
+        route: Route,
+        uses: Sequence[ImageUse],
+        ignored: bool = False,
+        probes: tuple[ProbeVerdict, ...] = (),
+        advice: Advice | None = None,
+    ) -> None:
+        object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "route", route)
+        object.__setattr__(self, "uses", uses)
+        object.__setattr__(self, "ignored", ignored)
+        object.__setattr__(self, "probes", probes)
+        object.__setattr__(self, "advice", advice)
 
     @property
     def image(self) -> str:

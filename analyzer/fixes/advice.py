@@ -224,7 +224,15 @@ def attach_advice(report: Report, config: MirrorConfig, catalogues: Catalogues) 
     if not failing:
         return report
     images = tuple(
-        replace(r, advice=advise(r, config, catalogues)) if r.image in failing else r
+        _advised(r, advise(r, config, catalogues)) if r.image in failing else r
         for r in report.images
     )
     return replace(report, images=images)
+
+
+def _advised(result: ImageResult, advice: Advice) -> ImageResult:
+    """``replace(result, advice=advice)``, without the generic ``replace`` (slow, one call
+    per failing image) for the class itself; a subclass keeps its own fields."""
+    if type(result) is not ImageResult:
+        return replace(result, advice=advice)
+    return ImageResult(result.ref, result.route, result.uses, result.ignored, result.probes, advice)
