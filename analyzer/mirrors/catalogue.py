@@ -1,4 +1,5 @@
-"""What one mirror host holds: the ``Catalogue`` protocol and its simple kinds.
+"""What one mirror host holds: the ``Catalogue`` protocol and its simple kinds (defined in
+``catalogue_kinds``).
 
 Kinds: ``list`` (a DaoCloud-format pattern list), ``all`` (a pull-through proxy: everything),
 ``none`` (nothing), ``assumed`` (no catalogue given: assumed to serve everything, and every
@@ -7,11 +8,8 @@ report says so), ``probe`` (answers from the Registry API, built in ``analyzer.o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from analyzer.mirrors.daocloud_lists import PatternList
-from analyzer.redact import redact_host
 from analyzer.reference import ImageRef
 
 
@@ -42,80 +40,21 @@ class Catalogue(Protocol):
     def holds(self, ref: ImageRef) -> bool: ...
 
 
-@dataclass(frozen=True)
-class ListCatalogue:
-    """A host that serves the repositories a pattern list allows."""
+# the kinds, compiled by mypyc (this module is not: a ``@runtime_checkable`` Protocol breaks
+# compiled); imported here, where every caller has always found them
+from analyzer.mirrors.catalogue_kinds import (  # noqa: E402
+    EverythingCatalogue,
+    ListCatalogue,
+    NothingCatalogue,
+    RegistryRestricted,
+    assumed_catalogue,
+)
 
-    patterns: PatternList
-    source: str
-    kind: str = "list"
-    assumed: bool = False
-
-    @property
-    def entries(self) -> int | None:
-        return self.patterns.count
-
-    def holds(self, ref: ImageRef) -> bool:
-        return self.patterns.holds(ref)
-
-
-@dataclass(frozen=True)
-class EverythingCatalogue:
-    """A pull-through proxy (``all``), or a host nobody described (``assumed``)."""
-
-    source: str
-    kind: str = "all"
-    assumed: bool = False
-    entries: int | None = None
-
-    def holds(self, ref: ImageRef) -> bool:
-        return True
-
-
-def assumed_catalogue(host: str) -> EverythingCatalogue:
-    return EverythingCatalogue(
-        source=f"assumed: no catalogue for {redact_host(host)}, assumed to serve everything",
-        kind="assumed",
-        assumed=True,
-    )
-
-
-@dataclass(frozen=True)
-class NothingCatalogue:
-    """A host that serves nothing (``none``)."""
-
-    source: str
-    kind: str = "none"
-    assumed: bool = False
-    entries: int | None = None
-
-    def holds(self, ref: ImageRef) -> bool:
-        return False
-
-
-@dataclass(frozen=True)
-class RegistryRestricted:
-    """A catalogue limited to one upstream registry (a DaoCloud subdomain host such as
-    ``quay.m.daocloud.io`` serves ``quay.io`` and nothing else, whatever its list says)."""
-
-    inner: Catalogue
-    registry: str
-
-    @property
-    def source(self) -> str:
-        return f"{self.inner.source}; only {self.registry} images"
-
-    @property
-    def kind(self) -> str:
-        return self.inner.kind
-
-    @property
-    def entries(self) -> int | None:
-        return self.inner.entries
-
-    @property
-    def assumed(self) -> bool:
-        return self.inner.assumed
-
-    def holds(self, ref: ImageRef) -> bool:
-        return ref.domain.lower() == self.registry and self.inner.holds(ref)
+__all__ = [
+    "Catalogue",
+    "EverythingCatalogue",
+    "ListCatalogue",
+    "NothingCatalogue",
+    "RegistryRestricted",
+    "assumed_catalogue",
+]

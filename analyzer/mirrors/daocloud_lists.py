@@ -17,11 +17,11 @@ reported in ``problems`` (``file:line: reason``); the rest of the list still cou
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Literal
 
+from analyzer.mirrors.pattern_index import HOST_ALIASES, PatternIndex
 from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
 from analyzer.mirrors.tag_rules import TagMatcher, TagRuleError, tag_matcher
 from analyzer.mirrors.upstream import DOCKER_HUB
@@ -29,7 +29,6 @@ from analyzer.reference import ImageRef, InvalidImageReference, is_domain_compon
 
 PatternKind = Literal["exact", "one", "many"]
 ListFormat = Literal["allows.txt", "mirror.txt", "patterns"]
-_HOST_ALIASES = {"index.docker.io": DOCKER_HUB}
 #: the allows.txt line the upload job removes before sending the list to the server
 FORMATTER_ARTEFACT = "docker.io/*"
 
@@ -64,88 +63,6 @@ def pattern_of(key: str) -> Pattern:
         kind = "many" if rest.endswith("**") else "one"
         rest = rest.rstrip("*").removesuffix("/")
     return Pattern(host, rest, kind, tag if colon else None)
-
-
-@dataclass(frozen=True, eq=False)
-class PatternIndex:
-    """The patterns as canonical lines (``pattern_key``), in file order: a lookup forms the
-    lines that would hold an image and probes a dict for each, so a list of 100,000 costs
-    what a list of 1,000 does. Tag rules (``mirror.txt``) sit beside their line without the
-    tag; a line without a tag rule holds every tag."""
-
-    keys: Mapping[str, None]  # every pattern, in file order (tagged ones with their rule)
-    tagged: Mapping[str, tuple[tuple[TagMatcher, str], ...]]  # line -> (rule, its key)
-
-    def holds(self, ref: ImageRef) -> bool:
-        if self.tagged:
-            return self.first(ref, every=False) is not None
-        keys = self.keys
-        if ref.domain.lower() + "/" + ref.path in keys:
-            return True  # listed by name: the commonest answer, found without the rest
-        return not keys.keys().isdisjoint(_candidate_lines(ref))  # stops at the first found
-
-    def first(self, ref: ImageRef, every: bool = True) -> str | None:
-        """The key of a pattern that holds ``ref``: the first in file order with ``every``,
-        else whichever is found first (None: none does)."""
-        tag = ref.tag if ref.tag is not None or ref.digest is not None else "latest"
-        found: list[str] = []
-        for line in _candidate_lines(ref):
-            if line in self.keys:
-                found.append(line)
-            for rule, key in self.tagged.get(line, ()):
-                if tag is not None and rule(tag):
-                    found.append(key)
-            if found and not every:
-                return found[0]
-        if not found:
-            return None
-        return min(found, key=self._positions().__getitem__)
-
-    def _positions(self) -> dict[str, int]:
-        positions: dict[str, int] | None = self.__dict__.get("_position_cache")
-        if positions is None:
-            positions = {key: number for number, key in enumerate(self.keys)}
-            object.__setattr__(self, "_position_cache", positions)
-        return positions
-
-
-def _candidate_lines(ref: ImageRef) -> Iterator[str]:
-    """Every line that would hold ``ref``'s repository: exact, ``parent/*``, ``prefix/**``,
-    on the domain and its parent domains (and Docker Hub's ``library/`` form)."""
-    path = ref.path
-    tails = _tails(path)
-    for host in _candidate_hosts(ref.domain.lower()):
-        for tail in tails:
-            yield host + tail
-        if host == DOCKER_HUB and "/" not in path:
-            for tail in _tails("library/" + path):
-                yield host + tail
-
-
-def _tails(path: str) -> list[str]:
-    """What follows the host in each line that would hold ``path``: ``/path``,
-    ``/parent/*`` (``/*`` at the root), then ``/**``, ``/a/**``, ``/a/b/**`` down to the
-    parent (a pattern never holds its own prefix)."""
-    parent, slash, _ = path.rpartition("/")
-    tails = ["/" + path, f"/{parent}/*" if slash else "/*", "/**"]
-    prefix = ""
-    for segment in parent.split("/") if slash else ():
-        prefix = f"{prefix}/{segment}"
-        tails.append(prefix + "/**")
-    return tails
-
-
-def _candidate_hosts(domain: str) -> Iterator[str]:
-    """The domain, its parent domains (subdomain matching), with and without a port."""
-    names = [domain]
-    host, sep, port = domain.rpartition(":")
-    if sep and port.isdigit():
-        names.append(host)  # a pattern without a port matches every port
-    for name in names:
-        yield _HOST_ALIASES.get(name, name)
-        labels = name.split(".")
-        for i in range(1, len(labels) - 1):
-            yield ".".join(labels[i:])
 
 
 @dataclass(frozen=True)
@@ -200,7 +117,7 @@ def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
     host = host_part.lower()
     if not is_domain_component(host):
         return f"{host_part!r} is not a registry host"
-    host = _HOST_ALIASES.get(host, host)
+    host = HOST_ALIASES.get(host, host)
     repo, colon, tag = rest.partition(":")
     if colon and not tag:
         return "empty tag after ':'"
