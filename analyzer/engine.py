@@ -447,7 +447,8 @@ def mirror_coverage(
             served.setdefault((route.content_host, registry), []).append(result.image)
         elif route.status in ("mirrored", "partial") and route.content_host is not None:
             # the configured name the route's hosts came from ("_default", a legacy "*")
-            pulled = served_candidate(result.ref, route, config)
+            ref = result.ref  # (only a reference marked a short name has candidates)
+            pulled = served_candidate(ref, route, config) if ref.short is not None else ref
             registry = config.configured_name(located_ref(pulled))
             served.setdefault((route.content_host, registry), []).append(result.image)
 

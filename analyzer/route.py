@@ -89,12 +89,13 @@ def route_hosts(ref: ImageRef, config: MirrorConfig) -> RegistryHosts:
     """The hosts the route of ``ref`` is decided on: the runtime's answer for the reference
     it pulls (a ``registries.conf`` answers by the whole name, not only the registry); for
     a short name CRI-O or Podman resolve, every candidate's sources in turn."""
-    resolution = config.resolve_short(ref)
+    # (a reference is a short name only when marked so: asked only then)
+    resolution = config.resolve_short(ref) if ref.short is not None else None
     if resolution is not None:
         from analyzer.route_short_name import short_name_hosts
 
         return short_name_hosts(ref, resolution, config)
-    return config.hosts_for_ref(located_ref(ref))
+    return config.answers.hosts(located_ref(ref))  # ``hosts_for_ref``, without its call
 
 
 #: what a repository catalogue cannot tell (issue 13, class 5), said beside every route a
@@ -113,12 +114,12 @@ def _by_catalogue(catalogue: Catalogue | None) -> bool:
 def route_image(ref: ImageRef, config: MirrorConfig, catalogues: Catalogues) -> Route:
     """Predict the runtime's attempts for ``ref`` and where each phase is served; a
     reference written in a mirror's own form is then judged by that mirror's catalogue."""
-    resolution = config.resolve_short(ref)
+    resolution = config.resolve_short(ref) if ref.short is not None else None  # (as above)
     if resolution is not None:
         from analyzer.route_short_name import route_short_name
 
         return route_short_name(ref, resolution, config, catalogues)
-    hosts = config.hosts_for_ref(located_ref(ref))  # route_hosts, short names ruled out
+    hosts = config.answers.hosts(located_ref(ref))  # route_hosts, short names ruled out
     route = _containerd_route(ref, hosts, catalogues)
     form = mirror_form(ref.pulled, catalogues.explicit_hosts)
     if form is None or (form.by_catalogue and hosts.mirrors):

@@ -21,6 +21,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from analyzer.mirrors.answers import Answers
 from analyzer.mirrors.containerd_runtimes import EmbeddedRuntime, HostsDirRuntime, LegacyCriRuntime
 from analyzer.mirrors.embedded import daocloud_mirror_config
 from analyzer.mirrors.hosts_dir import HostsRoot, candidate_names, scan_root, split_roots
@@ -93,7 +94,8 @@ class MirrorConfig:
         self._description = description
         self._errors = tuple(errors) + tuple(e for r in self._runtimes for e in r.errors)
         self._warnings = tuple(warnings) + tuple(w for r in self._runtimes for w in r.warnings)
-        self._cache: dict[str, tuple[RegistryHosts, MirrorRuntime | None]] = {}
+        #: each image's runtime and hosts, kept per registry (compiled: asked for every image)
+        self.answers = Answers(self._by_reference, self._lookup)
 
     @property
     def description(self) -> str:
@@ -136,27 +138,14 @@ class MirrorConfig:
 
     def hosts_for_ref(self, ref: ImageRef) -> RegistryHosts:
         """The ordered hosts the runtime uses for ``ref`` (cached)."""
-        return self._answer(ref)[0]
+        return self.answers.hosts(ref)
 
     def configured_name(self, ref: ImageRef) -> str:
         """The name ``configured()`` lists the entry that answers for ``ref`` under: its
         hosts directory's registry (``_default`` for the catch-all), the legacy CRI key
         (``*`` for the wildcard), a ``registries.conf`` prefix...; else its registry."""
-        runtime = self._answer(ref)[1]
+        runtime = self.answers.answer(ref)[1]
         return ref.domain if runtime is None else runtime.configured_name(ref)
-
-    def _answer(self, ref: ImageRef) -> tuple[RegistryHosts, MirrorRuntime | None]:
-        # registries.conf answers by the whole name, and by whether it is pulled by digest
-        # (mirror-by-digest-only, pull-from-mirror)
-        if self._by_reference:
-            key = ref.name + ("@" if ref.digest is not None else "")
-        else:
-            key = ref.domain
-        found = self._cache.get(key)
-        if found is None:
-            found = self._lookup(ref)
-            self._cache[key] = found
-        return found
 
     def _lookup(self, ref: ImageRef) -> tuple[RegistryHosts, MirrorRuntime | None]:
         for runtime in self._runtimes:

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from analyzer.frozen import Frozen
 from analyzer.mirrors.embedded import DAOCLOUD_PATH_HOST, daocloud_host_registries
 from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
 
 
 @dataclass(frozen=True)
-class MirrorForm:
+class MirrorForm(Frozen):
     """A reference whose registry is a known mirror host."""
 
     mirror_host: str  # the host the reference names (lower case)
