@@ -8,6 +8,7 @@ report says so), ``probe`` (answers from the Registry API, built in ``analyzer.o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from analyzer.reference import ImageRef
@@ -46,9 +47,37 @@ from analyzer.mirrors.catalogue_kinds import (  # noqa: E402
     EverythingCatalogue,
     ListCatalogue,
     NothingCatalogue,
-    RegistryRestricted,
     assumed_catalogue,
 )
+
+
+@dataclass(frozen=True)
+class RegistryRestricted:
+    """A catalogue limited to one upstream registry (a DaoCloud subdomain host such as
+    ``quay.m.daocloud.io`` serves ``quay.io`` and nothing else, whatever its list says)."""
+
+    inner: Catalogue
+    registry: str
+
+    @property
+    def source(self) -> str:
+        return f"{self.inner.source}; only {self.registry} images"
+
+    @property
+    def kind(self) -> str:
+        return self.inner.kind
+
+    @property
+    def entries(self) -> int | None:
+        return self.inner.entries
+
+    @property
+    def assumed(self) -> bool:
+        return self.inner.assumed
+
+    def holds(self, ref: ImageRef) -> bool:
+        return ref.domain.lower() == self.registry and self.inner.holds(ref)
+
 
 __all__ = [
     "Catalogue",

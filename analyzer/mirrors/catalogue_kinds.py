@@ -2,21 +2,18 @@
 DaoCloud-format pattern list), ``all`` (a pull-through proxy: everything), ``none``
 (nothing), ``assumed`` (no catalogue given: assumed to serve everything, and every report
 says so). Compiled by mypyc: every route asks each mirror's catalogue whether it holds the
-image.
+image. (``RegistryRestricted`` stays in ``catalogue``: a compiled dataclass needs its
+fields' types at run time, and the protocol's module imports this one.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from analyzer.frozen import Frozen
 from analyzer.mirrors.daocloud_lists import PatternList
 from analyzer.redact import redact_host
 from analyzer.reference import ImageRef
-
-if TYPE_CHECKING:  # the protocol's module imports this one
-    from analyzer.mirrors.catalogue import Catalogue
 
 
 @dataclass(frozen=True)
@@ -68,31 +65,3 @@ class NothingCatalogue(Frozen):
 
     def holds(self, ref: ImageRef) -> bool:
         return False
-
-
-@dataclass(frozen=True)
-class RegistryRestricted(Frozen):
-    """A catalogue limited to one upstream registry (a DaoCloud subdomain host such as
-    ``quay.m.daocloud.io`` serves ``quay.io`` and nothing else, whatever its list says)."""
-
-    inner: Catalogue
-    registry: str
-
-    @property
-    def source(self) -> str:
-        return f"{self.inner.source}; only {self.registry} images"
-
-    @property
-    def kind(self) -> str:
-        return self.inner.kind
-
-    @property
-    def entries(self) -> int | None:
-        return self.inner.entries
-
-    @property
-    def assumed(self) -> bool:
-        return self.inner.assumed
-
-    def holds(self, ref: ImageRef) -> bool:
-        return ref.domain.lower() == self.registry and self.inner.holds(ref)
