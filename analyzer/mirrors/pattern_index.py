@@ -21,7 +21,7 @@ from analyzer.reference import ImageRef
 HOST_ALIASES = {"index.docker.io": DOCKER_HUB}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class PatternIndex(Frozen):
     """The patterns as canonical lines (``pattern_key``), in file order: a lookup forms the
     lines that would hold an image and probes a dict for each, so a list of 100,000 costs
@@ -34,6 +34,16 @@ class PatternIndex(Frozen):
     _position_cache: dict[str, int] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+
+    def __init__(
+        self,
+        keys: dict[str, None],
+        tagged: dict[str, tuple[tuple[TagMatcher, str], ...]],
+    ) -> None:
+        # written out: compiled, the generated one leaves the cache unset (not None)
+        object.__setattr__(self, "keys", keys)
+        object.__setattr__(self, "tagged", tagged)
+        object.__setattr__(self, "_position_cache", None)
 
     def holds(self, ref: ImageRef) -> bool:
         if self.tagged:
