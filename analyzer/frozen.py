@@ -26,3 +26,18 @@ class Frozen:
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)  # as ``ImageResult`` allows
+class FrozenInit(Frozen):
+    """``Frozen``, for a dataclass whose ``__init__`` is written in the class (compiled by
+    mypyc, where the one ``dataclasses`` generates stays interpreted). Compiled, such a
+    class's constructor always runs that ``__init__``, so ``pickle`` and ``copy`` (which
+    make the object bare, then set its state) would call it without arguments: a copy is
+    made by calling the class with the init fields instead, in order."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        return type(self), tuple(getattr(self, f.name) for f in fields if f.init)

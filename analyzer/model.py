@@ -12,10 +12,11 @@ The flow of data is::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from analyzer.frozen import Frozen
+from analyzer.frozen import Frozen, FrozenInit
 from analyzer.redact import redact_text, redact_url
 from analyzer.reference import ImageRef
 
@@ -270,7 +271,7 @@ Phase = Literal["resolve", "content"]
 
 
 @dataclass(frozen=True, slots=True, init=False)
-class Attempt(Frozen):
+class Attempt(FrozenInit):
     """One host containerd tries for one phase, with the predicted outcome (slots: a few
     for every image of a scan)."""
 
@@ -296,7 +297,7 @@ class Attempt(Frozen):
 
 
 @dataclass(frozen=True, slots=True, init=False)
-class Route(Frozen):
+class Route(FrozenInit):
     """Where containerd will resolve and fetch one image, and why (slots: one for every
     image of a scan)."""
 
@@ -321,7 +322,7 @@ class Route(Frozen):
         content_host: str | None,
         hosts_file: str | None = None,
         attempts: tuple[Attempt, ...] = (),
-        warnings: tuple[str, ...] = (),
+        warnings: Sequence[str] = (),  # any sequence: kept as a tuple
         reason: str | None = None,
         stands_for: str | None = None,
     ) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.frozen import Frozen
+from analyzer.frozen import Frozen, FrozenInit
 from analyzer.json_lazy import Lazy
 from analyzer.model import (
     COVERED_STATUSES,
@@ -108,7 +108,7 @@ class Advice(Frozen):
 # extend an image's dict, and the JSON writer then walks it as it walks any dict
 @mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True, init=False)  # compiled __init__: see model.Attempt
-class ImageResult(Frozen):
+class ImageResult(FrozenInit):
     """One distinct image (by ``pull_ref``), its route and every place it is used
     (``uses``: a tuple, or from a scan an ``analyzer.spool.UseList`` read back from disk
     past its first few)."""

@@ -70,6 +70,8 @@ def test_a_written_init_takes_the_fields_in_order_with_their_defaults(
         (i for i in node.body if isinstance(i, ast.FunctionDef) and i.name == "__init__"), None
     )
     assert init is not None, f"{name}: init=False needs an __init__"
+    # compiled, the class's constructor runs it: pickle and copy must call it with the fields
+    assert "FrozenInit" in [ast.unparse(b) for b in node.bases], name
     args = init.args
     assert not args.kwonlyargs and args.vararg is None and args.kwarg is None, name
     params = [a.arg for a in args.args[1:]]

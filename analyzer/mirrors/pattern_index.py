@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from analyzer.frozen import Frozen
+from analyzer.frozen import FrozenInit
 from analyzer.mirrors.tag_rules import TagMatcher
 from analyzer.mirrors.upstream import DOCKER_HUB
 from analyzer.reference import ImageRef
@@ -22,7 +22,7 @@ HOST_ALIASES = {"index.docker.io": DOCKER_HUB}
 
 
 @dataclass(frozen=True, eq=False, init=False)
-class PatternIndex(Frozen):
+class PatternIndex(FrozenInit):
     """The patterns as canonical lines (``pattern_key``), in file order: a lookup forms the
     lines that would hold an image and probes a dict for each, so a list of 100,000 costs
     what a list of 1,000 does. Tag rules (``mirror.txt``) sit beside their line without the

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.mirrors.runtime import MirrorRuntime
 from analyzer.model import RegistryHosts, Route
 from analyzer.reference import ImageRef, parse_image
 
@@ -399,17 +400,19 @@ def test_flipped_capability_rule_is_caught(
     """A test double that lets pull-only mirrors resolve tags must disagree with containerd."""
     from analyzer.mirrors import MirrorConfig
 
-    original = MirrorConfig.hosts_for_ref
+    original = MirrorConfig._lookup  # what every lookup of hosts asks (compiled callers too)
 
-    def pull_means_resolve(self: MirrorConfig, ref: ImageRef) -> RegistryHosts:
-        found = original(self, ref)
+    def pull_means_resolve(
+        self: MirrorConfig, ref: ImageRef
+    ) -> tuple[RegistryHosts, MirrorRuntime | None]:
+        found, runtime = original(self, ref)
         flipped = tuple(
             replace(h, capabilities=h.capabilities | {"resolve"}) if h.can("pull") else h
             for h in found.hosts
         )
-        return replace(found, hosts=flipped)
+        return replace(found, hosts=flipped), runtime
 
-    monkeypatch.setattr(MirrorConfig, "hosts_for_ref", pull_means_resolve)
+    monkeypatch.setattr(MirrorConfig, "_lookup", pull_means_resolve)
     trial = run_trial(world, containerd, FLIPPED["pull-means-resolve"], tmp_path)
     problems = trial.problems(world)
     assert any(p.startswith("resolve: containerd used") for p in problems), problems
