@@ -27,7 +27,6 @@ from analyzer.mirrors.doctor import diagnose
 from analyzer.mirrors.hosts_dir import candidate_names
 from analyzer.mirrors.patterns import PatternSet
 from analyzer.model import (
-    URGENCY,
     Finding,
     ImageUse,
     RegistryHosts,
@@ -35,12 +34,12 @@ from analyzer.model import (
     SourceError,
     SourceWarning,
 )
-from analyzer.reference import ImageRef, InvalidImageReference, parse_image, with_short_name
-from analyzer.report import ImageResult, MirrorCoverage, Policy, Report
-from analyzer.route import containerd_locator, located_ref, route_hosts, route_image
-from analyzer.route_short_name import served_candidate
+from analyzer.reference import ImageRef, InvalidImageReference, parse_image
+from analyzer.report import ImageResult, Policy, Report
+from analyzer.results import image_result, mirror_coverage
+from analyzer.route import containerd_locator, route_hosts, route_image
 from analyzer.sources import RenderOptions, Rule, SourceResult, iter_sources, uses_of
-from analyzer.spool import UseGroups, UseList
+from analyzer.spool import UseGroups
 
 if TYPE_CHECKING:  # pragma: no cover
     from analyzer.online.probe import Prober
@@ -345,7 +344,7 @@ def report_from_groups(
     ignored = PatternSet.from_lines(ignore, source="--ignore") if ignore else None
     with _collector_paused():
         images = tuple(
-            _image_result(uses, config, catalogues, route, ignored)
+            image_result(uses, config, catalogues, route, ignored)
             for uses in groups.sorted_images()
         )
         mirrors = mirror_coverage(images, config, catalogues)
@@ -379,92 +378,6 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-_RANK = {status: i for i, status in enumerate(URGENCY)}
-
-
-def _image_result(
-    uses: UseList,
-    config: MirrorConfig,
-    catalogues: Catalogues,
-    route: Callable[[ImageRef, MirrorConfig, Catalogues], Route],
-    ignored: PatternSet | None,
-) -> ImageResult:
-    """One pulled image. Spellings that pull the same thing (``nginx:1.25@D`` and
-    ``nginx:1.26@D``) may meet different catalogue tag rules: the most urgent of their routes
-    stands, whatever order the manifests list them in, and --ignore must accept every one."""
-    pairs = uses.spellings or ()
-    spellings = (
-        [_spelled(*pairs[0], config)]
-        if len(pairs) == 1
-        else sorted(
-            {_spelled(raw, image, config) for raw, image in pairs},
-            key=lambda r: (str(r), r.short or ""),
-        )
-    )
-    if len(spellings) == 1:  # the usual case: one spelling, one route
-        ref, chosen = spellings[0], route(spellings[0], config, catalogues)
-    else:
-        routed = [(ref, route(ref, config, catalogues)) for ref in spellings]
-        ref, chosen = min(routed, key=lambda pair: _RANK.get(pair[1].status, len(_RANK)))
-    return ImageResult(
-        ref=ref,
-        route=chosen,
-        uses=uses,
-        ignored=ignored is not None and all(ignored.matches(r) for r in spellings),
-    )
-
-
-def _spelled(raw: str, image: ImageRef, config: MirrorConfig) -> ImageRef:
-    """``image``, marked as the short name it was written as when the runtime resolves
-    short names itself (CRI-O, Podman: ``nginx:1.25`` is not ``docker.io/library/nginx``)."""
-    if config.short_names is None:
-        return image
-    return with_short_name(raw.strip(), image)
-
-
-def mirror_coverage(
-    images: Sequence[ImageResult], config: MirrorConfig, catalogues: Catalogues
-) -> tuple[MirrorCoverage, ...]:
-    """Per configured mirror host: the images of this report whose content it serves."""
-    configured = config.configured()
-    served: dict[tuple[str, str], list[str]] = {
-        (host.url, rh.registry): [] for rh in configured for host in rh.mirrors
-    }
-    hosts_by_url = {h.url: h for rh in configured for h in rh.hosts}
-    looked: dict[int, RegistryHosts] = {}  # each registry's hosts once (held: ids stay unique)
-    for result in images:
-        hosts = route_hosts(result.ref, config)
-        if id(hosts) not in looked:
-            looked[id(hosts)] = hosts
-            for host in hosts.hosts:
-                hosts_by_url.setdefault(host.url, host)
-        route = result.route
-        if route.status == "rewritten" and route.content_host and route.stands_for:
-            # written in the mirror's form: the mirror serves the registry it stands for
-            registry = route.stands_for.split("/", 1)[0]
-            served.setdefault((route.content_host, registry), []).append(result.image)
-        elif route.status in ("mirrored", "partial") and route.content_host is not None:
-            # the configured name the route's hosts came from ("_default", a legacy "*")
-            ref = result.ref  # (only a reference marked a short name has candidates)
-            pulled = served_candidate(ref, route, config) if ref.short is not None else ref
-            registry = config.configured_name(located_ref(pulled))
-            served.setdefault((route.content_host, registry), []).append(result.image)
-
-    coverage = []
-    for (url, registry), refs in served.items():
-        catalogue = catalogues.for_host(hosts_by_url[url].host)
-        coverage.append(
-            MirrorCoverage(
-                host=url,
-                registry=registry,
-                catalogue=catalogue.source,
-                assumed=catalogue.assumed,
-                images=tuple(sorted(refs)),
-            )
-        )
-    return tuple(sorted(coverage, key=lambda m: (m.registry, m.host)))
 
 
 def _warnings(
