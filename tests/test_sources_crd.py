@@ -178,6 +178,31 @@ def test_traps_are_never_skipped(document: bytes) -> None:
     assert not check(document)
 
 
+def test_a_crd_over_the_node_limit_is_left_to_the_full_parse(tmp_path: Path) -> None:
+    """The full parse refuses a document of more nodes than ``max_nodes``; the text must
+    never skip one it would refuse, at any limit."""
+    refused = skipped = 0
+    for max_nodes in range(1, 150):
+        limits = Limits(max_nodes=max_nodes)
+        try:
+            build_yaml(CRD, 1, limits)
+        except DocumentError as exc:
+            assert "more than" in exc.message
+            refused += 1
+            assert not skip_as_crd(CRD, limits), max_nodes
+        else:
+            skipped += skip_as_crd(CRD, limits)
+    assert refused >= 40  # the CRD holds 42 nodes
+    assert skipped >= 50 or not FAST_PATH  # past the events libyaml counts (under 100)
+    # and the reader reports it, as it would without the text check
+    path = tmp_path / "crd.yaml"
+    path.write_bytes(CRD)
+    result = read_sources([str(path)], limits=Limits(max_nodes=10))
+    assert [(error.line, "more than 10 values" in error.message) for error in result.errors] == [
+        (6, True)  # the line of the 11th node
+    ]
+
+
 def test_the_issue_cases_give_their_images(tmp_path: Path) -> None:
     annotation = tmp_path / "annotation.yaml"
     annotation.write_bytes(ANNOTATION_TRAP)

@@ -19,8 +19,9 @@ How a text decision is made exact:
   or quoted without escapes, in spellings YAML reads as those strings only (a kind is
   letters, and one of the table's: never ``null`` or ``true``; a core ``apiVersion`` is
   ``v1``-like, another has a ``/``);
-- a document that is not a CRD is skipped only when too small to hold more nodes than
-  ``Limits.max_nodes`` (the full parse refuses such a document with an error);
+- a document is skipped only when libyaml's parse of it counts no more events than
+  ``Limits.max_nodes`` (every node is an event, so it cannot hold more nodes than the full
+  parse accepts: a bigger one takes the full parse, which refuses it with an error);
 - a ``---`` line is put before every such key line and libyaml parses the result in C
   (``raw_parse``, no Python objects): a ``---`` inside a quoted scalar or a flow
   collection is a syntax error, so a ``kind:`` line that only *looks* top-level (inside a
@@ -157,8 +158,6 @@ def skip_without_image(data: bytes, limits: Limits, rules: Sequence[Rule] = ()) 
     table = skippable()
     if kind not in table or any(kind in rule.kinds for rule in rules):
         return False
-    if kind != CRD_KIND and len(data) * 2 + 1 > limits.max_nodes:
-        return False  # could hold more nodes than the full parse accepts
     return _holds_only(data, limits, {kind: table[kind]})
 
 
@@ -198,7 +197,7 @@ def _holds_only(data: bytes, limits: Limits, allowed: Mapping[str, frozenset[str
     head = marker.end() + 1 if marker is not None else 0
     if head < keys[0] and not _QUIET_LINES.fullmatch(data, head, keys[0]):
         return False
-    return _parses_as_entries(data, keys)
+    return _parses_as_entries(data, keys, limits.max_nodes)
 
 
 def _column_0_lines(data: bytes) -> Iterator[tuple[int, int]]:
@@ -213,17 +212,18 @@ def _column_0_lines(data: bytes) -> Iterator[tuple[int, int]]:
         yield start, len(data) if end == -1 else end
 
 
-def _parses_as_entries(data: bytes, keys: list[int]) -> bool:
+def _parses_as_entries(data: bytes, keys: list[int], max_nodes: int) -> bool:
     """libyaml accepts ``data`` with a ``---`` line before each top-level key line, and
     with ``@`` for each ``*`` that could start an alias (aliases, undefined or not, are
-    left to the full parse: libyaml's parser does not resolve them)."""
+    left to the full parse: libyaml's parser does not resolve them), in no more events
+    than ``max_nodes`` (the ``---`` lines only add events)."""
     pieces = [data[: keys[0]]]
     pieces.extend(data[start:end] for start, end in zip(keys, [*keys[1:], len(data)], strict=True))
     try:
-        check_syntax(_disarm_aliases(b"---\n".join(pieces)))
+        events = check_syntax(_disarm_aliases(b"---\n".join(pieces)))
     except yaml.YAMLError:
         return False
-    return True
+    return events <= max_nodes
 
 
 def _doubtful(data: bytes) -> bool:

@@ -68,12 +68,15 @@ class _Open:
         self.flat: list[Node] = node.items if isinstance(node, SeqNode) else []
 
 
-def check_syntax(data: bytes) -> None:
+def check_syntax(data: bytes) -> int:
     """Parse ``data`` in C without building anything; raises ``yaml.YAMLError``.
 
     Only with libyaml (``HAVE_LIBYAML``): syntax, encoding and libyaml's depth limit.
+    Returns the number of events, which is never less than the nodes a full parse holds
+    when ``data`` has no alias (each node starts with an event of its own).
     """
-    CParser(data).raw_parse()
+    events: int = CParser(data).raw_parse()
+    return events
 
 
 def _is_items_value(frame: _Open) -> bool:
