@@ -185,3 +185,22 @@ def test_the_xsd_check_catches_a_broken_document() -> None:
     assert broken != document
     assert schema.is_valid(document)
     assert not schema.is_valid(broken)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [full_report(), clean_report(), empty_report(), full_report(Policy(min_coverage=90))],
+    ids=["full", "clean", "empty", "min-coverage"],
+)
+def test_written_case_by_case_as_the_whole_tree_indented(report: Report) -> None:
+    """The writer never holds the tree; what it writes is what ``ET.indent`` and
+    ``ET.tostring`` make of the whole tree, to the byte."""
+    header = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    document = junit(report)
+    assert document.startswith(header)
+    body = document.removeprefix(header)
+    root = ET.fromstring(body)
+    element = suite(report)
+    assert len(element.findall("testcase")) == declared(element)["tests"]
+    ET.indent(root)
+    assert ET.tostring(root, encoding="unicode") + "\n" == body

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from analyzer.formats.common import (
@@ -53,36 +53,38 @@ class _Counts:
     failures: int = 0
     errors: int = 0
     skipped: int = 0
-    cases: list[ET.Element] = field(default_factory=list)
 
-    def add(self, case: ET.Element) -> None:
+    def add(self, outcome: str | None) -> None:
+        """One test case, by the tag of its outcome (None: it passes)."""
         self.tests += 1
-        self.failures += case.find("failure") is not None
-        self.errors += case.find("error") is not None
-        self.skipped += case.find("skipped") is not None
-        self.cases.append(case)
+        self.failures += outcome == "failure"
+        self.errors += outcome == "error"
+        self.skipped += outcome == "skipped"
+
+
+#: what follows the last test case (``ET.indent``'s layout, two spaces a level)
+_CLOSE = "\n  </testsuite>\n</testsuites>"
+#: what comes before each test case: a new line at the depth of a ``testsuite``'s child
+_CASE_START = "\n    "
 
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
+    """The document ``ET.indent`` and ``ET.tostring`` would make of the whole tree, written
+    one test case at a time: only the counts are known first, so memory holds one case,
+    not one per image (tests/test_formats_junit.py compares the two)."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    root = document(report)
-    ET.indent(root)
-    out.write(ET.tostring(root, encoding="unicode") + "\n")
+    head = ET.tostring(_skeleton(report, _counts(report)), encoding="unicode")
+    out.write(head.removesuffix(_CLOSE))
+    for case in _cases(report):
+        ET.indent(case, level=2)
+        out.write(_CASE_START)
+        out.write(ET.tostring(case, encoding="unicode"))
+    out.write(_CLOSE + "\n")
 
 
-def document(report: Report) -> ET.Element:
-    """The ``<testsuites>`` element."""
-    counts = _Counts()
-    for result in report.images:
-        counts.add(_image_case(result, report))
-    for use in report.invalid:
-        counts.add(_invalid_case(use, report))
-    errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
-    for error in errors:
-        counts.add(_error_case(error))
-    if report.policy.min_coverage is not None:
-        counts.add(_coverage_case(report))
-
+def _skeleton(report: Report, counts: _Counts) -> ET.Element:
+    """``<testsuites>`` with its ``<testsuite>`` and the suite's properties, indented, no
+    test case: it ends in ``_CLOSE``."""
     totals = {
         "tests": str(counts.tests),
         "failures": str(counts.failures),
@@ -95,8 +97,37 @@ def document(report: Report) -> ET.Element:
     properties = ET.SubElement(suite, "properties")
     for name, value in _properties(report):
         ET.SubElement(properties, "property", {"name": name, "value": xml_text(value)})
-    suite.extend(counts.cases)
+    ET.indent(root)
     return root
+
+
+def _counts(report: Report) -> _Counts:
+    """The outcome of every test case ``_cases`` will write, without building them."""
+    counts = _Counts()
+    fail_on = report.policy.fail_on
+    for result in report.images:
+        counts.add(_image_outcome(result, fail_on))
+    invalid = _invalid_outcome(fail_on)
+    for _ in report.invalid:
+        counts.add(invalid)
+    for _ in [*report.source_errors, *report.config_errors]:
+        counts.add("error")
+    if report.policy.min_coverage is not None:
+        counts.add(_coverage_outcome(report))
+    return counts
+
+
+def _cases(report: Report) -> Iterator[ET.Element]:
+    """Each test case, in the document's order, built when the writer reaches it."""
+    for result in report.images:
+        yield _image_case(result, report)
+    for use in report.invalid:
+        yield _invalid_case(use, report)
+    errors: list[SourceError | ConfigError] = [*report.source_errors, *report.config_errors]
+    for error in errors:
+        yield _error_case(error)
+    if report.policy.min_coverage is not None:
+        yield _coverage_case(report)
 
 
 def _properties(report: Report) -> list[tuple[str, str]]:
@@ -135,18 +166,33 @@ def _uses_text(uses: Sequence[ImageUse]) -> str:
     return "\n".join(lines)
 
 
+def _image_outcome(result: ImageResult, fail_on: frozenset[str]) -> str | None:
+    if result.ignored:
+        return "skipped"
+    return "failure" if result.status in fail_on else None
+
+
+def _invalid_outcome(fail_on: frozenset[str]) -> str:
+    return "failure" if "invalid" in fail_on else "skipped"
+
+
+def _coverage_outcome(report: Report) -> str | None:
+    return "failure" if report.coverage_too_low() else None
+
+
 def _image_case(result: ImageResult, report: Report) -> ET.Element:
     case = _case(result.registry or "(no registry)", result.image)
     description = describe_route(result)
     details = f"{description}\n{_uses_text(result.uses)}"
-    if result.ignored:
+    outcome = _image_outcome(result, report.policy.fail_on)
+    if outcome == "skipped":
         _child(
             case,
             "skipped",
             f"ignored ({result.status}): accepted to come from upstream",
             text=details,
         )
-    elif result.status in report.policy.fail_on:
+    elif outcome == "failure":
         _child(case, "failure", description, kind=result.status, text=details)
     else:
         ET.SubElement(case, "system-out").text = xml_text(details)
@@ -157,7 +203,7 @@ def _invalid_case(use: ImageUse, report: Report) -> ET.Element:
     case = _case(use.use_class, f"{one_line(use.raw) or '(empty)'} at {use.location}")
     description = describe_invalid(use)
     details = f"{description}\nused in {where(use)} ({use.field})"
-    if "invalid" in report.policy.fail_on:
+    if _invalid_outcome(report.policy.fail_on) == "failure":
         _child(case, "failure", description, kind="invalid", text=details)
     else:
         _child(
@@ -180,7 +226,7 @@ def _error_case(error: SourceError | ConfigError) -> ET.Element:
 def _coverage_case(report: Report) -> ET.Element:
     minimum = report.policy.min_coverage or 0.0
     case = _case("policy", f"coverage >= {percent(minimum)}%")
-    if report.coverage_too_low():
+    if _coverage_outcome(report) == "failure":
         _child(case, "failure", report.coverage_shortfall(), kind="coverage")
     else:
         ET.SubElement(case, "system-out").text = coverage_text(report)
