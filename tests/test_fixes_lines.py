@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from analyzer.fixes.lines import covered_by, covers, request_line
+from analyzer.fixes.lines import CoverIndex, covered_by, covers, request_line
 from analyzer.mirrors.daocloud_lists import Pattern, parse_allows
 from analyzer.reference import parse_image
 
@@ -67,3 +69,37 @@ def test_covers_examples() -> None:
 def test_request_line_is_the_upstream_repository_without_tag() -> None:
     assert str(request_line(parse_image("nginx:1.25"))) == "docker.io/library/nginx"
     assert str(request_line(parse_image("Quay.io/a/b@sha256:" + "a" * 64))) == "quay.io/a/b"
+
+
+#: hosts with parents among them, and paths with prefixes among them: most pairs are near
+_HOSTS = st.sampled_from(["gcr.io", "us.gcr.io", "eu.us.gcr.io", "io", "quay.io", "docker.io"])
+_PATHS = st.sampled_from(["", "a", "a/b", "a/b/c", "b", "a/c", "ab", "a/bc"])
+_PATTERNS = st.builds(
+    Pattern,
+    host=_HOSTS,
+    path=_PATHS,
+    kind=st.sampled_from(["exact", "one", "many"]),
+    tag=st.sampled_from([None, None, "v1"]),
+    line=st.integers(0, 3),
+)
+
+
+@given(st.lists(_PATTERNS, max_size=40), _PATTERNS)
+def test_the_index_answers_as_the_scan_of_the_whole_list(
+    patterns: list[Pattern], line: Pattern
+) -> None:
+    assert CoverIndex(patterns).covered_by(line) == covered_by(line, tuple(patterns))
+
+
+def test_the_index_returns_the_first_covering_pattern_of_the_list() -> None:
+    line = _pattern("us.gcr.io/a/b")
+    patterns = [
+        Pattern("us.gcr.io", "a", "one", tag="v1"),  # a tag rule covers nothing
+        _pattern("quay.io/**"),
+        _pattern("gcr.io/a/**"),  # the first that covers: a parent domain, a prefix
+        Pattern("us.gcr.io", "a/b", "exact", line=4),  # the same repository, listed
+        _pattern("us.gcr.io/a/*"),
+    ]
+    assert CoverIndex(patterns).covered_by(line) is patterns[2]
+    assert CoverIndex(patterns[3:]).covered_by(line) is patterns[3]
+    assert CoverIndex(patterns[:2]).covered_by(line) is None

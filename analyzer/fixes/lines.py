@@ -7,6 +7,8 @@ part matches subdomains (``gcr.io/**`` covers ``us.gcr.io/x``), as DaoCloud's se
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from analyzer.mirrors.daocloud_lists import Pattern
 from analyzer.reference import ImageRef
 
@@ -49,6 +51,52 @@ def covered_by(line: Pattern, patterns: tuple[Pattern, ...]) -> Pattern | None:
         if pattern != line and covers(pattern, line):
             return pattern
     return None
+
+
+class CoverIndex:
+    """``covered_by`` over a whole list, without reading the whole list for each line.
+
+    The patterns are filed by host and path; a line asks only the files of the patterns
+    that could cover it (``covers``): its host and each parent domain, with its own path,
+    its parent and every prefix above it down to the registry root. Of those that do cover
+    it, the first in the list wins, as in ``covered_by``.
+    """
+
+    def __init__(self, patterns: Sequence[Pattern]) -> None:
+        self._filed: dict[tuple[str, str], list[tuple[int, Pattern]]] = {}
+        for position, pattern in enumerate(patterns):
+            if pattern.tag is None:  # a tag rule covers no line (``covers``)
+                self._filed.setdefault((pattern.host, pattern.path), []).append((position, pattern))
+
+    def covered_by(self, line: Pattern) -> Pattern | None:
+        """The first pattern of the list that covers ``line`` (itself excluded), or None."""
+        first: tuple[int, Pattern] | None = None
+        for host in _host_and_parents(line.host):
+            for path in _path_and_prefixes(line.path):
+                for position, pattern in self._filed.get((host, path), ()):
+                    if first is not None and position > first[0]:
+                        break  # each file is in list order
+                    if pattern != line and covers(pattern, line):
+                        first = (position, pattern)
+                        break
+        return first[1] if first is not None else None
+
+
+def _host_and_parents(host: str) -> Iterator[str]:
+    """``us.gcr.io``, ``gcr.io``, ``io``: every host ``_host_covers`` lets cover ``host``."""
+    yield host
+    dot = host.find(".")
+    while dot != -1:
+        yield host[dot + 1 :]
+        dot = host.find(".", dot + 1)
+
+
+def _path_and_prefixes(path: str) -> Iterator[str]:
+    """``a/b/c``, ``a/b``, ``a``, then the registry root ``""``."""
+    yield path
+    while path:
+        path = path.rpartition("/")[0]
+        yield path
 
 
 def parent_prefix(line: Pattern) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from analyzer.fixes.advice import advise
 from analyzer.fixes.catalogue_list import HostList, host_list
-from analyzer.fixes.lines import covered_by, covers, parent_prefix, request_line
+from analyzer.fixes.lines import CoverIndex, covers, parent_prefix, request_line
 from analyzer.fixes.mirror_names import judged_form
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.daocloud_lists import Pattern, parse_allows, parse_patterns
@@ -184,10 +184,11 @@ def _candidates(report: Report) -> Iterable[ImageResult]:
 
 def _list_request(group: _Group, report: Report, wildcard: bool) -> ListRequest:
     existing = group.listed.patterns.patterns
+    index = CoverIndex(existing)
     requested = [
         Requested(line, tuple(sorted(set(images))))
         for line, images in group.lines.items()
-        if covered_by(line, existing) is None  # (the advice already checked: belt and braces)
+        if index.covered_by(line) is None  # (the advice already checked: belt and braces)
     ]
     broader = _broader_lines(requested, existing, report, group.listed.patterns.format)
     if wildcard:

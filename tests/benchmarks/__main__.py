@@ -227,6 +227,44 @@ def catalogue(work: Path, sizes: Sizes, runs: int) -> Comparison:
     return _same(Comparison("catalogue", what, paired, "<= 1.1x"))
 
 
+def _requested(done: Run) -> object:
+    """The lines ``request -f json`` asks the lists to add (there must be some)."""
+    lines = sorted(
+        add["line"] for listed in json.loads(done.stdout)["lists"] for add in listed["add"]
+    )
+    if not lines:
+        raise BenchmarkFailed("request asked for no line: nothing was measured")
+    return len(lines), hash(tuple(lines))
+
+
+def request(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    """``coverage request`` against the same big list: each line it would ask for is
+    checked against the list (is it covered already?), through an index, not a scan."""
+    folder = work / "catalogue"
+    files = sorted(folder.glob("*.yaml")) or inputs.deployments(
+        folder, inputs.images(sizes.catalogue_images)
+    )
+    names = [str(f) for f in files]
+    big = inputs.big_allows(work / "big-allows.txt", sizes.catalogue_patterns)
+    small = inputs.embedded_allows_copy(work / "embedded-allows.txt")
+
+    def run(label: str, listing: Path) -> Command:
+        argv = tool("request", "-f", "json", "--catalog", f"docker.m.daocloud.io={listing}")
+        return Command(label, (*argv, *names), check=_requested)
+
+    what = (
+        f"{sizes.catalogue_images:,} images; the lists to ask for them, with "
+        f"{sizes.catalogue_patterns:,} more patterns in docker.m.daocloud.io's, vs without"
+    )
+    paired = compare(
+        run(f"request, embedded + {sizes.catalogue_patterns:,} patterns", big),
+        run("request, embedded list (1,321 patterns)", small),
+        work,
+        runs,
+    )
+    return _same(Comparison("request", what, paired, "<= 1.1x (as the catalogue's)"))
+
+
 def hosts(work: Path, sizes: Sizes, runs: int) -> Comparison:
     many, few = work / "certs-many.d", work / "certs-few.d"
     registries = inputs.hosts_dir(many, sizes.hosts_many)
@@ -281,6 +319,7 @@ BENCHMARKS: dict[str, Callable[[Path, Sizes, int], Comparison]] = {
     "corpus": corpus,
     "routing": routing,
     "catalogue": catalogue,
+    "request": request,
     "hosts": hosts,
     "startup": startup,
     "memory-images": memory("images"),
