@@ -19,20 +19,15 @@ _FORMATS = ("text", "json")
 
 
 @app.command("doctor")
+@options.with_runtime_options()
 def doctor_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
-    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
-    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
-    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
-    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
-    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
-    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
-    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
-    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the runtime options (with_runtime_options)
 ) -> None:
     """Check the mirror configuration for the traps that make a mirror silently unused."""
     if fmt not in _FORMATS:
@@ -51,22 +46,13 @@ def doctor_command(
         containerd_config=containerd_config,
         docker_daemon=docker_daemon,
         containerd_version=containerd_version,
-        runtime=options.RuntimeOptions(
-            runtime=runtime,
-            k3s_registries=k3s_registries,
-            k3s_disable_default_endpoint=k3s_disable_default_endpoint,
-            registries_conf=registries_conf,
-            registries_conf_d=registries_conf_d,
-            kind_config=kind_config,
-            minikube_registry_mirrors=tuple(minikube_registry_mirror or ()),
-            minikube_profile=minikube_profile,
-        ),
+        runtime=runtime_files,
     )
     findings = (
         *diagnose(
             [root.path for root in config.roots],
             containerd_config,
-            k3s_registries,
+            runtime_files.k3s_registries,
             config.containerd_version,
         ),
         *config.findings,

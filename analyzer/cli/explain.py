@@ -155,6 +155,7 @@ def _advice(
 
 
 @app.command("explain")
+@options.with_runtime_options()
 def explain_command(
     image: str = typer.Argument(..., help="The image reference, as written in a manifest."),
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
@@ -163,14 +164,8 @@ def explain_command(
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
-    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
-    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
-    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
-    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
-    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
-    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
-    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
-    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the runtime options (with_runtime_options)
 ) -> None:
     """Which host resolves IMAGE and which serves its content, attempt by attempt."""
     if fmt not in _FORMATS:
@@ -191,16 +186,7 @@ def explain_command(
         docker_daemon=docker_daemon,
         containerd_version=containerd_version,
         catalog=catalog,
-        runtime=options.RuntimeOptions(
-            runtime,
-            k3s_registries,
-            k3s_disable_default_endpoint,
-            registries_conf,
-            registries_conf_d,
-            kind_config,
-            tuple(minikube_registry_mirror or ()),
-            minikube_profile,
-        ),
+        runtime=runtime_files,
         registries=[containerd_locator(ref)[0]],  # its hosts directories only
     )
     for error in config.errors:

@@ -146,6 +146,7 @@ app.add_typer(mirrors_app, name="mirrors")
 
 
 @mirrors_app.callback(invoke_without_command=True)
+@options.with_runtime_options()
 def mirrors_command(
     ctx: typer.Context,
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045 - typer needs Optional
@@ -154,14 +155,8 @@ def mirrors_command(
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
-    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
-    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
-    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
-    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
-    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
-    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
-    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
-    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the runtime options (with_runtime_options)
 ) -> None:
     """The mirror configuration in effect: registries, hosts, capabilities, catalogues."""
     if ctx.invoked_subcommand is not None:
@@ -176,16 +171,7 @@ def mirrors_command(
         docker_daemon=docker_daemon,
         containerd_version=containerd_version,
         catalog=catalog,
-        runtime=options.RuntimeOptions(
-            runtime,
-            k3s_registries,
-            k3s_disable_default_endpoint,
-            registries_conf,
-            registries_conf_d,
-            kind_config,
-            tuple(minikube_registry_mirror or ()),
-            minikube_profile,
-        ),
+        runtime=runtime_files,
     )
     for error in config.errors:
         say(f"{error}", err=True)
@@ -196,7 +182,7 @@ def mirrors_command(
         *diagnose(
             [root.path for root in config.roots],
             containerd_config,
-            k3s_registries,
+            runtime_files.k3s_registries,
             config.containerd_version,
         ),
         *config.findings,

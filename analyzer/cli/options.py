@@ -1,17 +1,21 @@
-"""The mirror options shared by ``explain``, ``mirrors`` and ``scan``, and one helper that
-turns them into ``(MirrorConfig, Catalogues)``.
+"""The mirror options shared by the commands that route images, and one helper that turns
+them into ``(MirrorConfig, Catalogues)``.
 
 Declare them in a command as ``hosts_dir: Optional[list[str]] = options.HOSTS_DIR`` etc.,
 then call ``mirror_setup(...)``; it raises ``analyzer.mirrors.CatalogueError`` (a
 ``ValueError``) for a ``--catalog`` that cannot be used, never for configuration files
-(their problems are ``MirrorConfig.errors``).
+(their problems are ``MirrorConfig.errors``). The runtime options (``--runtime``,
+``--k3s-registries``...) come as one value: a command decorated with
+``@with_runtime_options()`` declares ``runtime_files: RuntimeOptions`` and gets them in it.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
 
 import typer
 
@@ -46,6 +50,20 @@ class RuntimeOptions:
             or self.minikube_registry_mirrors
             or self.minikube_profile
         )
+
+    def flags(self) -> list[str]:
+        """The options given, by name."""
+        values = (
+            ("--runtime", self.runtime),
+            ("--k3s-registries", self.k3s_registries),
+            ("--k3s-disable-default-endpoint", self.k3s_disable_default_endpoint),
+            ("--registries-conf", self.registries_conf),
+            ("--registries-conf-d", self.registries_conf_d),
+            ("--kind-config", self.kind_config),
+            ("--minikube-registry-mirror", self.minikube_registry_mirrors),
+            ("--minikube-profile", self.minikube_profile),
+        )
+        return [flag for flag, value in values if value]
 
     def into(self, scan: ScanOptions) -> ScanOptions:
         """``scan`` with these options (the fields of ``ScanOptions`` of the same names)."""
@@ -141,6 +159,64 @@ MINIKUBE_PROFILE = typer.Option(
         "RegistryMirror and ContainerRuntime."
     ),
 )
+#: the runtime options as a command declares them: (parameter, option, type)
+_RUNTIME_PARAMETERS: tuple[tuple[str, Any, Any], ...] = (
+    ("runtime", RUNTIME, Optional[str]),  # noqa: UP045 - typer needs Optional here
+    ("k3s_registries", K3S_REGISTRIES, Optional[str]),  # noqa: UP045
+    ("k3s_disable_default_endpoint", K3S_DISABLE_DEFAULT, bool),
+    ("registries_conf", REGISTRIES_CONF, Optional[str]),  # noqa: UP045
+    ("registries_conf_d", REGISTRIES_CONF_D, Optional[str]),  # noqa: UP045
+    ("kind_config", KIND_CONFIG, Optional[str]),  # noqa: UP045
+    ("minikube_registry_mirror", MINIKUBE_REGISTRY_MIRROR, Optional[list[str]]),  # noqa: UP045
+    ("minikube_profile", MINIKUBE_PROFILE, Optional[str]),  # noqa: UP045
+)
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def with_runtime_options(*, runtime: bool = True) -> Callable[[_Command], _Command]:
+    """Give a typer command the runtime options, with ``scan``'s names and help texts, in
+    place of its keyword-only parameter ``runtime_files: RuntimeOptions``, which receives
+    them as one value. ``runtime=False`` leaves out ``--runtime`` (a command whose own
+    ``--runtime`` means something else: ``mirrors init``)."""
+    wanted = _RUNTIME_PARAMETERS if runtime else _RUNTIME_PARAMETERS[1:]
+    names = [name for name, _, _ in wanted]
+
+    def decorate(command: _Command) -> _Command:
+        signature = inspect.signature(command, eval_str=True)
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=opt, annotation=kind)
+            for name, opt, kind in wanted
+        ]
+        parameters: list[inspect.Parameter] = []
+        for parameter in signature.parameters.values():
+            is_slot = parameter.name == "runtime_files"
+            parameters.extend(added if is_slot else [parameter])
+        if len(parameters) != len(signature.parameters) + len(added) - 1:
+            raise TypeError(f"{command.__name__} declares no runtime_files parameter")
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name, None) for name in names}
+            files = RuntimeOptions(
+                runtime=given.get("runtime"),
+                k3s_registries=given["k3s_registries"],
+                k3s_disable_default_endpoint=bool(given["k3s_disable_default_endpoint"]),
+                registries_conf=given["registries_conf"],
+                registries_conf_d=given["registries_conf_d"],
+                kind_config=given["kind_config"],
+                minikube_registry_mirrors=tuple(given["minikube_registry_mirror"] or ()),
+                minikube_profile=given["minikube_profile"],
+            )
+            return command(*args, runtime_files=files, **kwargs)
+
+        new = signature.replace(parameters=parameters)
+        wrapper.__signature__ = new  # type: ignore[attr-defined]  # what typer reads
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return cast(_Command, wrapper)
+
+    return decorate
+
+
 CATALOG = typer.Option(
     None,
     "--catalog",

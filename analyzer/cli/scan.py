@@ -31,6 +31,7 @@ def _usage(message: str) -> typer.Exit:
 
 
 @app.command("scan")
+@options.with_runtime_options()
 def scan_command(
     paths: Optional[list[str]] = typer.Argument(  # noqa: UP045 - typer needs Optional here
         None, help="Manifest files or folders (recursive); '-' reads stdin.", show_default=False
@@ -40,14 +41,8 @@ def scan_command(
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
-    runtime: Optional[str] = options.RUNTIME,  # noqa: UP045
-    k3s_registries: Optional[str] = options.K3S_REGISTRIES,  # noqa: UP045
-    k3s_disable_default_endpoint: bool = options.K3S_DISABLE_DEFAULT,
-    registries_conf: Optional[str] = options.REGISTRIES_CONF,  # noqa: UP045
-    registries_conf_d: Optional[str] = options.REGISTRIES_CONF_D,  # noqa: UP045
-    kind_config: Optional[str] = options.KIND_CONFIG,  # noqa: UP045
-    minikube_registry_mirror: Optional[list[str]] = options.MINIKUBE_REGISTRY_MIRROR,  # noqa: UP045
-    minikube_profile: Optional[str] = options.MINIKUBE_PROFILE,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the runtime options (with_runtime_options)
     fmt: Optional[str] = typer.Option(  # noqa: UP045
         None,
         "--format",
@@ -116,16 +111,7 @@ def scan_command(
         hosts_dir,
         containerd_config,
         docker_daemon,
-        options.RuntimeOptions(
-            runtime,
-            k3s_registries,
-            k3s_disable_default_endpoint,
-            registries_conf,
-            registries_conf_d,
-            kind_config,
-            tuple(minikube_registry_mirror or ()),
-            minikube_profile,
-        ),
+        runtime_files,
     )
     from analyzer.engine import ScanOptions
     from analyzer.formats import ADVICE_FORMATS
