@@ -1,8 +1,9 @@
 """What ``request``, ``rewrite`` and ``mirrors init --for`` read: manifests (and ``--image``
-names), the mirror configuration and catalogues, routed into a ``Report``. The settings file
-is read as ``coverage scan`` reads it (``settings_flags``): its extraction rules, ``helm-arg``,
-``catalog``, ``ignore``, ``include``, ``containerd-version`` and mirror configuration apply
-where the command's own option is not given.
+names), and for ``request`` and ``init --for`` the mirror configuration and catalogues,
+routed into a ``Report``. The settings file is read as ``coverage scan`` reads it
+(``settings_flags``): its extraction rules, ``helm-arg``, ``catalog``, ``ignore``,
+``include``, ``containerd-version`` and mirror configuration (runtime options included)
+apply where the command's own options are not given.
 
 Problems (a file that could not be read, a configuration file containerd would ignore, an
 ``--image`` that is not a reference) go to stderr one line each as ``coverage COMMAND: ...``;
@@ -137,9 +138,11 @@ def load_inputs(
     containerd_version: str | None = None,
     helm_arg: Sequence[str] | None = None,
     settings_paths: bool = True,
+    runtime_files: options.RuntimeOptions = options.RuntimeOptions(),
 ) -> Inputs:
     """Route the manifests the way ``coverage scan`` would, with the same settings file
-    (``--config``, or found upward) under the options; usage errors end the command.
+    (``--config``, or found upward) under the options (``runtime_files``: ``--runtime``,
+    ``--k3s-registries``... as ``scan`` takes them); usage errors end the command.
     With ``settings_paths``, the file's ``paths`` are read when no path or image is given."""
     from analyzer.engine import build_report
     from analyzer.mirrors import CatalogueError
@@ -158,7 +161,7 @@ def load_inputs(
         raise usage_error(command, str(exc)) from None
     include_indirect = "indirect" in settings_flags.includes(command, include, settings)
     mirror = settings_flags.mirror_choice(
-        command, settings, hosts_dir, containerd_config, docker_daemon, options.RuntimeOptions()
+        command, settings, hosts_dir, containerd_config, docker_daemon, runtime_files
     )
     mirror_config, catalogues = options.mirror_setup_or_exit(
         command,

@@ -5,7 +5,10 @@ would not work, a file that exists and differs (without ``--force``), manifests 
 not be read (``--for``), a configuration with which pulls from a planned registry would
 fail (a file beside the new ones that the runtime refuses: nothing written), or a written
 configuration that does not route as predicted. With ``--for``, the manifests are read and
-routed as ``coverage scan`` would, with the same settings file (``--config``, or found upward).
+routed as ``coverage scan`` would, with the same settings file (``--config``, or found upward)
+and the same options for the configuration before (``--hosts-dir``... and scan's runtime
+options but ``--runtime``, which here names the files to write); without ``--for`` nothing
+is routed, and those options are a usage error rather than silently unused.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def _specs(preset: str | None, mirrors: list[str]) -> list[MirrorSpec]:
 
 
 @mirrors_app.command("init")
+@options.with_runtime_options(runtime=False)  # --runtime here is what to write
 def init_command(
     directory: str = typer.Argument(
         ...,
@@ -80,6 +84,8 @@ def init_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the configuration before (with_runtime_options)
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     ignore: Optional[list[str]] = fix_inputs.IGNORE,  # noqa: UP045
     include: Optional[list[str]] = fix_inputs.INCLUDE,  # noqa: UP045
@@ -98,7 +104,28 @@ def init_command(
     if target.exists() and not target.is_dir():
         raise _fail(f"{directory}: not a directory")
     before = None
-    if for_paths:
+    if not for_paths:
+        before_only = [
+            flag
+            for flag, value in (
+                ("--hosts-dir", hosts_dir),
+                ("--containerd-config", containerd_config),
+                ("--docker-daemon", docker_daemon),
+                ("--catalog", catalog),
+                ("--ignore", ignore),
+                ("--include", include),
+                ("--containerd-version", containerd_version),
+                ("--config", config),
+                ("--helm-arg", helm_arg),
+            )
+            if value
+        ] + runtime_files.flags()
+        if before_only:
+            raise _fail(
+                f"{', '.join(before_only)}: only --for reads the manifests and the "
+                "configuration before (give --for PATH)"
+            )
+    else:
         before = fix_inputs.load_inputs(
             _COMMAND,
             paths=for_paths,
@@ -112,6 +139,7 @@ def init_command(
             config=config,
             helm_arg=helm_arg,
             settings_paths=False,
+            runtime_files=runtime_files,
         )
         if not before.configured:
             before = _with_no_mirrors(before)

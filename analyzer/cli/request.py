@@ -18,6 +18,7 @@ from analyzer.cli.output import say
 
 
 @app.command("request")
+@options.with_runtime_options()
 def request_command(
     paths: Optional[list[str]] = typer.Argument(  # noqa: UP045 - typer needs Optional here
         None, help="Manifest files or folders (recursive); '-' reads stdin.", show_default=False
@@ -26,6 +27,8 @@ def request_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the runtime options (with_runtime_options)
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     ignore: Optional[list[str]] = fix_inputs.IGNORE,  # noqa: UP045
     include: Optional[list[str]] = fix_inputs.INCLUDE,  # noqa: UP045
@@ -61,6 +64,7 @@ def request_command(
         containerd_version=containerd_version,
         config=config,
         helm_arg=helm_arg,
+        runtime_files=runtime_files,
     )
     plan = plan_requests(inputs.report, inputs.config, inputs.catalogues, wildcard=wildcard)
     try:
