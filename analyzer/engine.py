@@ -183,12 +183,16 @@ def run(
     errors: list[SourceError] = []
     warnings: list[SourceWarning] = []
     refs: set[ImageRef] = set()  # every parsed reference, in scope or not
-    given, given_errors = given_images(options.images)
+    given, refused = given_images(options.images)
     groups.extend(_noting(chain(uses_of(scan, errors, warnings), given), refs))
     registries = frozenset(containerd_locator(ref)[0] for ref in refs)
     chosen = prepared or setup(options, loader=loader, warn=warn, registries=registries)
     sources = SourceResult(
-        (), (*errors, *given_errors), scan.files_read, scan.files_skipped, tuple(warnings)
+        (),
+        (*errors, *(r.error() for r in refused)),
+        scan.files_read,
+        scan.files_skipped,
+        tuple(warnings),
     )
     report = report_from_groups(
         groups,
@@ -222,21 +226,32 @@ def _noting(uses: Iterable[ImageUse], refs: set[ImageRef]) -> Iterator[ImageUse]
         yield use
 
 
-def given_images(texts: Sequence[str]) -> tuple[list[ImageUse], list[SourceError]]:
-    """The references given on the command line (``--image``), as uses of a container; one
-    that does not parse is an error naming it."""
+@dataclass(frozen=True)
+class RefusedImage:
+    """An ``--image`` that is not an image reference: as given, and why it was refused."""
+
+    text: str
+    reason: str
+
+    def error(self) -> SourceError:
+        return SourceError(
+            "--image", None, f"{self.text!r} is not an image reference: {self.reason}"
+        )
+
+
+def given_images(texts: Sequence[str]) -> tuple[list[ImageUse], list[RefusedImage]]:
+    """The references given on the command line (``--image``), as uses of a container at
+    line N of ``--image`` (the N-th ``--image``); the ones that do not parse, refused."""
     uses: list[ImageUse] = []
-    errors: list[SourceError] = []
-    for text in texts:
+    refused: list[RefusedImage] = []
+    for number, text in enumerate(texts, start=1):
         try:
             image = parse_image(text)
         except InvalidImageReference as exc:
-            errors.append(
-                SourceError("--image", None, f"{text!r} is not an image reference: {exc}")
-            )
+            refused.append(RefusedImage(text, str(exc)))
             continue
-        uses.append(ImageUse(text, image, "container", "--image", 1, 0, "--image"))
-    return uses, errors
+        uses.append(ImageUse(text, image, "container", "--image", number, 0, "--image"))
+    return uses, refused
 
 
 def scan(

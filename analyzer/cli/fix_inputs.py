@@ -88,21 +88,17 @@ class Inputs:
 def read_inputs(
     paths: Sequence[str], images: Sequence[str], command: str, reading: Reading = Reading()
 ) -> tuple[SourceResult, bool]:
-    """Manifests plus ``--image`` names (as uses of class ``container``)."""
-    from analyzer.model import ImageUse
-    from analyzer.reference import InvalidImageReference, parse_image
+    """Manifests plus ``--image`` names (as uses of class ``container``, the N-th at line N
+    of ``--image``, as ``engine.given_images`` makes them for ``probe``)."""
+    from analyzer.engine import given_images
+    from analyzer.redact import redact_text
     from analyzer.sources import RenderOptions, SourceResult, read_sources
 
-    bad = False
-    extra = []
-    for number, text in enumerate(images, start=1):
-        try:
-            ref = parse_image(text)
-        except InvalidImageReference as exc:
-            say(f"coverage {command}: --image {text!r}: refused: {exc}", err=True)
-            bad = True
-            continue
-        extra.append(ImageUse(text, ref, "container", "--image", number, 0, "--image"))
+    extra, refused = given_images(images)
+    for image in refused:
+        message = f"coverage {command}: --image {image.text!r}: refused: {image.reason}"
+        say(redact_text(message), err=True)
+    bad = bool(refused)
     sources = (
         read_sources(
             list(paths),
