@@ -169,3 +169,26 @@ def test_stdin_and_an_unreadable_path(setup: list[str], tmp_path: Path) -> None:
     assert code == 2
     assert "missing.yaml" in err and "Traceback" not in err
     assert "probe: served" in out and "probe: not_found" in out
+
+
+@responses.activate
+def test_scans_runtime_options_choose_the_route_probed(tmp_path: Path) -> None:
+    """``--k3s-registries`` as in scan: the mirror k3s's registries.yaml names is probed."""
+    registries = tmp_path / "registries.yaml"
+    registries.write_text(
+        "mirrors:\n  docker.io:\n    endpoint:\n      - https://mirror.example.test\n"
+    )
+    mirror_answers("nginx", "1.25", 200)
+    args = ["--image", "nginx:1.25", "--catalog", "mirror.example.test=all"]
+    code, out, err = run(*args, "--k3s-registries", str(registries))
+    assert (code, err) == (0, "")
+    assert "docker.io/library/nginx:1.25  predicted: mirrored via " + MIRROR in out.splitlines()
+    assert f"  {MIRROR}  catalogue: holds  probe: served (HTTP 200)" in out.splitlines()
+    scan = CliRunner().invoke(
+        app,
+        ["scan", "-", *args[2:], "--k3s-registries", str(registries), "-f", "json"],
+        input="apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: c, image: nginx:1.25}\n",
+    )
+    (image,) = json.loads(scan.stdout)["images"]
+    assert (image["status"], image["content_host"]) == ("mirrored", MIRROR)

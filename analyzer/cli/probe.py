@@ -60,6 +60,7 @@ class _ImageProbes:
 
 
 @app.command("probe")
+@options.with_runtime_options()
 def probe_command(
     paths: Optional[list[str]] = typer.Argument(  # noqa: UP045 - typer needs Optional here
         None, help="Manifest files or folders (recursive); '-' reads stdin.", show_default=False
@@ -70,6 +71,8 @@ def probe_command(
     hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
+    *,
+    runtime_files: options.RuntimeOptions,  # the runtime options (with_runtime_options)
     containerd_version: Optional[str] = options.CONTAINERD_VERSION,  # noqa: UP045
     catalog: Optional[list[str]] = options.CATALOG,  # noqa: UP045
     concurrency: int = typer.Option(
@@ -105,14 +108,16 @@ def probe_command(
     from analyzer.mirrors import CatalogueError
     from analyzer.mirrors.errors import OptionError
 
-    scan_options = ScanOptions(
-        paths=tuple(paths or ()),
-        images=tuple(image or ()),
-        hosts_dirs=tuple(hosts_dir or ()),
-        containerd_config=containerd_config,
-        docker_daemon=docker_daemon,
-        catalogs=tuple(catalog or ()),
-        containerd_version=containerd_version,
+    scan_options = runtime_files.into(
+        ScanOptions(
+            paths=tuple(paths or ()),
+            images=tuple(image or ()),
+            hosts_dirs=tuple(hosts_dir or ()),
+            containerd_config=containerd_config,
+            docker_daemon=docker_daemon,
+            catalogs=tuple(catalog or ()),
+            containerd_version=containerd_version,
+        )
     )
     try:
         prepared = setup(scan_options, warn=lambda note: say(f"coverage probe: {note}", err=True))
