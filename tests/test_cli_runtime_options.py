@@ -14,18 +14,21 @@ from typer.testing import CliRunner
 from analyzer.cli.options import RuntimeOptions, with_runtime_options
 from analyzer.engine import ScanOptions
 
+#: a value for every field (none its default)
+EVERY = RuntimeOptions(
+    runtime="crio",
+    k3s_registries="registries.yaml",
+    k3s_disable_default_endpoint=True,
+    registries_conf="registries.conf",
+    registries_conf_d="registries.conf.d",
+    kind_config="kind.yaml",
+    minikube_registry_mirrors=("https://a.example", "https://b.example"),
+    minikube_profile="dev",
+)
+
 
 def test_every_runtime_option_reaches_the_scan_options() -> None:
-    given = RuntimeOptions(
-        runtime="crio",
-        k3s_registries="registries.yaml",
-        k3s_disable_default_endpoint=True,
-        registries_conf="registries.conf",
-        registries_conf_d="registries.conf.d",
-        kind_config="kind.yaml",
-        minikube_registry_mirrors=("https://m.example.com",),
-        minikube_profile="dev",
-    )
+    given = EVERY
     base = ScanOptions(paths=("a.yaml",), hosts_dirs=("certs.d",))
     scan = given.into(base)
     for option in fields(RuntimeOptions):
@@ -72,16 +75,7 @@ EVERY_FLAG = [
 
 def test_every_runtime_flag_reaches_the_one_value() -> None:
     assert _captured() == RuntimeOptions()
-    assert _captured(*EVERY_FLAG) == RuntimeOptions(
-        runtime="crio",
-        k3s_registries="registries.yaml",
-        k3s_disable_default_endpoint=True,
-        registries_conf="registries.conf",
-        registries_conf_d="registries.conf.d",
-        kind_config="kind.yaml",
-        minikube_registry_mirrors=("https://a.example", "https://b.example"),
-        minikube_profile="dev",
-    )
+    assert _captured(*EVERY_FLAG) == EVERY
     named = [f for f in EVERY_FLAG if f.startswith("--")]
     assert _captured(*EVERY_FLAG).flags() == list(dict.fromkeys(named))
 
