@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -82,3 +83,46 @@ def test_unknown_runtime_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["explain", "nginx", "--runtime", "cri-o"])
     assert result.exit_code == 2
     assert "unknown --runtime" in result.output and "Traceback" not in result.output
+
+
+def test_the_disable_default_endpoint_switch_applies_to_the_settings_files(
+    tmp_path: Path,
+) -> None:
+    """The switch names no configuration, so it does not replace the settings file's: it
+    turns the fallback off for the registries.yaml the file names (it was dropped)."""
+    shutil.copy(FIXTURES / "k3s-registries.yaml", tmp_path / "registries.yaml")
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: c, image: quay.io/acme/not-on-any-list:1.0}\n"
+    )
+    settings = tmp_path / "image-coverage.toml"
+    settings.write_text(f'paths = ["{pod}"]\nk3s-registries = "registries.yaml"\n')
+    scan = ["scan", "--config", str(settings), "-f", "json", "--fail-on", "none"]
+    falls_back = CliRunner().invoke(app, scan)
+    switched = CliRunner().invoke(app, [*scan, "--k3s-disable-default-endpoint"])
+    assert falls_back.exit_code == switched.exit_code == 0, switched.output
+    before, after = json.loads(falls_back.stdout), json.loads(switched.stdout)
+    assert "--disable-default-registry-endpoint" not in before["configuration"]
+    assert "--disable-default-registry-endpoint" in after["configuration"]
+    assert str(tmp_path / "registries.yaml") in after["configuration"]
+    assert before["images"][0]["status"] == "fallback"  # quay.io itself, after the mirror
+    assert after["images"][0]["status"] == "blocked"  # no fallback: the pull fails
+
+
+def test_the_disable_default_endpoint_switch_without_a_registries_yaml_is_warned(
+    tmp_path: Path,
+) -> None:
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: c, image: docker.io/library/nginx:1.25}\n"
+    )
+    hosts = str(ROOT / "fixtures" / "certs.d")
+    args = ["scan", str(pod), "--hosts-dir", hosts, "-f", "json", "--fail-on", "none"]
+    result = CliRunner().invoke(app, [*args, "--k3s-disable-default-endpoint"])
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["warnings"]
+    assert any("--k3s-disable-default-endpoint changes nothing" in w for w in warnings), warnings
+    plain = json.loads(CliRunner().invoke(app, args).stdout)["warnings"]
+    assert not any("k3s-disable-default-endpoint" in w for w in plain)

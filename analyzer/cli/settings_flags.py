@@ -100,7 +100,9 @@ def mirror_choice(
     docker_daemon: str | None,
     files: options.RuntimeOptions,
 ) -> MirrorChoice:
-    """The mirror configuration is one choice: any of its flags replaces all of the file's."""
+    """The mirror configuration is one choice: any of its flags that names a configuration
+    replaces all of the file's. ``--k3s-disable-default-endpoint`` names none: given alone,
+    it applies to the file's choice (and to the runtime detected on this machine)."""
     from analyzer.mirrors.node import RUNTIMES
 
     if not (hosts_dir or containerd_config or docker_daemon or files.given):
@@ -110,7 +112,7 @@ def mirror_choice(
         files = options.RuntimeOptions(
             settings.runtime,
             settings.k3s_registries,
-            bool(settings.k3s_disable_default_endpoint),
+            files.k3s_disable_default_endpoint or bool(settings.k3s_disable_default_endpoint),
             settings.registries_conf,
             settings.registries_conf_d,
             settings.kind_config,

@@ -563,6 +563,11 @@ def _other_runtimes(
 ) -> list[MirrorRuntime]:
     """k3s/RKE2 ``registries.yaml`` and containers ``registries.conf``: asked first."""
     first: list[MirrorRuntime] = []
+    if files.k3s_disable_default_endpoint and files.k3s_registries is None:
+        gathered.warnings.append(
+            "--k3s-disable-default-endpoint changes nothing here: no k3s or RKE2 "
+            "registries.yaml is read (give --k3s-registries or --runtime k3s|rke2)"
+        )
     if files.k3s_registries is not None:
         from analyzer.mirrors.k3s import read_k3s_registries
 
