@@ -54,6 +54,20 @@ def _specs(preset: str | None, mirrors: list[str]) -> list[MirrorSpec]:
     return specs
 
 
+#: scan's --hosts-dir, but with nothing named the configuration before is none (the node
+#: before init), not what scan would find: its help says so
+_BEFORE_HOSTS_DIR = typer.Option(
+    None,
+    "--hosts-dir",
+    help=(
+        "With --for: the containerd hosts directory (config_path) in use before, to compare "
+        "with; repeatable, each value may be a ':'-separated list of roots. [default: no "
+        "mirror configuration, unless the settings file names one]"
+    ),
+    show_default=False,
+)
+
+
 @mirrors_app.command("init")
 @options.with_runtime_options(runtime=False)  # --runtime here is what to write
 def init_command(
@@ -81,7 +95,7 @@ def init_command(
     ),
     force: bool = typer.Option(False, "--force", help="Replace files that exist and differ."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would be written."),
-    hosts_dir: Optional[list[str]] = options.HOSTS_DIR,  # noqa: UP045
+    hosts_dir: Optional[list[str]] = _BEFORE_HOSTS_DIR,  # noqa: UP045
     containerd_config: Optional[str] = options.CONTAINERD_CONFIG,  # noqa: UP045
     docker_daemon: Optional[str] = options.DOCKER_DAEMON,  # noqa: UP045
     *,
