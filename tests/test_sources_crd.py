@@ -8,6 +8,7 @@ tests/corpus, on hand-written traps and on generated documents.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -178,20 +179,29 @@ def test_traps_are_never_skipped(document: bytes) -> None:
     assert not check(document)
 
 
-def test_a_crd_over_the_node_limit_is_left_to_the_full_parse(tmp_path: Path) -> None:
-    """The full parse refuses a document of more nodes than ``max_nodes``; the text must
-    never skip one it would refuse, at any limit."""
+def skips_within_the_node_limit(
+    document: bytes, skip: Callable[[bytes, Limits], bool], limits: range
+) -> tuple[int, int]:
+    """At each ``max_nodes`` of ``limits``: how often the full parse refused ``document``
+    (the text test must then never skip it), and how often the text test skipped it."""
     refused = skipped = 0
-    for max_nodes in range(1, 150):
-        limits = Limits(max_nodes=max_nodes)
+    for max_nodes in limits:
+        limit = Limits(max_nodes=max_nodes)
         try:
-            build_yaml(CRD, 1, limits)
+            build_yaml(document, 1, limit)
         except DocumentError as exc:
             assert "more than" in exc.message
             refused += 1
-            assert not skip_as_crd(CRD, limits), max_nodes
+            assert not skip(document, limit), max_nodes
         else:
-            skipped += skip_as_crd(CRD, limits)
+            skipped += skip(document, limit)
+    return refused, skipped
+
+
+def test_a_crd_over_the_node_limit_is_left_to_the_full_parse(tmp_path: Path) -> None:
+    """The full parse refuses a document of more nodes than ``max_nodes``; the text must
+    never skip one it would refuse, at any limit."""
+    refused, skipped = skips_within_the_node_limit(CRD, skip_as_crd, range(1, 150))
     assert refused >= 40  # the CRD holds 42 nodes
     assert skipped >= 50 or not FAST_PATH  # past the events libyaml counts (under 100)
     # and the reader reports it, as it would without the text check

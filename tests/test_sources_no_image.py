@@ -19,7 +19,7 @@ from fuzz import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_sources_crd import FRAGMENTS as CRD_FRAGMENTS
-from test_sources_crd import dumped, mutate
+from test_sources_crd import dumped, mutate, skips_within_the_node_limit
 from typer.testing import CliRunner
 
 from analyzer.cli import app
@@ -251,16 +251,7 @@ def test_a_marker_without_a_blank_before_its_comment_is_a_syntax_error(tmp_path:
 
 def test_a_document_too_large_for_the_node_limit_is_parsed() -> None:
     """Skipped only within the node limit the full parse keeps, at every limit."""
-    refused = skipped = 0
-    for max_nodes in range(1, 120):
-        limits = Limits(max_nodes=max_nodes)
-        try:
-            build_yaml(SERVICE, 1, limits)
-        except DocumentError:
-            refused += 1
-            assert not skip_without_image(SERVICE, limits), max_nodes
-        else:
-            skipped += skip_without_image(SERVICE, limits)
+    refused, skipped = skips_within_the_node_limit(SERVICE, skip_without_image, range(1, 120))
     assert refused >= 25  # the Service holds 29 nodes
     assert skipped >= 50 or not FAST_PATH  # past the events libyaml counts (under 70)
     # at a limit below twice its size (the bound it was skipped within before)

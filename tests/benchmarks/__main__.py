@@ -203,26 +203,42 @@ def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
     return Comparison("routing", what, paired, "<= 1.15x images")
 
 
-def catalogue(work: Path, sizes: Sizes, runs: int) -> Comparison:
-    files = inputs.deployments(work / "catalogue", inputs.images(sizes.catalogue_images))
+def _with_big_list(
+    work: Path,
+    sizes: Sizes,
+    runs: int,
+    command: tuple[str, ...],
+    check: Callable[[Run], object],
+) -> Paired:
+    """``command`` on the catalogue benchmark's images with ``--catalog
+    docker.m.daocloud.io=`` the embedded list plus ``catalogue_patterns`` generated
+    patterns, against the embedded list alone."""
+    folder = work / "catalogue"
+    files = sorted(folder.glob("*.yaml")) or inputs.deployments(
+        folder, inputs.images(sizes.catalogue_images)
+    )
     names = [str(f) for f in files]
     big = inputs.big_allows(work / "big-allows.txt", sizes.catalogue_patterns)
     small = inputs.embedded_allows_copy(work / "embedded-allows.txt")
-    count = sizes.catalogue_images
 
-    def scan(label: str, listing: Path) -> Command:
-        argv = tool(*SCAN, "--catalog", f"docker.m.daocloud.io={listing}", *names)
-        return Command(label, argv, check=_report(count))
+    def side(label: str, listing: Path) -> Command:
+        argv = tool(*command, "--catalog", f"docker.m.daocloud.io={listing}", *names)
+        return Command(f"{command[0]}, {label}", argv, check=check)
 
-    what = (
-        f"{count:,} images; --catalog docker.m.daocloud.io= the embedded list plus "
-        f"{sizes.catalogue_patterns:,} patterns none of them matches, vs the embedded list alone"
-    )
-    paired = compare(
-        scan(f"scan, embedded + {sizes.catalogue_patterns:,} patterns", big),
-        scan("scan, embedded list (1,321 patterns)", small),
+    return compare(
+        side(f"embedded + {sizes.catalogue_patterns:,} patterns", big),
+        side("embedded list (1,321 patterns)", small),
         work,
         runs,
+    )
+
+
+def catalogue(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    paired = _with_big_list(work, sizes, runs, SCAN, _report(sizes.catalogue_images))
+    what = (
+        f"{sizes.catalogue_images:,} images; --catalog docker.m.daocloud.io= the embedded "
+        f"list plus {sizes.catalogue_patterns:,} patterns none of them matches, vs the "
+        "embedded list alone"
     )
     return _same(Comparison("catalogue", what, paired, "<= 1.1x"))
 
@@ -240,27 +256,10 @@ def _requested(done: Run) -> object:
 def request(work: Path, sizes: Sizes, runs: int) -> Comparison:
     """``coverage request`` against the same big list: each line it would ask for is
     checked against the list (is it covered already?), through an index, not a scan."""
-    folder = work / "catalogue"
-    files = sorted(folder.glob("*.yaml")) or inputs.deployments(
-        folder, inputs.images(sizes.catalogue_images)
-    )
-    names = [str(f) for f in files]
-    big = inputs.big_allows(work / "big-allows.txt", sizes.catalogue_patterns)
-    small = inputs.embedded_allows_copy(work / "embedded-allows.txt")
-
-    def run(label: str, listing: Path) -> Command:
-        argv = tool("request", "-f", "json", "--catalog", f"docker.m.daocloud.io={listing}")
-        return Command(label, (*argv, *names), check=_requested)
-
+    paired = _with_big_list(work, sizes, runs, ("request", "-f", "json"), _requested)
     what = (
         f"{sizes.catalogue_images:,} images; the lists to ask for them, with "
         f"{sizes.catalogue_patterns:,} more patterns in docker.m.daocloud.io's, vs without"
-    )
-    paired = compare(
-        run(f"request, embedded + {sizes.catalogue_patterns:,} patterns", big),
-        run("request, embedded list (1,321 patterns)", small),
-        work,
-        runs,
     )
     return _same(Comparison("request", what, paired, "<= 1.1x (as the catalogue's)"))
 
