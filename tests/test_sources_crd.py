@@ -167,6 +167,9 @@ spec:
         CRD + b"x: \x07\n",
         CRD + b"x: [\n",  # a syntax error far from the top
         CRD + b"  x: *nowhere\n",
+        CRD + b'  x: {"a":*nowhere}\n',  # an alias right after a quoted key
+        CRD + b'  x: &a {"a":*a}\n',  # a self-reference
+        CRD + b'  x: ["a":*nowhere]\n',
         CRD + b"  x: !!python/object/apply:os.system ['true']\n",
         CRD + b"  x: !!%70ython/object/apply:os.system ['true']\n",
         CRD + b"x: " + b"[" * 1000 + b"]" * 1000 + b"\n",  # deeper than the limit
@@ -269,6 +272,8 @@ FRAGMENTS = [
     b"\tkind: Pod",
     b"  b: &x 1",
     b"  a: *x",
+    b'  a: {"k":*x}',  # an alias right after a quoted key's ":"
+    b'  a: {"k":*nowhere}',
     b"c: !!python/name:os.system",
     b"<<: {kind: Pod}",
     b"x: 1\rkind: Pod",

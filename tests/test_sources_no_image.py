@@ -223,6 +223,8 @@ POD_TAIL = b"spec:\n  containers:\n  - name: c\n    image: nginx:1.25\n"
         SERVICE.replace(b'note: "image: nginx:1.25"', b'note: "\nkind: Pod\n"'),
         SERVICE + b"x: [\n",  # a syntax error far from the top
         SERVICE + b"  x: *nowhere\n",
+        SERVICE.replace(b"name: web", b'name: {"a":*nowhere}'),  # right after a quoted key
+        SERVICE.replace(b"name: web", b'name: &a {"a":*a}'),  # a self-reference
         SERVICE + b"x: 1\rkind: Pod\n",
         SERVICE + b"x: \xe2\x80\xa8kind: Pod\n",
         SERVICE + b"x: \xe9\n",
@@ -246,6 +248,17 @@ def test_a_marker_without_a_blank_before_its_comment_is_a_syntax_error(tmp_path:
     result = read_sources([str(path)])
     assert [error.message for error in result.errors] == [
         "invalid YAML: did not find expected <document start>"
+    ]
+
+
+def test_an_alias_after_a_quoted_key_is_an_error_not_a_skip(tmp_path: Path) -> None:
+    """libyaml starts an alias right after the ":" of a quoted key; its parse of the text
+    does not resolve aliases, so only the full parse can refuse it (it did pass: exit 0)."""
+    path = tmp_path / "service.yaml"
+    path.write_bytes(b'apiVersion: v1\nkind: Service\nmetadata: {"name":*undefined}\n')
+    result = read_sources([str(path)])
+    assert [(e.line, e.message) for e in result.errors] == [
+        (3, "alias *undefined names no anchor defined before it")
     ]
 
 
