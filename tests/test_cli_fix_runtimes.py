@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+import responses
 from fixes_helpers import mirror_for, write_hosts, write_manifest
 from typer.testing import CliRunner, Result
 
@@ -263,3 +264,45 @@ def test_init_refuses_the_configuration_before_without_for(tmp_path: Path) -> No
             "the configuration before (give --for PATH)\n"
         )
         assert not (tmp_path / "out").exists()
+
+
+def _warned_commands(root: Path, manifest: str) -> dict[str, list[str]]:
+    """Each command that reads a mirror configuration, with a hosts directory and the k3s
+    switch, which then applies to nothing."""
+    toml = 'server = "https://registry-1.docker.io"\n[host."https://hub.example"]\n'
+    hosts = str(write_hosts(root / "certs.d", {"docker.io": toml}))
+    given = ["--hosts-dir", hosts, "--k3s-disable-default-endpoint"]
+    return {
+        "request": ["request", manifest, *given],
+        "explain": ["explain", FALLS_BACK, *given],
+        "doctor": ["doctor", *given],
+        "probe": ["probe", "--image", FALLS_BACK, *given],
+        "mirrors init": [
+            "mirrors", "init", str(root / "new.d"), "--preset", "daocloud",
+            "--for", manifest, "--dry-run", *given,
+        ],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["request", "explain", "doctor", "probe", "mirrors init"])
+def test_a_configuration_warning_reaches_every_command(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MirrorConfig.warnings (here: the k3s switch where no registries.yaml is read) were
+    shown by scan and mirrors only."""
+    monkeypatch.setenv("IMAGE_COVERAGE_CACHE_DIR", str(tmp_path / "cache"))
+    manifest = str(write_manifest(tmp_path / "m.yaml", [FALLS_BACK]))
+    argv = _warned_commands(tmp_path, manifest)[command]
+    with responses.RequestsMock(assert_all_requests_are_fired=False):  # probe: no network
+        result = runner.invoke(app, argv)
+    assert result.exit_code != 1 or command == "doctor", result.output
+    assert "k3s-disable-default-endpoint) changes nothing here" in result.output, result.output
+
+
+def test_init_refuses_the_k3s_switch_with_no_configuration_before(tmp_path: Path) -> None:
+    manifest = str(write_manifest(tmp_path / "m.yaml", [FALLS_BACK]))
+    argv = ["mirrors", "init", str(tmp_path / "new.d"), "--runtime", "k3s", "--preset"]
+    argv += ["daocloud", "--for", manifest, "--dry-run", "--k3s-disable-default-endpoint"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert "--k3s-disable-default-endpoint: no registries.yaml is named" in result.output

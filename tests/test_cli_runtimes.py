@@ -123,6 +123,8 @@ def test_the_disable_default_endpoint_switch_without_a_registries_yaml_is_warned
     result = CliRunner().invoke(app, [*args, "--k3s-disable-default-endpoint"])
     assert result.exit_code == 0, result.output
     warnings = json.loads(result.stdout)["warnings"]
-    assert any("--k3s-disable-default-endpoint changes nothing" in w for w in warnings), warnings
+    assert any("k3s-disable-default-endpoint) changes nothing here" in w for w in warnings), (
+        warnings
+    )
     plain = json.loads(CliRunner().invoke(app, args).stdout)["warnings"]
     assert not any("k3s-disable-default-endpoint" in w for w in plain)

@@ -68,6 +68,7 @@ def doctor_command(
             "configuration": config.description,
             "findings": [f.to_dict() for f in findings],
             "config_errors": [e.to_dict() for e in config_errors],
+            "config_warnings": list(config.warnings),
         }
         output.say(json.dumps(document, indent=2))
     else:
@@ -78,6 +79,8 @@ def doctor_command(
                 output.say("  " + printable(f"fix: {one_line(finding.fix)}", keep_colour=False))
         for error in config_errors:
             say(f"error: {error}")
+        for warning in config.warnings:
+            say(f"warning: {warning}")
         warnings = len(findings) - errors
         summary = (
             f"{errors} error{'s' if errors != 1 else ''}, "

@@ -191,7 +191,7 @@ def explain_command(
     )
     for error in config.errors:
         say(f"coverage explain: config error: {error}", err=True)
-    for warning in catalogues.warnings:
+    for warning in (*config.warnings, *catalogues.warnings):
         say(f"coverage explain: warning: {warning}", err=True)
 
     if config.short_names is not None:  # CRI-O, Podman: nginx is not docker.io/library/nginx

@@ -170,6 +170,8 @@ def load_inputs(
     )
     for error in mirror_config.errors:
         say(f"coverage {command}: config error: {error}", err=True)
+    for warning in mirror_config.warnings:
+        say(f"coverage {command}: warning: {warning}", err=True)
     sources, bad = read_inputs(paths, images, command, Reading.chosen(settings, helm_arg))
     report = build_report(
         sources, mirror_config, catalogues, include_indirect=include_indirect, ignore=patterns

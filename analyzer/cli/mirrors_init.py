@@ -156,6 +156,13 @@ def init_command(
             runtime_files=runtime_files,
         )
         if not before.configured:
+            if runtime_files.k3s_disable_default_endpoint:
+                # it describes a k3s node's registries.yaml; with none named it changes
+                # nothing before, and the files written are predicted as k3s reads them
+                raise _fail(
+                    "--k3s-disable-default-endpoint: no registries.yaml is named for the "
+                    "configuration before (give --k3s-registries FILE with it)"
+                )
             before = _with_no_mirrors(before)
     used = {r.registry for r in before.report.images} if before else None
     plan = plan_init(target, specs, runtime, used=used)

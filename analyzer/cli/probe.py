@@ -126,6 +126,8 @@ def probe_command(
     config, catalogues = prepared.config, prepared.catalogues
     for config_error in config.errors:
         say(f"coverage probe: config error: {config_error}", err=True)
+    for warning in config.warnings:
+        say(f"coverage probe: warning: {warning}", err=True)
     # the images of the manifests and of --image, routed as scan routes them
     report = run(scan_options, prepared=prepared, stdin=sys.stdin if paths else None)
     for source_error in report.source_errors:

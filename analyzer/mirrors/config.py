@@ -565,7 +565,8 @@ def _other_runtimes(
     first: list[MirrorRuntime] = []
     if files.k3s_disable_default_endpoint and files.k3s_registries is None:
         gathered.warnings.append(
-            "--k3s-disable-default-endpoint changes nothing here: no k3s or RKE2 "
+            "--k3s-disable-default-endpoint (or the settings file's "
+            "k3s-disable-default-endpoint) changes nothing here: no k3s or RKE2 "
             "registries.yaml is read (give --k3s-registries or --runtime k3s|rke2)"
         )
     if files.k3s_registries is not None:
