@@ -34,6 +34,7 @@ from analyzer.model import (
     SourceError,
     SourceWarning,
 )
+from analyzer.redact import redact_reference
 from analyzer.reference import ImageRef, InvalidImageReference, parse_image
 from analyzer.report import ImageResult, Policy, Report
 from analyzer.results import image_result, mirror_coverage
@@ -248,7 +249,10 @@ def given_images(texts: Sequence[str]) -> tuple[list[ImageUse], list[RefusedImag
         try:
             image = parse_image(text)
         except InvalidImageReference as exc:
-            refused.append(RefusedImage(text, str(exc)))
+            # as shown: a password pasted into a reference is not (stderr, reports)
+            refused.append(
+                RefusedImage(redact_reference(text, text), redact_reference(str(exc), text))
+            )
             continue
         uses.append(ImageUse(text, image, "container", "--image", number, 0, "--image"))
     return uses, refused

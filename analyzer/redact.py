@@ -83,6 +83,21 @@ def redact_text(text: str, urls: Iterable[str] = ()) -> str:
     return _redact_words(text)
 
 
+#: what follows the ``@`` of an image reference's digest (``nginx@sha256:...``)
+_DIGEST_AFTER_AT = re.compile(r"sha(?:256|384|512):")
+
+
+def redact_reference(text: str, reference: str) -> str:
+    """``text`` (a message quoting ``reference``, an image reference as a user wrote it)
+    with what may be a password hidden: unless the last ``@`` of ``reference`` starts a
+    digest, what comes before it is taken for ``user:password`` (a registry URL pasted as
+    an image, ``user:pw@registry.example/app:1``), as ``redact_url`` takes it."""
+    at = reference.rfind("@")
+    if at == -1 or _DIGEST_AFTER_AT.match(reference, at + 1):
+        return redact_text(text)
+    return redact_text(text, (reference,))
+
+
 @functools.lru_cache(maxsize=1024)
 def _redact_words(text: str) -> str:
     """Cached: a route repeats the same sentence for every image (a catalogue's source

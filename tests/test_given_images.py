@@ -54,3 +54,28 @@ def test_a_refused_image_does_not_show_its_password() -> None:
     assert (
         "hunter2" not in result.output and "--image 'https://***@registry.example" in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "deploy:hunter2-s3cret@registry.example/app:1",  # no scheme
+        "deploy:hunter2-s3cret@registry.example:5000",
+        "Deploy:hunter2-s3cret@registry.example/app:1",  # refused for its upper case
+    ],
+)
+@pytest.mark.parametrize("command", ["request", "probe"])
+def test_a_password_without_a_scheme_is_hidden_too(
+    given: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IMAGE_COVERAGE_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, [command, "--image", given, "--hosts-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "hunter2" not in result.output and "s3cret" not in result.output
+    assert "***@registry.example" in result.output
+
+
+def test_a_digest_is_not_taken_for_a_password() -> None:
+    _, refused = given_images(["nginx@sha256:0123"])  # too short: refused, shown whole
+    assert refused[0].text == "nginx@sha256:0123"
+    assert "***" not in refused[0].reason
