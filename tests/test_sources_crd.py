@@ -170,6 +170,8 @@ spec:
         CRD + b'  x: {"a":*nowhere}\n',  # an alias right after a quoted key
         CRD + b'  x: &a {"a":*a}\n',  # a self-reference
         CRD + b'  x: ["a":*nowhere]\n',
+        CRD + b"  x: {?*nowhere}\n",  # an alias right after "?" in a flow collection
+        CRD + b"  x: &a [?*a]\n",
         CRD + b"  x: !!python/object/apply:os.system ['true']\n",
         CRD + b"  x: !!%70ython/object/apply:os.system ['true']\n",
         CRD + b"x: " + b"[" * 1000 + b"]" * 1000 + b"\n",  # deeper than the limit
@@ -274,6 +276,8 @@ FRAGMENTS = [
     b"  a: *x",
     b'  a: {"k":*x}',  # an alias right after a quoted key's ":"
     b'  a: {"k":*nowhere}',
+    b"  a: {?*x}",  # an alias right after a flow collection's "?"
+    b"  a: [?*nowhere]",
     b"c: !!python/name:os.system",
     b"<<: {kind: Pod}",
     b"x: 1\rkind: Pod",

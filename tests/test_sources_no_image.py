@@ -225,6 +225,8 @@ POD_TAIL = b"spec:\n  containers:\n  - name: c\n    image: nginx:1.25\n"
         SERVICE + b"  x: *nowhere\n",
         SERVICE.replace(b"name: web", b'name: {"a":*nowhere}'),  # right after a quoted key
         SERVICE.replace(b"name: web", b'name: &a {"a":*a}'),  # a self-reference
+        SERVICE.replace(b"name: web", b"name: {?*nowhere}"),  # right after "?" in a flow
+        SERVICE.replace(b"name: web", b"name: [1, ?*nowhere]"),
         SERVICE + b"x: 1\rkind: Pod\n",
         SERVICE + b"x: \xe2\x80\xa8kind: Pod\n",
         SERVICE + b"x: \xe9\n",
@@ -260,6 +262,26 @@ def test_an_alias_after_a_quoted_key_is_an_error_not_a_skip(tmp_path: Path) -> N
     assert [(e.line, e.message) for e in result.errors] == [
         (3, "alias *undefined names no anchor defined before it")
     ]
+
+
+def test_a_stream_read_both_ways_keeps_its_image_when_a_skip_would_tip_the_choice(
+    tmp_path: Path,
+) -> None:
+    """A file that starts like JSON is read as JSON and as YAML, and the reading with more
+    objects wins: skipping the broken Service as a clean object made YAML win, and the Pod
+    (a string in YAML) was lost with exit 0."""
+    path = tmp_path / "stream.yaml"
+    path.write_bytes(
+        b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}\n'
+        b"---\napiVersion: v1\nkind: Service\nmetadata: {?*nowhere}\n"
+        b"--- '\n"
+        b'{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": '
+        b'{"containers": [{"name": "c", "image": "nginx:1.25"}]}}\n'
+        b"'\n"
+    )
+    result = read_sources([str(path)])
+    assert [use.pull_ref for use in result.uses] == ["docker.io/library/nginx:1.25"]
+    assert result.errors
 
 
 def test_a_document_too_large_for_the_node_limit_is_parsed() -> None:

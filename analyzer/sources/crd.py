@@ -103,7 +103,9 @@ _VALUES = {
 _QUIET_LINES = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:#[^\n]*)?\r?")
 #: a python/ tag, or a tag spelled with %-escapes (which could spell one)
 _RISKY_TAG = re.compile(rb"![^\s]*(?:python|%)")
-_ALIAS_BEFORE = frozenset(b" \t\r\n[{,:")  # ":" too: right after a quoted key ("a":*b)
+#: "?" and ":" too: in a flow collection libyaml starts an alias right after a "?" ({?*a})
+#: and right after the ":" of a quoted key ({"a":*b}); elsewhere "?*"/":*" are plain text
+_ALIAS_BEFORE = frozenset(b" \t\r\n[{,:?")
 _ALIAS_NOT_AFTER = frozenset(b" \t\r\n[]{},")
 
 
