@@ -100,6 +100,24 @@ def test_non_utf8_document(tmp_path: Path) -> None:
     assert names(result) == ["before", "after"]
 
 
+@pytest.mark.parametrize("tag", [b"!<%ED%A0%80>", b"!!%ED%B0%80", b"!<%C0%80>", b"!<%F4%90%80%80>"])
+def test_a_tag_whose_escapes_are_not_utf8_is_an_error_not_a_traceback(
+    tmp_path: Path, tag: bytes
+) -> None:
+    path = tmp_path / "pod.yaml"
+    path.write_bytes(
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: " + tag + b" p}\nspec:\n"
+        b"  containers: [{name: c, image: nginx:1.25}]\n"
+    )
+    good = tmp_path / "good.yaml"
+    good.write_bytes(b"apiVersion: v1\nkind: Pod\nspec:\n  containers: [{image: redis:7}]\n")
+    result = read_sources([str(path), str(good)])
+    assert [(e.file, e.line, e.message) for e in result.errors] == [
+        (str(path), 3, "invalid YAML: a tag's %-escapes are not UTF-8")
+    ]
+    assert [use.pull_ref for use in result.uses] == ["docker.io/library/redis:7"]
+
+
 def test_non_utf8_json_file_next_to_a_good_one(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_bytes(b'{"kind": "ConfigMap",\n "data": {"x": "caf\xe9"}}\n')
     (tmp_path / "b.yaml").write_text(GOOD_AFTER)

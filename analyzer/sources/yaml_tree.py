@@ -53,6 +53,8 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _ODD_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+#: a tag spelled with %-escapes (verbatim ``!<...%..>`` or a shorthand ``!h!x%..``)
+_ESCAPED_TAG = re.compile(rb"![^\s]*%")
 _BREAK = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
 
 
@@ -120,6 +122,13 @@ def build_yaml(
         raise DocumentError(first_line, f"invalid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise DocumentError(first_line, "merge keys (<<) nested too deeply") from None
+    except UnicodeDecodeError:
+        # PyYAML decodes a tag's %-escapes as UTF-8 when it makes the event, and lets the
+        # error of a bad one through (!<%ED%A0%80>)
+        escaped = _ESCAPED_TAG.search(data)
+        line = first_line + (data.count(b"\n", 0, escaped.start()) if escaped else 0)
+        message = "invalid YAML: a tag's %-escapes are not UTF-8"
+        raise DocumentError(line, message) from None
 
 
 def editor_lines(data: bytes) -> list[int] | None:
