@@ -130,7 +130,10 @@ def deepest_yaml(text: str | bytes, limit: int = MAX_DEPTH) -> None:
             if "maximum nesting depth" in str(exc.problem or ""):
                 mark = exc.problem_mark
                 raise TooDeep(mark.line + 1 if mark is not None else 0, limit) from None
-        except yaml.YAMLError:
-            return  # a syntax error: the parser that follows reports it
+        except (yaml.YAMLError, UnicodeDecodeError):
+            # a syntax error: the parser that follows reports it (libyaml's events let the
+            # UnicodeDecodeError of a tag's bad %-escapes through; the pure Python parser
+            # after this makes it a ScannerError with its line)
+            return
 
     _check(events(), limit)

@@ -81,6 +81,20 @@ def test_a_deep_k3s_registries_yaml(tmp_path: Path) -> None:
     _assert_clean_error(invoke("mirrors", "--k3s-registries", str(registries)), "registries.yaml:3")
 
 
+@pytest.mark.parametrize("command", ["mirrors", "doctor"])
+def test_a_yaml_configuration_with_a_tag_libyaml_cannot_decode(
+    tmp_path: Path, command: str
+) -> None:
+    """The depth check reads libyaml's events, which let a UnicodeDecodeError through for a
+    tag whose %-escapes are no UTF-8 (a traceback); the reader after it reports the line."""
+    registries = tmp_path / "registries.yaml"
+    registries.write_text("mirrors:\n  docker.io:\n    endpoint:\n      - !<%ED%A0%80> x\n")
+    _assert_clean_error(invoke(command, "--k3s-registries", str(registries)), "registries.yaml:4")
+    kind = tmp_path / "kind.yaml"
+    kind.write_text("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: !<%C0%80> []\n")
+    _assert_clean_error(invoke(command, "--kind-config", str(kind)), "kind.yaml:3")
+
+
 def test_a_deep_registries_conf(tmp_path: Path) -> None:
     conf = tmp_path / "registries.conf"
     conf.write_text(DEEP_TOML)
