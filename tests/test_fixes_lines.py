@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analyzer.fixes.lines import CoverIndex, covered_by, covers, request_line
-from analyzer.mirrors.daocloud_lists import Pattern, parse_allows
+from analyzer.mirrors.daocloud_lists import Pattern, parse_allows, pattern_key, pattern_of
 from analyzer.reference import parse_image
 
 LINES = [
@@ -80,26 +80,40 @@ _PATTERNS = st.builds(
     path=_PATHS,
     kind=st.sampled_from(["exact", "one", "many"]),
     tag=st.sampled_from([None, None, "v1"]),
-    line=st.integers(0, 3),
 )
+
+
+def _listed(patterns: list[Pattern]) -> tuple[list[str], tuple[Pattern, ...]]:
+    """A list's canonical lines, and its patterns as ``PatternList.patterns`` builds them."""
+    keys = [pattern_key(p) for p in patterns]
+    return keys, tuple(map(pattern_of, keys))
 
 
 @given(st.lists(_PATTERNS, max_size=40), _PATTERNS)
 def test_the_index_answers_as_the_scan_of_the_whole_list(
     patterns: list[Pattern], line: Pattern
 ) -> None:
-    assert CoverIndex(patterns).covered_by(line) == covered_by(line, tuple(patterns))
+    keys, listed = _listed(patterns)
+    index = CoverIndex(keys)
+    assert index.covered_by(line) == covered_by(line, listed)
+    assert index.covered(line) == tuple(p for p in listed if covers(line, p))
 
 
 def test_the_index_returns_the_first_covering_pattern_of_the_list() -> None:
     line = _pattern("us.gcr.io/a/b")
     patterns = [
-        Pattern("us.gcr.io", "a", "one", tag="v1"),  # a tag rule covers nothing
-        _pattern("quay.io/**"),
-        _pattern("gcr.io/a/**"),  # the first that covers: a parent domain, a prefix
-        Pattern("us.gcr.io", "a/b", "exact", line=4),  # the same repository, listed
-        _pattern("us.gcr.io/a/*"),
+        "us.gcr.io/a/*:v1",  # a tag rule covers nothing
+        "quay.io/**",
+        "gcr.io/a/**",  # the first that covers: a parent domain, a prefix
+        "us.gcr.io/a/*",
     ]
-    assert CoverIndex(patterns).covered_by(line) is patterns[2]
-    assert CoverIndex(patterns[3:]).covered_by(line) is patterns[3]
+    assert CoverIndex(patterns).covered_by(line) == _pattern("gcr.io/a/**")
+    assert CoverIndex(patterns[3:]).covered_by(line) == _pattern("us.gcr.io/a/*")
     assert CoverIndex(patterns[:2]).covered_by(line) is None
+    assert CoverIndex(["us.gcr.io/a/b"]).covered_by(line) is None  # itself: not covered
+    wider = _pattern("gcr.io/a/*")
+    listed = ["eu.gcr.io/a/x", "quay.io/a/y", "gcr.io/a/b/c", "gcr.io/a/z:v2", "gcr.io/a"]
+    assert [str(p) for p in CoverIndex(listed).covered(wider)] == [
+        "eu.gcr.io/a/x",
+        "gcr.io/a/z:v2",
+    ]

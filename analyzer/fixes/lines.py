@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from analyzer.mirrors.daocloud_lists import Pattern
+from analyzer.mirrors.daocloud_lists import Pattern, pattern_of
 from analyzer.reference import ImageRef
 
 
@@ -54,32 +54,59 @@ def covered_by(line: Pattern, patterns: tuple[Pattern, ...]) -> Pattern | None:
 
 
 class CoverIndex:
-    """``covered_by`` over a whole list, without reading the whole list for each line.
+    """Which patterns of a whole list cover a line, and which a line covers, without
+    reading the list for each line, nor building a ``Pattern`` for each of its entries.
 
-    The patterns are filed by host and path; a line asks only the files of the patterns
-    that could cover it (``covers``): its host and each parent domain, with its own path,
-    its parent and every prefix above it down to the registry root. Of those that do cover
-    it, the first in the list wins, as in ``covered_by``.
+    The list's canonical lines (``PatternList.keys``, file order) are filed by host and
+    path; a line asks only the files of the patterns that could cover it (``covers``): its
+    host and each parent domain, with its own path, its parent and every prefix above it
+    down to the registry root. Of those that do cover it, the first in the list wins, as in
+    ``covered_by``. Only the entries asked about become ``Pattern`` objects (``pattern_of``,
+    as ``PatternList.patterns`` builds them).
     """
 
-    def __init__(self, patterns: Sequence[Pattern]) -> None:
-        self._filed: dict[tuple[str, str], list[tuple[int, Pattern]]] = {}
-        for position, pattern in enumerate(patterns):
-            if pattern.tag is None:  # a tag rule covers no line (``covers``)
-                self._filed.setdefault((pattern.host, pattern.path), []).append((position, pattern))
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = keys
+        #: the positions of the patterns without a tag rule, by (host, path)
+        self._by_path: dict[tuple[str, str], list[int]] = {}
+        #: the positions of the exact patterns (tag rules too), by (host, parent of path)
+        self._by_parent: dict[tuple[str, str], list[int]] = {}
+        for position, key in enumerate(keys):
+            host, _, rest = key.partition("/")
+            rest, colon, _ = rest.partition(":")  # as ``pattern_of`` reads a key
+            if rest.endswith("*"):
+                if not colon:  # a tag rule covers no line (``covers``)
+                    path = rest.rstrip("*").removesuffix("/")
+                    self._by_path.setdefault((host, path), []).append(position)
+                continue
+            if not colon:
+                self._by_path.setdefault((host, rest), []).append(position)
+            self._by_parent.setdefault((host, rest.rpartition("/")[0]), []).append(position)
+        self._hosts = frozenset(host for host, _ in self._by_parent)
 
     def covered_by(self, line: Pattern) -> Pattern | None:
         """The first pattern of the list that covers ``line`` (itself excluded), or None."""
         first: tuple[int, Pattern] | None = None
         for host in _host_and_parents(line.host):
             for path in _path_and_prefixes(line.path):
-                for position, pattern in self._filed.get((host, path), ()):
+                for position in self._by_path.get((host, path), ()):
                     if first is not None and position > first[0]:
                         break  # each file is in list order
+                    pattern = pattern_of(self._keys[position])
                     if pattern != line and covers(pattern, line):
                         first = (position, pattern)
                         break
         return first[1] if first is not None else None
+
+    def covered(self, outer: Pattern) -> tuple[Pattern, ...]:
+        """The patterns of the list that ``outer`` covers, in list order."""
+        if outer.kind != "one" or outer.tag is not None:  # (not asked for: read them all)
+            return tuple(p for p in map(pattern_of, self._keys) if covers(outer, p))
+        # "P/*" covers the exact patterns one segment below P, on its host or a subdomain
+        hosts = [h for h in self._hosts if _host_covers(outer.host, h)]
+        positions = sorted(p for h in hosts for p in self._by_parent.get((h, outer.path), ()))
+        patterns = (pattern_of(self._keys[position]) for position in positions)
+        return tuple(p for p in patterns if covers(outer, p))
 
 
 def _host_and_parents(host: str) -> Iterator[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from analyzer.fixes.advice import advise
 from analyzer.fixes.catalogue_list import HostList, host_list
-from analyzer.fixes.lines import CoverIndex, covers, parent_prefix, request_line
+from analyzer.fixes.lines import CoverIndex, parent_prefix, request_line
 from analyzer.fixes.mirror_names import judged_form
 from analyzer.mirrors import Catalogues, MirrorConfig
 from analyzer.mirrors.daocloud_lists import Pattern, parse_allows, parse_patterns
@@ -183,14 +183,13 @@ def _candidates(report: Report) -> Iterable[ImageResult]:
 
 
 def _list_request(group: _Group, report: Report, wildcard: bool) -> ListRequest:
-    existing = group.listed.patterns.patterns
-    index = CoverIndex(existing)
+    index = CoverIndex(group.listed.patterns.keys)
     requested = [
         Requested(line, tuple(sorted(set(images))))
         for line, images in group.lines.items()
         if index.covered_by(line) is None  # (the advice already checked: belt and braces)
     ]
-    broader = _broader_lines(requested, existing, report, group.listed.patterns.format)
+    broader = _broader_lines(requested, index, report, group.listed.patterns.format)
     if wildcard:
         requested, broader = _apply(requested, broader)
     requested.sort(key=lambda r: str(r.line).encode())
@@ -200,7 +199,7 @@ def _list_request(group: _Group, report: Report, wildcard: bool) -> ListRequest:
 
 
 def _broader_lines(
-    requested: list[Requested], existing: tuple[Pattern, ...], report: Report, fmt: str
+    requested: list[Requested], existing: CoverIndex, report: Report, fmt: str
 ) -> tuple[Broader, ...]:
     """A ``prefix/*`` line for every prefix two or more requested lines share."""
     if fmt == "mirror.txt":
@@ -220,7 +219,7 @@ def _broader_lines(
         opens = tuple(
             r.image for r in report.images if r.image not in requested_images and index.holds(r.ref)
         )
-        redundant = tuple(p for p in existing if covers(line, p))
+        redundant = existing.covered(line)
         out.append(Broader(line, tuple(sorted(lines, key=str)), opens, redundant))
     return tuple(out)
 
