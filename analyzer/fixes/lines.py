@@ -7,7 +7,7 @@ part matches subdomains (``gcr.io/**`` covers ``us.gcr.io/x``), as DaoCloud's se
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from analyzer.mirrors.daocloud_lists import Pattern, pattern_of
 from analyzer.reference import ImageRef
@@ -54,59 +54,59 @@ def covered_by(line: Pattern, patterns: tuple[Pattern, ...]) -> Pattern | None:
 
 
 class CoverIndex:
-    """Which patterns of a whole list cover a line, and which a line covers, without
-    reading the list for each line, nor building a ``Pattern`` for each of its entries.
+    """Which patterns of a whole list cover a line, and which a line covers, without a
+    pass over the list for each line, nor a ``Pattern`` for each of its entries.
 
-    The list's canonical lines (``PatternList.keys``, file order) are filed by host and
-    path; a line asks only the files of the patterns that could cover it (``covers``): its
-    host and each parent domain, with its own path, its parent and every prefix above it
-    down to the registry root. Of those that do cover it, the first in the list wins, as in
-    ``covered_by``. Only the entries asked about become ``Pattern`` objects (``pattern_of``,
-    as ``PatternList.patterns`` builds them).
+    The list is its canonical lines (``PatternList.keys``, file order). A line is covered
+    only by the lines ``covers`` allows, which can be spelt out: on its host and each
+    parent domain, its own repository, its parent's ``/*`` and each prefix's ``/**`` down
+    to the registry root; each is looked up by name, and of those listed that do cover it,
+    the first in the list wins, as in ``covered_by``. The lines a ``prefix/*`` line covers
+    all hold ``/prefix/``: only those are read. Only the entries asked about become
+    ``Pattern`` objects (``pattern_of``, as ``PatternList.patterns`` builds them).
     """
 
     def __init__(self, keys: Sequence[str]) -> None:
         self._keys = keys
-        #: the positions of the patterns without a tag rule, by (host, path)
-        self._by_path: dict[tuple[str, str], list[int]] = {}
-        #: the positions of the exact patterns (tag rules too), by (host, parent of path)
-        self._by_parent: dict[tuple[str, str], list[int]] = {}
+        self._positions: dict[str, int] = {}  # each line's first place in the list
         for position, key in enumerate(keys):
-            host, _, rest = key.partition("/")
-            rest, colon, _ = rest.partition(":")  # as ``pattern_of`` reads a key
-            if rest.endswith("*"):
-                if not colon:  # a tag rule covers no line (``covers``)
-                    path = rest.rstrip("*").removesuffix("/")
-                    self._by_path.setdefault((host, path), []).append(position)
-                continue
-            if not colon:
-                self._by_path.setdefault((host, rest), []).append(position)
-            self._by_parent.setdefault((host, rest.rpartition("/")[0]), []).append(position)
-        self._hosts = frozenset(host for host, _ in self._by_parent)
+            self._positions.setdefault(key, position)
 
     def covered_by(self, line: Pattern) -> Pattern | None:
         """The first pattern of the list that covers ``line`` (itself excluded), or None."""
-        first: tuple[int, Pattern] | None = None
-        for host in _host_and_parents(line.host):
-            for path in _path_and_prefixes(line.path):
-                for position in self._by_path.get((host, path), ()):
-                    if first is not None and position > first[0]:
-                        break  # each file is in list order
-                    pattern = pattern_of(self._keys[position])
-                    if pattern != line and covers(pattern, line):
-                        first = (position, pattern)
-                        break
-        return first[1] if first is not None else None
+        found = []
+        for key in _covering_keys(line):
+            position = self._positions.get(key)
+            if position is not None:
+                pattern = pattern_of(key)
+                if pattern != line and covers(pattern, line):
+                    found.append((position, pattern))
+        return min(found, key=_first)[1] if found else None
 
     def covered(self, outer: Pattern) -> tuple[Pattern, ...]:
         """The patterns of the list that ``outer`` covers, in list order."""
-        if outer.kind != "one" or outer.tag is not None:  # (not asked for: read them all)
-            return tuple(p for p in map(pattern_of, self._keys) if covers(outer, p))
-        # "P/*" covers the exact patterns one segment below P, on its host or a subdomain
-        hosts = [h for h in self._hosts if _host_covers(outer.host, h)]
-        positions = sorted(p for h in hosts for p in self._by_parent.get((h, outer.path), ()))
-        patterns = (pattern_of(self._keys[position]) for position in positions)
-        return tuple(p for p in patterns if covers(outer, p))
+        keys: Iterable[str] = self._keys
+        if outer.kind == "one" and outer.tag is None and outer.path:
+            # "P/*" covers exact lines one segment below P: each holds "/P/"
+            inside = f"/{outer.path}/"
+            keys = [key for key in keys if inside in key]
+        return tuple(p for p in map(pattern_of, keys) if covers(outer, p))
+
+
+def _first(found: tuple[int, Pattern]) -> int:
+    return found[0]
+
+
+def _covering_keys(line: Pattern) -> Iterator[str]:
+    """The canonical spelling of every line without a tag rule that ``covers`` lets cover
+    ``line`` (a superset: each is checked)."""
+    prefixes = list(_path_and_prefixes(line.path))  # path, parent, ..., ""
+    for host in _host_and_parents(line.host):
+        if line.kind == "exact":
+            yield str(Pattern(host, line.path, "exact"))
+            yield str(Pattern(host, prefixes[1] if len(prefixes) > 1 else "", "one"))
+        for prefix in prefixes if line.kind != "exact" else prefixes[1:]:
+            yield str(Pattern(host, prefix, "many"))
 
 
 def _host_and_parents(host: str) -> Iterator[str]:
