@@ -68,9 +68,9 @@ class CoverIndex:
 
     def __init__(self, keys: Sequence[str]) -> None:
         self._keys = keys
-        self._positions: dict[str, int] = {}  # each line's first place in the list
-        for position, key in enumerate(keys):
-            self._positions.setdefault(key, position)
+        # each line's first place in the list (written last to first: the first one stays)
+        last = len(keys) - 1
+        self._positions = dict(zip(reversed(keys), range(last, -1, -1), strict=True))
 
     def covered_by(self, line: Pattern) -> Pattern | None:
         """The first pattern of the list that covers ``line`` (itself excluded), or None."""
