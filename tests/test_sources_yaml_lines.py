@@ -304,6 +304,28 @@ def test_limits_are_left_to_the_full_parse() -> None:
     assert read_lines(wide, 1, Limits(max_nodes=200)) is not None
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"items:\n- kind: Pod\n  apiVersion: v1\n  spec:\n    containers:\n    - image: evil\n"
+        b"    args:\n" + b"    - x\n" * 60 + b"kind: List\napiVersion: v1\n",
+        b"items:\n- - x\n" + b"  - x\n" * 60 + b"kind: List\n",
+        b"kind: List\nitems:\n- - [" + b", ".join([b"x"] * 60) + b"]\n",
+        b"items:\n- a:\n" + b"  -\n" * 60 + b"kind: List\n",
+    ],
+)
+def test_an_open_list_item_over_the_node_limit_on_dash_rows_is_left_to_the_full_parse(
+    data: bytes,
+) -> None:
+    """The full parse counts the nodes of the List item still open at every node; rows of
+    bare ``- `` items were not checked, and once the item was handed over the count looked
+    small again (found by a red-team pass): an image reported where the run must fail."""
+    limits = Limits(max_nodes=50)
+    with pytest.raises(DocumentError):
+        build_yaml(data, 1, limits, lambda i, n: None)
+    assert read_lines(data, 1, limits, lambda i, n: None) is None
+
+
 # -- generated documents --------------------------------------------------------------
 
 KEYS = ["image", "name", "a", "b.c/d-e", "items", "null", "x_1"]

@@ -555,9 +555,13 @@ def _build(rows: Iterable[Row], first_line: int, tree: _Tree) -> MapNode:
                     tree.fill(frame, node)
                     tree.count += node.size
                 top = stack[-1]
+                if tree.count > tree.max_nodes and tree.held_too_many():
+                    raise _Bail  # (a List item still open holds them: not handed yet)
                 continue
             else:
                 top = stack[-1]
+                if tree.count > tree.max_nodes and tree.held_too_many():
+                    raise _Bail
                 continue
         elif key:
             col = len(indent)
