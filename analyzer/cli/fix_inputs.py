@@ -91,13 +91,11 @@ def read_inputs(
     """Manifests plus ``--image`` names (as uses of class ``container``, the N-th at line N
     of ``--image``, as ``engine.given_images`` makes them for ``probe``)."""
     from analyzer.engine import given_images
-    from analyzer.redact import redact_text
     from analyzer.sources import RenderOptions, SourceResult, read_sources
 
     extra, refused = given_images(images)
-    for image in refused:
-        message = f"coverage {command}: --image {image.text!r}: refused: {image.reason}"
-        say(redact_text(message), err=True)
+    for image in refused:  # (text and reason come redacted)
+        say(f"coverage {command}: --image {image.text!r}: refused: {image.reason}", err=True)
     bad = bool(refused)
     sources = (
         read_sources(
