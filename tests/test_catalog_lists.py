@@ -61,6 +61,25 @@ def test_docker_io_star_is_a_formatter_artefact_not_all_of_docker_hub() -> None:
     assert parsed.notes and "allows.txt:1" in parsed.notes[0]
 
 
+def test_hosts_match_as_hostmatcher_matches_them() -> None:
+    """wzshiming/hostmatcher v0.0.3 (the matcher DaoCloud/crproxy uses): a line's host
+    ``h`` becomes ``domainMatch{host: ".h"}`` and matches a name that is ``h`` or ends in
+    ``.h`` (hostmatcher.go ``newHostMatcher``/``domainMatch.match``), whatever ``h`` is, a
+    single label too; a host that ``net.ParseIP`` reads is an ``ipMatch``, compared to IP
+    requests only (matcher.go ``matchHostAndPath``)."""
+    assert holds("localhost/**\n", "a.localhost/x")
+    assert holds("localhost:5000/**\n", "foo.localhost:5000/x")
+    assert not holds("localhost:5000/**\n", "foo.localhost:5001/x")
+    assert holds("localhost/**\n", "foo.localhost:5001/x")  # a line without a port: any
+    # an IP address has no parent domains, and an IP line never matches a name
+    assert not holds("0.0.1/**\n", "127.0.0.1/x")
+    assert not holds("0.0.1/**\n", "127.0.0.1:5000/x")
+    assert not holds("10.0.0.1/**\n", "x.10.0.0.1/x")
+    assert holds("0.1/**\n", "x.10.0.0.1/x")  # "0.1" is no IP: a domain suffix
+    assert holds("127.0.0.1/**\n", "127.0.0.1:5000/x")
+    assert holds("127.0.0.1:5000/**\n", "127.0.0.1:5000/x")
+
+
 def test_host_is_case_insensitive_and_matches_subdomains() -> None:
     text = "gcr.io/**\nDocker.IO/library/nginx\n"
     assert holds(text, "us.gcr.io/k8s-artifacts-prod/pause")

@@ -10,6 +10,7 @@ Docker Hub's ``library/`` form) and probes a dict for each. Parsing the lists st
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -105,15 +106,39 @@ def _tails(path: str) -> list[str]:
 
 
 def _candidate_hosts(domain: str) -> list[str]:
-    """The domain, its parent domains (subdomain matching), with and without a port."""
-    names = [domain]
-    host, sep, port = domain.rpartition(":")
-    if sep and port.isdigit():
-        names.append(host)  # a pattern without a port matches every port
+    """The hosts whose lines hold ``domain``'s images, as wzshiming/hostmatcher v0.0.3
+    matches a line's host (hostmatcher.go ``domainMatch``, matcher.go ``matchHostAndPath``):
+    the domain and every parent domain down to the last label (``gcr.io`` holds
+    ``us.gcr.io``, ``localhost`` holds ``a.localhost``), each with the port (when the image
+    has one) and without it (a line without a port matches every port). An IP address has
+    no parent domains, and a parent that reads as one is an IP line, never matched by a
+    name (``0.0.1/**`` does not hold ``127.0.0.1/x``, nor ``10.0.0.1/**`` ``x.10.0.0.1/x``)."""
+    bare, sep, port = domain.rpartition(":")
+    if not (sep and port.isdigit()):
+        bare, port = domain, ""
+    if _is_ip(bare):
+        parents = [bare]
+    else:
+        labels = bare.split(".")
+        parents = [bare] + [
+            parent
+            for parent in (".".join(labels[i:]) for i in range(1, len(labels)))
+            if not _is_ip(parent)
+        ]
     hosts = []
-    for name in names:
-        hosts.append(HOST_ALIASES.get(name, name))
-        labels = name.split(".")
-        for i in range(1, len(labels) - 1):
-            hosts.append(".".join(labels[i:]))
+    for parent in parents:
+        if port:
+            hosts.append(f"{parent}:{port}")
+        hosts.append(HOST_ALIASES.get(parent, parent))
     return hosts
+
+
+def _is_ip(host: str) -> bool:
+    """Go's ``net.ParseIP`` accepts ``host`` (brackets of an IPv6 address taken off)."""
+    if not (host[:1].isdigit() or host[:1] == "[" or ":" in host):
+        return False  # a name: the common case, decided without ipaddress
+    try:
+        ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
