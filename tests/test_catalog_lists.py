@@ -50,7 +50,29 @@ def test_docker_hub_library_and_short_names_are_the_same() -> None:
     assert holds("docker.io/library/nginx\n", "nginx:1.25")
     assert holds("docker.io/library/nginx\n", "docker.io/nginx")
     assert holds("docker.io/nginx\n", "docker.io/library/nginx", fmt="mirror")
-    assert holds("index.docker.io/library/nginx\n", "nginx")
+    assert holds("index.docker.io/library/nginx\n", "nginx", fmt="mirror")
+    assert PatternSet.from_lines(["docker.io/nginx"], source="t").matches(parse_image("nginx"))
+
+
+def test_allows_lines_are_matched_as_written_on_docker_hub() -> None:
+    """The server matches ``<host>/<name>`` with wzshiming/hostmatcher v0.0.3 after crproxy
+    has turned ``docker.io`` + ``nginx`` into ``library/nginx`` (DaoCloud/crproxy @ 6e21fb9,
+    cmd/crproxy/main.go:185-193 ``WithPathInfoModifyFunc``, then crproxy.go:557-566 and
+    main.go:265-270 ``Match(info.Host + "/" + info.Name)``). ``pathExactMatch`` compares the
+    path as written (pathmatcher.go), and a host matches itself and its subdomains only
+    (hostmatcher.go ``domainMatch``). So ``docker.io/nginx`` never lets ``nginx`` through
+    (DaoCloud's upload job adds that short form beside each ``docker.io/library/x`` line for
+    that reason: .github/workflows/update-allows-list.yml), and ``index.docker.io`` is a host
+    of its own: ``docker.io`` is not one of its subdomains."""
+    assert not holds("docker.io/nginx\n", "nginx")
+    assert not holds("docker.io/nginx\n", "docker.io/library/nginx:1.25")
+    assert not holds("index.docker.io/library/nginx\n", "nginx")
+    assert not holds("index.docker.io/library/*\n", "redis")
+    assert holds("docker.io/library/nginx\n", "nginx")
+    assert parse_allows("docker.io/nginx\n", "t").keys == ("docker.io/nginx",)
+    # registry-1.docker.io is a subdomain of docker.io: "registry-1.docker.io/nginx" (no
+    # library/ added for that host) matches the short line
+    assert holds("docker.io/nginx\n", "registry-1.docker.io/nginx")
 
 
 def test_docker_io_star_is_a_formatter_artefact_not_all_of_docker_hub() -> None:

@@ -76,7 +76,7 @@ def _general(entry: str, fmt: ListFormat) -> tuple[str, str, str] | str:
 
 def _agrees(entry: str) -> None:
     for fmt in FORMATS:
-        plain = plain_pattern(entry, wildcards=fmt != "mirror.txt")
+        plain = plain_pattern(entry, wildcards=fmt != "mirror.txt", hub_names=fmt != "allows.txt")
         if plain is not None:
             assert plain == _general(entry, fmt), (entry, fmt)
 

@@ -9,10 +9,16 @@ prefix. The literal ``docker.io/*`` line is an artefact the upload job deletes: 
 did (``tag_rules``); spaces removed, blank and ``#`` lines
 skipped; duplicates (``docker.io/nginx`` and ``docker.io/library/nginx``) counted once.
 
-Entries are normalised with ``parse_image`` (``docker.io/x`` is ``docker.io/library/x``);
-the host part is lower-cased and matches subdomains (``gcr.io/**`` covers ``us.gcr.io``),
-like DaoCloud's NO_PROXY-style host matcher. Lines that are not patterns are skipped and
-reported in ``problems`` (``file:line: reason``); the rest of the list still counts.
+``mirror.txt`` and user patterns are normalised with ``parse_image`` (``docker.io/x`` is
+``docker.io/library/x``, ``index.docker.io`` is ``docker.io``). ``allows.txt`` lines are
+matched as written, as the server's matcher (``wzshiming/hostmatcher``) matches them against
+``<host>/<name>`` after crproxy has made a one-component Docker Hub name ``library/<name>``
+(DaoCloud/crproxy ``cmd/crproxy/main.go``, ``WithPathInfoModifyFunc``): ``docker.io/nginx``
+there never holds ``docker.io/library/nginx``, and an ``index.docker.io`` line is a host of
+its own. In every format the host part is lower-cased and matches subdomains (``gcr.io/**``
+covers ``us.gcr.io``), like that NO_PROXY-style host matcher. Lines that are not patterns
+are skipped and reported in ``problems`` (``file:line: reason``); the rest of the list still
+counts.
 """
 
 from __future__ import annotations
@@ -117,7 +123,9 @@ def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
     host = host_part.lower()
     if not is_domain_component(host):
         return f"{host_part!r} is not a registry host"
-    host = HOST_ALIASES.get(host, host)
+    as_written = fmt == "allows.txt"  # the server matches the line as written (module doc)
+    if not as_written:
+        host = HOST_ALIASES.get(host, host)
     repo, colon, tag = rest.partition(":")
     if colon and not tag:
         return "empty tag after ':'"
@@ -142,6 +150,8 @@ def _parse_entry(text: str, fmt: ListFormat) -> Pattern | str:
             ref = parse_image(f"{host}/{repo}")
         except InvalidImageReference as exc:
             return f"not a repository name ({exc})"
+        if as_written:
+            return Pattern(host=host, path=repo, kind=kind)
         return Pattern(
             host=ref.domain.lower(), path=ref.path, kind=kind, tag=tag if colon else None
         )
@@ -183,7 +193,7 @@ class _Reader:
                 "this line; it does not mean all of Docker Hub"
             )
             return
-        plain = plain_pattern(entry, wildcards=fmt != "mirror.txt")
+        plain = plain_pattern(entry, wildcards=fmt != "mirror.txt", hub_names=fmt != "allows.txt")
         if plain is not None:
             pattern = Pattern(*plain)
         else:

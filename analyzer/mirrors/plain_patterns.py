@@ -41,9 +41,13 @@ def _names_a_registry(host: str) -> bool:
     return "." in host or ":" in host or host == "localhost"
 
 
-def plain_pattern(entry: str, wildcards: bool) -> tuple[str, str, Kind] | None:
+def plain_pattern(
+    entry: str, wildcards: bool, hub_names: bool = True
+) -> tuple[str, str, Kind] | None:
     """``(host, path, kind)`` of a plain line (already stripped), or None for the general
-    route; with ``wildcards`` False (``mirror.txt``) a wildcard line takes the general route."""
+    route; with ``wildcards`` False (``mirror.txt``) a wildcard line takes the general route.
+    With ``hub_names`` False (``allows.txt``) Docker Hub names stay as written: no
+    ``index.docker.io`` alias, no ``library/`` added."""
     match = _LINE_RE.fullmatch(entry)
     if match is None:
         return None
@@ -55,10 +59,10 @@ def plain_pattern(entry: str, wildcards: bool) -> tuple[str, str, Kind] | None:
     path = path or ""
     if len(path) > _SHORT_PATH:
         return None
-    if host == LEGACY_DEFAULT_DOMAIN:
+    if host == LEGACY_DEFAULT_DOMAIN and hub_names:
         host = DEFAULT_DOMAIN
     if wild is None:
-        if host == DEFAULT_DOMAIN and "/" not in path:
+        if host == DEFAULT_DOMAIN and "/" not in path and hub_names:
             path = OFFICIAL_REPO_PREFIX + path
         return host, path, "exact"
     if not wildcards:
