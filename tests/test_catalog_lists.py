@@ -102,6 +102,26 @@ def test_hosts_match_as_hostmatcher_matches_them() -> None:
     assert holds("127.0.0.1:5000/**\n", "127.0.0.1:5000/x")
 
 
+def test_lines_the_upload_job_greps_out_hold_nothing() -> None:
+    """DaoCloud's upload job sends ``grep -v 'docker.io/\\*'`` of allows.txt to the server
+    (DaoCloud/public-image-mirror @ 871a1e72, .github/workflows/update-allows-list.yml,
+    "Update list"): a regular expression, unanchored, "." any character. It drops
+    ``docker.io/**`` and any line with ``docker?io/*`` in it, not only ``docker.io/*``."""
+    text = "docker.io/**\nghcr.io/acme/docker-io/*\nquay.io/acme/dockerxio/**\nquay.io/a/*\n"
+    parsed = parse_allows(text, "allows.txt")
+    assert not parsed.holds(parse_image("redis"))
+    assert not parsed.holds(parse_image("someone/thing"))
+    assert not parsed.holds(parse_image("ghcr.io/acme/docker-io/x"))
+    assert not parsed.holds(parse_image("quay.io/acme/dockerxio/x/y"))
+    assert parsed.holds(parse_image("quay.io/a/b"))
+    assert parsed.keys == ("quay.io/a/*",)
+    assert [note.split(":")[1] for note in parsed.notes] == ["1", "2", "3"]
+    # the general route (a CRLF list) drops the same lines
+    assert parse_allows(text.replace("\n", "\r\n"), "allows.txt").keys == ("quay.io/a/*",)
+    # a user's own patterns (--ignore) are not uploaded anywhere
+    assert PatternSet.from_lines(["docker.io/**"], source="t").matches(parse_image("redis"))
+
+
 def test_host_is_case_insensitive_and_matches_subdomains() -> None:
     text = "gcr.io/**\nDocker.IO/library/nginx\n"
     assert holds(text, "us.gcr.io/k8s-artifacts-prod/pause")

@@ -2,7 +2,8 @@
 
 ``allows.txt`` (2024-06 to today): ``host/path`` exact names, ``host/prefix/*`` (exactly one
 more path segment), ``host/prefix/**`` (one or more); a pattern never matches its own
-prefix. The literal ``docker.io/*`` line is an artefact the upload job deletes: skipped.
+prefix. The literal ``docker.io/*`` line is an artefact the upload job deletes: skipped,
+with every other line that job's ``grep -v 'docker.io/\\*'`` deletes (``docker.io/**``...).
 
 ``mirror.txt`` (2021-09 to 2025-02): exact repositories, optionally ``:<tag>`` or
 ``:^<tag regex>$`` (or a glob-like ``:24.04.*``), matched by RE2 as DaoCloud's Go scripts
@@ -23,12 +24,18 @@ counts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Literal
 
 from analyzer.mirrors.pattern_index import HOST_ALIASES, PatternIndex
-from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
+from analyzer.mirrors.plain_patterns import (
+    _first_on_each_line,
+    _line_indices,
+    plain_pattern,
+    suspect_lines,
+)
 from analyzer.mirrors.tag_rules import TagMatcher, TagRuleError, tag_matcher
 from analyzer.mirrors.upstream import DOCKER_HUB
 from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
@@ -37,6 +44,11 @@ PatternKind = Literal["exact", "one", "many"]
 ListFormat = Literal["allows.txt", "mirror.txt", "patterns"]
 #: the allows.txt line the upload job removes before sending the list to the server
 FORMATTER_ARTEFACT = "docker.io/*"
+#: every allows.txt line the upload job removes: ``grep -v 'docker.io/\*'`` is a regular
+#: expression, unanchored, its "." any character, so ``docker.io/**`` and
+#: ``ghcr.io/x/docker-io/*`` never reach the server either (DaoCloud/public-image-mirror
+#: .github/workflows/update-allows-list.yml, "Update list")
+_UPLOAD_DROPS = re.compile(r"docker.io/\*")
 
 
 @dataclass(frozen=True)
@@ -187,10 +199,10 @@ class _Reader:
         if not entry or entry.startswith("#"):
             return
         self.lines += 1
-        if entry == FORMATTER_ARTEFACT:
+        if entry == FORMATTER_ARTEFACT or (fmt == "allows.txt" and _UPLOAD_DROPS.search(raw)):
             self.notes.append(
                 f"{self.source}:{number}: {entry} skipped: DaoCloud's upload job deletes "
-                "this line; it does not mean all of Docker Hub"
+                "this line (grep -v 'docker.io/\\*'); the server never sees it"
             )
             return
         plain = plain_pattern(entry, wildcards=fmt != "mirror.txt", hub_names=fmt != "allows.txt")
@@ -232,6 +244,8 @@ def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
         for number, raw in enumerate(text.splitlines(), start=1):
             reader.general(raw, number)
         return reader.result()
+    if fmt == "allows.txt":  # lines the upload job drops are not their own keys
+        suspects |= _line_indices(text, list(_first_on_each_line(_UPLOAD_DROPS, text)))
     start = 0
     for number in sorted(suspects):
         reader.plain(lines[start:number])
