@@ -36,6 +36,28 @@ def test_daocloud_subdomain_host_defaults_to_embedded_allows_for_its_registry_on
     assert "871a1e722147" in docker.source and "2026-08-21" in docker.source
 
 
+def test_subdomain_host_reads_a_dotted_first_component_as_another_registry() -> None:
+    """crproxy parses ``/v2/<first>/<rest>`` as registry ``<first>`` whenever ``<first>``
+    has a dot and is a domain name (DaoCloud/crproxy @ 6e21fb9, utils.go
+    ``ParseOriginPathInfo``: ``if !isDomainName(host) || !strings.Contains(host, ".")``
+    is the only branch that uses the host's default registry). containerd asks
+    ``gcr.m.daocloud.io`` for ``/v2/google.com/cloudsdktool/cloud-sdk/manifests/...``, the
+    host checks ``google.com/cloudsdktool/cloud-sdk`` against its list (not there) and
+    refuses, although the list's ``gcr.io/**`` holds the gcr.io image."""
+    gcr = load_catalogues().for_host("gcr.m.daocloud.io")
+    assert not gcr.holds(parse_image("gcr.io/google.com/cloudsdktool/cloud-sdk:latest"))
+    assert not gcr.holds(parse_image("gcr.io/example.org"))  # /v2/example.org/manifests/x
+    assert gcr.holds(parse_image("gcr.io/kaniko-project/executor:v1.23.2"))
+    assert not gcr.holds(parse_image("gcr.io/v1.2/x"))  # "v1.2" is a domain name...
+    assert gcr.holds(parse_image("gcr.io/1.2/x"))  # ...but all digits is not (isDomainName)
+    # the path-prefix form names the registry first: no such confusion there
+    assert (
+        load_catalogues()
+        .for_host("m.daocloud.io")
+        .holds(parse_image("gcr.io/google.com/cloudsdktool/cloud-sdk:latest"))
+    )
+
+
 def test_path_prefix_host_serves_every_registry_of_the_list() -> None:
     catalogue = load_catalogues().for_host("m.daocloud.io")
     assert catalogue.holds(NGINX) and catalogue.holds(QUAY)

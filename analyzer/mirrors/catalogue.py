@@ -76,7 +76,30 @@ class RegistryRestricted:
         return self.inner.assumed
 
     def holds(self, ref: ImageRef) -> bool:
-        return ref.domain.lower() == self.registry and self.inner.holds(ref)
+        if ref.domain.lower() != self.registry:
+            return False
+        if _read_as_registry(ref.path.partition("/")[0]):
+            return False  # the host asks another registry for the rest (_read_as_registry)
+        return self.inner.holds(ref)
+
+
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def _read_as_registry(component: str) -> bool:
+    """Does a DaoCloud subdomain host read this first path component as a registry host?
+    crproxy takes ``/v2/<first>/<rest>`` as ``<first>`` and ``<rest>`` whenever ``<first>``
+    has a dot and is a domain name (DaoCloud/crproxy @ 6e21fb9, utils.go
+    ``ParseOriginPathInfo`` and ``isDomainName``); only other paths get the host's own
+    registry. So ``gcr.m.daocloud.io`` asked for ``gcr.io/google.com/cloudsdktool/cloud-sdk``
+    checks and fetches ``google.com/cloudsdktool/cloud-sdk`` instead."""
+    if "." not in component or len(component) > 253 or not set(component) <= _NAME_CHARACTERS:
+        return False
+    if any(not 0 < len(label) <= 63 for label in component.split(".")):
+        return False
+    if component[0] == "-" or component[-1] == "-" or ".-" in component or "-." in component:
+        return False
+    return any(not c.isdigit() and c != "." for c in component)  # all digits: not a name
 
 
 __all__ = [
