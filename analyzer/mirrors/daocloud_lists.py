@@ -93,7 +93,7 @@ class PatternList:
     lines: int = 0  # entry lines read (not blank, not comments)
     duplicates: int = 0  # lines that repeated an earlier pattern after normalisation
     problems: tuple[str, ...] = ()  # "source:line: reason", lines skipped
-    notes: tuple[str, ...] = ()  # lines skipped on purpose (the docker.io/* artefact)
+    notes: tuple[str, ...] = ()  # lines skipped on purpose (those DaoCloud's upload drops)
     #: the unique patterns in file order, as canonical lines (what equality compares)
     keys: tuple[str, ...] = field(init=False)
 

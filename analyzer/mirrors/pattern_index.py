@@ -116,15 +116,13 @@ def _candidate_hosts(domain: str) -> list[str]:
     bare, sep, port = domain.rpartition(":")
     if not (sep and port.isdigit()):
         bare, port = domain, ""
-    if _is_ip(bare):
-        parents = [bare]
-    else:
+    parents = [bare]
+    if not _is_ip(bare):
         labels = bare.split(".")
-        parents = [bare] + [
-            parent
-            for parent in (".".join(labels[i:]) for i in range(1, len(labels)))
-            if not _is_ip(parent)
-        ]
+        for i in range(1, len(labels)):
+            parent = ".".join(labels[i:])
+            if not _is_ip(parent):
+                parents.append(parent)
     hosts = []
     for parent in parents:
         if port:

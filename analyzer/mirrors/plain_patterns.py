@@ -94,7 +94,8 @@ _ODD_WILDCARD = re.compile(r"\*(?:(?<![/*]\*)|\*\*|(?![*\n]|\Z))")
 _ANY_WILDCARD = re.compile(r"\*")
 #: a ":" after the line's first "/" (only a host has a port)
 _PATH_COLON = re.compile(r"/[^/\n]*:")
-#: ``docker.io/nginx`` stands for ``docker.io/library/nginx``; ``docker.io/*`` is the artefact
+#: ``docker.io/nginx`` stands for ``docker.io/library/nginx`` (in mirror.txt and patterns;
+#: allows.txt keeps it as written); ``docker.io/*`` is the artefact
 _HUB_TOP_LEVEL = re.compile(r"docker\.io/[^/\n]*(?=\n|\Z)")
 _HOST_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?", re.ASCII)
 #: past this many distinct odd first segments, look them up line by line instead
