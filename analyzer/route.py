@@ -288,7 +288,7 @@ class _Facts:
         self.registry_hosts = registry_hosts
         self.catalogues = catalogues
         self.catalogue_of: list[Catalogue | None] = [
-            None if h.is_upstream else catalogues.for_host(h.host) for h in hosts
+            None if h.is_upstream else catalogues.for_mirror(h.host, h.path) for h in hosts
         ]
         self.outside = [outside_registry_api(h.path) for h in hosts]
         self.namespaces = [_namespace(registry_hosts, h) for h in hosts]

@@ -434,3 +434,26 @@ def test_mirror_asked_outside_the_registry_api_is_named_in_the_reason(tmp_path: 
         "https://docker.m.daocloud.io/custom holds it but is asked outside the Registry API "
         "(no /v2 in its path); the upstream https://registry-1.docker.io/v2 serves it"
     )
+
+
+def test_daocloud_path_prefix_host_is_asked_for_its_url_path_and_the_repository(
+    tmp_path: Path,
+) -> None:
+    """``m.daocloud.io`` serves ``/v2/<registry>/<path>`` only: crproxy reads the first
+    component after ``/v2/`` as the registry and refuses a path whose first component is no
+    domain name, having no default registry there (DaoCloud/crproxy @ 6e21fb9, utils.go
+    ``ParseOriginPathInfo``; DaoCloud's README: ``m.daocloud.io/nginx`` is refused). A
+    hosts file with plain ``https://m.daocloud.io`` makes containerd ask for
+    ``/v2/library/nginx/manifests/...``: refused, whatever allows.txt holds."""
+    plain = Node(tmp_path / "a").hosts("docker.io", mirror("https://m.daocloud.io"))
+    route = plain.route("nginx:1.25")
+    assert route.status == "fallback"
+    assert outcomes(route, "resolve")[0] == ("https://m.daocloud.io/v2", "not_in_catalogue")
+    prefixed = mirror("https://m.daocloud.io/v2/docker.io") + "  override_path = true\n"
+    assert Node(tmp_path / "b").hosts("docker.io", prefixed).route("nginx:1.25").status == (
+        "mirrored"
+    )
+    quay = mirror("https://m.daocloud.io/v2/quay.io") + "  override_path = true\n"
+    node = Node(tmp_path / "c").hosts("quay.io", quay)
+    assert node.route("quay.io/prometheus/node-exporter:v1.8.2").status == "mirrored"
+    assert node.route("quay.io/nobody/nothing:1").status == "fallback"

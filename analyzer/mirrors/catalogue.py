@@ -8,10 +8,11 @@ report says so), ``probe`` (answers from the Registry API, built in ``analyzer.o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
-from analyzer.reference import ImageRef
+from analyzer.mirrors.embedded import DAOCLOUD_PATH_HOST
+from analyzer.reference import ImageRef, InvalidImageReference, parse_image
 
 
 @runtime_checkable
@@ -83,6 +84,55 @@ class RegistryRestricted:
         return self.inner.holds(ref)
 
 
+@dataclass(frozen=True)
+class PathPrefixHost:
+    """DaoCloud's path-prefix host (``m.daocloud.io``) as a mirror URL of a hosts file: it
+    serves ``/v2/<registry>/<path>`` only (DaoCloud/crproxy @ 6e21fb9, utils.go
+    ``ParseOriginPathInfo``: a first component that is no domain name is refused, the
+    host has no default registry), so what it is asked for is the URL's path followed by
+    the repository: ``https://m.daocloud.io/v2/docker.io`` with ``override_path`` asks for
+    ``docker.io/library/nginx``; plain ``https://m.daocloud.io`` asks for ``library/nginx``,
+    which it refuses whatever its list holds."""
+
+    inner: Catalogue
+    path: str  # the host's URL path as containerd uses it: "/v2", "/v2/docker.io"
+
+    @property
+    def source(self) -> str:
+        if self.path.rstrip("/") != "/v2":
+            return self.inner.source
+        return (
+            f"{self.inner.source}; {DAOCLOUD_PATH_HOST} serves /v2/<registry>/<path> only, "
+            f"and this URL names no registry (write https://{DAOCLOUD_PATH_HOST}/v2/<registry> "
+            "with override_path = true)"
+        )
+
+    @property
+    def kind(self) -> str:
+        return self.inner.kind
+
+    @property
+    def entries(self) -> int | None:
+        return self.inner.entries
+
+    @property
+    def assumed(self) -> bool:
+        return self.inner.assumed
+
+    def holds(self, ref: ImageRef) -> bool:
+        asked = f"{self.path.rstrip('/')}/{ref.path}"
+        if not asked.startswith("/v2/"):
+            return False
+        first, _, rest = asked[len("/v2/") :].partition("/")
+        if not rest or not _read_as_registry(first):
+            return False
+        try:
+            upstream = parse_image(f"{first}/{rest}")
+        except InvalidImageReference:
+            return False
+        return self.inner.holds(replace(upstream, tag=ref.tag, digest=ref.digest))
+
+
 _NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
@@ -107,6 +157,7 @@ __all__ = [
     "EverythingCatalogue",
     "ListCatalogue",
     "NothingCatalogue",
+    "PathPrefixHost",
     "RegistryRestricted",
     "assumed_catalogue",
 ]

@@ -22,6 +22,7 @@ from analyzer.mirrors.catalogue import (
     EverythingCatalogue,
     ListCatalogue,
     NothingCatalogue,
+    PathPrefixHost,
     RegistryRestricted,
     assumed_catalogue,
 )
@@ -125,6 +126,15 @@ class Catalogues:
             found = self._resolve(key)
             self._cache[key] = found
         return found
+
+    def for_mirror(self, host: str, path: str) -> Catalogue:
+        """The catalogue of ``host`` as a mirror whose URL path is ``path`` (``/v2``,
+        ``/v2/docker.io``): DaoCloud's path-prefix host reads the registry from that path
+        (``PathPrefixHost``); every other host holds what ``for_host`` says."""
+        catalogue = self.for_host(host)
+        if normalise_host(host) != DAOCLOUD_PATH_HOST or catalogue.kind in ("all", "none"):
+            return catalogue
+        return PathPrefixHost(catalogue, path)
 
     def _resolve(self, key: str) -> Catalogue:
         if key in self._explicit:
