@@ -53,16 +53,11 @@ from analyzer.mirrors.catalogue_kinds import (  # noqa: E402
 
 
 @dataclass(frozen=True)
-class RegistryRestricted:
-    """A catalogue limited to one upstream registry (a DaoCloud subdomain host such as
-    ``quay.m.daocloud.io`` serves ``quay.io`` and nothing else, whatever its list says)."""
+class _Narrowed:
+    """A catalogue that holds part of what ``inner`` holds: its kind, size and whether it
+    is assumed are ``inner``'s."""
 
     inner: Catalogue
-    registry: str
-
-    @property
-    def source(self) -> str:
-        return f"{self.inner.source}; only {self.registry} images"
 
     @property
     def kind(self) -> str:
@@ -76,6 +71,18 @@ class RegistryRestricted:
     def assumed(self) -> bool:
         return self.inner.assumed
 
+
+@dataclass(frozen=True)
+class RegistryRestricted(_Narrowed):
+    """A catalogue limited to one upstream registry (a DaoCloud subdomain host such as
+    ``quay.m.daocloud.io`` serves ``quay.io`` and nothing else, whatever its list says)."""
+
+    registry: str
+
+    @property
+    def source(self) -> str:
+        return f"{self.inner.source}; only {self.registry} images"
+
     def holds(self, ref: ImageRef) -> bool:
         if ref.domain.lower() != self.registry:
             return False
@@ -85,7 +92,7 @@ class RegistryRestricted:
 
 
 @dataclass(frozen=True)
-class PathPrefixHost:
+class PathPrefixHost(_Narrowed):
     """DaoCloud's path-prefix host (``m.daocloud.io``) as a mirror URL of a hosts file: it
     serves ``/v2/<registry>/<path>`` only (DaoCloud/crproxy @ 6e21fb9, utils.go
     ``ParseOriginPathInfo``: a first component that is no domain name is refused, the
@@ -94,7 +101,6 @@ class PathPrefixHost:
     ``docker.io/library/nginx``; plain ``https://m.daocloud.io`` asks for ``library/nginx``,
     which it refuses whatever its list holds."""
 
-    inner: Catalogue
     path: str  # the host's URL path as containerd uses it: "/v2", "/v2/docker.io"
 
     @property
@@ -106,18 +112,6 @@ class PathPrefixHost:
             f"and this URL names no registry (write https://{DAOCLOUD_PATH_HOST}/v2/<registry> "
             "with override_path = true)"
         )
-
-    @property
-    def kind(self) -> str:
-        return self.inner.kind
-
-    @property
-    def entries(self) -> int | None:
-        return self.inner.entries
-
-    @property
-    def assumed(self) -> bool:
-        return self.inner.assumed
 
     def holds(self, ref: ImageRef) -> bool:
         asked = f"{self.path.rstrip('/')}/{ref.path}"
