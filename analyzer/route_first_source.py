@@ -52,7 +52,11 @@ def route_first_source(ref: ImageRef, hosts: RegistryHosts, catalogues: Catalogu
             blocked = blocked or host
             attempts.append(Attempt("resolve", host.url, "blocked", host.blocked))
             continue
-        catalogue: Catalogue | None = None if host.is_upstream else catalogues.for_host(host.host)
+        # for_mirror: DaoCloud's path-prefix host reads the registry from the path it is
+        # asked for (the location's path, then the repository), as for hosts files
+        catalogue: Catalogue | None = (
+            None if host.is_upstream else catalogues.for_mirror(host.host, host.path)
+        )
         holds = catalogue is None or catalogue.holds(replace(ref, path=asked.path))
         if holds and not outside_registry_api(host.path):
             attempts.append(Attempt("resolve", host.url, "served", f"GET {url}"))

@@ -352,3 +352,23 @@ def test_a_tag_past_digest_only_mirrors_names_the_setting_that_skipped_them(
     route = route_image(parse_image("quay.io/x/y:1"), config, load_catalogues(["m.example=all"]))
     assert route.status == "fallback"
     assert f"are not used for this reference ({setting}):" in route.reason
+
+
+def test_daocloud_path_prefix_mirror_is_asked_for_the_location_path_and_repository(
+    tmp_path: Path,
+) -> None:
+    """A mirror ``location = "m.daocloud.io/docker.io"`` makes containers/image ask
+    ``m.daocloud.io`` for ``docker.io/library/nginx`` (``/v2/docker.io/library/nginx/...``),
+    which crproxy serves from Docker Hub when its list holds it; a plain
+    ``location = "m.daocloud.io"`` asks for ``library/nginx``, which crproxy refuses: that
+    host has no default registry (DaoCloud/crproxy @ 6e21fb9, utils.go
+    ``ParseOriginPathInfo``). The catalogue was asked about the registry's own name for
+    both: the plain mirror was "mirrored" (a false pass), the prefixed one "fallback"."""
+    conf = tmp_path / "registries.conf"
+    statuses = {}
+    for location in ("m.daocloud.io/docker.io", "m.daocloud.io"):
+        conf.write_text(_entry_text("docker.io", location))
+        config = load_mirror_config(registries_conf=str(conf), node_default=None)
+        route = route_image(parse_image("docker.io/library/nginx:1.25"), config, load_catalogues())
+        statuses[location] = route.status
+    assert statuses == {"m.daocloud.io/docker.io": "mirrored", "m.daocloud.io": "fallback"}
