@@ -187,3 +187,28 @@ def test_a_pull_only_containerd_mirror_says_it_cannot_resolve_tags(tmp_path: Pat
     text = str(request["docker.io/library/nginx:1.27"]["advice"])
     assert "add the line docker.io/library/nginx" in text
     assert 'it may not resolve tags either (no "resolve" capability)' in text
+
+
+def test_path_prefix_host_named_without_a_registry_is_a_configuration_to_fix(
+    tmp_path: Path,
+) -> None:
+    """``m.daocloud.io`` as a mirror whose path names no registry is refused whatever its
+    list holds (DaoCloud/crproxy utils.go ``ParseOriginPathInfo``): the advice says how to
+    name the registry, not that the list already covers the image."""
+    hosts = tmp_path / "certs.d" / "docker.io"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text('[host."https://m.daocloud.io"]\n')
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'
+        '[[registry.mirror]]\nlocation = "m.daocloud.io"\n'
+    )
+    for options in (
+        ["--hosts-dir", str(tmp_path / "certs.d")],
+        ["--runtime", "crio", "--registries-conf", str(conf)],
+    ):
+        result = runner.invoke(app, ["explain", "docker.io/library/nginx:1.25", *options])
+        advice = result.stdout.split("how to fix: ", 1)[1]
+        assert advice.startswith("m.daocloud.io holds docker.io/library/nginx, but "), advice
+        assert "/v2/library/nginx names no registry" in advice
+        assert "already covered" not in advice

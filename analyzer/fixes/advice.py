@@ -18,10 +18,11 @@ from analyzer.fixes.catalogue_list import host_list
 from analyzer.fixes.lines import request_line
 from analyzer.fixes.mirror_names import judged_form, subdomain_for
 from analyzer.mirrors import Catalogues, MirrorConfig
+from analyzer.mirrors.catalogue import PathPrefixHost
 from analyzer.mirrors.mirror_form import MirrorForm
 from analyzer.model import Host
 from analyzer.report import Advice, ImageResult, Report
-from analyzer.route import route_hosts
+from analyzer.route import asked_paths, route_hosts
 
 #: what the advice asks for
 ACTIONS = ("request", "add_mirror", "check_mirror", "fix_config")
@@ -95,9 +96,21 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
             return by_form
         return _add_mirror(registry, f"no mirror is configured for {registry}", ignore)
     lacking = []
-    for host in hosts.mirrors:
+    for host, asked in zip(hosts.mirrors, asked_paths(ref.path, hosts.mirrors), strict=True):
         catalogue = catalogues.for_host(host.host)
         if catalogue.holds(ref):
+            mirror = catalogues.for_mirror(host.host, host.path)
+            if isinstance(mirror, PathPrefixHost) and not mirror.holds(
+                replace(ref, path=asked.path)
+            ):
+                url_path = host.path.rstrip("/")
+                return Advice(
+                    "fix_config",
+                    f"{host.host} holds {ref.name}, but "
+                    f"{mirror.refusal(url_path + '/' + asked.path)}",
+                    ignore,
+                    host=host.host,
+                )
             if result.status == "partial" and ref.digest is None and not host.can("resolve"):
                 return _cannot_resolve(result, host, hosts.file)
             listed = host_list(host.host, catalogue)

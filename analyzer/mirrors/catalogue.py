@@ -107,10 +107,15 @@ class PathPrefixHost(_Narrowed):
     def source(self) -> str:
         if self.path.rstrip("/") != "/v2":
             return self.inner.source
+        return f"{self.inner.source}; {self.refusal('/v2/<path>')}"
+
+    def refusal(self, asked: str) -> str:
+        """Why a path this host is asked for (``asked``, ``/v2/...``) is refused, and the fix."""
+        host = DAOCLOUD_PATH_HOST
         return (
-            f"{self.inner.source}; {DAOCLOUD_PATH_HOST} serves /v2/<registry>/<path> only, "
-            f"and this URL names no registry (write https://{DAOCLOUD_PATH_HOST}/v2/<registry> "
-            "with override_path = true)"
+            f"{host} serves /v2/<registry>/<path> only, and {asked} names no registry: name "
+            f"the registry in the mirror's path ({host}/v2/<registry> with override_path = "
+            f'true in hosts.toml, location = "{host}/<registry>" in registries.conf)'
         )
 
     def holds(self, ref: ImageRef) -> bool:
