@@ -185,3 +185,18 @@ def test_list_file_count_names_every_skipped_line(tmp_path: Path) -> None:
     listing.write_text("docker.io/library/nginx\ndocker.io/nginx\nlist)\nquay.io/a/b\n")
     source = load_catalogues([f"cache.example={listing}"]).for_host("cache.example").source
     assert "2 patterns (1 line skipped: duplicate; 1 line skipped: not a pattern)" in source
+
+
+def test_an_unknown_daocloud_subdomain_serves_nothing_not_everything() -> None:
+    """``l5d.m.daocloud.io`` left DaoCloud's host list in 2024-09: DaoCloud maps each host
+    it serves to one registry, so a host outside that list was "assumed to serve
+    everything" and the gate passed images it never serves. Another operator's unknown host
+    is still assumed (nothing is known of it)."""
+    catalogues = load_catalogues()
+    retired = catalogues.for_host("l5d.m.daocloud.io")
+    assert retired.kind == "none" and not retired.assumed
+    assert not retired.holds(parse_image("cr.l5d.io/linkerd/proxy:stable-2.14.10"))
+    assert "not one of DaoCloud's mirror hosts" in retired.source
+    assert catalogues.for_host("l5d.m.daocloud.io:443").kind == "none"
+    assert catalogues.for_host("mirror.example").assumed
+    assert load_catalogues(["l5d.m.daocloud.io=all"]).for_host("l5d.m.daocloud.io").kind == "all"

@@ -5,7 +5,8 @@ SOURCE is a list file (either DaoCloud format), ``all`` (a pull-through proxy), 
 the embedded snapshot) or an http(s) URL (fetched through ``loader``).
 Hosts with no spec: the DaoCloud subdomain hosts get that ``allows.txt`` restricted
 to their own upstream registry, ``m.daocloud.io`` gets it unrestricted, and every other host
-is assumed to serve everything (and reports say "assumed").
+is assumed to serve everything (and reports say "assumed"), but for an unknown
+``*.m.daocloud.io`` host, which serves nothing (``unknown_daocloud_host``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,20 @@ def normalise_host(host: str) -> str:
         text = strip_userinfo(urlsplit(text).netloc)
     text = text.lower().rstrip("/")
     return text[:-4] if text.endswith(":443") else text
+
+
+def unknown_daocloud_host(host: str) -> NothingCatalogue:
+    """A ``*.m.daocloud.io`` host that is none of DaoCloud's mirror hosts (a retired one,
+    such as ``l5d.m.daocloud.io``, or a typing error): DaoCloud's server maps each host it
+    serves to one registry, so such a host serves nothing that is known here. It is not
+    assumed to serve everything, as an unknown host of another operator is: that would let
+    the gate pass images the host never serves."""
+    return NothingCatalogue(
+        source=(
+            f"{host} is not one of DaoCloud's mirror hosts (analyzer/data/daocloud_domains.tsv): "
+            f"taken to serve nothing; give --catalog {host}=all if DaoCloud serves it now"
+        )
+    )
 
 
 def daocloud_catalogue() -> ListCatalogue:
@@ -143,6 +158,8 @@ class Catalogues:
             return _restrict(key, daocloud_catalogue())
         if key == DAOCLOUD_PATH_HOST:
             return daocloud_catalogue()
+        if key.partition(":")[0].endswith("." + DAOCLOUD_PATH_HOST):
+            return unknown_daocloud_host(key)
         return assumed_catalogue(key)
 
 
