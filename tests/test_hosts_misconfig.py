@@ -192,3 +192,15 @@ def test_containerd_version_chooses_the_rules_and_is_named(tmp_path: Path) -> No
     assert "containerd 2.0 rules" in new.description
     with pytest.raises(ValueError, match=r"not MAJOR\.MINOR"):
         load_mirror_config(hosts_dirs=[str(tmp_path)], containerd_version="latest")
+
+
+@pytest.mark.parametrize("url", ["http://m.example:", "https://m.example:/cache"])
+def test_an_empty_port_is_the_scheme_default_not_an_unusable_host(tmp_path: Path, url: str) -> None:
+    """Go's net/http dials ``host:`` on the scheme's port (``canonicalAddr``: an empty
+    ``url.Port()`` is ``portMap[scheme]``); containerd 1.6.20 fetched through such a host
+    (tests/integration/test_containerd_misconfig.py, ``empty-port-is-the-default-port``)."""
+    hosts(tmp_path, "docker.io", f'[host."{url}"]\n')
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)], node_default=None)
+    first = config.hosts_for("docker.io").hosts[0]
+    assert first.unusable is None
+    assert route(tmp_path, "nginx:1") == "mirrored"

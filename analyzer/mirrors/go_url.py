@@ -38,7 +38,9 @@ class GoURL:
         if not self.host:
             return "no host in the URL"
         port = _port_of(self.host)
-        if port is not None and (port == "" or int(port) > 65535):
+        # an empty port ("host:") is the scheme's: net/http's canonicalAddr takes
+        # url.Port() == "" as portMap[scheme] (80 or 443), it is not an error
+        if port and int(port) > 65535:
             return f"invalid port {port!r}"
         return None
 

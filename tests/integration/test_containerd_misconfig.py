@@ -200,6 +200,15 @@ CASES: tuple[Case, ...] = (
         "m2",
         "m2",
     ),
+    # an empty port is the scheme's default (net/http canonicalAddr), not a failing URL:
+    # containerd goes to mirror.example.test:443 (here: the trap), it does not give up
+    case(
+        "empty-port-is-the-default-port",
+        {UP: 'server = "https://mirror.example.test:"\n' + M1_TABLE},
+        (),
+        None,
+        None,
+    ),
     case(
         "no-scheme-means-https",
         {UP: '[host."{m1_hostport}"]\n'},
