@@ -99,7 +99,7 @@ def _verdict(
     ref: ImageRef, hosts: RegistryHosts, served: Host | None, blocked: Host | None
 ) -> tuple[Status, str]:
     name = ref.name
-    mirrors = [h for h in hosts.hosts if not h.is_server]
+    mirrors = [h for h in hosts.hosts if not h.is_server and not h.is_upstream]
     if served is None:
         if blocked is not None:
             return "blocked", (
@@ -115,6 +115,11 @@ def _verdict(
     if not served.is_upstream:
         return "mirrored", (
             f"{served.url} answers the manifest first and serves every blob of {name}"
+        )
+    if not served.is_server:  # a mirror whose location is the registry itself
+        return ("fallback" if mirrors else "direct"), (
+            f"{served.url} is listed as a mirror but is the registry itself: it answers "
+            f"first and serves {name}; nothing is mirrored"
         )
     if mirrors:
         return "fallback", (

@@ -372,3 +372,25 @@ def test_daocloud_path_prefix_mirror_is_asked_for_the_location_path_and_reposito
         route = route_image(parse_image("docker.io/library/nginx:1.25"), config, load_catalogues())
         statuses[location] = route.status
     assert statuses == {"m.daocloud.io/docker.io": "mirrored", "m.daocloud.io": "fallback"}
+
+
+@pytest.mark.parametrize(
+    ("mirrors", "status"),
+    [(["quay.io"], "direct"), (["quay.io", "m.example.com"], "fallback")],
+)
+def test_a_mirror_that_is_the_registry_itself_is_not_mirroring(
+    tmp_path: Path, mirrors: list[str], status: str
+) -> None:
+    """skopeo takes everything from the first source that answers: a mirror located at the
+    registry itself is the upstream (tests/integration/test_skopeo_routes.py,
+    ``mirror-is-the-registry-itself``), as a [host] naming the registry is in hosts.toml."""
+    conf = tmp_path / "registries.conf"
+    conf.write_text(
+        '[[registry]]\nprefix = "quay.io"\nlocation = "quay.io"\n'
+        + "".join(f'[[registry.mirror]]\nlocation = "{m}"\n' for m in mirrors)
+    )
+    config = load_mirror_config(
+        registries_conf=str(conf), registries_conf_d=str(tmp_path / "d"), node_default=None
+    )
+    route = route_image(parse_image("quay.io/x/y:1"), config, load_catalogues([]))
+    assert (route.status, route.content_host) == (status, "https://quay.io/v2")

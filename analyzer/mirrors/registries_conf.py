@@ -545,7 +545,9 @@ class RegistriesConfRuntime:
             path="/v2",
             capabilities=PULL_RESOLVE,
             is_server=primary,
-            is_upstream=primary and is_real_upstream(ref.domain, domain),
+            # a mirror whose location is the registry itself is the upstream too (as a
+            # [host] naming the registry in hosts.toml): what it serves is not mirrored
+            is_upstream=is_real_upstream(ref.domain, domain),
             skip_verify=insecure,
             rewrites=rewrites,
             blocked=blocked,

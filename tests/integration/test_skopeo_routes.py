@@ -151,6 +151,15 @@ SITUATIONS: tuple[Situation, ...] = (
         {"m1": REPO, "m2": REPO, "up": REPO},
         "m2",
     ),
+    # a mirror whose location is the registry itself: the registry serves, nothing is
+    # mirrored (the analyser once said "mirrored", a false pass)
+    Situation(
+        "mirror-is-the-registry-itself",
+        _reg(UP, 'location = "{up}"'),
+        {"up": REPO},
+        "up",
+        status="direct",
+    ),
     Situation(
         "drop-in-replaces-the-whole-entry",
         _reg(UP, M1),
