@@ -168,12 +168,16 @@ def test_config_path_with_mirrors_and_ctr_are_reported(tmp_path: Path) -> None:
         (2, "io.containerd.cri.v1.images", True),
         (2, "io.containerd.grpc.v1.cri", False),
         (3, "io.containerd.cri.v1.images", False),
+        # no version line (or version = 1): containerd 1.x names sections by plugin ID
+        (None, "io.containerd.grpc.v1.cri", True),
+        (1, "io.containerd.grpc.v1.cri", True),
     ],
 )
 def test_the_plugin_key_must_match_the_config_version(
-    tmp_path: Path, version: int, key: str, flagged: bool
+    tmp_path: Path, version: int | None, key: str, flagged: bool
 ) -> None:
-    text = f'version = {version}\n[plugins."{key}".registry]\n  config_path = "/etc/c"\n'
+    header = "" if version is None else f"version = {version}\n"
+    text = f'{header}[plugins."{key}".registry]\n  config_path = "/etc/c"\n'
     config = _tree(tmp_path, {"config.toml": text}) / "config.toml"
     codes = [f.code for f in diagnose([], str(config))]
     assert ("plugin-key-version" in codes) is flagged

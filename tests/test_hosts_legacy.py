@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.mirrors import load_mirror_config
+import pytest
+
+from analyzer.mirrors import load_catalogues, load_mirror_config
 from analyzer.mirrors.legacy_cri import legacy_hosts, parse_containerd_config
+from analyzer.reference import parse_image
+from analyzer.route import route_image
 
 V2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n'
 
@@ -219,3 +223,44 @@ def test_config_path_with_several_roots_warns_about_the_2x_transfer_service_bug(
     assert config.hosts_for("docker.io").hosts[0].url == "https://hub.example/v2"
     single = write(tmp_path / "single.toml", V2 + f'config_path = "{second}"\n')
     assert not [w for w in load_mirror_config(containerd_config=single).warnings if "12808" in w]
+
+
+_NO_VERSION_MIRRORS = (
+    '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n'
+    '  endpoint = ["https://m.example"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "mirrored", "error"),
+    [
+        # no `version = 2`: containerd 1.x keys sections by plugin ID and skips this one
+        (_NO_VERSION_MIRRORS, "1.6", False, "is not read by containerd 1.6"),
+        ("version = 1\n" + _NO_VERSION_MIRRORS, "1.7", False, "is not read by containerd 1.7"),
+        (_NO_VERSION_MIRRORS.replace('"io.containerd.grpc.v1.cri"', "cri"), "1.6", True, None),
+        ("version = 2\n" + _NO_VERSION_MIRRORS, "1.6", True, None),
+        # version 2 with a section named by ID: ValidateV2 stops containerd from starting
+        (
+            "version = 2\n" + _NO_VERSION_MIRRORS.replace('"io.containerd.grpc.v1.cri"', "cri"),
+            "1.6",
+            False,
+            'invalid plugin key URI "cri"',
+        ),
+        # containerd 2.x migrates old files: not modelled, every section is read
+        (_NO_VERSION_MIRRORS, "2.1", True, None),
+    ],
+    ids=["no-version", "version-1", "no-version-by-id", "version-2", "version-2-by-id", "2.x"],
+)
+def test_the_cri_section_read_follows_the_config_version(
+    tmp_path: Path, text: str, version: str, mirrored: bool, error: str | None
+) -> None:
+    """services/server/config/config.go (v1.6.20) ``Decode`` and ``ValidateV2``; proven
+    against the real 1.6.20 in tests/integration/test_containerd_config_version.py."""
+    config_file = write(tmp_path / "config.toml", text)
+    config = load_mirror_config(
+        containerd_config=config_file, node_default=None, containerd_version=version
+    )
+    route = route_image(parse_image("nginx:1"), config, load_catalogues([]))
+    assert (route.status == "mirrored") is mirrored
+    messages = [e.message for e in config.errors]
+    assert any(error in m for m in messages) if error else not messages

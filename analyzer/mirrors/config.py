@@ -322,7 +322,7 @@ def load_mirror_config(
         gathered.errors.append(
             ConfigError(registries_conf_d, None, "no such folder (the registries.conf.d given)")
         )
-    containerd, daemon, located = _containerd_files(files, gathered)
+    containerd, daemon, located = _containerd_files(files, gathered, version)
     if files.kind_config is not None:
         containerd, located = _kind_files(files.kind_config, version, located, gathered)
     minikube = _minikube(files, gathered)
@@ -496,12 +496,14 @@ def _runtime_files(
 
 
 def _containerd_files(
-    files: _Files, gathered: _Gathered
+    files: _Files, gathered: _Gathered, version: ContainerdVersion
 ) -> tuple[ContainerdConfig | None, DockerDaemonConfig | None, _Located]:
-    """containerd's ``config.toml`` (``config_path`` or legacy mirrors), the hosts
-    directories given, and Docker's ``daemon.json``."""
+    """containerd's ``config.toml`` (``config_path`` or legacy mirrors), read as containerd
+    ``version`` reads it, the hosts directories given, and Docker's ``daemon.json``."""
     containerd = (
-        read_containerd_config(files.containerd_config) if files.containerd_config else None
+        read_containerd_config(files.containerd_config, version)
+        if files.containerd_config
+        else None
     )
     daemon = None
     if files.docker_daemon:

@@ -370,7 +370,19 @@ def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
             continue
         registry = plugin["registry"]
         line = layout.line_of(("plugins", key, "registry"))
-        if key == _V1_KEY and version == 3:
+        if key == _V1_KEY and isinstance(version, int) and version <= 1:
+            # containerd 1.x: Decode keys a version-1 file's sections by plugin ID (cri)
+            yield _finding(
+                path,
+                line,
+                "error",
+                "plugin-key-version",
+                "the file has no `version = 2`: containerd 1.x reads it as version 1, whose "
+                f'plugin sections are named by ID ([plugins.cri]), and ignores [plugins."{_V1_KEY}"'
+                ".registry]",
+                "add `version = 2` at the top of the file",
+            )
+        elif key == _V1_KEY and version == 3:
             yield _finding(
                 path,
                 line,
@@ -387,7 +399,8 @@ def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
                 "plugin-key-version",
                 f"version = {version} is containerd 1.x's layout, and 1.x ignores "
                 f'[plugins."{_V2_KEY}".registry]',
-                f'on containerd 1.x use [plugins."{_V1_KEY}".registry]; on 2.x set version = 3',
+                f'on containerd 1.x use [plugins."{_V1_KEY}".registry] with version = 2; on '
+                "2.x set version = 3",
             )
         if registry.get("config_path") and registry.get("mirrors"):
             yield _finding(

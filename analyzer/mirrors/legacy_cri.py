@@ -36,9 +36,12 @@ from analyzer.mirrors.url_userinfo import (
     redacted,
     userinfo,
 )
+from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import PULL_RESOLVE, ConfigError, Host
 
 PLUGIN_NAMES = ("io.containerd.grpc.v1.cri", "cri", "io.containerd.cri.v1.images")
+V1_PLUGIN = "cri"  # the CRI plugin's ID: its section in a version-1 file (containerd 1.x)
+V2_PLUGIN = "io.containerd.grpc.v1.cri"  # its URI: its section from version 2 (1.x)
 #: containerd 2.2+'s default ``config_path`` on Linux when neither it nor mirrors is set
 V2_DEFAULT_CONFIG_PATH = "/etc/containerd/certs.d:/etc/docker/certs.d"
 WILDCARD = "*"
@@ -56,26 +59,86 @@ class ContainerdConfig:
     warnings: tuple[str, ...] = ()
 
 
-def _registry_section(doc: dict[str, Any]) -> tuple[str, tuple[str, ...], Any] | None:
+def _registry_section(
+    doc: dict[str, Any], names: tuple[str, ...] = PLUGIN_NAMES
+) -> tuple[str, tuple[str, ...], Any] | None:
     plugins = doc.get("plugins")
     if not isinstance(plugins, dict):
         return None
-    for name in PLUGIN_NAMES:
+    for name in names:
         plugin = plugins.get(name)
         if isinstance(plugin, dict) and isinstance(plugin.get("registry"), dict):
             return name, ("plugins", name, "registry"), plugin["registry"]
     return None
 
 
-def read_containerd_config(path: str) -> ContainerdConfig:
+def _has_registry(plugins: dict[str, Any], name: str) -> bool:
+    plugin = plugins.get(name)
+    return isinstance(plugin, dict) and "registry" in plugin
+
+
+def _v1_plugin_names(
+    doc: dict[str, Any],
+    path: str,
+    line_of: Callable[[Sequence[str]], int | None],
+    version: ContainerdVersion,
+) -> tuple[tuple[str, ...], list[ConfigError]]:
+    """The CRI plugin sections containerd ``version`` reads, and why others are not read.
+
+    containerd 1.x keys a plugin's section by its ID (``cri``) in a file without ``version``
+    or with ``version = 1``, by its URI (``io.containerd.grpc.v1.cri``) from ``version = 2``
+    (services/server/config/config.go v1.6.20 ``Decode``: ``if c.GetVersion() == 1 { id =
+    p.ID }``; ``GetVersion`` counts a missing version as 1); from version 2 ``ValidateV2``
+    refuses a plugin key of fewer than four dotted parts and containerd does not start.
+    Proven against 1.6.20 (tests/integration/test_containerd_config_version.py). containerd
+    2.x migrates old files; its rules are not modelled here (every section is read).
+    """
+    plugins = doc.get("plugins")
+    declared = doc.get("version", 1)
+    if (
+        not version.is_v1
+        or not isinstance(plugins, dict)
+        or not isinstance(declared, int)
+        or isinstance(declared, bool)
+    ):
+        return PLUGIN_NAMES, []
+    if declared <= 1:
+        return (V1_PLUGIN,), [
+            ConfigError(
+                path,
+                line_of(("plugins", name, "registry")),
+                f'[plugins."{name}".registry] is not read by containerd {version}: the file '
+                "has no `version = 2`, so its plugin sections are named by ID "
+                f"([plugins.{V1_PLUGIN}]); its config_path and mirrors are ignored (add "
+                "`version = 2` at the top)",
+            )
+            for name in PLUGIN_NAMES
+            if name != V1_PLUGIN and _has_registry(plugins, name)
+        ]
+    errors = [
+        ConfigError(
+            path,
+            line_of(("plugins", key)),
+            f'invalid plugin key URI "{key}" expect io.containerd.x.vx: containerd {version} '
+            f"does not start with this file (version = {declared}), so no pull works",
+        )
+        for key in plugins
+        if len(key.split(".")) < 4
+    ]
+    return (V2_PLUGIN,), errors
+
+
+def read_containerd_config(path: str, version: ContainerdVersion = NEWEST) -> ContainerdConfig:
     """Read ``path``; unreadable or malformed files give a ``ConfigError``, never a raise."""
     text = read_config_text(path)
     if isinstance(text, ConfigError):
         return ContainerdConfig(path, errors=(text,))
-    return parse_containerd_config(text, path)
+    return parse_containerd_config(text, path, version)
 
 
-def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
+def parse_containerd_config(
+    text: str, path: str, version: ContainerdVersion = NEWEST
+) -> ContainerdConfig:
     try:
         doc = loads(text)
     except TOMLDecodeError as exc:
@@ -83,25 +146,30 @@ def parse_containerd_config(text: str, path: str) -> ContainerdConfig:
             path,
             errors=(ConfigError(path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),),
         )
-    return containerd_config_from_doc(doc, path, scan_layout(text).line_of)
+    return containerd_config_from_doc(doc, path, scan_layout(text).line_of, version)
 
 
 def containerd_config_from_doc(
-    doc: dict[str, Any], path: str, line_of: Callable[[Sequence[str]], int | None]
+    doc: dict[str, Any],
+    path: str,
+    line_of: Callable[[Sequence[str]], int | None],
+    version: ContainerdVersion = NEWEST,
 ) -> ContainerdConfig:
-    """What a parsed ``config.toml`` says; ``line_of`` gives the line of a key path (a
-    ``config.toml`` merged from other files, such as kind's patches, names their lines)."""
-    section = _registry_section(doc)
+    """What a parsed ``config.toml`` says to containerd ``version``; ``line_of`` gives the
+    line of a key path (a ``config.toml`` merged from other files, such as kind's patches,
+    names their lines)."""
+    names, errors = _v1_plugin_names(doc, path, line_of, version)
+    section = _registry_section(doc, names)
     if section is None:
         return ContainerdConfig(
             path,
+            errors=tuple(errors),
             warnings=(
                 f"{path}: no registry section: containerd 1.x uses no hosts directory and no "
                 f"mirrors; containerd 2.2+ reads {V2_DEFAULT_CONFIG_PATH}",
             ),
         )
     plugin, where, registry = section
-    errors: list[ConfigError] = []
     warnings: list[str] = []
 
     config_path = registry.get("config_path")

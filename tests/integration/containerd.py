@@ -149,11 +149,14 @@ def _varint(value: int) -> bytes:
             return bytes(out)
 
 
-def _cri_section(config_path: Path | None, directory: Path, registry: str | None = None) -> str:
+def _cri_section(
+    config_path: Path | None, directory: Path, registry: str | None = None, version: int = 2
+) -> str:
     """The CRI plugin, reading hosts from ``config_path`` (or with ``registry``, TOML tables
     of its own for the registry section); the ``native`` snapshotter (no overlay mounts
-    needed) and an empty CNI directory under ``directory``."""
-    plugin = '[plugins."io.containerd.grpc.v1.cri"]'
+    needed) and an empty CNI directory under ``directory``. A version-1 file names the
+    plugin by its ID (``cri``), a version-2 file by its URI."""
+    plugin = '[plugins."io.containerd.grpc.v1.cri"]' if version >= 2 else "[plugins.cri]"
     if registry is None:
         registry = f'{plugin[:-1]}.registry]\n  config_path = "{config_path}"\n'
     return (
@@ -177,10 +180,12 @@ def start_containerd(
     trap_url: str,
     cri_config_path: Path | None = None,
     cri_registry: str | None = None,
+    config_version: int = 2,
 ) -> Containerd:
     """Start containerd with root, state and socket under ``directory``; wait until it answers.
     With ``cri_config_path`` the CRI plugin runs too, with that hosts directory; with
-    ``cri_registry`` (the CRI registry tables, as TOML) it runs with that registry section."""
+    ``cri_registry`` (the CRI registry tables, as TOML) it runs with that registry section.
+    ``config_version`` 1 writes a file without ``version``, its plugins named by ID."""
     cri = cri_config_path is not None or cri_registry is not None
     binaries = containerd_binaries()
     if binaries is None:
@@ -193,10 +198,11 @@ def start_containerd(
     plugins = _DISABLED_PLUGINS
     if cri:
         plugins = tuple(p for p in plugins if p != "io.containerd.grpc.v1.cri")
+    if config_version < 2:  # a version-1 file names plugins by their ID
+        plugins = tuple(name.rsplit(".", 1)[-1] for name in plugins)
     disabled = ", ".join(f'"{name}"' for name in plugins)
     config.write_text(
-        "version = 2\n"
-        f'root = "{directory / "root"}"\n'
+        ("version = 2\n" if config_version >= 2 else "") + f'root = "{directory / "root"}"\n'
         f'state = "{base / "state"}"\n'
         f"disabled_plugins = [{disabled}]\n"
         "[grpc]\n"
@@ -205,7 +211,7 @@ def start_containerd(
         f'  address = "{address}.ttrpc"\n'
         "[debug]\n"
         '  level = "info"\n'
-        + (_cri_section(cri_config_path, directory, cri_registry) if cri else "")
+        + (_cri_section(cri_config_path, directory, cri_registry, config_version) if cri else "")
     )
     environment = proxy_environment(trap_url)
     log_path = directory / "containerd.log"
@@ -231,13 +237,16 @@ def start_containerd(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
-        probe = subprocess.run(
-            running.ctr_command("version"),
-            capture_output=True,
-            timeout=10,
-            check=False,
-            env=environment,
-        )
+        try:
+            probe = subprocess.run(
+                running.ctr_command("version"),
+                capture_output=True,
+                timeout=10,
+                check=False,
+                env=environment,
+            )
+        except subprocess.TimeoutExpired:  # ctr waits for a socket a failed daemon never makes
+            continue
         if probe.returncode == 0:
             return running
         time.sleep(0.1)
