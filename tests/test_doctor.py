@@ -161,6 +161,18 @@ def test_config_path_with_mirrors_and_ctr_are_reported(tmp_path: Path) -> None:
     assert "--hosts-dir /etc/containerd/certs.d" in findings[1].fix
 
 
+def test_tls_configs_with_config_path_are_reported(tmp_path: Path) -> None:
+    text = (
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n'
+        '  config_path = "/etc/containerd/certs.d"\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".tls]\n'
+        "  insecure_skip_verify = true\n"
+    )
+    config = _tree(tmp_path, {"config.toml": text}) / "config.toml"
+    findings = [f for f in diagnose([], str(config)) if f.code == "config-path-and-tls"]
+    assert [(f.severity, f.line) for f in findings] == [("error", 4)]
+
+
 @pytest.mark.parametrize(
     ("version", "key", "flagged"),
     [

@@ -264,3 +264,25 @@ def test_the_cri_section_read_follows_the_config_version(
     assert (route.status == "mirrored") is mirrored
     messages = [e.message for e in config.errors]
     assert any(error in m for m in messages) if error else not messages
+
+
+def test_tls_configs_and_config_path_together_is_an_error() -> None:
+    """ValidatePluginConfig (pkg/cri/config/config.go, v1.6.20): any configs.<host>.tls table
+    with config_path stops the CRI plugin (tests/integration/test_containerd_config_version.py)."""
+    parsed = parse_containerd_config(
+        V2 + 'config_path = "/etc/containerd/certs.d"\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".auth]\n'
+        '  username = "u"\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".tls]\n',
+        "config.toml",
+    )
+    (error,) = parsed.errors
+    assert "`configs.tls` cannot be set when `config_path` is provided" in error.message
+    assert error.line == 6
+    auth_only = parse_containerd_config(
+        V2 + 'config_path = "/etc/containerd/certs.d"\n'
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".auth]\n'
+        '  username = "u"\n',
+        "config.toml",
+    )
+    assert not auth_only.errors

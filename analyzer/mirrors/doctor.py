@@ -412,6 +412,24 @@ def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
                 "the kubelet cannot pull at all",
                 "move each mirror into <config_path>/<registry>/hosts.toml and delete mirrors",
             )
+        configs = registry.get("configs")
+        tls_hosts = (
+            [n for n, e in configs.items() if isinstance(e, dict) and "tls" in e]
+            if isinstance(configs, dict)
+            else []
+        )
+        if registry.get("config_path") and tls_hosts:
+            yield _finding(
+                path,
+                layout.line_of(("plugins", key, "registry", "configs", tls_hosts[0], "tls"))
+                or line,
+                "error",
+                "config-path-and-tls",
+                "configs.tls and config_path together stop containerd's CRI plugin from "
+                "loading: the kubelet cannot pull at all",
+                "move each registry's TLS settings into <config_path>/<registry>/hosts.toml "
+                "(ca, client, skip_verify) and delete configs.<registry>.tls",
+            )
         if registry.get("config_path") or has_roots:
             yield _finding(
                 path,

@@ -11,7 +11,7 @@ Legacy mirrors (``registryEndpoints``/``registryHosts`` in CRI's image_pull.go):
 hosts.toml host with ``override_path = true``; the registry's default host
 is appended unless an endpoint's host is the registry name itself. Setting both ``mirrors``
 and ``config_path`` stops the CRI plugin from loading: reported as an error, and analysed
-with ``config_path`` only.
+with ``config_path`` only; so does a ``configs.<registry>.tls`` table with ``config_path``.
 """
 
 from __future__ import annotations
@@ -212,6 +212,18 @@ def containerd_config_from_doc(
             )
         )
         mirrors = {}
+    tls_host = _tls_config_host(registry.get("configs"))
+    if config_path and tls_host is not None:
+        # ValidatePluginConfig (pkg/cri/config/config.go, v1.6.20): a TLS table at all
+        errors.append(
+            ConfigError(
+                path,
+                line_of((*where, "configs", tls_host, "tls")),
+                "`configs.tls` cannot be set when `config_path` is provided: containerd's CRI "
+                "plugin refuses to load (kubelet cannot pull at all); put the TLS settings in "
+                f"<config_path>/{tls_host}/hosts.toml (ca, client, skip_verify)",
+            )
+        )
     if config_path is None and not mirrors:
         warnings.append(
             f'{path}: [plugins."{plugin}".registry] sets neither config_path '
@@ -225,6 +237,16 @@ def containerd_config_from_doc(
         mirrors=mirrors,
         errors=tuple(errors),
         warnings=tuple(warnings),
+    )
+
+
+def _tls_config_host(configs: Any) -> str | None:
+    """The first registry of ``registry.configs`` with a ``tls`` table, or None."""
+    if not isinstance(configs, dict):
+        return None
+    return next(
+        (name for name, entry in configs.items() if isinstance(entry, dict) and "tls" in entry),
+        None,
     )
 
 

@@ -1,5 +1,6 @@
 """Which ``config.toml`` section containerd 1.6.20's CRI plugin reads, by the file's ``version``,
-proven with CRI ``PullImage`` (``--containerd-config`` with ``--containerd-version 1.6``).
+and which registry settings stop it from loading, proven with CRI ``PullImage``
+(``--containerd-config`` with ``--containerd-version 1.6``).
 
 containerd 1.x names a plugin's section by its ID (``[plugins.cri]``) in a file without
 ``version`` (or ``version = 1``), and by its URI (``[plugins."io.containerd.grpc.v1.cri"]``)
@@ -127,3 +128,33 @@ def test_a_section_named_by_id_in_a_version_2_file_stops_containerd(
     with pytest.raises(RuntimeError, match='invalid plugin key URI "cri"'):
         start_containerd(tmp_path / "containerd", trap_url=trap.url, cri_registry=registry)
     assert any("does not start" in e.message for e in config.errors), config.errors
+
+
+def test_tls_configs_with_config_path_stop_the_cri_plugin(
+    world: World, trap: TrapProxy, tmp_path: Path
+) -> None:
+    """``configs.<host>.tls`` with ``config_path``: containerd runs, its CRI plugin does not
+    load, so kubelet cannot pull at all; the analyser must report it as an error."""
+    skip_without_cri()
+    from analyzer.mirrors import load_mirror_config
+
+    hosts = tmp_path / "certs.d"
+    hosts.mkdir()
+    registry = (
+        f'[{URI}.registry]\n  config_path = "{hosts}"\n'
+        f'[{URI}.registry.configs."{world.upstream_host}".tls]\n  insecure_skip_verify = true\n'
+    )
+    config_file = tmp_path / "config.toml"
+    config_file.write_text("version = 2\n" + registry)
+    config = load_mirror_config(
+        containerd_config=str(config_file), node_default=None, containerd_version="1.6"
+    )
+    daemon = start_containerd(tmp_path / "containerd", trap_url=trap.url, cri_registry=registry)
+    try:
+        pulled = daemon.pull_cri(f"{world.upstream_host}/oracle/anything:v1")
+        log = daemon.log_tail(20000)
+    finally:
+        daemon.stop()
+    assert not pulled.ok and "unknown service runtime.v1.ImageService" in pulled.output
+    assert "`configs.tls` cannot be set when `config_path` is provided" in log
+    assert any("`configs.tls` cannot be set" in e.message for e in config.errors), config.errors
