@@ -286,3 +286,58 @@ def test_tls_configs_and_config_path_together_is_an_error() -> None:
         "config.toml",
     )
     assert not auth_only.errors
+
+
+_CRI = '[plugins."io.containerd.grpc.v1.cri"'
+
+
+@pytest.mark.parametrize(
+    ("imported", "mirrored"),
+    [
+        # any CRI setting in an import replaces the main file's CRI section whole
+        (f'version = 2\n{_CRI}]\n  sandbox_image = "pause:3"\n', False),
+        # another plugin's section leaves the CRI section alone
+        (
+            'version = 2\n[plugins."io.containerd.gc.v1.scheduler"]\n  pause_threshold = 0.02\n',
+            True,
+        ),
+    ],
+    ids=["cri-section", "other-plugin"],
+)
+def test_imports_replace_plugin_sections_whole(
+    tmp_path: Path, imported: str, mirrored: bool
+) -> None:
+    """mergeConfig (services/server/config/config.go, v1.6.20); proven against the real 1.6.20
+    in tests/integration/test_containerd_config_version.py."""
+    (tmp_path / "conf.d").mkdir()
+    write(tmp_path / "conf.d" / "x.toml", imported)
+    main = write(
+        tmp_path / "config.toml",
+        'version = 2\nimports = ["conf.d/x.toml"]\n'
+        f'{_CRI}.registry.mirrors."docker.io"]\n  endpoint = ["https://m.example"]\n',
+    )
+    config = load_mirror_config(containerd_config=main, node_default=None, containerd_version="1.6")
+    route = route_image(parse_image("nginx:1"), config, load_catalogues([]))
+    assert (route.status == "mirrored") is mirrored
+    assert any("replaced whole" in w for w in config.warnings) is not mirrored
+
+
+def test_imports_chain_cycle_and_missing_file(tmp_path: Path) -> None:
+    """Imports are loaded breadth-first, each once (a cycle ends); a missing one stops
+    containerd; the registry section of an imported file is used, with its own file name."""
+    (tmp_path / "d").mkdir()
+    write(tmp_path / "d" / "a.toml", 'version = 2\nimports = ["b.toml", "../config.toml"]\n')
+    write(
+        tmp_path / "d" / "b.toml",
+        f'{_CRI}.registry.mirrors."docker.io"]\n  endpoint = ["https://m.example"]\n',
+    )
+    main = write(tmp_path / "config.toml", 'version = 2\nimports = ["d/a.toml"]\n')
+    config = load_mirror_config(containerd_config=main, node_default=None, containerd_version="1.6")
+    route = route_image(parse_image("nginx:1"), config, load_catalogues([]))
+    assert route.status == "mirrored" and not config.errors
+    assert route.hosts_file == str(tmp_path / "d" / "b.toml")
+    missing = write(tmp_path / "m.toml", 'version = 2\nimports = ["nowhere.toml"]\n')
+    broken = load_mirror_config(
+        containerd_config=missing, node_default=None, containerd_version="1.6"
+    )
+    assert any("containerd does not start" in e.message for e in broken.errors)

@@ -17,9 +17,10 @@ with ``config_path`` only; so does a ``configs.<registry>.tls`` table with ``con
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analyzer.mirrors.containerd_imports import load_with_imports
 from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.go_url import GoURLError, go_url_parse
 from analyzer.mirrors.hosts_toml import outside_api_warning, url_path
@@ -146,7 +147,19 @@ def parse_containerd_config(
             path,
             errors=(ConfigError(path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),),
         )
-    return containerd_config_from_doc(doc, path, scan_layout(text).line_of, version)
+    loaded = load_with_imports(path, doc, scan_layout(text).line_of)
+    names, _ = _v1_plugin_names(loaded.doc, path, lambda _: None, version)
+    section = _registry_section(loaded.doc, names)
+    # the file whose CRI section is in effect names the errors (an import may replace it)
+    source, line_of = loaded.origins.get(section[0] if section else "", (path, None))
+    parsed = containerd_config_from_doc(
+        loaded.doc, source, line_of or scan_layout(text).line_of, version
+    )
+    return replace(
+        parsed,
+        errors=(*loaded.errors, *parsed.errors),
+        warnings=(*loaded.warnings, *parsed.warnings),
+    )
 
 
 def containerd_config_from_doc(

@@ -9,6 +9,7 @@ registries on 127.0.0.1 are reached directly, and any other host is recorded and
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -167,6 +168,12 @@ def _cri_section(
     )
 
 
+def cri_plugin_section(directory: Path, registry: str = "") -> str:
+    """The CRI plugin's base settings (as ``start_containerd`` writes them) and ``registry``:
+    a whole section, for a file that replaces it through ``imports``."""
+    return _cri_section(None, directory, registry)
+
+
 def _short_directory(directory: Path) -> tuple[Path, bool]:
     """``directory``, or a fresh short one under /tmp when its socket path would be too long."""
     if len(str(directory / "containerd.sock.ttrpc")) < SOCKET_PATH_MAX:
@@ -181,11 +188,13 @@ def start_containerd(
     cri_config_path: Path | None = None,
     cri_registry: str | None = None,
     config_version: int = 2,
+    imports: tuple[Path, ...] = (),
 ) -> Containerd:
     """Start containerd with root, state and socket under ``directory``; wait until it answers.
     With ``cri_config_path`` the CRI plugin runs too, with that hosts directory; with
     ``cri_registry`` (the CRI registry tables, as TOML) it runs with that registry section.
-    ``config_version`` 1 writes a file without ``version``, its plugins named by ID."""
+    ``config_version`` 1 writes a file without ``version``, its plugins named by ID;
+    ``imports`` become the file's ``imports`` list."""
     cri = cri_config_path is not None or cri_registry is not None
     binaries = containerd_binaries()
     if binaries is None:
@@ -202,7 +211,9 @@ def start_containerd(
         plugins = tuple(name.rsplit(".", 1)[-1] for name in plugins)
     disabled = ", ".join(f'"{name}"' for name in plugins)
     config.write_text(
-        ("version = 2\n" if config_version >= 2 else "") + f'root = "{directory / "root"}"\n'
+        ("version = 2\n" if config_version >= 2 else "")
+        + (f"imports = {json.dumps([str(p) for p in imports])}\n" if imports else "")
+        + f'root = "{directory / "root"}"\n'
         f'state = "{base / "state"}"\n'
         f"disabled_plugins = [{disabled}]\n"
         "[grpc]\n"

@@ -21,7 +21,7 @@ import pytest
 
 from .comparison import disagreements
 from .conftest import skip_without_cri
-from .containerd import start_containerd
+from .containerd import cri_plugin_section, start_containerd
 from .lab import Lab
 from .registry import TrapProxy
 from .test_containerd_routes import Situation, assert_oracle_behaviour, reference_text
@@ -55,10 +55,13 @@ FORMS = (
 )
 
 
+IMPORTED = Form("imported-cri-section", 2, URI, False, "up")
+
+
 @pytest.fixture(scope="module")
 def world(lab: Lab, trap: TrapProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     built = World.build(lab, trap, tmp_path_factory.mktemp("catalogues"))
-    built.place(form.situation.placement for form in FORMS)
+    built.place(form.situation.placement for form in (*FORMS, IMPORTED))
     yield built
 
 
@@ -158,3 +161,42 @@ def test_tls_configs_with_config_path_stop_the_cri_plugin(
     assert not pulled.ok and "unknown service runtime.v1.ImageService" in pulled.output
     assert "`configs.tls` cannot be set when `config_path` is provided" in log
     assert any("`configs.tls` cannot be set" in e.message for e in config.errors), config.errors
+
+
+def test_an_imported_cri_section_replaces_the_main_files_registry(
+    world: World, trap: TrapProxy, tmp_path: Path
+) -> None:
+    """``imports``: mergeConfig replaces a plugin's section whole, so an imported file that
+    sets anything under the CRI plugin drops the main file's mirrors (the analyser once
+    called these images ``mirrored`` while containerd pulled from the upstream)."""
+    skip_without_cri()
+    from analyzer.mirrors import load_catalogues, load_mirror_config
+    from analyzer.reference import parse_image
+    from analyzer.route import route_image
+
+    form = IMPORTED
+    situation = form.situation
+    registry = _registry(world, form, tmp_path)
+    imported = tmp_path / "conf.d" / "cri.toml"
+    imported.parent.mkdir()
+    imported.write_text("version = 2\n" + cri_plugin_section(tmp_path / "containerd"))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'version = 2\nimports = ["{imported}"]\n' + registry)
+    config = load_mirror_config(
+        containerd_config=str(config_file), node_default=None, containerd_version="1.6"
+    )
+    reference = reference_text(world, situation)
+    m2 = world.servers["m2"].host
+    specs = [s for s in world.catalogue_specs() if not s.startswith(f"{m2}=")] + [f"{m2}=none"]
+    route = route_image(parse_image(reference), config, load_catalogues(specs))
+    daemon = start_containerd(
+        tmp_path / "containerd", trap_url=trap.url, cri_registry=registry, imports=(imported,)
+    )
+    try:
+        seen = world.pull(daemon, reference, tmp_path, situation.placement, cri=True)
+    finally:
+        daemon.stop()
+    assert_oracle_behaviour(world, situation, seen)
+    problems = disagreements(route, seen, world.upstream_host, world.observable)
+    assert not problems, f"{problems}\ncontainerd: {seen.describe()}\nanalyser: {route.to_dict()}"
+    assert any("is replaced whole" in w for w in config.warnings), config.warnings
