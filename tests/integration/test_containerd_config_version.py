@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.mirrors import MirrorConfig
+
 from .comparison import disagreements
 from .conftest import skip_without_cri
 from .containerd import cri_plugin_section, start_containerd
@@ -79,18 +81,23 @@ def _registry(world: World, form: Form, directory: Path) -> str:
     )
 
 
-@pytest.mark.parametrize("form", FORMS, ids=[f.id for f in FORMS])
-def test_the_section_read_follows_the_config_version(
-    world: World, trap: TrapProxy, form: Form, tmp_path: Path
-) -> None:
-    skip_without_cri()
+def _pull_and_compare(
+    world: World,
+    trap: TrapProxy,
+    tmp_path: Path,
+    form: Form,
+    header: str,
+    registry: str,
+    imports: tuple[Path, ...] = (),
+) -> MirrorConfig:
+    """Write ``header`` + ``registry`` as the config.toml the analyser reads (1.6 rules) and
+    containerd runs with; CRI-pull ``form``'s image; the route must be what containerd did."""
     from analyzer.mirrors import load_catalogues, load_mirror_config
     from analyzer.reference import parse_image
     from analyzer.route import route_image
 
-    registry = _registry(world, form, tmp_path)
     config_file = tmp_path / "config.toml"
-    config_file.write_text(("version = 2\n" if form.version >= 2 else "") + registry)
+    config_file.write_text(header + registry)
     config = load_mirror_config(
         containerd_config=str(config_file), node_default=None, containerd_version="1.6"
     )
@@ -104,6 +111,7 @@ def test_the_section_read_follows_the_config_version(
         trap_url=trap.url,
         cri_registry=registry,
         config_version=form.version,
+        imports=imports,
     )
     try:
         seen = world.pull(daemon, reference, tmp_path, situation.placement, cri=True)
@@ -112,6 +120,17 @@ def test_the_section_read_follows_the_config_version(
     assert_oracle_behaviour(world, situation, seen)
     problems = disagreements(route, seen, world.upstream_host, world.observable)
     assert not problems, f"{problems}\ncontainerd: {seen.describe()}\nanalyser: {route.to_dict()}"
+    return config
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.id for f in FORMS])
+def test_the_section_read_follows_the_config_version(
+    world: World, trap: TrapProxy, form: Form, tmp_path: Path
+) -> None:
+    skip_without_cri()
+    registry = _registry(world, form, tmp_path)
+    header = "version = 2\n" if form.version >= 2 else ""
+    config = _pull_and_compare(world, trap, tmp_path, form, header, registry)
     ignored = form.served == "up"
     assert any("is not read by containerd 1.6" in e.message for e in config.errors) is ignored
 
@@ -170,33 +189,10 @@ def test_an_imported_cri_section_replaces_the_main_files_registry(
     sets anything under the CRI plugin drops the main file's mirrors (the analyser once
     called these images ``mirrored`` while containerd pulled from the upstream)."""
     skip_without_cri()
-    from analyzer.mirrors import load_catalogues, load_mirror_config
-    from analyzer.reference import parse_image
-    from analyzer.route import route_image
-
-    form = IMPORTED
-    situation = form.situation
-    registry = _registry(world, form, tmp_path)
+    registry = _registry(world, IMPORTED, tmp_path)
     imported = tmp_path / "conf.d" / "cri.toml"
     imported.parent.mkdir()
     imported.write_text("version = 2\n" + cri_plugin_section(tmp_path / "containerd"))
-    config_file = tmp_path / "config.toml"
-    config_file.write_text(f'version = 2\nimports = ["{imported}"]\n' + registry)
-    config = load_mirror_config(
-        containerd_config=str(config_file), node_default=None, containerd_version="1.6"
-    )
-    reference = reference_text(world, situation)
-    m2 = world.servers["m2"].host
-    specs = [s for s in world.catalogue_specs() if not s.startswith(f"{m2}=")] + [f"{m2}=none"]
-    route = route_image(parse_image(reference), config, load_catalogues(specs))
-    daemon = start_containerd(
-        tmp_path / "containerd", trap_url=trap.url, cri_registry=registry, imports=(imported,)
-    )
-    try:
-        seen = world.pull(daemon, reference, tmp_path, situation.placement, cri=True)
-    finally:
-        daemon.stop()
-    assert_oracle_behaviour(world, situation, seen)
-    problems = disagreements(route, seen, world.upstream_host, world.observable)
-    assert not problems, f"{problems}\ncontainerd: {seen.describe()}\nanalyser: {route.to_dict()}"
+    header = f'version = 2\nimports = ["{imported}"]\n'
+    config = _pull_and_compare(world, trap, tmp_path, IMPORTED, header, registry, (imported,))
     assert any("is replaced whole" in w for w in config.warnings), config.warnings
