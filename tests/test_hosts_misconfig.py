@@ -204,3 +204,15 @@ def test_an_empty_port_is_the_scheme_default_not_an_unusable_host(tmp_path: Path
     first = config.hosts_for("docker.io").hosts[0]
     assert first.unusable is None
     assert route(tmp_path, "nginx:1") == "mirrored"
+
+
+def test_an_upper_case_scheme_is_a_host_named_after_it(tmp_path: Path) -> None:
+    """``HTTP://m:5001`` does not start with ``http``: containerd makes it
+    ``https://HTTP://m:5001``, whose host is ``HTTP:`` (port 443). containerd 1.6.20 sent
+    ``CONNECT HTTP:443`` there, then tried the next host; the analyser must not take that
+    uncatalogued name for a mirror that serves everything."""
+    hosts(tmp_path, "docker.io", f'[host."HTTP://m.example:5001"]\n[host."{M1}"]\n')
+    config = load_mirror_config(hosts_dirs=[str(tmp_path)], node_default=None)
+    first = config.hosts_for("docker.io").hosts[0]
+    assert first.host == "HTTP:" and first.unusable is not None
+    assert "read as a name" in first.unusable

@@ -323,10 +323,16 @@ def split_url(url: str) -> tuple[str, str, str] | str:
 
 def request_problem(url: str) -> str | None:
     """Why every request to a host written ``url`` fails (Go's HTTP client), or None."""
+    prefixed = with_default_scheme(url)
     try:
-        return go_url_parse(with_default_scheme(url)).request_problem()
+        parsed = go_url_parse(prefixed)
     except GoURLError:
         return None
+    if prefixed != url and "://" in url:
+        # "HTTP://m:5000" becomes https://HTTP://m:5000: the host is "HTTP:" (port 443), a
+        # scheme read as a host name, which no resolver answers
+        return f"its host is {parsed.host!r}, the scheme {url.partition(':')[0]!r} read as a name"
+    return parsed.request_problem()
 
 
 def no_scheme_warning(url: str) -> str | None:
