@@ -9,6 +9,7 @@ import pytest
 
 from analyzer.mirrors import load_catalogues, load_mirror_config
 from analyzer.mirrors.legacy_cri import legacy_hosts, parse_containerd_config
+from analyzer.mirrors.versions import parse_version
 from analyzer.reference import parse_image
 from analyzer.route import route_image
 
@@ -268,14 +269,17 @@ def test_the_cri_section_read_follows_the_config_version(
 
 def test_tls_configs_and_config_path_together_is_an_error() -> None:
     """ValidatePluginConfig (pkg/cri/config/config.go, v1.6.20): any configs.<host>.tls table
-    with config_path stops the CRI plugin (tests/integration/test_containerd_config_version.py)."""
-    parsed = parse_containerd_config(
+    with config_path stops the CRI plugin (tests/integration/test_containerd_config_version.py).
+    containerd 2.x's ValidateImageConfig (internal/cri/config/config.go v2.0.0) has no such
+    rule: there the same file is fine."""
+    text = (
         V2 + 'config_path = "/etc/containerd/certs.d"\n'
         '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".auth]\n'
         '  username = "u"\n'
-        '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".tls]\n',
-        "config.toml",
+        '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".tls]\n'
     )
+    assert not parse_containerd_config(text, "config.toml", parse_version("2.0")).errors
+    parsed = parse_containerd_config(text, "config.toml", parse_version("1.6"))
     (error,) = parsed.errors
     assert "`configs.tls` cannot be set when `config_path` is provided" in error.message
     assert error.line == 6
@@ -284,6 +288,7 @@ def test_tls_configs_and_config_path_together_is_an_error() -> None:
         '[plugins."io.containerd.grpc.v1.cri".registry.configs."quay.io".auth]\n'
         '  username = "u"\n',
         "config.toml",
+        parse_version("1.6"),
     )
     assert not auth_only.errors
 
@@ -320,6 +325,31 @@ def test_imports_replace_plugin_sections_whole(
     route = route_image(parse_image("nginx:1"), config, load_catalogues([]))
     assert (route.status == "mirrored") is mirrored
     assert any("replaced whole" in w for w in config.warnings) is not mirrored
+    # containerd 2.x's mergeConfig (v2.0.0) no longer replaces plugin sections: mergo merges
+    # them key by key, so the main file's registry settings stay
+    v2 = load_mirror_config(containerd_config=main, node_default=None, containerd_version="2.0")
+    assert route_image(parse_image("nginx:1"), v2, load_catalogues([])).status == "mirrored"
+    assert not any("replaced whole" in w for w in v2.warnings)
+
+
+def test_imports_under_containerd_2_merge_tables_and_warn_on_arrays(tmp_path: Path) -> None:
+    (tmp_path / "conf.d").mkdir()
+    write(
+        tmp_path / "conf.d" / "x.toml",
+        f'version = 2\n{_CRI}.registry.mirrors."docker.io"]\n  endpoint = ["https://n.example"]\n'
+        f'{_CRI}.registry.mirrors."quay.io"]\n  endpoint = ["https://q.example"]\n',
+    )
+    main = write(
+        tmp_path / "config.toml",
+        'version = 2\nimports = ["conf.d/x.toml"]\n'
+        f'{_CRI}.registry.mirrors."docker.io"]\n  endpoint = ["https://m.example"]\n',
+    )
+    config = load_mirror_config(containerd_config=main, node_default=None, containerd_version="2.0")
+    hosts = {
+        name: [h.host for h in config.hosts_for(name).hosts] for name in ("docker.io", "quay.io")
+    }
+    assert hosts["docker.io"][0] == "n.example" and hosts["quay.io"][0] == "q.example"
+    assert any("may join the two arrays" in w for w in config.warnings)
 
 
 def test_imports_chain_cycle_and_missing_file(tmp_path: Path) -> None:

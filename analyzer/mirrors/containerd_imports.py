@@ -8,6 +8,10 @@ then its ``imports`` breadth-first, each file once (``loaded``): an import with 
 replaces each plugin's section **whole** with the later file's: an imported
 ``[plugins."io.containerd.grpc.v1.cri"]`` that sets anything at all drops the main file's
 registry settings (proven against 1.6.20, tests/integration/test_containerd_config_version.py).
+containerd 2.x (cmd/containerd/server/config/config.go v2.0.0 ``mergeConfig``) dropped that
+replacement: its ``mergo.Merge`` merges plugin tables key by key, a later value overriding an
+earlier one; so does the analyser for 2.x, and where both files set the same array (which
+2.x's slice transformer may join) it warns that the later one is used. 2.x was not run here.
 A later file's non-zero ``version`` overrides the earlier one (``mergo.WithOverride``).
 """
 
@@ -51,8 +55,11 @@ def _resolve(parent: str, imports: list[Any]) -> list[str]:
     return out
 
 
-def load_with_imports(path: str, doc: dict[str, Any], line_of: LineOf) -> Loaded:
-    """``doc`` (the main file, already parsed) merged with every file it imports."""
+def load_with_imports(
+    path: str, doc: dict[str, Any], line_of: LineOf, whole_sections: bool = True
+) -> Loaded:
+    """``doc`` (the main file, already parsed) merged with every file it imports: plugin
+    sections replaced whole (containerd 1.x, ``whole_sections``) or merged key by key (2.x)."""
     imports = doc.get("imports")
     raw = doc.get("plugins")
     plugins: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -85,11 +92,17 @@ def load_with_imports(path: str, doc: dict[str, Any], line_of: LineOf) -> Loaded
         layout = scan_layout(text)
         more_plugins = imported.get("plugins")
         for key, section in (more_plugins if isinstance(more_plugins, dict) else {}).items():
-            if key in merged["plugins"] and _has_registry(merged["plugins"][key]):
+            earlier = merged["plugins"].get(key)
+            if not whole_sections and isinstance(earlier, dict) and isinstance(section, dict):
+                merged["plugins"][key] = _merged(earlier, section, f"{current}: {key}", warnings)
+                if _has_registry(section):  # its lines name the registry settings now
+                    origins[key] = (current, layout.line_of)
+                continue
+            if key in merged["plugins"] and _has_registry(earlier):
                 warnings.append(
                     f'{origins[key][0]}: [plugins."{key}"] is replaced whole by the one in '
-                    f"{current} (containerd's imports replace a plugin's section, they do not "
-                    "merge it): its registry settings are not used"
+                    f"{current} (containerd 1.x's imports replace a plugin's section, they do "
+                    "not merge it): its registry settings are not used"
                 )
             merged["plugins"][key] = section
             origins[key] = (current, layout.line_of)
@@ -98,6 +111,26 @@ def load_with_imports(path: str, doc: dict[str, Any], line_of: LineOf) -> Loaded
     if not merged["version"]:
         merged.pop("version")
     return Loaded(merged, origins, tuple(errors), tuple(warnings))
+
+
+def _merged(
+    earlier: dict[str, Any], later: dict[str, Any], where: str, warnings: list[str]
+) -> dict[str, Any]:
+    """``later`` merged into a copy of ``earlier`` as containerd 2.x's ``mergo.Merge`` with
+    ``WithOverride`` does: tables key by key, any other value of ``later`` replacing it."""
+    out = dict(earlier)
+    for name, value in later.items():
+        before = out.get(name)
+        if isinstance(before, dict) and isinstance(value, dict):
+            out[name] = _merged(before, value, f"{where}.{name}", warnings)
+            continue
+        if isinstance(before, list) and isinstance(value, list) and before != value:
+            warnings.append(
+                f"{where}.{name} is set by an earlier file too: containerd 2.x may join the two "
+                "arrays; the later one is used here"
+            )
+        out[name] = value
+    return out
 
 
 def _has_registry(section: Any) -> bool:

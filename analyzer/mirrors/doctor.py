@@ -78,7 +78,7 @@ def diagnose(
     for root in roots:
         findings.extend(_root(root, version, only))
     if containerd_config is not None:
-        findings.extend(_containerd_config(containerd_config, bool(roots)))
+        findings.extend(_containerd_config(containerd_config, bool(roots), version))
     if k3s_registries is not None:
         findings.extend(_k3s_registries(k3s_registries))
     return tuple(findings)
@@ -354,7 +354,9 @@ def _daocloud_fix(registry: str, daocloud: Mapping[str, str]) -> str:
     return f"DaoCloud has no subdomain for {registry}: remove this host"
 
 
-def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
+def _containerd_config(
+    path: str, has_roots: bool, containerd: ContainerdVersion
+) -> Iterator[Finding]:
     read = _read(path)
     if read is None:
         return
@@ -370,8 +372,10 @@ def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
             continue
         registry = plugin["registry"]
         line = layout.line_of(("plugins", key, "registry"))
-        if key == _V1_KEY and isinstance(version, int) and version <= 1:
-            # containerd 1.x: Decode keys a version-1 file's sections by plugin ID (cri)
+        if key == _V1_KEY and containerd.is_v1 and isinstance(version, int) and version <= 1:
+            # containerd 1.x: Decode keys a version-1 file's sections by plugin ID (cri);
+            # 2.x migrates such a file and keeps a key that is already a URI
+            # (cmd/containerd/server/config/config.go v2.0.0 v1MigratePluginName)
             yield _finding(
                 path,
                 line,
@@ -418,7 +422,9 @@ def _containerd_config(path: str, has_roots: bool) -> Iterator[Finding]:
             if isinstance(configs, dict)
             else []
         )
-        if registry.get("config_path") and tls_hosts:
+        # containerd 1.x only (pkg/cri/config/config.go v1.6.20 ValidatePluginConfig); 2.x's
+        # ValidateImageConfig only warns that configs are deprecated
+        if containerd.is_v1 and registry.get("config_path") and tls_hosts:
             yield _finding(
                 path,
                 layout.line_of(("plugins", key, "registry", "configs", tls_hosts[0], "tls"))

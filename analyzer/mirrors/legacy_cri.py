@@ -147,7 +147,7 @@ def parse_containerd_config(
             path,
             errors=(ConfigError(path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),),
         )
-    loaded = load_with_imports(path, doc, scan_layout(text).line_of)
+    loaded = load_with_imports(path, doc, scan_layout(text).line_of, version.is_v1)
     names, _ = _v1_plugin_names(loaded.doc, path, lambda _: None, version)
     section = _registry_section(loaded.doc, names)
     # the file whose CRI section is in effect names the errors (an import may replace it)
@@ -226,8 +226,9 @@ def containerd_config_from_doc(
         )
         mirrors = {}
     tls_host = _tls_config_host(registry.get("configs"))
-    if config_path and tls_host is not None:
-        # ValidatePluginConfig (pkg/cri/config/config.go, v1.6.20): a TLS table at all
+    if version.is_v1 and config_path and tls_host is not None:
+        # ValidatePluginConfig (pkg/cri/config/config.go, v1.6.20): a TLS table at all;
+        # containerd 2.x (internal/cri/config ValidateImageConfig) has no such rule
         errors.append(
             ConfigError(
                 path,
