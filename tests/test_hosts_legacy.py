@@ -371,3 +371,54 @@ def test_imports_chain_cycle_and_missing_file(tmp_path: Path) -> None:
         containerd_config=missing, node_default=None, containerd_version="1.6"
     )
     assert any("containerd does not start" in e.message for e in broken.errors)
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "why"),
+    [
+        # pkg/cri/config/config.go ValidatePluginConfig (1.6.20; 2.x ValidateImageConfig)
+        (
+            V2 + 'config_path = "/etc/containerd/certs.d"\n'
+            f'{_CRI}.registry.mirrors."docker.io"]\n  endpoint = ["https://m.example"]\n',
+            "2.0",
+            "its CRI plugin does not load: `mirrors` and `config_path` are both set",
+        ),
+        (
+            V2 + 'config_path = "/etc/containerd/certs.d"\n'
+            f'{_CRI}.registry.configs."quay.io".tls]\n  insecure_skip_verify = true\n',
+            "1.6",
+            "its CRI plugin does not load: `configs.quay.io.tls` and `config_path`",
+        ),
+        # services/server/config/config.go ValidateV2 (1.6.20): containerd does not start
+        (
+            'version = 2\n[plugins.cri.registry.mirrors."docker.io"]\n'
+            '  endpoint = ["https://m.example"]\n',
+            "1.6",
+            'config.toml: invalid plugin key URI "cri"',
+        ),
+        # LoadConfig: an import that cannot be loaded stops containerd
+        ('version = 2\nimports = ["nowhere.toml"]\n', "1.6", "imported"),
+    ],
+    ids=["mirrors-and-config-path", "tls-and-config-path", "short-plugin-key", "missing-import"],
+)
+def test_a_node_whose_containerd_does_not_start_blocks_every_image(
+    tmp_path: Path, text: str, version: str, why: str
+) -> None:
+    """Every image is blocked, with the reason, whatever the hosts directory or mirrors say
+    (they were read as if the file worked: "mirrored" on a node that pulls nothing)."""
+    hosts = tmp_path / "certs.d" / "docker.io"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text('[host."https://m.example"]\n')
+    main = write(tmp_path / "config.toml", text)
+    config = load_mirror_config(
+        containerd_config=main,
+        hosts_dirs=[str(tmp_path / "certs.d")],
+        node_default=None,
+        containerd_version=version,
+    )
+    assert config.errors
+    catalogues = load_catalogues(["m.example=all"])
+    for image in ("nginx:1", "quay.io/a/b:1"):
+        route = route_image(parse_image(image), config, catalogues)
+        assert route.status == "blocked", (image, route)
+        assert why in (route.reason or ""), route.reason

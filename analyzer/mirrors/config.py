@@ -22,7 +22,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from analyzer.mirrors.answers import Answers
-from analyzer.mirrors.containerd_runtimes import EmbeddedRuntime, HostsDirRuntime, LegacyCriRuntime
+from analyzer.mirrors.containerd_runtimes import (
+    EmbeddedRuntime,
+    HostsDirRuntime,
+    LegacyCriRuntime,
+    StoppedRuntime,
+)
 from analyzer.mirrors.embedded import daocloud_mirror_config
 from analyzer.mirrors.hosts_dir import HostsRoot, candidate_names, scan_root, split_roots
 from analyzer.mirrors.legacy_cri import (
@@ -362,6 +367,8 @@ def load_mirror_config(
     )
     description = description.replace(_ROOTS, _roots_description(roots))
     runtimes: list[MirrorRuntime] = list(first)
+    if containerd is not None and containerd.stopped is not None:
+        runtimes.insert(0, StoppedRuntime(containerd, containerd.stopped))
     if roots:
         runtimes.append(HostsDirRuntime(roots, located.origin))
     if containerd is not None and containerd.mirrors:

@@ -157,3 +157,29 @@ class EmbeddedRuntime:
 
     def configured(self) -> tuple[RegistryHosts, ...]:
         return tuple(self.registries.values())
+
+
+class StoppedRuntime:
+    """A node whose containerd, or its CRI plugin, does not start with its ``config.toml``
+    (``ContainerdConfig.stopped``): the kubelet pulls nothing, so every image is blocked,
+    whatever the hosts directory or mirrors say. Asked first."""
+
+    origin = "containerd-config"
+    by_reference = False
+    errors: tuple[ConfigError, ...] = ()  # the file's own errors say it, once
+    warnings: tuple[str, ...] = ()
+
+    def __init__(self, config: ContainerdConfig, why: str) -> None:
+        self.config = config
+        self.why = why
+
+    def hosts_for(self, ref: ImageRef) -> RegistryHosts | None:
+        return RegistryHosts(
+            ref.domain, (upstream_host(ref.domain),), self.origin, self.config.file, fatal=self.why
+        )
+
+    def configured_name(self, ref: ImageRef) -> str:
+        return ref.domain
+
+    def configured(self) -> tuple[RegistryHosts, ...]:
+        return ()

@@ -10,8 +10,9 @@ Legacy mirrors (``registryEndpoints``/``registryHosts`` in CRI's image_pull.go):
 ``/custom/<repository>/…``, and ``https://host/`` asks ``/<repository>/…``), exactly as a
 hosts.toml host with ``override_path = true``; the registry's default host
 is appended unless an endpoint's host is the registry name itself. Setting both ``mirrors``
-and ``config_path`` stops the CRI plugin from loading: reported as an error, and analysed
-with ``config_path`` only; so does a ``configs.<registry>.tls`` table with ``config_path``.
+and ``config_path`` stops the CRI plugin from loading, and so does a
+``configs.<registry>.tls`` table with ``config_path`` (1.x): reported as an error, and the
+file's ``stopped`` says why no pull works (every image is blocked, ``StoppedRuntime``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ class ContainerdConfig:
     mirrors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # registry -> endpoints
     errors: tuple[ConfigError, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: why no pull works on a node with this file (containerd or its CRI plugin does not
+    #: start), or None: every image is then blocked (``StoppedRuntime``)
+    stopped: str | None = None
 
 
 def _registry_section(
@@ -83,8 +87,9 @@ def _v1_plugin_names(
     path: str,
     line_of: Callable[[Sequence[str]], int | None],
     version: ContainerdVersion,
-) -> tuple[tuple[str, ...], list[ConfigError]]:
-    """The CRI plugin sections containerd ``version`` reads, and why others are not read.
+) -> tuple[tuple[str, ...], list[ConfigError], bool]:
+    """The CRI plugin sections containerd ``version`` reads, why others are not read, and
+    whether containerd refuses to start with the file.
 
     containerd 1.x keys a plugin's section by its ID (``cri``) in a file without ``version``
     or with ``version = 1``, by its URI (``io.containerd.grpc.v1.cri``) from ``version = 2``
@@ -102,20 +107,24 @@ def _v1_plugin_names(
         or not isinstance(declared, int)
         or isinstance(declared, bool)
     ):
-        return PLUGIN_NAMES, []
+        return PLUGIN_NAMES, [], False
     if declared <= 1:
-        return (V1_PLUGIN,), [
-            ConfigError(
-                path,
-                line_of(("plugins", name, "registry")),
-                f'[plugins."{name}".registry] is not read by containerd {version}: the file '
-                "has no `version = 2`, so its plugin sections are named by ID "
-                f"([plugins.{V1_PLUGIN}]); its config_path and mirrors are ignored (add "
-                "`version = 2` at the top)",
-            )
-            for name in PLUGIN_NAMES
-            if name != V1_PLUGIN and _has_registry(plugins, name)
-        ]
+        return (
+            (V1_PLUGIN,),
+            [
+                ConfigError(
+                    path,
+                    line_of(("plugins", name, "registry")),
+                    f'[plugins."{name}".registry] is not read by containerd {version}: the file '
+                    "has no `version = 2`, so its plugin sections are named by ID "
+                    f"([plugins.{V1_PLUGIN}]); its config_path and mirrors are ignored (add "
+                    "`version = 2` at the top)",
+                )
+                for name in PLUGIN_NAMES
+                if name != V1_PLUGIN and _has_registry(plugins, name)
+            ],
+            False,
+        )
     errors = [
         ConfigError(
             path,
@@ -126,7 +135,7 @@ def _v1_plugin_names(
         for key in plugins
         if len(key.split(".")) < 4
     ]
-    return (V2_PLUGIN,), errors
+    return (V2_PLUGIN,), errors, bool(errors)
 
 
 def read_containerd_config(path: str, version: ContainerdVersion = NEWEST) -> ContainerdConfig:
@@ -148,7 +157,7 @@ def parse_containerd_config(
             errors=(ConfigError(path, syntax_error_line(exc, text), f"not valid TOML: {exc}"),),
         )
     loaded = load_with_imports(path, doc, scan_layout(text).line_of, version.is_v1)
-    names, _ = _v1_plugin_names(loaded.doc, path, lambda _: None, version)
+    names, _, _ = _v1_plugin_names(loaded.doc, path, lambda _: None, version)
     section = _registry_section(loaded.doc, names)
     # the file whose CRI section is in effect names the errors (an import may replace it)
     source, line_of = loaded.origins.get(section[0] if section else "", (path, None))
@@ -159,6 +168,11 @@ def parse_containerd_config(
         parsed,
         errors=(*loaded.errors, *parsed.errors),
         warnings=(*loaded.warnings, *parsed.warnings),
+        stopped=(
+            loaded.errors[0].message.removesuffix(", so no pull works")
+            if loaded.errors
+            else parsed.stopped
+        ),
     )
 
 
@@ -171,12 +185,18 @@ def containerd_config_from_doc(
     """What a parsed ``config.toml`` says to containerd ``version``; ``line_of`` gives the
     line of a key path (a ``config.toml`` merged from other files, such as kind's patches,
     names their lines)."""
-    names, errors = _v1_plugin_names(doc, path, line_of, version)
+    names, errors, refused = _v1_plugin_names(doc, path, line_of, version)
+    stopped = (
+        f"containerd does not start with {path}: {errors[0].message.partition(':')[0]}"
+        if refused
+        else None
+    )
     section = _registry_section(doc, names)
     if section is None:
         return ContainerdConfig(
             path,
             errors=tuple(errors),
+            stopped=stopped,
             warnings=(
                 f"{path}: no registry section: containerd 1.x uses no hosts directory and no "
                 f"mirrors; containerd 2.2+ reads {V2_DEFAULT_CONFIG_PATH}",
@@ -221,8 +241,12 @@ def containerd_config_from_doc(
                 path,
                 line_of((*where, "mirrors")),
                 "`mirrors` cannot be set when `config_path` is provided: containerd's CRI plugin "
-                "refuses to load (kubelet cannot pull at all); analysed with config_path only",
+                "refuses to load (kubelet cannot pull at all); every image is blocked until "
+                "one of them is removed",
             )
+        )
+        stopped = stopped or (
+            f"its CRI plugin does not load: `mirrors` and `config_path` are both set in {path}"
         )
         mirrors = {}
     tls_host = _tls_config_host(registry.get("configs"))
@@ -238,6 +262,10 @@ def containerd_config_from_doc(
                 f"<config_path>/{tls_host}/hosts.toml (ca, client, skip_verify)",
             )
         )
+        stopped = stopped or (
+            f"its CRI plugin does not load: `configs.{tls_host}.tls` and `config_path` are "
+            f"both set in {path}"
+        )
     if config_path is None and not mirrors:
         warnings.append(
             f'{path}: [plugins."{plugin}".registry] sets neither config_path '
@@ -251,6 +279,7 @@ def containerd_config_from_doc(
         mirrors=mirrors,
         errors=tuple(errors),
         warnings=tuple(warnings),
+        stopped=stopped,
     )
 
 

@@ -150,6 +150,7 @@ def test_a_section_named_by_id_in_a_version_2_file_stops_containerd(
     with pytest.raises(RuntimeError, match='invalid plugin key URI "cri"'):
         start_containerd(tmp_path / "containerd", trap_url=trap.url, cri_registry=registry)
     assert any("does not start" in e.message for e in config.errors), config.errors
+    assert _route_status(world, config) == "blocked"  # nothing pulls on such a node
 
 
 def test_tls_configs_with_config_path_stop_the_cri_plugin(
@@ -180,6 +181,18 @@ def test_tls_configs_with_config_path_stop_the_cri_plugin(
     assert not pulled.ok and "unknown service runtime.v1.ImageService" in pulled.output
     assert "`configs.tls` cannot be set when `config_path` is provided" in log
     assert any("`configs.tls` cannot be set" in e.message for e in config.errors), config.errors
+    assert _route_status(world, config) == "blocked"  # as the kubelet's pull failed
+
+
+def _route_status(world: World, config: object) -> str:
+    """The analyser's status for the image these tests pull."""
+    from analyzer.mirrors import MirrorConfig, load_catalogues
+    from analyzer.reference import parse_image
+    from analyzer.route import route_image
+
+    assert isinstance(config, MirrorConfig)
+    ref = parse_image(f"{world.upstream_host}/oracle/anything:v1")
+    return route_image(ref, config, load_catalogues([])).status
 
 
 def test_an_imported_cri_section_replaces_the_main_files_registry(
