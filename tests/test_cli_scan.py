@@ -115,6 +115,21 @@ def test_partial_can_fail_the_gate_and_min_coverage_too() -> None:
     assert report["summary"]["coverage_percent"] < 95
 
 
+def test_repeated_fail_on_adds_up() -> None:
+    # a second --fail-on used to replace the first: "--fail-on fallback --fail-on blocked"
+    # gated on blocked alone and passed the fixtures' fallbacks
+    for order in (("fallback", "blocked"), ("blocked", "fallback")):
+        code, report = scan_json("--fail-on", order[0], "--fail-on", order[1])
+        assert code == 1, report["policy"]
+        assert report["policy"]["fail_on"] == ["blocked", "fallback"]
+    result = run(str(MANIFESTS), "--fail-on", "blocked", "--fail-on", "")
+    assert result.exit_code == 2
+    assert "--fail-on is empty" in result.stderr
+    result = run(str(MANIFESTS), "--fail-on", "none", "--fail-on", "fallback")
+    assert result.exit_code == 2
+    assert "cannot be combined" in result.stderr
+
+
 def test_embedded_defaults_when_nothing_is_configured() -> None:
     result = run(str(MANIFESTS))
     assert "embedded DaoCloud defaults" in result.stdout

@@ -53,12 +53,12 @@ def scan_command(
     output: Optional[str] = typer.Option(  # noqa: UP045
         None, "--output", "-o", help="Write the report to this file instead of stdout."
     ),
-    fail_on: Optional[str] = typer.Option(  # noqa: UP045
+    fail_on: Optional[list[str]] = typer.Option(  # noqa: UP045
         None,
         "--fail-on",
         help=(
-            "Comma-separated statuses that fail the gate, or 'none'. "
-            "[default: fallback,blocked,invalid,misconfigured]"
+            "Comma-separated statuses that fail the gate (repeatable: they add up), or "
+            "'none'. [default: fallback,blocked,invalid,misconfigured]"
         ),
         show_default=False,
     ),
@@ -126,7 +126,7 @@ def scan_command(
         include_indirect="indirect" in settings_flags.includes("scan", include, settings),
         ignore=tuple(settings_flags.ignore_patterns("scan", ignore, ignore_file, settings)),
         policy=_policy(
-            settings_flags.split(fail_on) if fail_on is not None else settings.fail_on,
+            _fail_on(fail_on) if fail_on is not None else settings.fail_on,
             min_coverage if min_coverage is not None else settings.min_coverage,
         ),
         probe=probe if probe is not None else bool(settings.probe),
@@ -172,6 +172,20 @@ def _run(scan_options: ScanOptions) -> Report:
     finally:
         if progress:
             progress.done()
+
+
+def _fail_on(values: list[str]) -> list[str]:
+    """Every ``--fail-on`` value's statuses: a second ``--fail-on`` adds to the first (the
+    last alone would drop what the first asked for, and pass a gate it should fail)."""
+    statuses: list[str] = []
+    for value in values:
+        parts = settings_flags.split(value)
+        if not parts:
+            raise _usage(
+                "--fail-on is empty: give statuses, or 'none' to gate on --min-coverage alone"
+            )
+        statuses += parts
+    return statuses
 
 
 def _policy(fail_on: Sequence[str] | None, min_coverage: float | None) -> Policy:
