@@ -203,6 +203,28 @@ def test_manifest_values_reach_the_terminal_escaped(tmp_path: Path) -> None:
         assert not TERMINAL_CONTROL.search(out), (args, out)
 
 
+@example("x\n::error::y")
+@given(HOSTILE)
+def test_table_rows_are_not_split_by_a_value(text: str) -> None:
+    # a line feed in a file name started a line of its own in the USED IN column, and a CI
+    # runner reads a line that starts with ``::`` as a command
+    out = rendered(hostile_report(text), "table")
+    assert "\n::" not in out and not out.startswith("::"), out
+
+
+def test_a_file_name_with_a_line_feed_starts_no_line(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "x\n::error::y.yaml").write_text(
+        "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: a, image: quay.io/x/y:1}\n---\nkind: [\n"
+    )  # a use, a warning (no apiVersion) and an error, each naming the file
+    for args in (["scan"], ["images", "-f", "table"], ["request"], ["rewrite"]):
+        out = terminal(args[0], str(folder), *args[1:])
+        assert "::error::y.yaml" in out, (args, out)
+        assert "\n::" not in out, (args, out)
+
+
 def test_hosts_toml_strings_reach_the_terminal_escaped(tmp_path: Path) -> None:
     root = tmp_path / "certs.d/docker.io"
     root.mkdir(parents=True)

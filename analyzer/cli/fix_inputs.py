@@ -110,7 +110,7 @@ def read_inputs(
     if sources is None:
         return SourceResult(tuple(extra), (), 0, 0), bad
     for error in sources.errors:
-        say(f"coverage {command}: {error}", err=True)
+        say(f"coverage {command}: {error}", err=True, line=True)
     merged = SourceResult(
         sources.uses + tuple(extra), sources.errors, sources.files_read, sources.files_skipped
     )
@@ -167,9 +167,9 @@ def load_inputs(
         runtime=mirror.files,
     )
     for error in mirror_config.errors:
-        say(f"coverage {command}: config error: {error}", err=True)
+        say(f"coverage {command}: config error: {error}", err=True, line=True)
     for warning in mirror_config.warnings:
-        say(f"coverage {command}: warning: {warning}", err=True)
+        say(f"coverage {command}: warning: {warning}", err=True, line=True)
     sources, bad = read_inputs(paths, images, command, Reading.chosen(settings, helm_arg))
     report = build_report(
         sources, mirror_config, catalogues, include_indirect=include_indirect, ignore=patterns

@@ -120,9 +120,9 @@ def images_command(
         for line in render_table(listed, explain_rules=explain_rules):
             say(line)
         for error in errors:
-            say(str(error), err=True)
+            say(str(error), err=True, line=True)
         for warning in warnings:
-            say(f"warning: {warning}", err=True)
+            say(f"warning: {warning}", err=True, line=True)
         say(_summary(scan.files_read, scan.files_skipped, errors, warnings, uses), err=True)
     if scan.files_read == 0:
         say("coverage images: nothing could be read", err=True)
@@ -162,7 +162,7 @@ def _rows(uses: Iterable[ImageUse], explain_rules: bool) -> Iterator[tuple[str, 
 
     for use in uses:
         yield tuple(
-            printable(cell)
+            printable(cell, line=True)
             for cell in (
                 use.pull_ref or use.raw or '""',
                 use.use_class,

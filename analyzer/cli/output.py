@@ -27,11 +27,14 @@ from analyzer.formats.textgrid import printable
 OUTPUT_ERROR = 2
 
 
-def say(text: str = "", *, err: bool = False, raw: bool = False, nl: bool = True) -> None:
+def say(
+    text: str = "", *, err: bool = False, raw: bool = False, nl: bool = True, line: bool = False
+) -> None:
     """Print ``text`` and a newline (unless not ``nl``) on stdout (or stderr with ``err``);
-    terminal control characters escaped unless ``raw``. Raises ``typer.Exit(2)`` when stdout
+    terminal control characters escaped unless ``raw`` (line feeds too with ``line``: text
+    meant as one line, such as an error naming a file). Raises ``typer.Exit(2)`` when stdout
     cannot be written; a failing stderr is ignored (there is nowhere left to say anything)."""
-    shown = text if raw else printable(text)
+    shown = text if raw else printable(text, line=line)
     stream = sys.stderr if err else sys.stdout
     try:
         _write(stream, shown + ("\n" if nl else ""))

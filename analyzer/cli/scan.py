@@ -157,7 +157,7 @@ def _run(scan_options: ScanOptions) -> Report:
     from analyzer.mirrors.errors import OptionError
 
     def warn(note: str) -> None:
-        say(f"coverage scan: {note}", err=True)
+        say(f"coverage scan: {note}", err=True, line=True)
 
     progress = ProgressLine.on_terminal("scanning {count}: {what}")
     try:

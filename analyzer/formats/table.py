@@ -52,7 +52,7 @@ _SGR = {
 
 def render(report: Report, out: TextIO, *, color: bool = False) -> None:
     for line in lines(report, color=color, width=line_width(out)):
-        line = printable(line, keep_colour=color)
+        line = printable(line, keep_colour=color, line=True)
         out.write(line + "\n")
 
 

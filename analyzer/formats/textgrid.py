@@ -16,16 +16,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def printable(text: str, *, keep_colour: bool = False) -> str:
+def printable(text: str, *, keep_colour: bool = False, line: bool = False) -> str:
     """``text`` safe for a terminal or a CI log: control characters from manifests (an
     ``image: "x\\e[2J"`` would clear the screen) are shown escaped, as Python writes them.
-    With ``keep_colour`` the colour codes this program adds (SGR sequences) stay."""
+    With ``keep_colour`` the colour codes this program adds (SGR sequences) stay. With
+    ``line`` (text meant as one line: a table row, a cell, an error) a line feed is escaped
+    too: one from a file name would start a line of its own, which a CI runner reads as a
+    command (``::error::...`` in GitHub Actions)."""
     if keep_colour:
         parts = _SGR.split(text)
         codes = _SGR.findall(text)
-        escaped = [printable(part) for part in parts]
+        escaped = [printable(part, line=line) for part in parts]
         return "".join(p + c for p, c in zip(escaped, [*codes, ""], strict=True))
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    shown = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    return shown.replace("\n", "\\n") if line else shown
 
 
 def clip(text: str, width: int, *, keep_end: bool = False) -> str:
