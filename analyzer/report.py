@@ -83,12 +83,16 @@ class Advice(Frozen):
     ignore: str  # the --ignore pattern that accepts the image from upstream
     line: str | None = None  # the whitelist line to request (action "request")
     host: str | None = None  # the mirror host the advice is about
+    upstream: bool = True  # False: blocked, the --ignore alternative does not apply
 
     def __post_init__(self) -> None:  # no URL's password in the advice shown
         object.__setattr__(self, "text", redact_text(self.text))
 
     def sentence(self) -> str:
-        """The whole advice on one line, the ``--ignore`` alternative last."""
+        """The whole advice on one line, the ``--ignore`` alternative last (none for an
+        image that cannot come from upstream either: ``--ignore`` does not pass it)."""
+        if not self.upstream:
+            return f"{self.text.rstrip('.')}; the upstream is not reachable either."
         return (
             f"{self.text.rstrip('.')}; or --ignore {self.ignore} if it is meant to come "
             "from upstream."

@@ -49,11 +49,32 @@ def image_result(
     else:
         routed = [(ref, route(ref, config, catalogues)) for ref in spellings]
         ref, chosen = min(routed, key=_urgency)
-    return ImageResult(
-        ref=ref,
-        route=chosen,
-        uses=uses,
-        ignored=ignored is not None and all(ignored.matches(r) for r in spellings),
+    matched = ignored is not None and all(ignored.matches(r) for r in spellings)
+    if matched and chosen.status == "blocked":  # --ignore accepts upstream pulls: none here
+        chosen = _with_warning(chosen, f"{ref.name}: {IGNORE_BLOCKED}")
+        matched = False
+    return ImageResult(ref=ref, route=chosen, uses=uses, ignored=matched)
+
+
+#: why a blocked image stays failing though an --ignore pattern matches it
+IGNORE_BLOCKED = (
+    "--ignore matches this image but does not apply: it accepts an image from upstream, "
+    "and a blocked image comes from nowhere (the pull fails)"
+)
+
+
+def _with_warning(route: Route, warning: str) -> Route:
+    return Route(
+        route.image,
+        route.registry,
+        route.status,
+        route.resolve_host,
+        route.content_host,
+        route.hosts_file,
+        route.attempts,
+        (*route.warnings, warning),
+        route.reason,
+        route.stands_for,
     )
 
 

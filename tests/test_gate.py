@@ -133,6 +133,31 @@ def test_an_invalid_container_image_still_fails(tmp_path: Path) -> None:
 # -- options that mean nothing are errors ----------------------------------------------------------
 
 
+def test_ignore_does_not_pass_a_blocked_image(tmp_path: Path) -> None:
+    # --ignore accepts an image from upstream; a blocked image comes from nowhere (here the
+    # registry's server is replaced by a mirror that holds nothing), yet "--ignore", which
+    # the how-to-fix line itself offered, made the gate say "PASS: nothing is blocked"
+    hosts = tmp_path / "certs.d" / "docker.io"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text('server = "https://hub-cache.example"\n[host]\n')
+    pod = _write(tmp_path, "pod.yaml", MIRRORED_POD)
+    common = (str(pod), "--hosts-dir", str(tmp_path / "certs.d"), "-f", "json")
+    common += ("--catalog", "hub-cache.example=none")
+    result = run(*common)
+    assert result.exit_code == 1
+    image = json.loads(result.stdout)["images"][0]
+    assert image["status"] == "blocked"
+    assert "--ignore" not in image["advice"]["text"]  # it would not pass the gate
+    result = run(*common, "--ignore", "docker.io/library/**")
+    assert result.exit_code == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["passed"] is False
+    assert report["summary"]["ignored"] == 0
+    (image,) = report["images"]
+    assert image["ignored"] is False
+    assert any("--ignore matches this image but does not apply" in w for w in image["warnings"])
+
+
 def test_an_empty_fail_on_is_a_usage_error() -> None:
     result = run(str(MANIFESTS), "--fail-on", "")
     assert result.exit_code == 2

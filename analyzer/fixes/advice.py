@@ -7,7 +7,8 @@ still not used (the route's reason), a mirror that holds it but may not resolve 
 (``registries.conf`` ``pull-from-mirror = "digest-only"``, ``mirror-by-digest-only``; or by
 tag only), a mirror that serves another registry only, or a hosts file containerd cannot
 use. Every advice ends with the ``--ignore`` pattern, for an image
-that is meant to come from upstream.
+that is meant to come from upstream, except for a blocked image (the pull fails: no
+upstream serves it, and ``--ignore`` does not pass it).
 """
 
 from __future__ import annotations
@@ -70,7 +71,16 @@ def _mirror_form_advice(result: ImageResult, form: MirrorForm, catalogues: Catal
 
 
 def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) -> Advice:
-    """How to make ``result`` come from a mirror (or accept that it does not)."""
+    """How to make ``result`` come from a mirror (or accept that it does not: not for a
+    blocked image, which comes from nowhere, so ``--ignore`` does not pass it)."""
+    advice = _advise(result, config, catalogues)
+    if result.status == "blocked":
+        a = advice
+        return Advice(a.action, a.text, a.ignore, a.line, a.host, upstream=False)
+    return advice
+
+
+def _advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) -> Advice:
     ref = result.ref
     registry = result.registry
     ignore = result.name
