@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from analyzer.frozen import Frozen, FrozenInit
@@ -285,8 +286,15 @@ class Report(Frozen):
         """Compared unrounded: 1,999 of 2,000 mirrored is below 100 % though it prints 99.9.
         A minimum with no image to measure is not met: the gate asked for checked nothing."""
         minimum = self.policy.min_coverage
-        ratio = self.coverage_ratio()
-        return minimum is not None and (ratio is None or ratio * 100 < minimum)
+        if minimum is None:
+            return False
+        counted = [r for r in self.images if not r.ignored]
+        if not counted:
+            return True
+        covered = sum(1 for r in counted if r.status in COVERED_STATUSES)
+        # exactly, as the minimum was written: in floats 57 of 100 is 56.99999999999999 %,
+        # below a minimum of 57
+        return Fraction(covered * 100, len(counted)) < Fraction(repr(minimum))
 
     @property
     def passed(self) -> bool:
@@ -316,7 +324,7 @@ class Report(Frozen):
 
     def coverage_shortfall(self) -> str:
         """Why ``--min-coverage`` is not met: the coverage below it, or nothing to measure."""
-        minimum = _percent(self.policy.min_coverage or 0.0)
+        minimum = minimum_percent(self.policy.min_coverage or 0.0)
         shown = _rounded(self.coverage_ratio())
         if shown is None:
             why = self.coverage_unmeasured()
@@ -385,6 +393,12 @@ def _plural(count: int, word: str) -> str:
 def _rounded(ratio: float | None) -> float | None:
     """A ratio as a percent rounded down (1,999 of 2,000 shows 99.9, never 100)."""
     return None if ratio is None else math.floor(ratio * 1000) / 10
+
+
+def minimum_percent(value: float) -> str:
+    """A ``--min-coverage`` as it was written (``57.01``, ``90``): one decimal would show
+    57.01 as 57, and "coverage 57% is below the minimum 57%" says nothing."""
+    return f"{value:.15g}"
 
 
 def _percent(value: float) -> str:

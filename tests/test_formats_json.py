@@ -153,3 +153,29 @@ def test_coverage_is_compared_unrounded_and_shown_rounded_down() -> None:
     assert big.summary().coverage_percent == 99.9
     assert big.coverage_too_low()
     assert not big.passed
+
+
+@pytest.mark.parametrize(("covered", "counted"), [(57, 100), (29, 50), (87, 150)])
+def test_a_coverage_equal_to_the_minimum_meets_it(covered: int, counted: int) -> None:
+    # in floats 57 / 100 * 100 is 56.99999999999999: "coverage 57% is below the minimum 57%"
+    from dataclasses import replace
+
+    report = full_report(with_errors=False)
+    mirrored = next(r for r in report.images if r.status == "mirrored")
+    failing = next(r for r in report.images if r.status == "fallback" and not r.ignored)
+
+    def tagged(result: Any, count: int, prefix: str) -> tuple[Any, ...]:
+        return tuple(
+            replace(result, ref=replace(result.ref, tag=f"{prefix}{i}")) for i in range(count)
+        )
+
+    images = (*tagged(mirrored, covered, "m"), *tagged(failing, counted - covered, "f"))
+    minimum = covered * 100 / counted
+    exact = replace(
+        report, images=images, invalid=(), policy=Policy(fail_on=frozenset(), min_coverage=minimum)
+    )
+    assert not exact.coverage_too_low()
+    assert exact.passed, exact.gate_reasons()
+    above = replace(exact, policy=Policy(fail_on=frozenset(), min_coverage=minimum + 0.01))
+    assert above.coverage_too_low()
+    assert f"below the minimum {minimum + 0.01:.15g}%" in above.coverage_shortfall()

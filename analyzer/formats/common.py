@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 
 from analyzer.model import STATUSES, URGENCY, ImageUse
-from analyzer.report import ImageResult, Report
+from analyzer.report import ImageResult, Report, minimum_percent
 
 #: image statuses, most urgent first: the order sections and lists are shown in
 STATUS_ORDER: tuple[str, ...] = tuple(s for s in URGENCY if s != "invalid")
@@ -176,7 +176,7 @@ def verdict(report: Report) -> str:
         text = "PASS: the policy rejects no status"
     minimum = report.policy.min_coverage
     if minimum is not None:  # passed: the coverage was measured
-        text += f"; {coverage_text(report)} meets the minimum {percent(minimum)}%"
+        text += f"; {coverage_text(report)} meets the minimum {minimum_percent(minimum)}%"
     return text
 
 

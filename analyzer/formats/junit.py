@@ -31,7 +31,7 @@ from analyzer.formats.common import (
     where,
 )
 from analyzer.model import ConfigError, ImageUse, SourceError
-from analyzer.report import ImageResult, Report
+from analyzer.report import ImageResult, Report, minimum_percent
 
 SUITE_NAME = "image-coverage"
 USES_LISTED = 20  # per failure text; the rest are counted
@@ -137,7 +137,7 @@ def _properties(report: Report) -> list[tuple[str, str]]:
     return [
         ("configuration", one_line(report.config_description)),
         ("fail_on", ",".join(sorted(policy.fail_on))),
-        ("min_coverage", "" if minimum is None else percent(minimum)),
+        ("min_coverage", "" if minimum is None else minimum_percent(minimum)),
         ("coverage_percent", "" if coverage is None else percent(coverage)),
         ("summary", summary_line(report)),
     ]
@@ -225,7 +225,7 @@ def _error_case(error: SourceError | ConfigError) -> ET.Element:
 
 def _coverage_case(report: Report) -> ET.Element:
     minimum = report.policy.min_coverage or 0.0
-    case = _case("policy", f"coverage >= {percent(minimum)}%")
+    case = _case("policy", f"coverage >= {minimum_percent(minimum)}%")
     if _coverage_outcome(report) == "failure":
         _child(case, "failure", report.coverage_shortfall(), kind="coverage")
     else:
