@@ -36,7 +36,9 @@ from analyzer.sources.yaml_tree import build_yaml
 STDIN_NAME = "<stdin>"
 _SNIFF_BYTES = 8192
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_HELM_SOURCE = re.compile(rb"#\s*Source:\s*(.+?)\s*")
+#: matched on a stripped line: a trailing ``\s*`` after a lazy ``(.+?)`` backtracked over
+#: every run of blanks inside the line (quadratic: 0.2 s for one line of 4 KiB)
+_HELM_SOURCE = re.compile(rb"#\s*Source:\s*(.+)")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Item = ImageUse | SourceError | SourceWarning
 NO_OBJECT = (
