@@ -4,10 +4,15 @@ document splitter, the tree builder's limits, and the kinds table."""
 from __future__ import annotations
 
 import io
+import re
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from fuzz import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.sources import classify, kinds, read_sources, yaml_split
 from analyzer.sources.limits import DocumentError, Limits
@@ -106,6 +111,89 @@ def test_says_image(name: str, says: bool) -> None:
 def test_placeholder_reasons(raw: str, start: str) -> None:
     reason = classify.placeholder_reason(raw)
     assert reason is not None and reason.startswith(start)
+
+
+#: the patterns the placeholders were searched with (quadratic on unclosed openings)
+_OLD_PATTERNS = {
+    "argo": re.compile(
+        r"\{\{\s*(inputs|outputs|workflow|steps|tasks|item|pod|node|retries|lastRetry|"
+        r"=)[^}]*\}\}"
+    ),
+    "go": re.compile(r"\{\{.*?\}\}"),
+    "paren": re.compile(r"\$\((?P<name>[^)]*)\)"),
+    "brace": re.compile(r"\$\{[^}]*\}"),
+}
+
+
+def _old_placeholder(raw: str, templating: str | None) -> str | None:
+    """``placeholder_reason``'s choice of text as the patterns made it (without the prose)."""
+    if "{{" in raw:
+        argo = _OLD_PATTERNS["argo"].search(raw)
+        if argo is not None or templating == "argo":
+            found = argo or _OLD_PATTERNS["go"].search(raw)
+            return f"argo {found.group() if found else raw}"
+        found = _OLD_PATTERNS["go"].search(raw)
+        return f"go {found.group() if found else raw}"
+    for kind in ("paren", "brace"):
+        found = _OLD_PATTERNS[kind].search(raw)
+        if found is not None:
+            return f"{kind} {found.group()}"
+    return None
+
+
+PLACEHOLDER_PIECES = [
+    "{",
+    "}",
+    "{{",
+    "}}",
+    "$(",
+    "$",
+    "(",
+    ")",
+    "${",
+    "\n",
+    " ",
+    "inputs",
+    "=",
+    "a",
+]
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(
+    st.lists(st.sampled_from(PLACEHOLDER_PIECES), max_size=12).map("".join),
+    st.sampled_from([None, "argo"]),
+)
+def test_placeholders_are_found_where_the_patterns_found_them(
+    raw: str, templating: str | None
+) -> None:
+    reason = classify.placeholder_reason(raw, templating)
+    old = _old_placeholder(raw, templating)
+    if old is None:
+        assert reason is None
+        return
+    kind, _, shown = old.partition(" ")
+    starts = {
+        "argo": ("Argo Workflows variable ",),
+        "go": ("template not rendered: ",),
+        "paren": ("variable ", "Tekton parameter "),
+        "brace": ("variable ",),
+    }[kind]
+    assert reason is not None and reason.startswith(tuple(p + shown for p in starts)), (
+        raw,
+        reason,
+        old,
+    )
+
+
+@pytest.mark.parametrize("opening", ["{{", "{{inputs", "$(", "${", "{{ a\n"])
+def test_placeholders_take_linear_time(opening: str) -> None:
+    # every opening, none closed: the patterns' search scanned to the end from each (78 s)
+    raw = opening * 20_000
+    started = time.monotonic()
+    classify.placeholder_reason(raw)
+    classify.placeholder_reason(raw, "argo")
+    assert time.monotonic() - started < 1.0
 
 
 def test_images_are_not_placeholders() -> None:
