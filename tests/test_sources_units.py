@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from analyzer.sources import classify, kinds, read_sources, yaml_split
 from analyzer.sources.limits import DocumentError, Limits
 from analyzer.sources.tree import MapNode, ScalarNode, SeqNode, get
-from analyzer.sources.yaml_tree import build_yaml
+from analyzer.sources.yaml_tree import build_yaml, tag_holding
 
 
 @pytest.mark.parametrize(
@@ -194,6 +194,47 @@ def test_placeholders_take_linear_time(opening: str) -> None:
     classify.placeholder_reason(raw)
     classify.placeholder_reason(raw, "argo")
     assert time.monotonic() - started < 1.0
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"!", b"!!", b"%", b"python", b"pyth", b"on", b" ", b"\n", b"\t", b"a", b"<", b"\x0b"]
+        ),
+        max_size=14,
+    ).map(b"".join)
+)
+def test_tag_holding_finds_what_the_patterns_found(data: bytes) -> None:
+    for pattern, needles in (
+        (rb"![^\s]*(?:python|%)", (b"python", b"%")),
+        (rb"![^\s]*%", (b"%",)),
+    ):
+        found = re.search(pattern, data)
+        assert tag_holding(data, needles) == (found.start() if found else None), (data, pattern)
+
+
+@pytest.mark.parametrize("run", [b"!", b"!a", b"!python"[:3]])
+def test_tag_holding_takes_linear_time(run: bytes) -> None:
+    # "![^\s]*(?:python|%)" backtracked over the rest of the token from each "!" (35 s)
+    data = b"x: " + run * 40_000 + b"\n"
+    started = time.monotonic()
+    assert tag_holding(data, (b"python", b"%")) is None
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_run_of_tag_marks_reads_in_linear_time(tmp_path: Path) -> None:
+    # a Service is skipped from its text only when no risky tag is in it: the search for
+    # one took 17 s on this annotation, the Pod's full parse as long on the error path
+    value = "!a" * 40_000
+    manifest = tmp_path / "marks.yaml"
+    manifest.write_text(
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: s, annotations: {{x: '{value}'}}}}\n"
+    )
+    started = time.monotonic()
+    result = read_sources([str(manifest)])
+    assert not result.errors and result.files_read == 1
+    assert time.monotonic() - started < 3.0
 
 
 def test_images_are_not_placeholders() -> None:

@@ -48,7 +48,7 @@ import yaml
 from analyzer.sources.kinds import Rule, lookup
 from analyzer.sources.limits import Limits
 from analyzer.sources.tree import MapNode, Node, get, text
-from analyzer.sources.yaml_tree import HAVE_LIBYAML, check_syntax, odd_line_breaks
+from analyzer.sources.yaml_tree import HAVE_LIBYAML, check_syntax, odd_line_breaks, tag_holding
 
 CRD_KIND = "CustomResourceDefinition"
 CRD_GROUP = "apiextensions.k8s.io"
@@ -101,8 +101,8 @@ _VALUES = {
 }
 #: only blank and comment lines may follow the kind and apiVersion lines (no continuation)
 _QUIET_LINES = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:#[^\n]*)?\r?")
-#: a python/ tag, or a tag spelled with %-escapes (which could spell one)
-_RISKY_TAG = re.compile(rb"![^\s]*(?:python|%)")
+#: in a tag, these make it risky: a python/ tag, or %-escapes (which could spell one)
+_RISKY_IN_TAG = (b"python", b"%")
 #: "?" and ":" too: in a flow collection libyaml starts an alias right after a "?" ({?*a})
 #: and right after the ":" of a quoted key ({"a":*b}); elsewhere "?*"/":*" are plain text
 _ALIAS_BEFORE = frozenset(b" \t\r\n[{,:?")
@@ -233,7 +233,7 @@ def _doubtful(data: bytes) -> bool:
     # every odd line break and the byte order mark is a CR or a byte over 0x7f
     if (not data.isascii() or b"\r" in data) and (odd_line_breaks(data) or b"\xef\xbb\xbf" in data):
         return True
-    return b"!" in data and _RISKY_TAG.search(data) is not None
+    return b"!" in data and tag_holding(data, _RISKY_IN_TAG) is not None
 
 
 def _disarm_aliases(data: bytes) -> bytes:
