@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,27 @@ def test_redact_leaves_urls_without_userinfo_alone() -> None:
     for url in ("https://m.example/v2", "m.example:5000", "https://h/v2/library/nginx"):
         assert redact_url(url) == url
     assert redact_text("nginx@sha256:abc at https://h/v2") == "nginx@sha256:abc at https://h/v2"
+
+
+#: the pattern ``redact_text`` replaced matches of (quadratic when no "@" followed)
+_URL_WORD = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*:[/\\]+)[^\s'\"<>`]*@")
+TEXT_PIECES = ["a", "Z", "1", "+", ".", "-", ":", "/", "\\", "@", " ", "\n", "\u00a0", "'", '"']
+TEXT_PIECES += ["<", "`", "https", "://", "x@y", "\u00e9", "_", "#"]
+
+
+@given(st.lists(st.sampled_from(TEXT_PIECES), max_size=16).map("".join))
+def test_redact_text_hides_what_the_pattern_hid(text: str) -> None:
+    expected = _URL_WORD.sub(lambda m: f"{m.group(1)}***@", text)
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["@ " + "a:/" * 20_000, "@ " + "a" * 60_000, "a:" * 30_000 + "@"])
+def test_redact_text_takes_linear_time(text: str) -> None:
+    # the pattern's search rescanned the rest of a word from each letter: 8 s for a 60 KB
+    # object name in a warning
+    started = time.monotonic()
+    redact_text(text)
+    assert time.monotonic() - started < 1.0
 
 
 def write_config(kind: str, folder: Path, url: str) -> list[str]:
