@@ -35,7 +35,7 @@ from analyzer.mirrors.legacy_cri import (
     ContainerdConfig,
     read_containerd_config,
 )
-from analyzer.mirrors.node import RuntimeFiles, detect, detect_crio, usual_files
+from analyzer.mirrors.node import RuntimeFiles, detect, detect_crio, node_root, usual_files
 from analyzer.mirrors.runtime import CATCH_ALL_NAMES, MirrorRuntime
 from analyzer.mirrors.short_names import (
     CONTAINERS_IMAGE_DEFAULT_MODE,
@@ -65,8 +65,39 @@ NODE_DEFAULT_ENV = "IMAGE_COVERAGE_NODE_HOSTS_DIR"
 
 def node_hosts_dir() -> str:
     """This machine's containerd hosts directory: ``$IMAGE_COVERAGE_NODE_HOSTS_DIR`` or
-    ``/etc/containerd/certs.d``."""
-    return os.environ.get(NODE_DEFAULT_ENV) or NODE_DEFAULT
+    ``/etc/containerd/certs.d`` (under ``$IMAGE_COVERAGE_NODE_ROOT``)."""
+    return os.environ.get(NODE_DEFAULT_ENV) or _on_node(NODE_DEFAULT)
+
+
+#: this machine's containerd configuration, read with its hosts directory (under the root)
+NODE_CONFIG = "/etc/containerd/config.toml"
+
+
+def _on_node(path: str) -> str:
+    """An absolute path of this machine's containerd configuration, under the node root."""
+    return os.path.join(node_root(), path.lstrip("/")) if os.path.isabs(path) else path
+
+
+def _machine_config(version: ContainerdVersion) -> tuple[str | None, str | None]:
+    """Whether this machine's containerd reads ``/etc/containerd/certs.d`` (only asked when
+    that directory exists and no option named a configuration): ``(config.toml to read as
+    --containerd-config, None)``, or ``(None, why certs.d is not used)``, or ``(None, None)``
+    when it is used as it is. containerd reads a hosts directory only where ``config_path``
+    names it; 1.x and 2.0/2.1 have no default (an empty ``config_path``), 2.2+ defaults to
+    ``/etc/containerd/certs.d:/etc/docker/certs.d`` (internal/cri/config/config_unix.go
+    v2.2.0). ``$IMAGE_COVERAGE_NODE_HOSTS_DIR`` names the directory in effect: no check."""
+    if os.environ.get(NODE_DEFAULT_ENV):
+        return None, None
+    config = _on_node(NODE_CONFIG)
+    if os.path.lexists(config):
+        return config, None
+    if version.at_least(2, 2):
+        return None, None
+    return None, (
+        f"{node_hosts_dir()} is not used: containerd {version} reads a hosts directory only "
+        f"where config_path names it, and there is no {config} (set config_path there, or "
+        "give --containerd-version if the nodes run another release)"
+    )
 
 
 _ROOTS = "\x00roots\x00"  # replaced by the roots and what was found in them
@@ -321,6 +352,17 @@ def load_mirror_config(
     given = files.given
     version, version_origin = _choose_version(containerd_version, given, node_default)
     gathered = _Gathered()
+    machine_config: str | None = None
+    unused_default: str | None = None
+    if not given and node_default is not None and os.path.isdir(node_default):
+        machine_config, unused_default = _machine_config(version)
+        if machine_config is not None:  # read as containerd does: its config_path decides
+            files = replace(files, containerd_config=machine_config)
+            given = True
+        elif unused_default is not None:
+            gathered.warnings.append(unused_default)
+            gathered.pieces.append("no mirror configuration (this machine's containerd)")
+            given = True
     if registries_conf_d is not None and not os.path.isdir(registries_conf_d):
         # the runtime skips a missing drop-in folder, but one named here was meant: a typo
         # must not pass as "no drop-ins"
@@ -328,6 +370,36 @@ def load_mirror_config(
             ConfigError(registries_conf_d, None, "no such folder (the registries.conf.d given)")
         )
     containerd, daemon, located = _containerd_files(files, gathered, version)
+    if machine_config is not None and located.origin == "containerd-config":
+        # the machine's own config_path names its directories (under the node root)
+        located = replace(located, root_paths=tuple(map(_on_node, located.root_paths)))
+    if (
+        machine_config is not None
+        and node_default is not None
+        and containerd is not None
+        and not containerd.config_path
+        and containerd.stopped is None
+        and not version.at_least(2, 2)
+    ):
+        gathered.warnings.append(
+            f"{node_default} is not used: {machine_config} sets no config_path, and containerd "
+            f"{version} has none by default (set config_path in its CRI registry section)"
+        )
+    elif (
+        machine_config is not None
+        and containerd is not None
+        and not containerd.config_path
+        and not containerd.mirrors
+        and containerd.stopped is None
+    ):
+        # no config_path: containerd 2.2+ reads its default, this machine's certs.d among it
+        default_paths = split_roots([V2_DEFAULT_CONFIG_PATH])
+        located = _Located(
+            tuple(p for p in map(_on_node, default_paths) if os.path.isdir(p)),
+            "containerd-config",
+            f"containerd {version}'s default config_path ({machine_config} sets none)",
+        )
+        gathered.pieces.append(f"hosts directories {_ROOTS} (containerd's default config_path)")
     if files.kind_config is not None:
         containerd, located = _kind_files(files.kind_config, version, located, gathered)
     minikube = _minikube(files, gathered)
