@@ -69,6 +69,7 @@ class ScanOptions:
     probe: bool = False
     rules: tuple[Rule, ...] = ()  # extraction rules of the settings file
     helm_args: tuple[str, ...] = ()  # for `helm template` of chart folders
+    skip_non_manifests: bool = False  # a named file with no Kubernetes object: skipped
     containerd_version: str | None = None  # "1.6", "2.1"...; None: detected, else the newest
     runtime: str | None = None  # containerd, k3s, rke2, crio, podman, docker
     k3s_registries: str | None = None
@@ -178,6 +179,7 @@ def run(
         on_file=on_file,
         rules=options.rules,
         render=RenderOptions(helm_args=options.helm_args),
+        skip_non_manifests=options.skip_non_manifests,
     )
     # the uses stream into per-image lists (memory: the largest document, not the input)
     groups = UseGroups(_classes(options.include_indirect))

@@ -84,6 +84,15 @@ def scan_command(
     ),
     config: Optional[str] = options.CONFIG,  # noqa: UP045
     helm_arg: Optional[list[str]] = options.HELM_ARG,  # noqa: UP045
+    skip_non_manifests: bool = typer.Option(
+        False,
+        "--skip-non-manifests",
+        help=(
+            "A file named here that reads cleanly but holds no Kubernetes object (a workflow, "
+            "a values file) is skipped, as in a folder, not an error: for pre-commit, which "
+            "names every changed YAML file."
+        ),
+    ),
     probe: Optional[bool] = typer.Option(  # noqa: UP045
         None,
         "--probe/--no-probe",
@@ -132,6 +141,7 @@ def scan_command(
         probe=probe if probe is not None else bool(settings.probe),
         rules=settings.rules,
         helm_args=tuple(helm_arg or settings.helm_arg),
+        skip_non_manifests=skip_non_manifests,
         advice=chosen_format in ADVICE_FORMATS,
     )
     report = _run(mirror.files.into(scan_options))

@@ -47,13 +47,22 @@ def iter_sources(
     limits: Limits | None = None,
     rules: Sequence[Rule] = (),
     render: RenderOptions | None = None,
+    skip_non_manifests: bool = False,
 ) -> SourceScan:
     """Uses and errors of ``paths`` (files, folders, ``-`` for ``stdin``), one at a time.
 
-    ``on_file`` is called with each file's path as its reading starts.
+    ``on_file`` is called with each file's path as its reading starts. With
+    ``skip_non_manifests`` a path that reads without error and holds no Kubernetes object
+    is counted as skipped instead of being an error (stdin still is one).
     """
     return SourceScan(
-        paths, stdin=stdin, on_file=on_file, limits=limits, rules=rules, render=render
+        paths,
+        stdin=stdin,
+        on_file=on_file,
+        limits=limits,
+        rules=rules,
+        render=render,
+        skip_non_manifests=skip_non_manifests,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -89,8 +90,12 @@ class SourceScan:
         limits: Limits | None = None,
         rules: Sequence[Rule] = (),
         render: RenderOptions | None = None,
+        skip_non_manifests: bool = False,
     ) -> None:
         self.paths = list(paths)
+        #: a path that reads cleanly and holds no Kubernetes object is skipped, not an error
+        #: (pre-commit names every changed YAML file: workflows, values files...)
+        self.skip_non_manifests = skip_non_manifests
         self.stdin = stdin
         self.on_file = on_file
         self.limits = limits or Limits()
@@ -109,11 +114,17 @@ class SourceScan:
     def _scan(self) -> Iterator[Item]:
         for path in self.paths:
             tally = _Tally()
+            read_before = self.files_read
             for item in self._read_path(path, tally):
                 if isinstance(item, SourceError):
                     tally.errors += 1
                 yield item
             if not tally.errors and not tally.objects and (tally.files or path == "-"):
+                if self.skip_non_manifests and path != "-" and os.path.isfile(path):
+                    # a named file, read cleanly, with no object: skipped as a folder's is
+                    self.files_skipped += 1
+                    self.files_read = read_before
+                    continue
                 yield _no_object(path, tally)
 
     def _read_path(self, path: str, tally: _Tally) -> Iterator[Item]:
