@@ -13,8 +13,9 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.decoder import scanstring  # type: ignore[attr-defined]
 
-from analyzer.sources.handoff import Handoff, held_budget
+from analyzer.sources.handoff import Handover, held_budget
 from analyzer.sources.limits import DocumentError, Limits
 from analyzer.sources.tree import (
     MapNode,
@@ -24,9 +25,19 @@ from analyzer.sources.tree import (
     TakeItem,
     awaits_items,
     share,
+    shared_get,
 )
 
 _TOKEN = re.compile(r'\s+|"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+#: one step of ``build_json``: blanks and separators, then a string (with, when it is a
+#: key, the scalar or opening bracket after it on the same line), a literal, or a
+#: bracket; which group matched last says which
+_STEP = re.compile(
+    r'[\s,:]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"'  # 1: a string, a key when 2, 3 or 4 follow
+    r'(?:[ \t]*:[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s{}\[\],:"]+)|([{\[])))?'
+    r'|([^\s{}\[\],:"]+)|([{\[])|([}\]]))'  # 5: a literal, 6: opening, 7: closing
+)
+_STRING, _KEY_STRING, _KEY_LITERAL, _KEY_OPEN, _LITERAL, _OPEN, _CLOSE = range(1, 8)
 _NEXT_VALUE = re.compile(r"^[{\[]", re.MULTILINE)
 _SPACE = re.compile(r"\s*")
 
@@ -94,61 +105,121 @@ def build_json(
     take_item: TakeItem | None = None,
 ) -> Node | None:
     """The tree of the valid JSON value ``text[start:end]`` (``span``), starting on
-    ``line``; ``take_item`` as in ``read_json``."""
+    ``line``; ``take_item`` as in ``read_json``.
+
+    One match of ``_STEP`` per value, or per key and the value after it on its line,
+    blanks and separators included; the text was checked by the decoder, so what the
+    pattern does not check (where commas and colons are) is right. A string holds no
+    line break (the decoder refuses control characters in strings): the breaks of a
+    match are in its leading blanks.
+    """
     start, end = span
-    stack: list[tuple[MapNode | SeqNode, list[Node]]] = []
+    # each open mapping or sequence: the node, and its keys and values or items so far
+    # (None for the root ``items`` sequence, whose items are handed over instead)
+    stack: list[tuple[MapNode | SeqNode, list[Node] | None]] = []
     root: Node | None = None
     max_depth = limits.max_depth
-    handoff: Handoff | None = None
+    handover: Handover | None = None
     held = 0
     budget = limits.max_nodes  # see held_budget
     node: Node
-    for match in _TOKEN.finditer(text, start, end):
-        token = match.group()
-        first = token[0]
-        if first == '"':
-            value = share(json.loads(token) if "\\" in token else token[1:-1])
-            node = ScalarNode(value, line, plain=False)
+    for match in _STEP.finditer(text, start, end):
+        kind = match.lastindex
+        line += text.count("\n", match.start(), match.end())
+        if kind in (_KEY_STRING, _KEY_LITERAL):  # never the root nor an item
+            parent, flat = stack[-1]
+            key = ScalarNode(_string(text, match, _STRING), line, plain=False)
+            if kind == _KEY_STRING:
+                value = ScalarNode(_string(text, match, _KEY_STRING), line, plain=False)
+            else:
+                token = match.group(_KEY_LITERAL)
+                value = ScalarNode(token, line, plain=True, is_null=token == "null")
+            if flat is not None:
+                held += 2  # checked once for both: nothing is handed over in between
+                if held > budget:
+                    budget = held_budget(held, handover, line, limits)
+                flat.append(key)
+                flat.append(value)
+                parent.size += 2
+                continue
+            # the root ``items`` is a mapping: its keys and values are handed over
             held += 1
-        elif first == "{" or first == "[":
+            if held > budget:
+                budget = held_budget(held, handover, line, limits)
+            _hand(key, parent, handover)
+            node = value
+            held += 1
+        elif kind in (_KEY_OPEN, _OPEN):
+            if kind == _KEY_OPEN:  # the key first, as a value of its own
+                key = ScalarNode(_string(text, match, _STRING), line, plain=False)
+                held += 1
+                if held > budget:
+                    budget = held_budget(held, handover, line, limits)
+                parent, flat = stack[-1]
+                if flat is not None:
+                    flat.append(key)
+                    parent.size += 1
+                else:
+                    _hand(key, parent, handover)
             if len(stack) >= max_depth:
                 raise DocumentError(line, f"nested deeper than {max_depth} levels; skipped")
-            opened: MapNode | SeqNode = MapNode(line) if first == "{" else SeqNode(line)
-            items: list[Node] = opened.items if isinstance(opened, SeqNode) else []
-            if (
-                take_item is not None
-                and len(stack) == 1
-                and isinstance(stack[0][0], MapNode)
-                and awaits_items(stack[0][1])
-            ):
-                items = handoff = Handoff(take_item)
+            opened: MapNode | SeqNode
+            items: list[Node] | None
+            if match.group(kind) == "{":
+                opened = MapNode(line)
+                items = []
+            else:
+                opened = SeqNode(line)
+                items = opened.items
+            if take_item is not None and len(stack) == 1:
+                top, keys = stack[0]
+                if isinstance(top, MapNode) and keys is not None and awaits_items(keys):
+                    items = None
+                    handover = Handover(take_item)
             stack.append((opened, items))
             held += 1
             if held > budget:
-                budget = held_budget(held, handoff, line, limits)
+                budget = held_budget(held, handover, line, limits)
             continue
-        elif first == "}" or first == "]":
+        elif kind == _CLOSE:
             closed, flat = stack.pop()
-            if isinstance(closed, MapNode):
+            if isinstance(closed, MapNode) and flat:
                 closed.pairs = list(zip(flat[0::2], flat[1::2], strict=False))
             node = closed
-        elif first == "," or first == ":":
-            continue
-        elif first.isspace():
-            line += token.count("\n")
-            continue
+        elif kind == _STRING:
+            node = ScalarNode(_string(text, match, _STRING), line, plain=False)
+            held += 1
         else:
+            token = match.group(_LITERAL)
             node = ScalarNode(token, line, plain=True, is_null=token == "null")
             held += 1
         if held > budget:
-            budget = held_budget(held, handoff, line, limits)
+            budget = held_budget(held, handover, line, limits)
         if stack:
             parent, flat = stack[-1]
-            flat.append(node)
-            parent.size += node.size
+            if flat is not None:
+                flat.append(node)
+                parent.size += node.size
+            else:
+                _hand(node, parent, handover)
         else:
             root = node
     return root
+
+
+def _hand(node: Node, parent: MapNode | SeqNode, handover: Handover | None) -> None:
+    """Hand ``node``, an item of the root ``items``, over (``parent`` counts it still)."""
+    assert handover is not None  # set with the stack entry that has no list
+    handover.hand(node)
+    parent.size += node.size
+
+
+def _string(text: str, match: re.Match[str], group: int) -> str:
+    """The value of the string matched by ``group`` (its text without the quotes)."""
+    value = match.group(group)
+    if "\\" in value:
+        value = scanstring(text, match.start(group))[0]
+    return shared_get(value) or share(value)
 
 
 def _syntax_error(

@@ -8,6 +8,7 @@ too), names it does not, a few digests, and a registry with a port.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -129,3 +130,97 @@ def hosts_dir(folder: Path, registries: int) -> list[str]:
 def images_on(registries: list[str], count: int) -> list[str]:
     """``count`` distinct images spread over ``registries``."""
     return [f"{registries[i % len(registries)]}/team/app{i}:1.{i % 10}" for i in range(count)]
+
+
+def _pod(i: int, containers: int, rng: random.Random) -> dict[str, object]:
+    """A Pod as ``kubectl get pods -o json`` shows it: spec, status, managed fields."""
+    name = f"app-{i // 3}-{rng.getrandbits(40):010x}"
+    specs, statuses = [], []
+    for c in range(containers):
+        image = f"registry.k8s.io/team{i % 13}/app{i % 97}-c{c}:v1.{i % 20}"
+        specs.append(
+            {
+                "name": f"c{c}",
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "args": ["--port=8080", f"--name={name}", "--log-format=json"],
+                "env": [
+                    {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                    {"name": "GREETING", "value": 'say "hi"\tthen\\leave \u00e9\u4e2d'},
+                ],
+                "ports": [{"containerPort": 8080 + c, "name": "http", "protocol": "TCP"}],
+                "resources": {"limits": {"memory": "128Mi"}, "requests": {"cpu": "10m"}},
+                "terminationMessagePath": "/dev/termination-log",
+                "volumeMounts": [
+                    {
+                        "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                        "name": "kube-api-access",
+                        "readOnly": True,
+                    }
+                ],
+            }
+        )
+        statuses.append(
+            {
+                "containerID": f"containerd://{rng.getrandbits(256):064x}",
+                "image": image,
+                "imageID": f"{image.split(':')[0]}@sha256:{rng.getrandbits(256):064x}",
+                "lastState": {},
+                "name": f"c{c}",
+                "ready": True,
+                "restartCount": i % 3,
+                "started": True,
+                "state": {"running": {"startedAt": "2026-11-29T10:00:00Z"}},
+            }
+        )
+    applied = json.dumps({"kind": "Pod", "metadata": {"name": name}}, separators=(",", ":"))
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": applied + "\n"},
+            "creationTimestamp": "2026-11-29T10:00:00Z",
+            "labels": {"app": f"app-{i // 3}", "pod-template-hash": f"{rng.getrandbits(32):x}"},
+            "name": name,
+            "namespace": f"ns{i % 17}",
+            "resourceVersion": str(1000 + i),
+            "uid": f"{rng.getrandbits(128):032x}",
+        },
+        "spec": {
+            "containers": specs,
+            "dnsPolicy": "ClusterFirst",
+            "nodeName": f"node-{i % 5}",
+            "restartPolicy": "Always",
+            "terminationGracePeriodSeconds": 30,
+            "tolerations": [
+                {
+                    "effect": "NoExecute",
+                    "key": "node.kubernetes.io/not-ready",
+                    "operator": "Exists",
+                    "tolerationSeconds": 300,
+                }
+            ],
+        },
+        "status": {
+            "containerStatuses": statuses,
+            "phase": "Running",
+            "podIP": f"10.0.{i % 250}.{i % 200}",
+            "qosClass": "Burstable",
+            "startTime": "2026-11-29T10:00:00Z",
+        },
+    }
+
+
+def pods_list_json(path: Path, pods: int, containers: int = 3, seed: int = 18) -> Path:
+    """A ``kubectl get pods -A -o json`` List of ``pods`` Pods, ``containers`` each
+    (indented by 4, as kubectl writes it)."""
+    rng = random.Random(seed)
+    listed = {
+        "apiVersion": "v1",
+        "items": [_pod(i, containers, rng) for i in range(pods)],
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(listed, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
