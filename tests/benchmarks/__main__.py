@@ -67,6 +67,13 @@ for path in sys.argv[1:]:
 print(count)
 """
 
+#: the reference for a kubectl JSON List: ``json.load`` of the same file (no lines)
+BARE_JSON = """
+import json, sys
+with open(sys.argv[1], "rb") as handle:
+    print(len(json.load(handle)["items"]))
+"""
+
 #: the scan every benchmark runs: the JSON report, a gate that cannot fail on statuses
 SCAN = ("scan", "-f", "json", "--fail-on", "none")
 
@@ -98,10 +105,11 @@ class Sizes:
     pods_small: int  # bytes of small Pods: memory and linear time
     pods_large: int
     corpus_mb: float  # copies of tests/corpus, at least one
+    json_pods: int  # Pods of the kubectl JSON List (1,200: 12 MB)
 
 
-FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50, 100 * 1000**2, 300 * 1024**2, 33.0)
-QUICK = Sizes(300, 100, 1_000, 20, 100, 5, 300_000, 1024**2, 1.0)
+FULL = Sizes(100_000, 10_000, 100_000, 1_000, 5_000, 50, 100 * 1000**2, 300 * 1024**2, 33.0, 1_200)
+QUICK = Sizes(300, 100, 1_000, 20, 100, 5, 300_000, 1024**2, 1.0, 10)
 
 
 def _uses(expected: int) -> Callable[[Run], object]:
@@ -186,6 +194,20 @@ def corpus(work: Path, sizes: Sizes, runs: int) -> Comparison:
     copies = len(files) // len(bench_sources.originals(manifests_only=True))
     what = f"tests/corpus x{copies}: {len(files)} files, {_megabytes(files)}"
     return Comparison("corpus", what, paired, ">= 10x faster than the bare parse (<= 0.1x)")
+
+
+def json_list(work: Path, sizes: Sizes, runs: int) -> Comparison:
+    """``kubectl get pods -A -o json``: one List, read item by item with every value's
+    line, against ``json.load`` of the same file, which gives no lines."""
+    path = inputs.pods_list_json(work / "pods.json", sizes.json_pods)
+    pods = sizes.json_pods
+    bare = Command(
+        "bare json.load", (sys.executable, "-c", BARE_JSON, str(path)), check=_documents(pods)
+    )
+    containers = 3  # pods_list_json's default: one image use each
+    paired = compare(_images([str(path)], pods * containers), bare, work, runs)
+    what = f"a List of {pods:,} Pods, {containers} containers each, {_megabytes([path])}"
+    return Comparison("json", what, paired, "none (the price of the lines)")
 
 
 def routing(work: Path, sizes: Sizes, runs: int) -> Comparison:
@@ -316,6 +338,7 @@ def memory(name: str) -> Callable[[Path, Sizes, int], Comparison]:
 BENCHMARKS: dict[str, Callable[[Path, Sizes, int], Comparison]] = {
     "extraction": extraction,
     "corpus": corpus,
+    "json": json_list,
     "routing": routing,
     "catalogue": catalogue,
     "request": request,
