@@ -1,18 +1,16 @@
-"""The JSON reader as it was before the one-match-per-value builder (main at 55c49dc,
-``analyzer/sources/json_tree.py``), kept unchanged as the oracle of
+"""The JSON tree builder as it was before it matched one value at a time (main at 55c49dc,
+``build_json`` of ``analyzer/sources/json_tree.py``), kept unchanged as the oracle of
 ``tests/test_sources_json_exact.py``: the new builder must give the very same trees,
 lines, handed-over items and errors. Not used by the tool.
 
-Its tree of a valid value is built by a tokenizer of one regular-expression match per
-token (blanks, commas and colons included) that counts the lines of every blank.
+It builds the tree of a valid value with one regular-expression match per token (blanks,
+commas and colons included), counting the lines of every blank.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from analyzer.sources.handoff import Handoff, held_budget
 from analyzer.sources.limits import DocumentError, Limits
@@ -27,63 +25,6 @@ from analyzer.sources.tree import (
 )
 
 _TOKEN = re.compile(r'\s+|"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
-_NEXT_VALUE = re.compile(r"^[{\[]", re.MULTILINE)
-_SPACE = re.compile(r"\s*")
-
-
-@dataclass(frozen=True)
-class JsonDocument:
-    index: int
-    line: int  # 1-based line where the value starts
-    root: Node | None = None
-    error: DocumentError | None = None
-    span: tuple[int, int] = (0, 0)  # where the value is in the text
-
-
-def read_json(
-    text: str, limits: Limits, take_for: Callable[[int], TakeItem] | None = None
-) -> Iterator[JsonDocument]:
-    """Every top-level value of ``text`` as a tree, or the error that stopped it.
-
-    With ``take_for``, the items of each value's root ``items`` array are handed to
-    ``take_for(index)`` as each one ends, and not kept (as ``build_yaml`` does).
-    """
-    # the decoder only checks the syntax and finds the end: it keeps no object it reads
-    decoder = json.JSONDecoder(object_pairs_hook=_nothing)
-    pos = _SPACE.match(text).end()  # type: ignore[union-attr]  # \s* always matches
-    line = 1 + text.count("\n", 0, pos)
-    index = 0
-    while pos < len(text):
-        resume: int | None
-        try:
-            _, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            resume = _resync(text, pos)
-            yield JsonDocument(index, line, error=_syntax_error(text, exc, line, pos, resume))
-        except RecursionError:
-            yield JsonDocument(
-                index, line, error=DocumentError(line, "nested too deeply to read; skipped")
-            )
-            resume = _value_end(text, pos)
-        else:
-            take_item = take_for(index) if take_for is not None else None
-            try:
-                root = build_json(text, (pos, end), line, limits, take_item)
-            except DocumentError as exc:
-                yield JsonDocument(index, line, error=exc)
-            else:
-                yield JsonDocument(index, line, root=root, span=(pos, end))
-            resume = end
-        index += 1
-        if resume is None:
-            return
-        next_pos = _SPACE.match(text, resume).end()  # type: ignore[union-attr]
-        line += text.count("\n", pos, next_pos)
-        pos = next_pos
-
-
-def _nothing(pairs: list[tuple[str, object]]) -> None:
-    return None
 
 
 def build_json(
@@ -149,41 +90,3 @@ def build_json(
         else:
             root = node
     return root
-
-
-def _syntax_error(
-    text: str, exc: json.JSONDecodeError, line: int, pos: int, resume: int | None
-) -> DocumentError:
-    """Where the decoder stopped; for a value cut short, which the decoder only notices
-    inside the next value, the last line before that next value."""
-    if resume is None or exc.pos < resume:
-        return DocumentError(exc.lineno, f"invalid JSON: {exc.msg}")
-    next_line = line + text.count("\n", pos, resume)
-    return DocumentError(
-        next_line - 1,
-        f"invalid JSON: {exc.msg} on line {exc.lineno}: this value is cut short "
-        f"(the next one starts on line {next_line})",
-    )
-
-
-def _resync(text: str, start: int) -> int | None:
-    """Where to go on after the value at ``start`` failed: the next line that starts a
-    value. Not after the point of failure: a value cut short fails where the next one
-    begins (``{"a": 1,`` then ``{...}``), or later when the next one fits where the value
-    was cut (``{"a":`` then ``{...}``, read as its member)."""
-    found = _NEXT_VALUE.search(text, start + 1)
-    return found.start() if found else None
-
-
-def _value_end(text: str, pos: int) -> int | None:
-    """Where the (too deep to decode) value at ``pos`` ends, counting brackets."""
-    depth = 0
-    for match in _TOKEN.finditer(text, pos):
-        first = match.group()[0]
-        if first == "{" or first == "[":
-            depth += 1
-        elif first == "}" or first == "]":
-            depth -= 1
-            if depth <= 0:
-                return match.end()
-    return None

@@ -1,7 +1,8 @@
 """The JSON reader gives exactly what it gave before it was made faster.
 
-``tests/json_tree_before.py`` is the reader as it was (one regular-expression match per
-token); every test here reads the same text with both and compares everything they give:
+``tests/json_tree_before.py`` is the tree builder as it was (one regular-expression match
+per token); every test here reads the same text with both builders and compares all the
+reader gives:
 each value's tree (node types, values, quoted or not, null or not, sizes, and the line of
 every node), the items of a root ``items`` handed over one by one, each error's line and
 message, and where each value is. The texts are generated: escapes, unicode, surrogates,
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Union
 
@@ -21,8 +23,8 @@ from fuzz import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.sources.json_tree import read_json
-from analyzer.sources.limits import Limits
+from analyzer.sources.json_tree import JsonDocument, read_json
+from analyzer.sources.limits import DocumentError, Limits
 from analyzer.sources.tree import MapNode, Node, ScalarNode, SeqNode, TakeItem
 from tests.benchmarks.inputs import pods_list_json
 
@@ -124,6 +126,30 @@ def describe(root: Node | None) -> list[tuple[object, ...]]:
     return out
 
 
+#: limits no text here reaches: the reader's documents, whatever their trees
+UNLIMITED = Limits(max_depth=10**9, max_nodes=10**12)
+
+
+def read_before(
+    text: str, limits: Limits, take_for: Callable[[int], TakeItem] | None = None
+) -> Iterator[JsonDocument]:
+    """``read_json`` with the builder before: where each value is, and each syntax error,
+    does not depend on the builder (the reader goes on after the value's end either way),
+    so the documents are today's and each valid one is built again by the old builder."""
+    for document in read_json(text, UNLIMITED):
+        if document.error is not None:
+            yield document
+            continue
+        index, line, span = document.index, document.line, document.span
+        take_item = take_for(index) if take_for is not None else None
+        try:
+            root = json_tree_before.build_json(text, span, line, limits, take_item)
+        except DocumentError as exc:
+            yield JsonDocument(index, line, error=exc)
+        else:
+            yield JsonDocument(index, line, root=root, span=span)
+
+
 def outcome(reader: object, text: str, limits: Limits, listed: bool) -> list[object]:
     """All that ``reader`` (a ``read_json``) gives for ``text``, handed-over items included
     in the order they were handed."""
@@ -151,7 +177,7 @@ def outcome(reader: object, text: str, limits: Limits, listed: bool) -> list[obj
 
 def assert_same(text: str, limits: Limits = Limits()) -> None:
     for listed in (True, False):
-        before = outcome(json_tree_before.read_json, text, limits, listed)
+        before = outcome(read_before, text, limits, listed)
         assert outcome(read_json, text, limits, listed) == before, text
 
 
