@@ -347,14 +347,15 @@ def load_mirror_config(
         minikube_profile,
     )
     files, runtime_note = _runtime_files(files, runtime, node_default)
-    if node_default == NODE_DEFAULT:
+    machine_default = node_default == NODE_DEFAULT  # this machine's, not a directory given
+    if machine_default:
         node_default = node_hosts_dir()
     given = files.given
     version, version_origin = _choose_version(containerd_version, given, node_default)
     gathered = _Gathered()
     machine_config: str | None = None
     unused_default: str | None = None
-    if not given and node_default is not None and os.path.isdir(node_default):
+    if machine_default and not given and node_default is not None and os.path.isdir(node_default):
         machine_config, unused_default = _machine_config(version)
         if machine_config is not None:  # read as containerd does: its config_path decides
             files = replace(files, containerd_config=machine_config)
