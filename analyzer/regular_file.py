@@ -67,3 +67,17 @@ def read_regular_text(path: str | os.PathLike[str], *, limit: int = MAX_FILE_BYT
 def _too_large(limit: int) -> str:
     size = f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
     return f"larger than {size}: not a configuration or list file"
+
+
+#: in a reason: a file of a node's configuration this user may not read, which containerd,
+#: running as root, may well read (so what it does with the file is not known here)
+UNREADABLE_HERE = "not readable by this user"
+
+
+def read_problem(exc: OSError) -> str:
+    """``exc`` in words; a permission error of a user who is not root says so, since the
+    runtime reading the file runs as root (a 0600 client key is the usual case)."""
+    words = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError) and os.geteuid() != 0:
+        return f"{words}: {UNREADABLE_HERE} (uid {os.geteuid()})"
+    return words

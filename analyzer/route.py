@@ -33,6 +33,7 @@ from analyzer.mirrors.rewrite import Rewritten, rewrite_path
 from analyzer.mirrors.upstream import sends_namespace
 from analyzer.model import Attempt, Host, Phase, RegistryHosts, Route, Status
 from analyzer.reference import ImageRef
+from analyzer.regular_file import UNREADABLE_HERE
 
 _TAG_NEEDS = frozenset({"pull", "resolve"})
 _DIGEST_NEEDS = frozenset({"pull"})
@@ -189,6 +190,16 @@ def _containerd_route(
 
         return route_first_source(ref, registry_hosts, catalogues)
     if registry_hosts.fatal is not None:
+        if UNREADABLE_HERE in registry_hosts.fatal:
+            return blocked_route(
+                ref,
+                registry_hosts,
+                (
+                    f"the hosts of {registry} cannot be checked ({registry_hosts.fatal}): "
+                    "containerd, running as root, may read the file, so the route is not "
+                    "known; counted as blocked (run the analyser as root)"
+                ),
+            )
         return blocked_route(
             ref,
             registry_hosts,

@@ -216,3 +216,35 @@ def test_an_upper_case_scheme_is_a_host_named_after_it(tmp_path: Path) -> None:
     first = config.hosts_for("docker.io").hosts[0]
     assert first.host == "HTTP:" and first.unusable is not None
     assert "read as a name" in first.unusable
+
+
+def test_a_file_this_user_cannot_read_is_unchecked_not_a_containerd_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """containerd runs as root: a hosts.toml or a 0600 client key that the analyser, run as
+    another user, may not read is no proof that containerd fails. The route is blocked (the
+    gate cannot vouch for it) and says why, not "containerd fails every pull"."""
+    import analyzer.mirrors.hosts_dir as hosts_dir_module
+    from analyzer.mirrors import load_catalogues, load_mirror_config
+    from analyzer.reference import parse_image
+    from analyzer.route import route_image
+
+    hosts = tmp_path / "certs.d" / "docker.io"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text('[host."https://m.example"]\n')
+
+    def denied(path: object, **_: object) -> bytes:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(hosts_dir_module, "read_regular_file", denied)
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    config = load_mirror_config(hosts_dirs=[str(tmp_path / "certs.d")], node_default=None)
+    route = route_image(parse_image("nginx:1"), config, load_catalogues(["m.example=all"]))
+    assert route.status == "blocked"
+    assert "cannot be checked" in (route.reason or "") and "uid 1000" in (route.reason or "")
+    assert "containerd cannot set up" not in (route.reason or "")
+    assert any("run the analyser as root" in e.message for e in config.errors), config.errors
+    monkeypatch.setattr("os.geteuid", lambda: 0)  # root itself denied: containerd would be too
+    config = load_mirror_config(hosts_dirs=[str(tmp_path / "certs.d")], node_default=None)
+    route = route_image(parse_image("nginx:1"), config, load_catalogues(["m.example=all"]))
+    assert route.status == "blocked" and "containerd cannot set up" in (route.reason or "")

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.regular_file import read_regular_file
+from analyzer.regular_file import read_problem, read_regular_file
 
 _PEM_RE = re.compile(
     rb"(?:\A|\n)-----BEGIN ([^\n]*?)-----[ \t\r]*\n(.*?)\n-----END \1-----", re.DOTALL
@@ -76,7 +76,7 @@ def _read(path: str) -> bytes | str:
     try:
         return read_regular_file(path)  # a FIFO named as the ca file must not hang us
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return read_problem(exc)
 
 
 def ca_problem(path: str) -> str | None:

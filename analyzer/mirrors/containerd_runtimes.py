@@ -13,9 +13,9 @@ from dataclasses import replace
 
 from analyzer.mirrors.hosts_dir import (
     DEFAULT_DIR,
-    FATAL_CONSEQUENCE,
     HostsDir,
     HostsRoot,
+    fatal_reason,
     find_dir,
     shadowed_by,
 )
@@ -96,7 +96,7 @@ def _from_dir(directory: HostsDir, registry: str, origin: str) -> RegistryHosts:
         origin,
         file,
         tuple(warnings),
-        fatal=str(fatal[0]).removesuffix(FATAL_CONSEQUENCE) if fatal else None,
+        fatal=fatal_reason(fatal[0]) if fatal else None,
     )
 
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field, replace
 
 from analyzer.mirrors.certificates import ca_problem, key_pair_problem
 from analyzer.mirrors.hosts_toml import FATAL_CONSEQUENCE as FATAL_CONSEQUENCE
+from analyzer.mirrors.hosts_toml import UNCHECKED_CONSEQUENCE as UNCHECKED_CONSEQUENCE
 from analyzer.mirrors.hosts_toml import HostsFile, TlsFile, decode_hosts_toml
 from analyzer.mirrors.upstream import upstream_host
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
 from analyzer.model import ConfigError, Host
-from analyzer.regular_file import read_regular_file
+from analyzer.regular_file import UNREADABLE_HERE, read_problem, read_regular_file
 
 DEFAULT_DIR = "_default"
 _PORT_DIR_RE = re.compile(r"^(.+)_(\d+)_$")
@@ -121,6 +122,8 @@ class HostsRoot:
 
 
 def _fatal(path: str, line: int | None, why: str) -> ConfigError:
+    if UNREADABLE_HERE in why:  # containerd, as root, may read it: its outcome is unknown
+        return ConfigError(path, line, why + UNCHECKED_CONSEQUENCE)
     return ConfigError(path, line, why + FATAL_CONSEQUENCE)
 
 
@@ -152,8 +155,14 @@ def _read_dir(root: str, name: str, version: ContainerdVersion) -> HostsDir | No
     return HostsDir(root, name, path, file, fatal)
 
 
+def fatal_reason(error: ConfigError) -> str:
+    """``error`` as ``RegistryHosts.fatal``: what went wrong, without its consequence (the
+    route says that)."""
+    return str(error).removesuffix(FATAL_CONSEQUENCE).removesuffix(UNCHECKED_CONSEQUENCE)
+
+
 def _oserror(action: str, exc: OSError) -> str:
-    return f"{action} {exc.filename or ''}: {exc.strerror or exc}".replace(" :", ":")
+    return f"{action} {exc.filename or ''}: {read_problem(exc)}".replace(" :", ":")
 
 
 def _certs_d_problems(directory: str) -> tuple[ConfigError, ...]:

@@ -69,6 +69,11 @@ _BOM_SKIPPED = (
 
 #: ends the message of a problem that makes containerd fail every pull (hosts_dir.py)
 FATAL_CONSEQUENCE = ": containerd fails every pull for this registry, with no fallback"
+#: a file this user cannot read (regular_file.UNREADABLE_HERE): containerd, as root, may
+UNCHECKED_CONSEQUENCE = (
+    ": what containerd, running as root, does with it is not known here, so every pull for "
+    "this registry counts as blocked (run the analyser as root to check it)"
+)
 
 _V16_NO_HOST_TABLE = (
     "containerd 1.6 and 1.7 before 1.7.32 ignore this file because it has no [host] table "

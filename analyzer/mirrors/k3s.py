@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from analyzer.mirrors.errors import read_config_text
-from analyzer.mirrors.hosts_dir import FATAL_CONSEQUENCE, check_tls_files
+from analyzer.mirrors.hosts_dir import check_tls_files, fatal_reason
 from analyzer.mirrors.hosts_toml import HostsFile, parse_hosts_toml
 from analyzer.mirrors.upstream import DOCKER_HUB, DOCKER_HUB_HOST, is_localhost
 from analyzer.mirrors.url_userinfo import redact, redacted, strip_userinfo
@@ -319,7 +319,7 @@ class K3sRuntime:
             self.origin,
             parsed.path,
             tuple(warnings),
-            fatal=str(fatal[0]).removesuffix(FATAL_CONSEQUENCE) if fatal else None,
+            fatal=fatal_reason(fatal[0]) if fatal else None,
         )
 
 
