@@ -408,14 +408,24 @@ def _warnings(
     for result in images:
         for warning in result.route.warnings:
             seen.setdefault(warning, None)
-    unused = catalogues.explicit_hosts and catalogues.explicit_hosts - _hosts_in_use(config, images)
+    in_use = _hosts_in_use(config, images) if catalogues.explicit_hosts else frozenset()
+    unused = catalogues.explicit_hosts and catalogues.explicit_hosts - in_use
     for host in sorted(unused or ()):
+        # the same name with another port: the catalogue was meant for it, and that host
+        # is judged without it (a mirror with no catalogue is assumed to serve everything)
+        ports = sorted(h for h in in_use if _without_port(h) == _without_port(host))
+        hint = f" (in use: {', '.join(ports)}: a catalogue names the host's port)" if ports else ""
         seen.setdefault(
             f"--catalog {host}: no configured host and no image of this scan uses {host}, "
-            "so its catalogue changes nothing (a typo?)",
+            f"so its catalogue changes nothing (a typo?){hint}",
             None,
         )
     return tuple(seen)
+
+
+def _without_port(host: str) -> str:
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
 
 
 def _hosts_in_use(config: MirrorConfig, images: Sequence[ImageResult]) -> frozenset[str]:

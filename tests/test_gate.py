@@ -328,3 +328,32 @@ def test_the_json_report_names_the_containerd_release_it_followed() -> None:
         ).stdout
     )
     assert report["containerd_version"] == "1.6"
+
+
+def test_a_catalogue_for_a_host_without_its_port_is_warned_with_the_port_in_use(
+    tmp_path: Path,
+) -> None:
+    """``--catalog mirror.example.com=...`` for a mirror written with a port applies to no
+    host: the mirror is then assumed to serve everything. The warning names the port."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    hosts = tmp_path / "certs.d" / "quay.io"
+    hosts.mkdir(parents=True)
+    (hosts / "hosts.toml").write_text('[host."https://mirror.example.com:5000"]\n')
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        "  containers: [{name: a, image: quay.io/x/y:1}]\n"
+    )
+    args = ["scan", str(pod), "--hosts-dir", str(tmp_path / "certs.d"), "-f", "json"]
+    result = CliRunner().invoke(app, [*args, "--catalog", "mirror.example.com=none"])
+    warnings = json.loads(result.stdout)["warnings"]
+    unused = [w for w in warnings if w.startswith("--catalog mirror.example.com:")]
+    assert len(unused) == 1 and "(in use: mirror.example.com:5000:" in unused[0], warnings
+    result = CliRunner().invoke(app, [*args, "--catalog", "other.example=none"])
+    other = [w for w in json.loads(result.stdout)["warnings"] if w.startswith("--catalog")]
+    assert len(other) == 1 and "in use:" not in other[0], other
