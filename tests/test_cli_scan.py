@@ -324,6 +324,18 @@ def test_an_ignore_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -> Non
     assert "not UTF-8 text" in result.stderr
 
 
+def test_an_ignore_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Windows editors start a UTF-8 file with a byte order mark: it was read as part of
+    the first pattern, which was then refused (exit 2)."""
+    patterns = tmp_path / "ignore.txt"
+    patterns.write_bytes(b"\xef\xbb\xbfghcr.io/fluxcd/**\n")
+    args = [str(MANIFESTS), "--hosts-dir", str(CERTS_D), "-f", "json"]
+    result = run(*args, "--ignore-file", str(patterns))
+    assert result.exit_code != 2, result.stderr
+    ignored = {i["image"] for i in json.loads(result.stdout)["images"] if i["ignored"]}
+    assert ignored == {"ghcr.io/fluxcd/source-controller:v1.4.1"}
+
+
 def test_scan_reads_the_hosts_directories_of_its_registries_and_doctor_all(
     tmp_path: Path,
 ) -> None:

@@ -72,7 +72,9 @@ def read_ignore_file(path: str) -> list[str]:
     from analyzer.mirrors.patterns import PatternSet
     from analyzer.regular_file import read_regular_text
 
-    lines = [line.split("#", 1)[0].strip() for line in read_regular_text(path).splitlines()]
+    # a byte order mark (Windows editors write one) is no part of the first pattern
+    text = read_regular_text(path).removeprefix("\ufeff")
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     PatternSet.from_lines(lines, source=path)  # CatalogueError names path:line
     return [line for line in lines if line]
 
