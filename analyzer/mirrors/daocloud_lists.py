@@ -30,12 +30,7 @@ from itertools import repeat
 from typing import Literal
 
 from analyzer.mirrors.pattern_index import HOST_ALIASES, PatternIndex
-from analyzer.mirrors.plain_patterns import (
-    _first_on_each_line,
-    _line_indices,
-    plain_pattern,
-    suspect_lines,
-)
+from analyzer.mirrors.plain_patterns import plain_pattern, suspect_lines
 from analyzer.mirrors.tag_rules import TagMatcher, TagRuleError, tag_matcher
 from analyzer.mirrors.upstream import DOCKER_HUB
 from analyzer.reference import ImageRef, InvalidImageReference, is_domain_component, parse_image
@@ -239,13 +234,13 @@ class _Reader:
 def _parse(text: str, source: str, fmt: ListFormat) -> PatternList:
     reader = _Reader(source, fmt)
     lines = text.split("\n")
-    suspects = suspect_lines(text, lines, wildcards=fmt != "mirror.txt")
+    # lines the upload job drops (allows.txt) are not their own keys
+    dropped = _UPLOAD_DROPS if fmt == "allows.txt" else None
+    suspects = suspect_lines(text, lines, wildcards=fmt != "mirror.txt", also=dropped)
     if suspects is None:  # line breaks other than "\n": every line the general way
         for number, raw in enumerate(text.splitlines(), start=1):
             reader.general(raw, number)
         return reader.result()
-    if fmt == "allows.txt":  # lines the upload job drops are not their own keys
-        suspects |= _line_indices(text, list(_first_on_each_line(_UPLOAD_DROPS, text)))
     start = 0
     for number in sorted(suspects):
         reader.plain(lines[start:number])

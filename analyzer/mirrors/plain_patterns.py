@@ -118,12 +118,17 @@ def _host_part(line: str) -> str:
     return line if slash < 0 else line[: slash + 1]
 
 
-def suspect_lines(text: str, lines: list[str], wildcards: bool) -> set[int] | None:
+def suspect_lines(
+    text: str, lines: list[str], wildcards: bool, also: re.Pattern[str] | None = None
+) -> set[int] | None:
     """The indices in ``lines`` (``text.split("\\n")``) of the lines that must take the
-    general route; every other line is blank, or plain and its own key. None: the text has
-    line breaks other than "\\n", and only the general route numbers those lines right.
-    Linear in the text, however hostile: each scan stops at a line's first mark."""
+    general route, with the lines ``also`` matches; every other line is blank, or plain and
+    its own key. None: the text has line breaks other than "\\n", and only the general route
+    numbers those lines right. Linear in the text, however hostile: each scan stops at a
+    line's first mark."""
     positions: list[int] = []
+    if also is not None:
+        positions.extend(_first_on_each_line(also, text))
     encoded = text.encode("ascii") if text.isascii() else b""
     if not encoded or encoded.translate(None, _PLAIN_CHARACTERS):
         if _OTHER_LINE_BREAK.search(text) is not None:
