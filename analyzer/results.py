@@ -9,6 +9,7 @@ attribute look-ups were a few per cent of a 100k-image scan.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from analyzer.mirrors.catalogues import Catalogues
 from analyzer.mirrors.config import MirrorConfig
@@ -51,7 +52,7 @@ def image_result(
         ref, chosen = min(routed, key=_urgency)
     matched = ignored is not None and all(ignored.matches(r) for r in spellings)
     if matched and chosen.status == "blocked":  # --ignore accepts upstream pulls: none here
-        chosen = _with_warning(chosen, f"{ref.name}: {IGNORE_BLOCKED}")
+        chosen = replace(chosen, warnings=(*chosen.warnings, f"{ref.name}: {IGNORE_BLOCKED}"))
         matched = False
     return ImageResult(ref=ref, route=chosen, uses=uses, ignored=matched)
 
@@ -61,21 +62,6 @@ IGNORE_BLOCKED = (
     "--ignore matches this image but does not apply: it accepts an image from upstream, "
     "and a blocked image comes from nowhere (the pull fails)"
 )
-
-
-def _with_warning(route: Route, warning: str) -> Route:
-    return Route(
-        route.image,
-        route.registry,
-        route.status,
-        route.resolve_host,
-        route.content_host,
-        route.hosts_file,
-        route.attempts,
-        (*route.warnings, warning),
-        route.reason,
-        route.stands_for,
-    )
 
 
 def _spelling_order(ref: ImageRef) -> tuple[str, str]:

@@ -74,10 +74,7 @@ def advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) ->
     """How to make ``result`` come from a mirror (or accept that it does not: not for a
     blocked image, which comes from nowhere, so ``--ignore`` does not pass it)."""
     advice = _advise(result, config, catalogues)
-    if result.status == "blocked":
-        a = advice
-        return Advice(a.action, a.text, a.ignore, a.line, a.host, upstream=False)
-    return advice
+    return replace(advice, upstream=False) if result.status == "blocked" else advice
 
 
 def _advise(result: ImageResult, config: MirrorConfig, catalogues: Catalogues) -> Advice:
