@@ -95,10 +95,10 @@ def load_with_imports(
             earlier = merged["plugins"].get(key)
             if not whole_sections and isinstance(earlier, dict) and isinstance(section, dict):
                 merged["plugins"][key] = _merged(earlier, section, f"{current}: {key}", warnings)
-                if _has_registry(section):  # its lines name the registry settings now
+                if has_registry(section):  # its lines name the registry settings now
                     origins[key] = (current, layout.line_of)
                 continue
-            if key in merged["plugins"] and _has_registry(earlier):
+            if key in merged["plugins"] and has_registry(earlier):
                 warnings.append(
                     f'{origins[key][0]}: [plugins."{key}"] is replaced whole by the one in '
                     f"{current} (containerd 1.x's imports replace a plugin's section, they do "
@@ -133,7 +133,8 @@ def _merged(
     return out
 
 
-def _has_registry(section: Any) -> bool:
+def has_registry(section: Any) -> bool:
+    """A plugin section (of any file) with a ``registry`` table in it."""
     return isinstance(section, dict) and "registry" in section
 
 

@@ -31,6 +31,7 @@ import yaml
 from analyzer.mirrors import go_toml_v1
 from analyzer.mirrors.embedded import daocloud_host_registries
 from analyzer.mirrors.hosts_dir import DEFAULT_DIR, registry_of_directory
+from analyzer.mirrors.legacy_cri import tls_config_host
 from analyzer.mirrors.toml_fields import field_key
 from analyzer.mirrors.toml_lines import TOMLDecodeError, loads, scan_layout
 from analyzer.mirrors.versions import NEWEST, ContainerdVersion
@@ -416,19 +417,13 @@ def _containerd_config(
                 "the kubelet cannot pull at all",
                 "move each mirror into <config_path>/<registry>/hosts.toml and delete mirrors",
             )
-        configs = registry.get("configs")
-        tls_hosts = (
-            [n for n, e in configs.items() if isinstance(e, dict) and "tls" in e]
-            if isinstance(configs, dict)
-            else []
-        )
+        tls_host = tls_config_host(registry.get("configs"))
         # containerd 1.x only (pkg/cri/config/config.go v1.6.20 ValidatePluginConfig); 2.x's
         # ValidateImageConfig only warns that configs are deprecated
-        if containerd.is_v1 and registry.get("config_path") and tls_hosts:
+        if containerd.is_v1 and registry.get("config_path") and tls_host is not None:
             yield _finding(
                 path,
-                layout.line_of(("plugins", key, "registry", "configs", tls_hosts[0], "tls"))
-                or line,
+                layout.line_of(("plugins", key, "registry", "configs", tls_host, "tls")) or line,
                 "error",
                 "config-path-and-tls",
                 "configs.tls and config_path together stop containerd's CRI plugin from "

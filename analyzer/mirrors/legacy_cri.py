@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from analyzer.mirrors.containerd_imports import load_with_imports
+from analyzer.mirrors.containerd_imports import has_registry, load_with_imports
 from analyzer.mirrors.errors import read_config_text
 from analyzer.mirrors.go_url import GoURLError, go_url_parse
 from analyzer.mirrors.hosts_toml import outside_api_warning, url_path
@@ -77,11 +77,6 @@ def _registry_section(
     return None
 
 
-def _has_registry(plugins: dict[str, Any], name: str) -> bool:
-    plugin = plugins.get(name)
-    return isinstance(plugin, dict) and "registry" in plugin
-
-
 def _v1_plugin_names(
     doc: dict[str, Any],
     path: str,
@@ -121,7 +116,7 @@ def _v1_plugin_names(
                     "`version = 2` at the top)",
                 )
                 for name in PLUGIN_NAMES
-                if name != V1_PLUGIN and _has_registry(plugins, name)
+                if name != V1_PLUGIN and has_registry(plugins.get(name))
             ],
             False,
         )
@@ -249,7 +244,7 @@ def containerd_config_from_doc(
             f"its CRI plugin does not load: `mirrors` and `config_path` are both set in {path}"
         )
         mirrors = {}
-    tls_host = _tls_config_host(registry.get("configs"))
+    tls_host = tls_config_host(registry.get("configs"))
     if version.is_v1 and config_path and tls_host is not None:
         # ValidatePluginConfig (pkg/cri/config/config.go, v1.6.20): a TLS table at all;
         # containerd 2.x (internal/cri/config ValidateImageConfig) has no such rule
@@ -283,7 +278,7 @@ def containerd_config_from_doc(
     )
 
 
-def _tls_config_host(configs: Any) -> str | None:
+def tls_config_host(configs: Any) -> str | None:
     """The first registry of ``registry.configs`` with a ``tls`` table, or None."""
     if not isinstance(configs, dict):
         return None
