@@ -271,10 +271,13 @@ class Report(Frozen):
     def coverage_ratio(self) -> float | None:
         """Mirrored images over the images not ignored, unrounded; None when there are none
         (coverage over no image is undefined, never 100 %: see ``coverage_unmeasured``)."""
+        covered, counted = self._coverage_counts()
+        return covered / counted if counted else None
+
+    def _coverage_counts(self) -> tuple[int, int]:
+        """Mirrored images, and images not ignored."""
         counted = [r for r in self.images if not r.ignored]
-        if not counted:
-            return None
-        return sum(1 for r in counted if r.status in COVERED_STATUSES) / len(counted)
+        return sum(1 for r in counted if r.status in COVERED_STATUSES), len(counted)
 
     def coverage_unmeasured(self) -> str | None:
         """Why there is no coverage to show (``no pullable image``...), None when there is."""
@@ -288,13 +291,12 @@ class Report(Frozen):
         minimum = self.policy.min_coverage
         if minimum is None:
             return False
-        counted = [r for r in self.images if not r.ignored]
+        covered, counted = self._coverage_counts()
         if not counted:
             return True
-        covered = sum(1 for r in counted if r.status in COVERED_STATUSES)
         # exactly, as the minimum was written: in floats 57 of 100 is 56.99999999999999 %,
         # below a minimum of 57
-        return Fraction(covered * 100, len(counted)) < Fraction(repr(minimum))
+        return Fraction(covered * 100, counted) < Fraction(repr(minimum))
 
     @property
     def passed(self) -> bool:
