@@ -93,7 +93,7 @@ class Advice(Frozen):
         """The whole advice on one line, the ``--ignore`` alternative last (none for an
         image that cannot come from upstream either: ``--ignore`` does not pass it)."""
         if not self.upstream:
-            return f"{self.text.rstrip('.')}; the upstream is not reachable either."
+            return f"{self.text.rstrip('.')}; the pull does not fall back to the upstream."
         return (
             f"{self.text.rstrip('.')}; or --ignore {self.ignore} if it is meant to come "
             "from upstream."

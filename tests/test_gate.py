@@ -148,6 +148,7 @@ def test_ignore_does_not_pass_a_blocked_image(tmp_path: Path) -> None:
     image = json.loads(result.stdout)["images"][0]
     assert image["status"] == "blocked"
     assert "--ignore" not in image["advice"]["text"]  # it would not pass the gate
+    assert image["advice"]["text"].endswith("; the pull does not fall back to the upstream.")
     result = run(*common, "--ignore", "docker.io/library/**")
     assert result.exit_code == 1, result.stderr
     report = json.loads(result.stdout)
