@@ -52,8 +52,9 @@ def iter_sources(
     """Uses and errors of ``paths`` (files, folders, ``-`` for ``stdin``), one at a time.
 
     ``on_file`` is called with each file's path as its reading starts. With
-    ``skip_non_manifests`` a path that reads without error and holds no Kubernetes object
-    is counted as skipped instead of being an error (stdin still is one).
+    ``skip_non_manifests`` a file named in ``paths`` that reads without error and holds no
+    Kubernetes object is counted as skipped instead of being an error (a folder with no
+    object, and stdin, still are).
     """
     return SourceScan(
         paths,
