@@ -195,9 +195,7 @@ def test_path_prefix_host_named_without_a_registry_is_a_configuration_to_fix(
     """``m.daocloud.io`` as a mirror whose path names no registry is refused whatever its
     list holds (DaoCloud/crproxy utils.go ``ParseOriginPathInfo``): the advice says how to
     name the registry, not that the list already covers the image."""
-    hosts = tmp_path / "certs.d" / "docker.io"
-    hosts.mkdir(parents=True)
-    (hosts / "hosts.toml").write_text('[host."https://m.daocloud.io"]\n')
+    write_hosts(tmp_path / "certs.d", {"docker.io": '[host."https://m.daocloud.io"]\n'})
     conf = tmp_path / "registries.conf"
     conf.write_text(
         '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n'

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixes_helpers import write_hosts, write_manifest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
@@ -336,25 +337,13 @@ def test_a_catalogue_for_a_host_without_its_port_is_warned_with_the_port_in_use(
 ) -> None:
     """``--catalog mirror.example.com=...`` for a mirror written with a port applies to no
     host: the mirror is then assumed to serve everything. The warning names the port."""
-    import json
-
-    from typer.testing import CliRunner
-
-    from analyzer.cli import app
-
-    hosts = tmp_path / "certs.d" / "quay.io"
-    hosts.mkdir(parents=True)
-    (hosts / "hosts.toml").write_text('[host."https://mirror.example.com:5000"]\n')
-    pod = tmp_path / "pod.yaml"
-    pod.write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
-        "  containers: [{name: a, image: quay.io/x/y:1}]\n"
-    )
-    args = ["scan", str(pod), "--hosts-dir", str(tmp_path / "certs.d"), "-f", "json"]
-    result = CliRunner().invoke(app, [*args, "--catalog", "mirror.example.com=none"])
+    write_hosts(tmp_path / "certs.d", {"quay.io": '[host."https://mirror.example.com:5000"]\n'})
+    pod = write_manifest(tmp_path / "pod.yaml", ["quay.io/x/y:1"])
+    args = [str(pod), "--hosts-dir", str(tmp_path / "certs.d"), "-f", "json"]
+    result = run(*args, "--catalog", "mirror.example.com=none")
     warnings = json.loads(result.stdout)["warnings"]
     unused = [w for w in warnings if w.startswith("--catalog mirror.example.com:")]
     assert len(unused) == 1 and "(in use: mirror.example.com:5000:" in unused[0], warnings
-    result = CliRunner().invoke(app, [*args, "--catalog", "other.example=none"])
+    result = run(*args, "--catalog", "other.example=none")
     other = [w for w in json.loads(result.stdout)["warnings"] if w.startswith("--catalog")]
     assert len(other) == 1 and "in use:" not in other[0], other
